@@ -1,0 +1,143 @@
+// Package agents holds misgen's policies (IMPALA-style CNN, MLP, bilinear
+// MLP), PPO training on libtorch through internal/torch, rollout storage and
+// checkpoints.
+package agents
+
+import "fmt"
+
+// PolicyConfig selects and sizes the policy network. Every field maps to a
+// TOML key in an experiment's [agent] table.
+type PolicyConfig struct {
+	// Arch is "impala" (conv → max-pool → residual blocks per stage),
+	// "mlp" (ReLU MLP over the flattened observation) or "bilinear" (the
+	// impala/mlp trunk replaced by a bilinear block (W x) ⊙ (V x) with no
+	// element-wise nonlinearity, so weight-based analysis is exact).
+	Arch string `toml:"arch"`
+	// Widths are the conv channels of each IMPALA stage. CleanRL reference:
+	// [16, 32, 32]; the symbolic default is smaller to fit 2 CPU cores.
+	Widths []int `toml:"widths"`
+	// ResBlocks is the number of residual blocks per IMPALA stage
+	// (CleanRL: 2).
+	ResBlocks int `toml:"res_blocks"`
+	// Hidden is the width of the fully connected layer before the heads
+	// (CleanRL: 256), also the MLP/bilinear hidden width.
+	Hidden int `toml:"hidden"`
+	// Layers is the number of hidden layers of the "mlp" arch.
+	Layers int `toml:"layers"`
+}
+
+// DefaultPolicyConfig is the small network used by the quick profiles.
+func DefaultPolicyConfig() PolicyConfig {
+	return PolicyConfig{Arch: "impala", Widths: []int{16, 32}, ResBlocks: 1, Hidden: 128, Layers: 2}
+}
+
+// Validate reports the first invalid field, naming its TOML key.
+func (c PolicyConfig) Validate() error {
+	switch c.Arch {
+	case "impala", "mlp", "bilinear":
+	default:
+		return fmt.Errorf("agent.arch = %q: want \"impala\", \"mlp\" or \"bilinear\"", c.Arch)
+	}
+	if c.Arch == "impala" {
+		if len(c.Widths) == 0 {
+			return fmt.Errorf("agent.widths is empty: want at least one stage width, e.g. [16, 32]")
+		}
+		for i, w := range c.Widths {
+			if w < 1 || w > 1024 {
+				return fmt.Errorf("agent.widths[%d] = %d: want a value in [1, 1024]", i, w)
+			}
+		}
+		if c.ResBlocks < 0 || c.ResBlocks > 8 {
+			return fmt.Errorf("agent.res_blocks = %d: want a value in [0, 8]", c.ResBlocks)
+		}
+	}
+	if c.Hidden < 1 || c.Hidden > 8192 {
+		return fmt.Errorf("agent.hidden = %d: want a value in [1, 8192]", c.Hidden)
+	}
+	if c.Arch == "mlp" && (c.Layers < 1 || c.Layers > 8) {
+		return fmt.Errorf("agent.layers = %d: want a value in [1, 8]", c.Layers)
+	}
+	return nil
+}
+
+// PPOConfig holds every PPO hyperparameter. Comments give CleanRL's
+// ppo_procgen value as the reference; defaults are sized for the quick
+// profile on a 2-core CPU.
+type PPOConfig struct {
+	TotalSteps     int64   `toml:"total_steps"`      // env steps over all envs (CleanRL: 25e6)
+	NumEnvs        int     `toml:"num_envs"`         // parallel environments (CleanRL: 64)
+	NumSteps       int     `toml:"num_steps"`        // rollout length per env per update (CleanRL: 256)
+	LearningRate   float64 `toml:"learning_rate"`    // Adam step size (CleanRL: 5e-4)
+	AnnealLR       bool    `toml:"anneal_lr"`        // linearly decay the LR to 0 (CleanRL: true)
+	Gamma          float64 `toml:"gamma"`            // discount (CleanRL: 0.999)
+	GAELambda      float64 `toml:"gae_lambda"`       // GAE λ (CleanRL: 0.95)
+	NumMinibatches int     `toml:"num_minibatches"`  // minibatches per epoch (CleanRL: 8)
+	UpdateEpochs   int     `toml:"update_epochs"`    // epochs per update (CleanRL: 3)
+	NormAdv        bool    `toml:"norm_adv"`         // normalise advantages per minibatch (CleanRL: true)
+	ClipCoef       float64 `toml:"clip_coef"`        // surrogate clip ε (CleanRL: 0.2)
+	ClipVLoss      bool    `toml:"clip_vloss"`       // clip the value loss too (CleanRL: true)
+	EntCoef        float64 `toml:"ent_coef"`         // entropy bonus (CleanRL: 0.01)
+	VFCoef         float64 `toml:"vf_coef"`          // value loss weight (CleanRL: 0.5)
+	MaxGradNorm    float64 `toml:"max_grad_norm"`    // global grad-norm clip (CleanRL: 0.5)
+	TargetKL       float64 `toml:"target_kl"`        // stop epochs early above this approx-KL; 0 = off (CleanRL: off)
+	NormReward     bool    `toml:"norm_reward"`      // scale rewards by a running return std (CleanRL: true)
+	RewardClip     float64 `toml:"reward_clip"`      // clip normalised rewards to ±this (CleanRL: 10)
+	Threads        int     `toml:"threads"`          // libtorch intra-op threads (1 was fastest here)
+	EnvWorkers     int     `toml:"env_workers"`      // goroutines stepping the envs (1 = inline)
+	CheckpointSecs float64 `toml:"checkpoint_every"` // seconds between checkpoints
+}
+
+// DefaultPPOConfig returns CleanRL's hyperparameters with the sizes shrunk
+// for a quick CPU run.
+func DefaultPPOConfig() PPOConfig {
+	return PPOConfig{
+		TotalSteps: 1_000_000, NumEnvs: 64, NumSteps: 128, LearningRate: 5e-4, AnnealLR: true,
+		Gamma: 0.99, GAELambda: 0.95, NumMinibatches: 8, UpdateEpochs: 3, NormAdv: true,
+		ClipCoef: 0.2, ClipVLoss: true, EntCoef: 0.01, VFCoef: 0.5, MaxGradNorm: 0.5,
+		NormReward: true, RewardClip: 10, Threads: 1, EnvWorkers: 1, CheckpointSecs: 60,
+	}
+}
+
+// BatchSize is the number of samples per update (num_envs × num_steps).
+func (c PPOConfig) BatchSize() int { return c.NumEnvs * c.NumSteps }
+
+// MinibatchSize is BatchSize / num_minibatches.
+func (c PPOConfig) MinibatchSize() int { return c.BatchSize() / c.NumMinibatches }
+
+// NumUpdates is the number of rollout+update iterations in TotalSteps.
+func (c PPOConfig) NumUpdates() int { return int(c.TotalSteps / int64(c.BatchSize())) }
+
+// Validate reports the first invalid field, naming its TOML key and range.
+func (c PPOConfig) Validate() error {
+	type check struct {
+		ok   bool
+		key  string
+		val  any
+		want string
+	}
+	checks := []check{
+		{c.NumEnvs >= 1 && c.NumEnvs <= 4096, "ppo.num_envs", c.NumEnvs, "[1, 4096]"},
+		{c.NumSteps >= 1 && c.NumSteps <= 4096, "ppo.num_steps", c.NumSteps, "[1, 4096]"},
+		{c.NumMinibatches >= 1 && c.NumMinibatches <= c.NumEnvs*c.NumSteps, "ppo.num_minibatches", c.NumMinibatches, "[1, num_envs*num_steps]"},
+		{c.TotalSteps >= int64(c.NumEnvs*c.NumSteps), "ppo.total_steps", c.TotalSteps, ">= num_envs*num_steps"},
+		{c.LearningRate > 0 && c.LearningRate < 1, "ppo.learning_rate", c.LearningRate, "(0, 1)"},
+		{c.Gamma > 0 && c.Gamma <= 1, "ppo.gamma", c.Gamma, "(0, 1]"},
+		{c.GAELambda >= 0 && c.GAELambda <= 1, "ppo.gae_lambda", c.GAELambda, "[0, 1]"},
+		{c.UpdateEpochs >= 1 && c.UpdateEpochs <= 100, "ppo.update_epochs", c.UpdateEpochs, "[1, 100]"},
+		{c.ClipCoef > 0 && c.ClipCoef < 1, "ppo.clip_coef", c.ClipCoef, "(0, 1)"},
+		{c.EntCoef >= 0, "ppo.ent_coef", c.EntCoef, ">= 0"},
+		{c.VFCoef >= 0, "ppo.vf_coef", c.VFCoef, ">= 0"},
+		{c.MaxGradNorm > 0, "ppo.max_grad_norm", c.MaxGradNorm, "> 0"},
+		{c.TargetKL >= 0, "ppo.target_kl", c.TargetKL, ">= 0 (0 = off)"},
+		{c.RewardClip > 0, "ppo.reward_clip", c.RewardClip, "> 0"},
+		{c.Threads >= 1 && c.Threads <= 256, "ppo.threads", c.Threads, "[1, 256]"},
+		{c.EnvWorkers >= 1 && c.EnvWorkers <= 256, "ppo.env_workers", c.EnvWorkers, "[1, 256]"},
+		{c.CheckpointSecs > 0, "ppo.checkpoint_every", c.CheckpointSecs, "> 0 seconds"},
+	}
+	for _, ch := range checks {
+		if !ch.ok {
+			return fmt.Errorf("%s = %v: want %s", ch.key, ch.val, ch.want)
+		}
+	}
+	return nil
+}

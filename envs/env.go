@@ -1,0 +1,184 @@
+// Package envs defines the environment contract shared by every misgen game
+// (CoinRun-style platformer, Maze, Keys-and-Chests), the registry that
+// creates games by name, and the vectorised stepping used by training and
+// evaluation.
+//
+// A game is a procedurally generated level distribution with a training
+// variant in which the true goal coincides with a proxy goal, and OOD
+// variants in which the two come apart. Variants are config values of one
+// game, never separate games.
+package envs
+
+import (
+	"fmt"
+	"image"
+	"sort"
+	"sync"
+)
+
+// Outcome names how an episode ended, classified from ground truth. Each game
+// documents its outcomes in Spec.Outcomes; the empty Outcome means the episode
+// is still running.
+type Outcome string
+
+// ObsKind selects the observation encoding.
+type ObsKind string
+
+const (
+	// ObsSymbolic is one-hot channels over an agent-centred tile window
+	// (channel layout documented by each game's Spec.Channels).
+	ObsSymbolic ObsKind = "symbolic"
+	// ObsRGB is a software-rendered RGB image of the agent-centred window,
+	// values in [0,1], laid out channel-major (3×H×W).
+	ObsRGB ObsKind = "rgb"
+)
+
+// ObsConfig chooses how observations are encoded.
+type ObsConfig struct {
+	Kind    ObsKind `toml:"kind"`     // "symbolic" (default) or "rgb"
+	View    int     `toml:"view"`     // side of the agent-centred window in tiles (odd; default 13 like Procgen)
+	RGBSize int     `toml:"rgb_size"` // side of the RGB observation in pixels (default 64)
+}
+
+// DefaultObsConfig is the symbolic 13×13 window used by every default config.
+func DefaultObsConfig() ObsConfig { return ObsConfig{Kind: ObsSymbolic, View: 13, RGBSize: 64} }
+
+// Validate reports a config error naming the offending key and value.
+func (o ObsConfig) Validate() error {
+	switch o.Kind {
+	case ObsSymbolic, ObsRGB:
+	default:
+		return fmt.Errorf("obs.kind = %q: want \"symbolic\" or \"rgb\"", o.Kind)
+	}
+	if o.View < 3 || o.View%2 == 0 || o.View > 63 {
+		return fmt.Errorf("obs.view = %d: want an odd number in [3, 63]", o.View)
+	}
+	if o.Kind == ObsRGB && (o.RGBSize < 8 || o.RGBSize > 512) {
+		return fmt.Errorf("obs.rgb_size = %d: want a value in [8, 512]", o.RGBSize)
+	}
+	return nil
+}
+
+// Spec describes a game instance's interface to agents and tables.
+type Spec struct {
+	Game       string   // registered game name
+	ObsShape   [3]int   // channels, height, width of one observation
+	Channels   []string // names of the symbolic channels (nil for rgb), index = channel
+	NumActions int      // size of the discrete action space
+	ActionName []string // human-readable action names, index = action
+	MaxSteps   int      // episode time limit
+
+	// Outcomes lists every terminal outcome the game reports, in table order.
+	Outcomes []Outcome
+	// Success is the outcome that means the true goal was reached.
+	Success Outcome
+	// Proxy is the outcome that means the proxy goal was pursued instead of
+	// the true goal: the goal-misgeneralization failure.
+	Proxy Outcome
+}
+
+// ObsSize is the number of float32 values in one observation.
+func (s Spec) ObsSize() int { return s.ObsShape[0] * s.ObsShape[1] * s.ObsShape[2] }
+
+// Info is the ground truth of the current state, used to classify outcomes
+// and as concepts for interpretability. Positions are in tile units with the
+// origin at the bottom-left of the level, y growing upwards.
+type Info struct {
+	Step    int     // steps taken in this episode
+	Outcome Outcome // set on the step that ends the episode, else ""
+
+	AgentX, AgentY float32 // agent position
+	GoalX, GoalY   float32 // true goal (coin, cheese, nearest closed chest)
+	ProxyX, ProxyY float32 // proxy goal (level end, top-right corner)
+	GoalVisible    bool    // true goal lies inside the observation window
+	GoalReached    bool    // true goal collected in this episode
+	ProxyReached   bool    // proxy goal reached in this episode
+
+	// Keys-and-Chests counters (zero for other games).
+	KeysHeld, KeysCollected, ChestsOpened int
+}
+
+// Env is one game instance. It is not safe for concurrent use; VecEnv gives
+// each goroutine its own Env.
+type Env interface {
+	// Spec describes observations, actions and outcomes; it is fixed for
+	// the life of the Env.
+	Spec() Spec
+	// Reset generates the level for levelSeed and places the agent at its
+	// start. The same seed always yields the same level.
+	Reset(levelSeed uint64)
+	// Step applies action and advances one tick. It returns an error only
+	// for an invalid action index. After done is true the Env must be Reset.
+	Step(action int) (reward float32, done bool, err error)
+	// Observe writes the current observation into dst, which must have
+	// length Spec().ObsSize().
+	Observe(dst []float32)
+	// Info returns the ground truth of the current state.
+	Info() Info
+	// Render draws the whole level (not only the agent window) into a new
+	// image with each tile scale×scale pixels.
+	Render(scale int) *image.RGBA
+	// ASCII returns a text picture of the level for debugging and test
+	// failure messages.
+	ASCII() string
+}
+
+// Game is a registered game: a name, its config type and a constructor.
+type Game struct {
+	Name        string
+	Description string
+	// NewConfig returns a pointer to the game's config struct filled with
+	// defaults (the training variant). Config structs carry toml tags so
+	// the experiments package can decode variant tables strictly into them.
+	NewConfig func() any
+	// New builds an Env from a config returned by NewConfig (possibly
+	// modified) and an observation config; it validates both and names the
+	// offending key in its error.
+	New func(cfg any, obs ObsConfig) (Env, error)
+}
+
+var (
+	registryMu sync.RWMutex
+	registry   = map[string]Game{}
+)
+
+// Register adds a game to the registry. It panics if the name is taken or the
+// Game is incomplete: both are programmer errors at init time.
+func Register(g Game) {
+	if g.Name == "" || g.NewConfig == nil || g.New == nil {
+		panic("envs: Register with incomplete Game")
+	}
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	if _, dup := registry[g.Name]; dup {
+		panic("envs: game registered twice: " + g.Name)
+	}
+	registry[g.Name] = g
+}
+
+// Lookup returns the game registered under name.
+func Lookup(name string) (Game, error) {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	g, ok := registry[name]
+	if !ok {
+		return Game{}, fmt.Errorf("unknown game %q: want one of %v", name, namesLocked())
+	}
+	return g, nil
+}
+
+// Names lists the registered games in sorted order.
+func Names() []string {
+	registryMu.RLock()
+	defer registryMu.RUnlock()
+	return namesLocked()
+}
+
+func namesLocked() []string {
+	names := make([]string, 0, len(registry))
+	for n := range registry {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
