@@ -1,0 +1,191 @@
+package maze
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+
+	"github.com/misgen/misgen/envs"
+)
+
+// Symbolic observation channels, index = channel.
+var channelNames = []string{"wall", "floor", "outside", "mouse", "cheese"}
+
+const (
+	chWall = iota
+	chFloor
+	chOutside
+	chMouse
+	chCheese
+)
+
+var actionNames = []string{"up", "right", "down", "left", "noop"}
+
+// palette colours tiles and window codes for RGB observations and Render.
+var palette = func() *envs.Palette {
+	var p envs.Palette
+	p[tileFloor] = color.RGBA{205, 200, 185, 255}
+	p[tileWall] = color.RGBA{45, 70, 50, 255}
+	p[codeOutside] = color.RGBA{0, 0, 0, 255}
+	p[codeMouse] = color.RGBA{60, 110, 220, 255}
+	p[codeCheese] = color.RGBA{250, 200, 30, 255}
+	return &p
+}()
+
+var asciiChars = [256]byte{tileFloor: '.', tileWall: '#'}
+
+// Env is one maze instance. Create it with New or through the envs
+// registry.
+type Env struct {
+	cfg  Config
+	spec envs.Spec
+	lvl  level
+
+	mouse         envs.Point
+	step          int
+	done          bool
+	cornerVisited bool
+	gotCheese     bool
+	outcome       envs.Outcome
+
+	win *envs.Window
+	sym *envs.SymbolicEncoder // nil for rgb observations
+	rgb *envs.RGBEncoder      // nil for symbolic observations
+}
+
+// New returns a maze Env reset to level seed 0.
+func New(cfg Config, obs envs.ObsConfig) (*Env, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if err := obs.Validate(); err != nil {
+		return nil, err
+	}
+	nActions := 4
+	if cfg.NoOp {
+		nActions = 5
+	}
+	e := &Env{cfg: cfg, win: envs.NewWindow(obs.View)}
+	e.spec = envs.Spec{
+		Game:       Name,
+		NumActions: nActions,
+		ActionName: actionNames[:nActions],
+		MaxSteps:   cfg.MaxSteps,
+		Outcomes:   []envs.Outcome{OutcomeCheese, OutcomeCornerNoCheese, OutcomeTimeout},
+		Success:    OutcomeCheese,
+		Proxy:      OutcomeCornerNoCheese,
+	}
+	if obs.Kind == envs.ObsRGB {
+		e.rgb = envs.NewRGBEncoder(obs.View, obs.RGBSize, palette)
+		e.spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
+	} else {
+		e.sym = envs.NewSymbolicEncoder(obs.View, len(channelNames))
+		e.sym.SetChannels(tileFloor, chFloor)
+		e.sym.SetChannels(tileWall, chWall)
+		e.sym.SetChannels(codeOutside, chOutside)
+		e.sym.SetChannels(codeMouse, chMouse, chFloor)
+		e.sym.SetChannels(codeCheese, chCheese, chFloor)
+		e.spec.ObsShape = [3]int{len(channelNames), obs.View, obs.View}
+		e.spec.Channels = channelNames
+	}
+	e.Reset(0)
+	return e, nil
+}
+
+// Spec implements envs.Env.
+func (e *Env) Spec() envs.Spec { return e.spec }
+
+// Reset implements envs.Env.
+func (e *Env) Reset(levelSeed uint64) {
+	e.lvl.generate(&e.cfg, levelSeed)
+	e.mouse = e.lvl.start
+	e.step = 0
+	e.done, e.cornerVisited, e.gotCheese = false, false, false
+	e.outcome = ""
+}
+
+// Step implements envs.Env; see the package comment for the rules.
+func (e *Env) Step(action int) (float32, bool, error) {
+	if action < 0 || action >= e.spec.NumActions {
+		return 0, false, fmt.Errorf("maze: action %d out of range [0, %d)", action, e.spec.NumActions)
+	}
+	if e.done {
+		return 0, true, fmt.Errorf("maze: Step after the episode ended; call Reset")
+	}
+	e.step++
+	if action < 4 {
+		d := envs.Dirs4[action]
+		if nx, ny := e.mouse.X+d.X, e.mouse.Y+d.Y; e.lvl.grid.AtOr(nx, ny, tileWall) == tileFloor {
+			e.mouse = envs.Point{X: nx, Y: ny}
+		}
+	}
+	if e.mouse == e.lvl.corner {
+		e.cornerVisited = true
+	}
+	var reward float32
+	switch {
+	case e.mouse == e.lvl.cheese:
+		e.gotCheese, e.done, e.outcome = true, true, OutcomeCheese
+		reward = CheeseReward
+	case e.step >= e.cfg.MaxSteps:
+		e.done, e.outcome = true, OutcomeTimeout
+		if e.cornerVisited {
+			e.outcome = OutcomeCornerNoCheese
+		}
+	}
+	return reward, e.done, nil
+}
+
+// Observe implements envs.Env: the view×view window centred on the mouse.
+func (e *Env) Observe(dst []float32) {
+	e.win.Load(&e.lvl.grid, e.mouse.X, e.mouse.Y, codeOutside)
+	if !e.gotCheese {
+		e.win.Put(e.lvl.cheese.X, e.lvl.cheese.Y, codeCheese)
+	}
+	e.win.Put(e.mouse.X, e.mouse.Y, codeMouse)
+	if e.sym != nil {
+		e.sym.Encode(dst, e.win)
+	} else {
+		e.rgb.Encode(dst, e.win)
+	}
+}
+
+// Info implements envs.Env. Positions are tile coordinates.
+func (e *Env) Info() envs.Info {
+	half := e.win.View / 2
+	dx, dy := e.lvl.cheese.X-e.mouse.X, e.lvl.cheese.Y-e.mouse.Y
+	return envs.Info{
+		Step:         e.step,
+		Outcome:      e.outcome,
+		AgentX:       float32(e.mouse.X),
+		AgentY:       float32(e.mouse.Y),
+		GoalX:        float32(e.lvl.cheese.X),
+		GoalY:        float32(e.lvl.cheese.Y),
+		ProxyX:       float32(e.lvl.corner.X),
+		ProxyY:       float32(e.lvl.corner.Y),
+		GoalVisible:  !e.gotCheese && dx >= -half && dx <= half && dy >= -half && dy <= half,
+		GoalReached:  e.gotCheese,
+		ProxyReached: e.cornerVisited,
+	}
+}
+
+// Render implements envs.Env: the whole maze, cheese and mouse.
+func (e *Env) Render(scale int) *image.RGBA {
+	c := envs.RenderGrid(&e.lvl.grid, scale, palette)
+	if !e.gotCheese {
+		c.TileCircle(e.lvl.cheese.X, e.lvl.cheese.Y, 0.4, palette[codeCheese])
+	}
+	c.TileCircle(e.mouse.X, e.mouse.Y, 0.35, palette[codeMouse])
+	return c.Img
+}
+
+// ASCII implements envs.Env: '#' wall, '.' floor, 'C' cheese, 'M' mouse.
+func (e *Env) ASCII() string {
+	cheese := envs.Glyph{X: -1, Y: -1}
+	if !e.gotCheese {
+		cheese = envs.Glyph{X: e.lvl.cheese.X, Y: e.lvl.cheese.Y, Ch: 'C'}
+	}
+	return envs.ASCII(&e.lvl.grid, &asciiChars, cheese, envs.Glyph{X: e.mouse.X, Y: e.mouse.Y, Ch: 'M'})
+}
+
+var _ envs.Env = (*Env)(nil)
