@@ -1,0 +1,291 @@
+// Package experiments turns one TOML file into a reproducible
+// goal-misgeneralization experiment: it decodes and validates the config
+// strictly, lays out the run directory, runs the stages train → eval →
+// interp → report with resumable markers, and counts evaluated episodes into
+// failure-rate tables with Wilson intervals.
+//
+// The stage bodies (training, evaluation, interpretability, report) are
+// supplied by the packages that implement them through the hooks in
+// pipeline.go; this package owns configuration, layout, bookkeeping and
+// tables.
+package experiments
+
+import (
+	"fmt"
+	"regexp"
+
+	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/envs"
+)
+
+// Config is one experiment after decoding, profile application and
+// validation. Every field except Source maps to a TOML key; the game
+// variant configs (Env.Train, Env.OOD) are pointers to the registered
+// game's own config struct.
+type Config struct {
+	Experiment ExperimentConfig    `toml:"experiment"`
+	Env        EnvConfig           `toml:"env"`
+	Agent      agents.PolicyConfig `toml:"agent"`
+	PPO        agents.PPOConfig    `toml:"ppo"`
+	Eval       EvalConfig          `toml:"eval"`
+	Interp     InterpConfig        `toml:"interp"`
+	Report     ReportConfig        `toml:"report"`
+	// Sweep is set in a config that describes several sub-experiments;
+	// Expand turns it into one Config per value. Resolved sub-experiments
+	// have an empty Sweep.
+	Sweep SweepConfig `toml:"sweep,omitempty"`
+
+	// Source names the file the config came from, for error messages.
+	Source string `toml:"-"`
+
+	// src is the file content, kept so Expand can re-decode with a sweep
+	// point applied.
+	src []byte
+}
+
+// ExperimentConfig is the [experiment] table.
+type ExperimentConfig struct {
+	// Name is the experiment's directory name under the results root:
+	// letters, digits, '.', '_' and '-'.
+	Name string `toml:"name"`
+	// Description is the one-line summary shown by `experiments list`.
+	Description string `toml:"description"`
+	// Seeds are the training seeds; in TOML either a count N (seeds
+	// 0..N-1) or an explicit list.
+	Seeds Seeds `toml:"seeds"`
+	// Profile is written by the tool into resolved.toml: the profile that
+	// produced this config. It must not be set in a file that has
+	// [profiles] tables.
+	Profile string `toml:"profile,omitempty"`
+	// Point is written by the tool into a sweep sub-experiment's
+	// resolved.toml, e.g. "random_coin_prob=0.02".
+	Point string `toml:"point,omitempty"`
+}
+
+// EnvConfig is the [env] table.
+type EnvConfig struct {
+	// Game is a registered game name (envs.Names()).
+	Game string `toml:"game"`
+	// Obs chooses the observation encoding.
+	Obs envs.ObsConfig `toml:"obs"`
+	// TrainLevels is the number of training level seeds [0, N); 0 means
+	// unlimited (every seed below envs.EvalSeedBase). Evaluation always
+	// uses the disjoint range from envs.EvalSeedBase.
+	TrainLevels int64 `toml:"train_levels"`
+	// Train is the game config of the training (in-distribution) variant:
+	// the game's defaults overridden by [env.train].
+	Train any `toml:"train"`
+	// OOD maps each out-of-distribution variant name to its game config:
+	// the training config overridden by [env.ood.<name>].
+	OOD map[string]any `toml:"ood"`
+}
+
+// EvalConfig is the [eval] table.
+type EvalConfig struct {
+	// Episodes is the number of evaluation episodes per (training seed,
+	// variant), each on a distinct held-out level.
+	Episodes int `toml:"episodes"`
+	// Replays is the number of episodes per (seed, variant) saved as
+	// replays for the viewer (the first ones evaluated).
+	Replays int `toml:"replays"`
+	// MaxSteps overrides the game's episode time limit during evaluation;
+	// 0 keeps the game's limit.
+	MaxSteps int `toml:"max_steps"`
+	// NumEnvs is the number of environments stepped in parallel.
+	NumEnvs int `toml:"num_envs"`
+	// Greedy takes the most probable action instead of sampling.
+	Greedy bool `toml:"greedy"`
+}
+
+// InterpConfig is the [interp] table: which white-box analyses the interp
+// stage runs on the evaluation activations.
+type InterpConfig struct {
+	// Enabled runs the interp stage; when false it is skipped.
+	Enabled bool `toml:"enabled"`
+	// Layers names the policy layers whose activations are captured.
+	Layers []string `toml:"layers"`
+	// Samples is the number of activation vectors captured per variant.
+	Samples int `toml:"samples"`
+	// SAE configures the sparse autoencoders trained on the captures.
+	SAE SAEConfig `toml:"sae"`
+	// Bilinear runs the eigen-analysis of bilinear layers (arch =
+	// "bilinear" only).
+	Bilinear bool `toml:"bilinear"`
+	// Polytope computes ReLU activation-pattern codes along trajectories.
+	Polytope bool `toml:"polytope"`
+	// Interventions runs latent ablation/clamping and goal-vector tests.
+	Interventions bool `toml:"interventions"`
+}
+
+// SAEConfig is the [interp.sae] table.
+type SAEConfig struct {
+	// Kind is "relu_l1" (ReLU with an L1 penalty) or "topk".
+	Kind string `toml:"kind"`
+	// Sizes are the dictionary sizes to train (MDL picks among them).
+	Sizes []int `toml:"sizes"`
+	// K is the number of active latents of a "topk" SAE.
+	K int `toml:"k"`
+	// L1 is the sparsity coefficient of a "relu_l1" SAE.
+	L1 float64 `toml:"l1"`
+	// Steps is the number of optimiser steps per SAE.
+	Steps int `toml:"steps"`
+	// BatchSize is the number of activation vectors per step.
+	BatchSize int `toml:"batch_size"`
+	// LearningRate is the Adam step size.
+	LearningRate float64 `toml:"learning_rate"`
+	// EndToEnd also trains the end-to-end SAE (KL to the original policy).
+	EndToEnd bool `toml:"end_to_end"`
+}
+
+// ReportConfig is the [report] table.
+type ReportConfig struct {
+	// Title heads the HTML report; empty uses the experiment description.
+	Title string `toml:"title"`
+	// Plots writes learning-curve and failure-rate PNGs.
+	Plots bool `toml:"plots"`
+	// HTML writes report.html.
+	HTML bool `toml:"html"`
+}
+
+// SweepConfig is the [sweep] table: Key is a full key path into the config
+// (e.g. "env.train.random_coin_prob") and each element of Values gives one
+// sub-experiment with that key set.
+type SweepConfig struct {
+	Key    string `toml:"key,omitempty"`
+	Values []any  `toml:"values,omitempty"`
+}
+
+// IDVariant is the name of the in-distribution variant in tables and file
+// names: held-out levels drawn from the training variant [env.train].
+const IDVariant = "train"
+
+// defaultConfig is the base every file is decoded over; the shipped configs
+// document these values in their comments.
+func defaultConfig() Config {
+	return Config{
+		Experiment: ExperimentConfig{Seeds: Seeds{0, 1, 2}},
+		Env:        EnvConfig{Obs: envs.DefaultObsConfig(), TrainLevels: 0},
+		Agent:      agents.DefaultPolicyConfig(),
+		PPO:        agents.DefaultPPOConfig(),
+		Eval:       EvalConfig{Episodes: 200, Replays: 4, NumEnvs: 32},
+		Interp: InterpConfig{
+			Samples: 20000,
+			SAE: SAEConfig{
+				Kind: "topk", Sizes: []int{256}, K: 16, L1: 1e-3, Steps: 2000,
+				BatchSize: 1024, LearningRate: 1e-3,
+			},
+		},
+		Report: ReportConfig{Plots: true, HTML: true},
+	}
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// maxSeeds bounds the number of training seeds of one experiment.
+const maxSeeds = 1000
+
+// validate checks every range the experiments package owns and delegates
+// the agent, PPO, observation and game configs to their own Validate / New.
+// Errors are keyError values naming the full key path.
+func (c *Config) validate() error {
+	e := c.Experiment
+	if !namePattern.MatchString(e.Name) {
+		return keyErr("experiment.name", fmt.Sprintf("%q", e.Name), "letters, digits, '.', '_' or '-', not starting with a symbol")
+	}
+	if len(e.Seeds) == 0 || len(e.Seeds) > maxSeeds {
+		return keyErr("experiment.seeds", fmt.Sprint(e.Seeds), fmt.Sprintf("a count in [1, %d] or a non-empty list", maxSeeds))
+	}
+	seen := map[int]bool{}
+	for i, s := range e.Seeds {
+		if s < 0 || seen[s] {
+			return keyErr(fmt.Sprintf("experiment.seeds[%d]", i), fmt.Sprint(s), "distinct seeds >= 0")
+		}
+		seen[s] = true
+	}
+	switch e.Profile {
+	case "", "base", "quick", "full":
+	default:
+		return keyErr("experiment.profile", fmt.Sprintf("%q", e.Profile), `"quick", "full" or "base"`)
+	}
+
+	if err := c.Env.Obs.Validate(); err != nil {
+		return prefixKey("env.", err)
+	}
+	if c.Env.TrainLevels < 0 || uint64(c.Env.TrainLevels) >= envs.EvalSeedBase {
+		return keyErr("env.train_levels", fmt.Sprint(c.Env.TrainLevels), fmt.Sprintf("[0, %d) (0 = unlimited)", envs.EvalSeedBase))
+	}
+	if err := c.Agent.Validate(); err != nil {
+		return asKeyError(err)
+	}
+	if err := c.PPO.Validate(); err != nil {
+		return asKeyError(err)
+	}
+
+	v := c.Eval
+	if v.Episodes < 1 || v.Episodes > 1_000_000 {
+		return keyErr("eval.episodes", fmt.Sprint(v.Episodes), "[1, 1000000]")
+	}
+	if v.Replays < 0 || v.Replays > v.Episodes {
+		return keyErr("eval.replays", fmt.Sprint(v.Replays), "[0, eval.episodes]")
+	}
+	if v.MaxSteps < 0 {
+		return keyErr("eval.max_steps", fmt.Sprint(v.MaxSteps), ">= 0 (0 = the game's limit)")
+	}
+	if v.NumEnvs < 1 || v.NumEnvs > 4096 {
+		return keyErr("eval.num_envs", fmt.Sprint(v.NumEnvs), "[1, 4096]")
+	}
+
+	in := c.Interp
+	if in.Samples < 0 {
+		return keyErr("interp.samples", fmt.Sprint(in.Samples), ">= 0")
+	}
+	if in.Enabled && len(in.Layers) == 0 {
+		return keyErr("interp.layers", "[]", "at least one layer name when interp.enabled = true")
+	}
+	for i, l := range in.Layers {
+		if l == "" {
+			return keyErr(fmt.Sprintf("interp.layers[%d]", i), `""`, "a non-empty layer name")
+		}
+	}
+	s := in.SAE
+	switch s.Kind {
+	case "relu_l1", "topk":
+	default:
+		return keyErr("interp.sae.kind", fmt.Sprintf("%q", s.Kind), `"relu_l1" or "topk"`)
+	}
+	if len(s.Sizes) == 0 {
+		return keyErr("interp.sae.sizes", "[]", "at least one dictionary size")
+	}
+	for i, n := range s.Sizes {
+		if n < 1 || n > 1<<20 {
+			return keyErr(fmt.Sprintf("interp.sae.sizes[%d]", i), fmt.Sprint(n), "[1, 1048576]")
+		}
+	}
+	if s.Kind == "topk" && (s.K < 1 || s.K > minInt(s.Sizes)) {
+		return keyErr("interp.sae.k", fmt.Sprint(s.K), "[1, smallest of interp.sae.sizes]")
+	}
+	if s.L1 < 0 {
+		return keyErr("interp.sae.l1", fmt.Sprint(s.L1), ">= 0")
+	}
+	if s.Steps < 1 {
+		return keyErr("interp.sae.steps", fmt.Sprint(s.Steps), ">= 1")
+	}
+	if s.BatchSize < 1 {
+		return keyErr("interp.sae.batch_size", fmt.Sprint(s.BatchSize), ">= 1")
+	}
+	if s.LearningRate <= 0 || s.LearningRate >= 1 {
+		return keyErr("interp.sae.learning_rate", fmt.Sprint(s.LearningRate), "(0, 1)")
+	}
+	if in.Bilinear && c.Agent.Arch != "bilinear" {
+		return keyErr("interp.bilinear", "true", `false unless agent.arch = "bilinear"`)
+	}
+	return nil
+}
+
+func minInt(xs []int) int {
+	m := xs[0]
+	for _, x := range xs[1:] {
+		m = min(m, x)
+	}
+	return m
+}
