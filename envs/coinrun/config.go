@@ -1,0 +1,125 @@
+package coinrun
+
+import "fmt"
+
+// Difficulty names a section mix for level generation.
+const (
+	// DifficultyEasy uses short levels, gaps and lava pits at most 2 tiles
+	// wide, 1-tile steps, single crates and ground saws, and no enemies:
+	// a small PPO agent on 2 CPU cores learns it in minutes.
+	DifficultyEasy = "easy"
+	// DifficultyHard uses Procgen-length levels, gaps and pits up to 3
+	// tiles, 2-tile steps, crate stacks, raised saws and patrolling enemies.
+	DifficultyHard = "hard"
+)
+
+// Coin placements.
+const (
+	// CoinEnd puts the coin in the end zone beside the right wall: the
+	// training variant, in which the true goal (coin) and the proxy goal
+	// (level end) coincide.
+	CoinEnd = "end"
+	// CoinRandom puts the coin on a reachable ground tile in the first
+	// RandomCoinRegion fraction of the level: the OOD variant, in which the
+	// two goals come apart.
+	CoinRandom = "random"
+)
+
+// Config is the CoinRun game config; every field is a TOML key of the
+// [env.coinrun] table. A zero Length or MaxSteps takes the difficulty's
+// default, so `difficulty = "hard"` alone gives Procgen-sized levels.
+type Config struct {
+	// Difficulty is "easy" (default) or "hard"; see DifficultyEasy/Hard.
+	Difficulty string `toml:"difficulty"`
+	// Length is the level width in tiles including the right wall
+	// (0: easy 32, hard 64).
+	Length int `toml:"length"`
+	// Height is the level height in tiles (default 16).
+	Height int `toml:"height"`
+	// MaxSteps is the episode time limit (0: easy 300, hard 1000).
+	MaxSteps int `toml:"max_steps"`
+	// Coin is "end" (training default) or "random" (OOD).
+	Coin string `toml:"coin"`
+	// RandomCoinProb is the per-level probability, when Coin is "end",
+	// that the coin is nevertheless placed as in "random": the training
+	// mixture that removes the misgeneralization.
+	RandomCoinProb float64 `toml:"random_coin_prob"`
+	// RandomCoinRegion is the fraction of the level, from the left, in
+	// which a "random" coin may lie (default 0.8); it keeps the OOD coin
+	// away from the level end.
+	RandomCoinRegion float64 `toml:"random_coin_region"`
+	// HazardDensity is the probability that a generated section is an
+	// obstacle (gap, lava pit, saw, crate, enemy) rather than flat ground
+	// or a step (default 0.5).
+	HazardDensity float64 `toml:"hazard_density"`
+}
+
+// DefaultConfig is the training variant: easy levels, coin at the end.
+func DefaultConfig() Config {
+	return Config{
+		Difficulty:       DifficultyEasy,
+		Height:           16,
+		Coin:             CoinEnd,
+		RandomCoinRegion: 0.8,
+		HazardDensity:    0.5,
+	}
+}
+
+// resolved returns c with zero Length and MaxSteps replaced by the
+// difficulty's defaults. c must be valid.
+func (c Config) resolved() Config {
+	hard := c.Difficulty == DifficultyHard
+	if c.Length == 0 {
+		c.Length = 32
+		if hard {
+			c.Length = 64
+		}
+	}
+	if c.MaxSteps == 0 {
+		c.MaxSteps = 300
+		if hard {
+			c.MaxSteps = 1000
+		}
+	}
+	return c
+}
+
+// Validate reports the first invalid field, naming its TOML key.
+func (c Config) Validate() error {
+	switch c.Difficulty {
+	case DifficultyEasy, DifficultyHard:
+	default:
+		return fmt.Errorf("env.coinrun.difficulty = %q: want %q or %q", c.Difficulty, DifficultyEasy, DifficultyHard)
+	}
+	if c.Length != 0 && (c.Length < minLength || c.Length > maxLength) {
+		return fmt.Errorf("env.coinrun.length = %d: want 0 (difficulty default) or a value in [%d, %d]", c.Length, minLength, maxLength)
+	}
+	if c.Height < minHeight || c.Height > maxHeight {
+		return fmt.Errorf("env.coinrun.height = %d: want a value in [%d, %d]", c.Height, minHeight, maxHeight)
+	}
+	if c.MaxSteps < 0 || c.MaxSteps > 100000 {
+		return fmt.Errorf("env.coinrun.max_steps = %d: want 0 (difficulty default) or a value in [1, 100000]", c.MaxSteps)
+	}
+	switch c.Coin {
+	case CoinEnd, CoinRandom:
+	default:
+		return fmt.Errorf("env.coinrun.coin = %q: want %q or %q", c.Coin, CoinEnd, CoinRandom)
+	}
+	if !(c.RandomCoinProb >= 0 && c.RandomCoinProb <= 1) {
+		return fmt.Errorf("env.coinrun.random_coin_prob = %v: want a value in [0, 1]", c.RandomCoinProb)
+	}
+	if !(c.RandomCoinRegion >= 0.2 && c.RandomCoinRegion <= 0.9) {
+		return fmt.Errorf("env.coinrun.random_coin_region = %v: want a value in [0.2, 0.9]", c.RandomCoinRegion)
+	}
+	if !(c.HazardDensity >= 0 && c.HazardDensity <= 1) {
+		return fmt.Errorf("env.coinrun.hazard_density = %v: want a value in [0, 1]", c.HazardDensity)
+	}
+	return nil
+}
+
+const (
+	minLength = 16
+	maxLength = 256
+	minHeight = 10
+	maxHeight = 64
+)
