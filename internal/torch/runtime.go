@@ -1,0 +1,25 @@
+package torch
+
+// #include "shim.h"
+import "C"
+
+// SetNumThreads sets libtorch's intra-op thread count for the process.
+// On 2-core machines one thread per process was often fastest.
+func SetNumThreads(n int) {
+	if n < 1 {
+		panic("torch: SetNumThreads with n < 1")
+	}
+	C.mg_set_num_threads(C.int(n))
+}
+
+// NumThreads returns libtorch's intra-op thread count.
+func NumThreads() int { return int(C.mg_get_num_threads()) }
+
+// ManualSeed seeds libtorch's global generators (Randn, Rand, dropout).
+func ManualSeed(seed uint64) { C.mg_manual_seed(C.uint64_t(seed)) }
+
+// CUDADeviceCount is the number of usable GPUs (0 on a CPU-only libtorch).
+func CUDADeviceCount() int { return int(C.mg_cuda_device_count()) }
+
+// Version is the version of the libtorch the binding was compiled against.
+func Version() string { return C.GoString(C.mg_version()) }

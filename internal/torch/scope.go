@@ -1,0 +1,122 @@
+package torch
+
+// #include "shim.h"
+import "C"
+
+import "unsafe"
+
+// Scope owns the tensors created through it and frees them all on Close.
+// It also carries a sticky error: after the first failing op every op returns
+// nil and Err reports that first failure, so a sequence of ops needs one
+// error check at the end.
+//
+// A Scope is not safe for concurrent use.
+type Scope struct {
+	handles []C.mg_tensor // owned native handles; nil where freed or kept
+	owned   []*Tensor     // Go handles, parallel to handles
+	err     error
+	noGrad  C.int
+	device  Device
+}
+
+// NewScope returns a scope whose ops are recorded by autograd and whose
+// creation functions allocate on the CPU.
+func NewScope() *Scope { return &Scope{device: CPU} }
+
+// NewNoGradScope returns a scope whose ops are not recorded by autograd
+// (inference, rollouts, metrics): cheaper, and results have no grad history.
+func NewNoGradScope() *Scope { return &Scope{device: CPU, noGrad: 1} }
+
+// On sets the device that creation functions (FromFloat32, Zeros, Randn...)
+// allocate on, and returns s.
+func (s *Scope) On(d Device) *Scope {
+	s.device = d
+	return s
+}
+
+// Err returns the first error of any op in this scope, or nil.
+func (s *Scope) Err() error { return s.err }
+
+// Fail records err as the scope's error unless one is already recorded; ops
+// built on the scope outside this package use it to report argument errors.
+func (s *Scope) Fail(err error) {
+	if s.err == nil && err != nil {
+		s.err = err
+	}
+}
+
+// Len is the number of tensors the scope currently owns.
+func (s *Scope) Len() int {
+	n := 0
+	for _, h := range s.handles {
+		if h != nil {
+			n++
+		}
+	}
+	return n
+}
+
+// Keep removes t from the scope so that it survives Close; the caller now
+// owns it and must Free it. It returns t for chaining. Keep(nil) returns nil.
+func (s *Scope) Keep(t *Tensor) *Tensor {
+	if t == nil || t.scope != s {
+		return t
+	}
+	s.handles[t.idx] = nil
+	t.scope = nil
+	return t
+}
+
+// Close frees every tensor the scope still owns. The scope may be reused
+// afterwards; its error is cleared.
+func (s *Scope) Close() {
+	if len(s.handles) > 0 {
+		C.mg_free_many((*C.mg_tensor)(unsafe.Pointer(&s.handles[0])), C.int(len(s.handles)))
+	}
+	for i, t := range s.owned {
+		if s.handles[i] != nil {
+			t.h = nil
+			t.scope = nil
+		}
+		s.owned[i] = nil
+	}
+	s.handles = s.handles[:0]
+	s.owned = s.owned[:0]
+	s.err = nil
+}
+
+// check reports whether op may run: no earlier error and every argument live.
+func (s *Scope) check(op string, ts ...*Tensor) bool {
+	if s.err != nil {
+		return false
+	}
+	for _, t := range ts {
+		if t == nil || t.h == nil {
+			s.err = &Error{Op: op, Msg: "nil or freed tensor argument"}
+			return false
+		}
+	}
+	return true
+}
+
+// adopt records a C result: on error the scope's error, else a new owned
+// tensor.
+func (s *Scope) adopt(op string, msg *C.char, h C.mg_tensor) *Tensor {
+	if msg != nil {
+		s.err = takeError(op, msg)
+		return nil
+	}
+	t := &Tensor{h: h, scope: s, idx: len(s.handles)}
+	s.handles = append(s.handles, h)
+	s.owned = append(s.owned, t)
+	return t
+}
+
+// int64s converts Go ints to a C-compatible array; small shapes stay on the
+// stack-free path of a fixed buffer.
+func int64s(xs []int64) (*C.int64_t, C.int) {
+	if len(xs) == 0 {
+		return nil, 0
+	}
+	return (*C.int64_t)(unsafe.Pointer(&xs[0])), C.int(len(xs))
+}

@@ -1,0 +1,456 @@
+//go:build !torchshared
+
+// misgen's libtorch shim: the C functions declared in shim.h implemented over
+// the libtorch C++ API. One translation unit on purpose: including torch.h
+// costs ~30 s of compile time per file.
+//
+// Every entry point catches all C++ exceptions and returns libtorch's message
+// as a malloc'd string, so a shape error becomes a Go error, never an abort.
+#include "shim.h"
+
+#include <torch/torch.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+char* dup_message(const char* msg) {
+	size_t n = std::strlen(msg);
+	char* s = static_cast<char*>(std::malloc(n + 1));
+	if (s) std::memcpy(s, msg, n + 1);
+	return s;
+}
+
+// guard runs f, translating exceptions to an error string.
+template <typename F>
+char* guard(F&& f) {
+	try {
+		f();
+		return nullptr;
+	} catch (const c10::Error& e) {
+		return dup_message(e.what_without_backtrace());
+	} catch (const std::exception& e) {
+		return dup_message(e.what());
+	} catch (...) {
+		return dup_message("unknown C++ exception");
+	}
+}
+
+// with_grad_mode runs f with autograd recording disabled when no_grad != 0.
+template <typename F>
+char* op(int no_grad, F&& f) {
+	return guard([&] {
+		if (no_grad) {
+			torch::NoGradGuard ng;
+			f();
+		} else {
+			f();
+		}
+	});
+}
+
+at::Tensor& T(mg_tensor t) { return *static_cast<at::Tensor*>(t); }
+
+mg_tensor box(at::Tensor t) { return new at::Tensor(std::move(t)); }
+
+torch::Dtype dtype_of(int code) {
+	switch (code) {
+	case MG_F32: return torch::kFloat32;
+	case MG_I64: return torch::kInt64;
+	case MG_BOOL: return torch::kBool;
+	}
+	throw std::invalid_argument("unknown dtype code " + std::to_string(code));
+}
+
+int code_of(torch::Dtype d) {
+	if (d == torch::kFloat32) return MG_F32;
+	if (d == torch::kInt64) return MG_I64;
+	if (d == torch::kBool) return MG_BOOL;
+	return -1;
+}
+
+torch::Device device_of(int device) {
+	if (device < 0) return torch::Device(torch::kCPU);
+	return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(device));
+}
+
+at::IntArrayRef dims(const int64_t* d, int n) { return at::IntArrayRef(d, static_cast<size_t>(n)); }
+
+std::vector<at::Tensor> unbox(mg_tensor* ts, int n) {
+	std::vector<at::Tensor> v;
+	v.reserve(n);
+	for (int i = 0; i < n; i++) v.push_back(T(ts[i]));
+	return v;
+}
+
+struct Optim {
+	std::unique_ptr<torch::optim::Optimizer> opt;
+	int kind;
+};
+
+}  // namespace
+
+extern "C" {
+
+void mg_set_num_threads(int n) { at::set_num_threads(n); }
+int mg_get_num_threads(void) { return at::get_num_threads(); }
+void mg_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
+int mg_cuda_device_count(void) { return static_cast<int>(torch::cuda::device_count()); }
+const char* mg_version(void) { return TORCH_VERSION; }
+
+void mg_free(mg_tensor t) { delete static_cast<at::Tensor*>(t); }
+void mg_free_many(mg_tensor* ts, int n) {
+	for (int i = 0; i < n; i++) delete static_cast<at::Tensor*>(ts[i]);
+}
+
+char* mg_from_data(const void* data, int dtype, const int64_t* shape, int ndim, int device, mg_tensor* out) {
+	return guard([&] {
+		auto opts = torch::TensorOptions().dtype(dtype_of(dtype));
+		// from_blob borrows Go memory, so clone before Go can move or free it.
+		at::Tensor t = torch::from_blob(const_cast<void*>(data), dims(shape, ndim), opts).clone();
+		if (device >= 0) t = t.to(device_of(device));
+		*out = box(std::move(t));
+	});
+}
+
+char* mg_full(const int64_t* shape, int ndim, double value, int dtype, int device, mg_tensor* out) {
+	return guard([&] {
+		auto opts = torch::TensorOptions().dtype(dtype_of(dtype)).device(device_of(device));
+		*out = box(torch::full(dims(shape, ndim), value, opts));
+	});
+}
+
+char* mg_randn(const int64_t* shape, int ndim, int device, mg_tensor* out) {
+	return guard([&] { *out = box(torch::randn(dims(shape, ndim), torch::TensorOptions().device(device_of(device)))); });
+}
+
+char* mg_rand(const int64_t* shape, int ndim, int device, mg_tensor* out) {
+	return guard([&] { *out = box(torch::rand(dims(shape, ndim), torch::TensorOptions().device(device_of(device)))); });
+}
+
+char* mg_arange(int64_t n, int device, mg_tensor* out) {
+	return guard([&] {
+		*out = box(torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(device_of(device))));
+	});
+}
+
+char* mg_copy_out(mg_tensor t, int dtype, void* dst, int64_t n) {
+	return guard([&] {
+		at::Tensor c = T(t).detach().to(torch::kCPU, dtype_of(dtype)).contiguous();
+		if (c.numel() != n) {
+			throw std::invalid_argument("copy out: tensor has " + std::to_string(c.numel()) +
+			                            " elements, destination has " + std::to_string(n));
+		}
+		std::memcpy(dst, c.data_ptr(), static_cast<size_t>(n) * c.element_size());
+	});
+}
+
+char* mg_to_device(mg_tensor t, int device, mg_tensor* out) {
+	return guard([&] { *out = box(T(t).to(device_of(device))); });
+}
+
+char* mg_item(mg_tensor t, double* out) {
+	return guard([&] { *out = T(t).item<double>(); });
+}
+
+int mg_shape(mg_tensor t, int64_t* d, int cap) {
+	auto s = T(t).sizes();
+	int n = static_cast<int>(s.size());
+	for (int i = 0; i < n && i < cap; i++) d[i] = s[i];
+	return n;
+}
+int mg_dtype(mg_tensor t) { return code_of(T(t).scalar_type()); }
+int mg_device(mg_tensor t) {
+	const auto& d = T(t).device();
+	return d.is_cuda() ? d.index() : -1;
+}
+int mg_defined(mg_tensor t) { return T(t).defined() ? 1 : 0; }
+
+char* mg_unary(int code, mg_tensor a, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] {
+		const at::Tensor& x = T(a);
+		at::Tensor r;
+		switch (code) {
+		case MG_NEG: r = -x; break;
+		case MG_EXP: r = x.exp(); break;
+		case MG_LOG: r = x.log(); break;
+		case MG_SQRT: r = x.sqrt(); break;
+		case MG_ABS: r = x.abs(); break;
+		case MG_RELU: r = x.relu(); break;
+		case MG_SIGMOID: r = x.sigmoid(); break;
+		case MG_TANH: r = x.tanh(); break;
+		case MG_SQUARE: r = x * x; break;
+		case MG_SIGN: r = x.sign(); break;
+		case MG_DETACH: r = x.detach(); break;
+		case MG_CONTIGUOUS: r = x.contiguous(); break;
+		case MG_TO_F32: r = x.to(torch::kFloat32); break;
+		case MG_TO_I64: r = x.to(torch::kInt64); break;
+		case MG_ZEROS_LIKE: r = torch::zeros_like(x); break;
+		case MG_ONES_LIKE: r = torch::ones_like(x); break;
+		case MG_CLONE: r = x.clone(); break;
+		case MG_ISFINITE_ALL: r = torch::isfinite(x).all(); break;
+		case MG_LOGICAL_NOT: r = x.logical_not(); break;
+		case MG_FLATTEN_FROM1: r = x.flatten(1); break;
+		default: throw std::invalid_argument("unknown unary op " + std::to_string(code));
+		}
+		*out = box(std::move(r));
+	});
+}
+
+char* mg_binary(int code, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] {
+		const at::Tensor& x = T(a);
+		const at::Tensor& y = T(b);
+		at::Tensor r;
+		switch (code) {
+		case MG_ADD: r = x + y; break;
+		case MG_SUB: r = x - y; break;
+		case MG_MUL: r = x * y; break;
+		case MG_DIV: r = x / y; break;
+		case MG_POW: r = x.pow(y); break;
+		case MG_MATMUL: r = x.matmul(y); break;
+		case MG_MAXIMUM: r = torch::maximum(x, y); break;
+		case MG_MINIMUM: r = torch::minimum(x, y); break;
+		case MG_GT: r = x.gt(y); break;
+		case MG_LT: r = x.lt(y); break;
+		case MG_GE: r = x.ge(y); break;
+		case MG_LE: r = x.le(y); break;
+		case MG_EQ: r = x.eq(y); break;
+		default: throw std::invalid_argument("unknown binary op " + std::to_string(code));
+		}
+		*out = box(std::move(r));
+	});
+}
+
+char* mg_scalar(int code, mg_tensor a, double s, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] {
+		const at::Tensor& x = T(a);
+		at::Tensor r;
+		switch (code) {
+		case MG_ADD_S: r = x + s; break;
+		case MG_SUB_S: r = x - s; break;
+		case MG_MUL_S: r = x * s; break;
+		case MG_DIV_S: r = x / s; break;
+		case MG_POW_S: r = x.pow(s); break;
+		case MG_RSUB_S: r = s - x; break;
+		case MG_GT_S: r = x.gt(s); break;
+		case MG_LT_S: r = x.lt(s); break;
+		case MG_GE_S: r = x.ge(s); break;
+		case MG_LE_S: r = x.le(s); break;
+		case MG_EQ_S: r = x.eq(s); break;
+		case MG_FILL_S: r = torch::full_like(x, s); break;
+		default: throw std::invalid_argument("unknown scalar op " + std::to_string(code));
+		}
+		*out = box(std::move(r));
+	});
+}
+
+char* mg_reduce(int code, mg_tensor a, const int64_t* d, int nd, int keepdim, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] {
+		const at::Tensor& x = T(a);
+		const bool all = nd == 0;
+		at::Tensor r;
+		if ((code == MG_MAX || code == MG_MIN || code == MG_ARGMAX || code == MG_ARGMIN) && nd > 1) {
+			throw std::invalid_argument("max/min/argmax/argmin reduce over at most one dim");
+		}
+		switch (code) {
+		case MG_SUM: r = all ? x.sum() : x.sum(dims(d, nd), keepdim); break;
+		case MG_MEAN: r = all ? x.mean() : x.mean(dims(d, nd), keepdim); break;
+		case MG_MAX: r = all ? x.max() : std::get<0>(x.max(d[0], keepdim)); break;
+		case MG_MIN: r = all ? x.min() : std::get<0>(x.min(d[0], keepdim)); break;
+		case MG_ARGMAX: r = all ? x.argmax() : x.argmax(d[0], keepdim); break;
+		case MG_ARGMIN: r = all ? x.argmin() : x.argmin(d[0], keepdim); break;
+		case MG_LOGSUMEXP: {
+			std::vector<int64_t> every;
+			for (int64_t i = 0; i < x.dim(); i++) every.push_back(i);
+			r = all ? x.logsumexp(every, keepdim) : x.logsumexp(dims(d, nd), keepdim);
+			break;
+		}
+		case MG_NORM2: r = all ? x.norm() : x.norm(2, dims(d, nd), keepdim); break;
+		case MG_STD: r = all ? x.std() : x.std(dims(d, nd), true, keepdim); break;
+		default: throw std::invalid_argument("unknown reduction " + std::to_string(code));
+		}
+		*out = box(std::move(r));
+	});
+}
+
+char* mg_softmax(mg_tensor a, int64_t dim, int log, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(log ? T(a).log_softmax(dim) : T(a).softmax(dim)); });
+}
+
+char* mg_clamp(mg_tensor a, double lo, double hi, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(T(a).clamp(lo, hi)); });
+}
+
+char* mg_where(mg_tensor cond, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(torch::where(T(cond), T(a), T(b))); });
+}
+
+char* mg_gather(mg_tensor a, int64_t dim, mg_tensor index, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(T(a).gather(dim, T(index))); });
+}
+
+char* mg_scatter(mg_tensor a, int64_t dim, mg_tensor index, mg_tensor src, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(T(a).scatter(dim, T(index), T(src))); });
+}
+
+char* mg_index_select(mg_tensor a, int64_t dim, mg_tensor index, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(T(a).index_select(dim, T(index))); });
+}
+
+char* mg_cat(mg_tensor* ts, int n, int64_t dim, int stack, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] {
+		auto v = unbox(ts, n);
+		*out = box(stack ? torch::stack(v, dim) : torch::cat(v, dim));
+	});
+}
+
+char* mg_reshape(mg_tensor a, const int64_t* shape, int ndim, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(T(a).reshape(dims(shape, ndim))); });
+}
+
+char* mg_permute(mg_tensor a, const int64_t* d, int nd, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(T(a).permute(dims(d, nd))); });
+}
+
+char* mg_slice(mg_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(T(a).slice(dim, start, end, step)); });
+}
+
+char* mg_topk(mg_tensor a, int64_t k, int64_t dim, int no_grad, mg_tensor* values, mg_tensor* indices) {
+	return op(no_grad, [&] {
+		auto r = T(a).topk(k, dim);
+		*values = box(std::get<0>(r));
+		*indices = box(std::get<1>(r));
+	});
+}
+
+char* mg_linear(mg_tensor x, mg_tensor w, mg_tensor b, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] {
+		*out = box(b ? torch::linear(T(x), T(w), T(b)) : torch::linear(T(x), T(w)));
+	});
+}
+
+char* mg_conv2d(mg_tensor x, mg_tensor w, mg_tensor b, int64_t stride, int64_t padding, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] {
+		c10::optional<at::Tensor> bias;
+		if (b) bias = T(b);
+		*out = box(torch::conv2d(T(x), T(w), bias, stride, padding));
+	});
+}
+
+char* mg_max_pool2d(mg_tensor x, int64_t kernel, int64_t stride, int64_t padding, int no_grad, mg_tensor* out) {
+	return op(no_grad, [&] { *out = box(torch::max_pool2d(T(x), kernel, stride, padding)); });
+}
+
+char* mg_set_requires_grad(mg_tensor t, int on) {
+	return guard([&] { T(t).set_requires_grad(on != 0); });
+}
+int mg_requires_grad(mg_tensor t) { return T(t).requires_grad() ? 1 : 0; }
+
+char* mg_backward(mg_tensor loss) {
+	return guard([&] { T(loss).backward(); });
+}
+
+char* mg_grad(mg_tensor t, mg_tensor* out) {
+	return guard([&] {
+		const at::Tensor& g = T(t).grad();
+		*out = g.defined() ? box(g) : nullptr;
+	});
+}
+
+char* mg_zero_grad(mg_tensor t) {
+	return guard([&] {
+		at::Tensor& g = T(t).mutable_grad();
+		if (g.defined()) g = at::Tensor();
+	});
+}
+
+char* mg_copy_(mg_tensor dst, mg_tensor src) {
+	return guard([&] {
+		torch::NoGradGuard ng;
+		T(dst).copy_(T(src));
+	});
+}
+
+char* mg_optim_new(int kind, mg_tensor* params, int n, double lr, double b1, double b2, double eps,
+                   double weight_decay, double momentum, mg_optim* out) {
+	return guard([&] {
+		auto ps = unbox(params, n);
+		auto o = std::make_unique<Optim>();
+		o->kind = kind;
+		if (kind == 0) {
+			o->opt = std::make_unique<torch::optim::Adam>(
+			    ps, torch::optim::AdamOptions(lr).betas({b1, b2}).eps(eps).weight_decay(weight_decay));
+		} else if (kind == 1) {
+			o->opt = std::make_unique<torch::optim::SGD>(
+			    ps, torch::optim::SGDOptions(lr).momentum(momentum).weight_decay(weight_decay));
+		} else {
+			throw std::invalid_argument("unknown optimizer kind " + std::to_string(kind));
+		}
+		*out = o.release();
+	});
+}
+
+void mg_optim_free(mg_optim o) { delete static_cast<Optim*>(o); }
+
+char* mg_optim_step(mg_optim o) {
+	return guard([&] { static_cast<Optim*>(o)->opt->step(); });
+}
+
+char* mg_optim_zero_grad(mg_optim o) {
+	// set_to_none semantics: the next backward allocates fresh gradients.
+	return guard([&] {
+		for (auto& g : static_cast<Optim*>(o)->opt->param_groups())
+			for (auto& p : g.params()) p.mutable_grad() = at::Tensor();
+	});
+}
+
+char* mg_optim_set_lr(mg_optim o, double lr) {
+	return guard([&] {
+		auto* op = static_cast<Optim*>(o);
+		for (auto& g : op->opt->param_groups()) {
+			if (op->kind == 0) {
+				static_cast<torch::optim::AdamOptions&>(g.options()).lr(lr);
+			} else {
+				static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+			}
+		}
+	});
+}
+
+char* mg_clip_grad_norm(mg_tensor* params, int n, double max_norm, double* total_norm) {
+	return guard([&] {
+		auto ps = unbox(params, n);
+		*total_norm = torch::nn::utils::clip_grad_norm_(ps, max_norm);
+	});
+}
+
+char* mg_optim_save(mg_optim o, char** buf, int64_t* len) {
+	return guard([&] {
+		torch::serialize::OutputArchive ar;
+		static_cast<Optim*>(o)->opt->save(ar);
+		std::ostringstream os;
+		ar.save_to(os);
+		std::string s = os.str();
+		*buf = static_cast<char*>(std::malloc(s.size() ? s.size() : 1));
+		if (!*buf) throw std::bad_alloc();
+		std::memcpy(*buf, s.data(), s.size());
+		*len = static_cast<int64_t>(s.size());
+	});
+}
+
+char* mg_optim_load(mg_optim o, const char* buf, int64_t len) {
+	return guard([&] {
+		std::istringstream is(std::string(buf, static_cast<size_t>(len)));
+		torch::serialize::InputArchive ar;
+		ar.load_from(is);
+		static_cast<Optim*>(o)->opt->load(ar);
+	});
+}
+
+}  // extern "C"

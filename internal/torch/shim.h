@@ -1,0 +1,118 @@
+// C interface of misgen's libtorch shim (shim.cc). Plain C so cgo can call it
+// and so the shim can also be built as a separate shared library against
+// another libtorch (see README "CUDA libtorch").
+//
+// Conventions: every function that can fail returns NULL on success or a
+// malloc'd error message (caller frees) carrying libtorch's own text. Tensor
+// handles are heap-allocated at::Tensor objects owned by the caller and
+// released with mg_free / mg_free_many.
+#ifndef MISGEN_TORCH_SHIM_H
+#define MISGEN_TORCH_SHIM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef void* mg_tensor;
+typedef void* mg_optim;
+
+// dtype codes
+enum { MG_F32 = 0, MG_I64 = 1, MG_BOOL = 2 };
+
+// unary op codes
+enum {
+	MG_NEG, MG_EXP, MG_LOG, MG_SQRT, MG_ABS, MG_RELU, MG_SIGMOID, MG_TANH,
+	MG_SQUARE, MG_SIGN, MG_DETACH, MG_CONTIGUOUS, MG_TO_F32, MG_TO_I64,
+	MG_ZEROS_LIKE, MG_ONES_LIKE, MG_CLONE, MG_ISFINITE_ALL, MG_LOGICAL_NOT,
+	MG_FLATTEN_FROM1
+};
+
+// binary op codes
+enum {
+	MG_ADD, MG_SUB, MG_MUL, MG_DIV, MG_POW, MG_MATMUL, MG_MAXIMUM, MG_MINIMUM,
+	MG_GT, MG_LT, MG_GE, MG_LE, MG_EQ
+};
+
+// tensor-scalar op codes
+enum {
+	MG_ADD_S, MG_SUB_S, MG_MUL_S, MG_DIV_S, MG_POW_S, MG_RSUB_S, MG_GT_S,
+	MG_LT_S, MG_GE_S, MG_LE_S, MG_EQ_S, MG_FILL_S
+};
+
+// reduction op codes
+enum { MG_SUM, MG_MEAN, MG_MAX, MG_MIN, MG_ARGMAX, MG_ARGMIN, MG_LOGSUMEXP, MG_NORM2, MG_STD };
+
+// Global settings.
+void mg_set_num_threads(int n);
+int mg_get_num_threads(void);
+void mg_manual_seed(uint64_t seed);
+int mg_cuda_device_count(void);
+const char* mg_version(void);
+
+// Lifetime.
+void mg_free(mg_tensor t);
+void mg_free_many(mg_tensor* ts, int n);
+
+// Creation and data transfer. device: -1 = CPU, k >= 0 = CUDA device k.
+char* mg_from_data(const void* data, int dtype, const int64_t* shape, int ndim, int device, mg_tensor* out);
+char* mg_full(const int64_t* shape, int ndim, double value, int dtype, int device, mg_tensor* out);
+char* mg_randn(const int64_t* shape, int ndim, int device, mg_tensor* out);
+char* mg_rand(const int64_t* shape, int ndim, int device, mg_tensor* out);
+char* mg_arange(int64_t n, int device, mg_tensor* out);
+char* mg_copy_out(mg_tensor t, int dtype, void* dst, int64_t n);
+char* mg_to_device(mg_tensor t, int device, mg_tensor* out);
+char* mg_item(mg_tensor t, double* out);
+
+// Metadata. mg_shape writes at most cap dims and returns ndim.
+int mg_shape(mg_tensor t, int64_t* dims, int cap);
+int mg_dtype(mg_tensor t);
+int mg_device(mg_tensor t);
+int mg_defined(mg_tensor t);
+
+// Ops. no_grad != 0 runs the op with autograd recording disabled.
+char* mg_unary(int op, mg_tensor a, int no_grad, mg_tensor* out);
+char* mg_binary(int op, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out);
+char* mg_scalar(int op, mg_tensor a, double s, int no_grad, mg_tensor* out);
+char* mg_reduce(int op, mg_tensor a, const int64_t* dims, int ndims, int keepdim, int no_grad, mg_tensor* out);
+char* mg_softmax(mg_tensor a, int64_t dim, int log, int no_grad, mg_tensor* out);
+char* mg_clamp(mg_tensor a, double lo, double hi, int no_grad, mg_tensor* out);
+char* mg_where(mg_tensor cond, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out);
+char* mg_gather(mg_tensor a, int64_t dim, mg_tensor index, int no_grad, mg_tensor* out);
+char* mg_scatter(mg_tensor a, int64_t dim, mg_tensor index, mg_tensor src, int no_grad, mg_tensor* out);
+char* mg_index_select(mg_tensor a, int64_t dim, mg_tensor index, int no_grad, mg_tensor* out);
+char* mg_cat(mg_tensor* ts, int n, int64_t dim, int stack, int no_grad, mg_tensor* out);
+char* mg_reshape(mg_tensor a, const int64_t* shape, int ndim, int no_grad, mg_tensor* out);
+char* mg_permute(mg_tensor a, const int64_t* dims, int ndim, int no_grad, mg_tensor* out);
+char* mg_slice(mg_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step, int no_grad, mg_tensor* out);
+char* mg_topk(mg_tensor a, int64_t k, int64_t dim, int no_grad, mg_tensor* values, mg_tensor* indices);
+char* mg_linear(mg_tensor x, mg_tensor w, mg_tensor b, int no_grad, mg_tensor* out);
+char* mg_conv2d(mg_tensor x, mg_tensor w, mg_tensor b, int64_t stride, int64_t padding, int no_grad, mg_tensor* out);
+char* mg_max_pool2d(mg_tensor x, int64_t kernel, int64_t stride, int64_t padding, int no_grad, mg_tensor* out);
+
+// Autograd.
+char* mg_set_requires_grad(mg_tensor t, int on);
+int mg_requires_grad(mg_tensor t);
+char* mg_backward(mg_tensor loss);
+char* mg_grad(mg_tensor t, mg_tensor* out);  // *out = NULL when no gradient exists
+char* mg_zero_grad(mg_tensor t);
+char* mg_copy_(mg_tensor dst, mg_tensor src); // in place, never recorded by autograd
+
+// Optimizers. kind: 0 = Adam, 1 = SGD.
+char* mg_optim_new(int kind, mg_tensor* params, int n, double lr, double b1, double b2, double eps,
+                   double weight_decay, double momentum, mg_optim* out);
+void mg_optim_free(mg_optim o);
+char* mg_optim_step(mg_optim o);
+char* mg_optim_zero_grad(mg_optim o);
+char* mg_optim_set_lr(mg_optim o, double lr);
+char* mg_clip_grad_norm(mg_tensor* params, int n, double max_norm, double* total_norm);
+// State (de)serialisation through libtorch's archive format. *buf is malloc'd.
+char* mg_optim_save(mg_optim o, char** buf, int64_t* len);
+char* mg_optim_load(mg_optim o, const char* buf, int64_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
