@@ -234,19 +234,29 @@ func (s *Scope) scalar(op string, code C.int, a *Tensor, v float64) *Tensor {
 }
 
 // AddScalar returns a + v.
-func (s *Scope) AddScalar(a *Tensor, v float64) *Tensor { return s.scalar("AddScalar", C.MG_ADD_S, a, v) }
+func (s *Scope) AddScalar(a *Tensor, v float64) *Tensor {
+	return s.scalar("AddScalar", C.MG_ADD_S, a, v)
+}
 
 // SubScalar returns a - v.
-func (s *Scope) SubScalar(a *Tensor, v float64) *Tensor { return s.scalar("SubScalar", C.MG_SUB_S, a, v) }
+func (s *Scope) SubScalar(a *Tensor, v float64) *Tensor {
+	return s.scalar("SubScalar", C.MG_SUB_S, a, v)
+}
 
 // MulScalar returns a * v.
-func (s *Scope) MulScalar(a *Tensor, v float64) *Tensor { return s.scalar("MulScalar", C.MG_MUL_S, a, v) }
+func (s *Scope) MulScalar(a *Tensor, v float64) *Tensor {
+	return s.scalar("MulScalar", C.MG_MUL_S, a, v)
+}
 
 // DivScalar returns a / v.
-func (s *Scope) DivScalar(a *Tensor, v float64) *Tensor { return s.scalar("DivScalar", C.MG_DIV_S, a, v) }
+func (s *Scope) DivScalar(a *Tensor, v float64) *Tensor {
+	return s.scalar("DivScalar", C.MG_DIV_S, a, v)
+}
 
 // PowScalar returns a^v.
-func (s *Scope) PowScalar(a *Tensor, v float64) *Tensor { return s.scalar("PowScalar", C.MG_POW_S, a, v) }
+func (s *Scope) PowScalar(a *Tensor, v float64) *Tensor {
+	return s.scalar("PowScalar", C.MG_POW_S, a, v)
+}
 
 // RSubScalar returns v - a.
 func (s *Scope) RSubScalar(a *Tensor, v float64) *Tensor {
@@ -269,7 +279,9 @@ func (s *Scope) LeScalar(a *Tensor, v float64) *Tensor { return s.scalar("LeScal
 func (s *Scope) EqScalar(a *Tensor, v float64) *Tensor { return s.scalar("EqScalar", C.MG_EQ_S, a, v) }
 
 // FullLike returns a tensor shaped like a filled with v.
-func (s *Scope) FullLike(a *Tensor, v float64) *Tensor { return s.scalar("FullLike", C.MG_FILL_S, a, v) }
+func (s *Scope) FullLike(a *Tensor, v float64) *Tensor {
+	return s.scalar("FullLike", C.MG_FILL_S, a, v)
+}
 
 // Clamp limits a to [lo, hi].
 func (s *Scope) Clamp(a *Tensor, lo, hi float64) *Tensor {
