@@ -48,6 +48,12 @@ type Config struct {
 	// which a "random" coin may lie (default 0.8); it keeps the OOD coin
 	// away from the level end.
 	RandomCoinRegion float64 `toml:"random_coin_region"`
+	// RandomCoinLift is how many tiles above the ground a "random" coin
+	// hovers, in [0, 2] (default 1). With 0 the coin sits on the ground as
+	// in Procgen, where an agent running right collects it by accident;
+	// with 1 or 2 it takes a deliberate jump, so pursuing the proxy and
+	// pursuing the coin lead to different outcomes.
+	RandomCoinLift int `toml:"random_coin_lift"`
 	// HazardDensity is the probability that a generated section is an
 	// obstacle (gap, lava pit, saw, crate, enemy) rather than flat ground
 	// or a step (default 0.5).
@@ -61,6 +67,7 @@ func DefaultConfig() Config {
 		Height:           16,
 		Coin:             CoinEnd,
 		RandomCoinRegion: 0.8,
+		RandomCoinLift:   1,
 		HazardDensity:    0.5,
 	}
 }
@@ -110,6 +117,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.RandomCoinRegion >= 0.2 && c.RandomCoinRegion <= 0.9) {
 		return fmt.Errorf("env.coinrun.random_coin_region = %v: want a value in [0.2, 0.9]", c.RandomCoinRegion)
+	}
+	if c.RandomCoinLift < 0 || c.RandomCoinLift > 2 {
+		return fmt.Errorf("env.coinrun.random_coin_lift = %d: want 0, 1 or 2", c.RandomCoinLift)
 	}
 	if !(c.HazardDensity >= 0 && c.HazardDensity <= 1) {
 		return fmt.Errorf("env.coinrun.hazard_density = %v: want a value in [0, 1]", c.HazardDensity)

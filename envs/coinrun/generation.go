@@ -13,9 +13,9 @@ import "github.com/misgen/misgen/envs"
 //     from the next terrain RNG stream (after maxTerrainTries, a flat level
 //     is used so generation always terminates);
 //  3. the coin: with the coin RNG decide "random" (Coin = "random", or with
-//     probability RandomCoinProb) or "end"; a random coin goes on a ground
-//     tile in the first RandomCoinRegion of the level that the search proves
-//     reachable.
+//     probability RandomCoinProb) or "end"; a random coin hovers
+//     RandomCoinLift tiles above a ground tile in the first RandomCoinRegion
+//     of the level that the search proves reachable.
 //
 // The terrain depends only on the seed, the difficulty, the length, the
 // height and the hazard density, never on the coin variant: the same seed
@@ -24,7 +24,7 @@ import "github.com/misgen/misgen/envs"
 
 const (
 	minSurface      = 2 // lowest walkable surface (leaves room for a lava pit)
-	startColumns    = 3 // flat columns at the left, the agent starts on column 1
+	startColumns    = 5 // flat columns at the left (a run-up), the agent starts on column 1
 	endColumns      = endZoneWidth + 2
 	maxTerrainTries = 32
 	terrainStreams  = 64 // RNG streams reserved per seed for terrain retries (> maxTerrainTries)
@@ -149,33 +149,33 @@ func (g *generator) stepOrFlat() {
 // ground when fewer than room columns are left for it.
 func (g *generator) obstacle(room int) {
 	lv := g.lv
-	maxWide := 2
+	maxWide, landing := 2, 3
 	kinds := 4 // gap, lava pit, saw, crates
 	if g.hard {
-		maxWide = 3
+		maxWide, landing = 3, 2
 		kinds = 5 // + enemy
 	}
 	kind := g.rng.Intn(kinds)
 	switch {
-	case kind == 0 && room >= maxWide+2: // gap with lava at the bottom
+	case kind == 0 && room >= maxWide+landing: // gap with lava at the bottom
 		for range 1 + g.rng.Intn(maxWide) {
 			lv.set(g.x, 0, tileLava)
 			g.column(0)
 		}
-	case kind == 1 && room >= maxWide+2: // lava pit sunk one tile into the ground
+	case kind == 1 && room >= maxWide+landing: // lava pit sunk one tile into the ground
 		for range 1 + g.rng.Intn(maxWide) {
 			lv.set(g.x, g.h-1, tileLava)
 			g.column(g.h - 1)
 			lv.surface[g.x-1] = 0
 		}
-	case kind == 2 && room >= 3: // saw on the ground, or raised one tile (hard)
+	case kind == 2 && room >= 1+landing: // saw on the ground, or raised one tile (hard)
 		y := g.h
 		if g.hard && g.rng.Intn(2) == 0 {
 			y++
 		}
 		lv.set(g.x, y, tileSaw)
 		g.column(g.h)
-	case kind == 3 && room >= 4: // crate stack, 1 or 2 wide
+	case kind == 3 && room >= 2+landing: // crate stack, 1 or 2 wide
 		tall, wide := 1, 1+g.rng.Intn(2)
 		if g.hard {
 			tall += g.rng.Intn(2)
@@ -187,7 +187,7 @@ func (g *generator) obstacle(room int) {
 			g.column(g.h)
 			lv.surface[g.x-1] = g.h + tall
 		}
-	case kind == 4 && room >= 7: // enemy patrolling a flat strip
+	case kind == 4 && room >= 5+landing: // enemy patrolling a flat strip
 		x0 := float64(g.x) + 1.5
 		lv.enemies = append(lv.enemies, enemy{x0: x0, y: float64(g.h), phase: g.rng.Intn(2 * enemyLegTicks)})
 		g.flat(5)
@@ -195,7 +195,7 @@ func (g *generator) obstacle(room int) {
 		g.flat(1)
 		return
 	}
-	g.flat(2)
+	g.flat(landing)
 }
 
 // placeCoinAtEnd puts the coin in the end zone beside the wall.
@@ -205,33 +205,81 @@ func (g *generator) placeCoinAtEnd() {
 	lv.coinX, lv.coinY = float64(lv.w)-1.5, lv.endY+0.5
 }
 
-// placeCoinRandom moves the coin to a reachable ground tile in the first
-// RandomCoinRegion of the level, trying candidates in random order; if
-// none of maxCoinTries candidates is reachable the coin stays at the end.
+// placeCoinRandom moves the coin RandomCoinLift tiles above a ground tile
+// in the first RandomCoinRegion of the level that the search proves
+// reachable. It tries candidates in random order, quiet ones first (flat
+// ground with no obstacle within quietRadius columns, where an agent
+// running for the end has no reason to jump, so it collects a hovering coin
+// only on purpose); if none of maxCoinTries candidates is reachable the
+// coin stays at the end.
 func (g *generator) placeCoinRandom() {
 	lv := g.lv
+	lift := g.cfg.RandomCoinLift
 	limit := min(int(g.cfg.RandomCoinRegion*float64(lv.w)), lv.endX0()-1)
 	g.cands = g.cands[:0]
+	quiet := 0
 	for x := startColumns; x < limit; x++ {
-		s := lv.surface[x]
-		if s > 0 && s < lv.h && lv.at(x, s) == tileEmpty {
+		if s := lv.surface[x]; s > 0 && s+lift < lv.h && g.emptyCells(x, s, s+lift) {
 			g.cands = append(g.cands, x)
+			if g.quiet(x) {
+				last := len(g.cands) - 1
+				g.cands[quiet], g.cands[last] = g.cands[last], g.cands[quiet]
+				quiet++
+			}
 		}
 	}
-	// Fisher–Yates by hand: RNG.Shuffle's swap closure would allocate.
-	for i := len(g.cands) - 1; i > 0; i-- {
-		j := g.rng.Intn(i + 1)
-		g.cands[i], g.cands[j] = g.cands[j], g.cands[i]
-	}
+	g.shuffle(g.cands[:quiet])
+	g.shuffle(g.cands[quiet:])
 	for i, x := range g.cands {
 		if i == maxCoinTries {
 			break
 		}
 		lv.coinAtEnd = false
-		lv.coinX, lv.coinY = float64(x)+0.5, float64(lv.surface[x])+0.5
+		lv.coinX, lv.coinY = float64(x)+0.5, float64(lv.surface[x]+lift)+0.5
 		if g.search.reachable(lv, g.cfg.MaxSteps) {
 			return
 		}
 	}
 	g.placeCoinAtEnd()
+}
+
+// shuffle permutes xs uniformly (Fisher–Yates by hand: RNG.Shuffle's swap
+// closure would allocate).
+func (g *generator) shuffle(xs []int) {
+	for i := len(xs) - 1; i > 0; i-- {
+		j := g.rng.Intn(i + 1)
+		xs[i], xs[j] = xs[j], xs[i]
+	}
+}
+
+// quietRadius is how far from a quiet coin column the ground stays flat and
+// free of obstacles.
+const quietRadius = 2
+
+// quiet reports whether columns x±quietRadius are flat ground at column x's
+// height with nothing on it.
+func (g *generator) quiet(x int) bool {
+	lv := g.lv
+	s := lv.surface[x]
+	for c := x - quietRadius; c <= x+quietRadius; c++ {
+		if lv.surface[c] != s || lv.at(c, s) != tileEmpty || lv.at(c, s+1) != tileEmpty {
+			return false
+		}
+	}
+	for i := range lv.enemies {
+		if e := &lv.enemies[i]; e.x0-1 < float64(x+quietRadius+1) && e.x0+enemySpan+1 > float64(x-quietRadius) {
+			return false
+		}
+	}
+	return true
+}
+
+// emptyCells reports whether cells y0..y1 of column x are all empty.
+func (g *generator) emptyCells(x, y0, y1 int) bool {
+	for y := y0; y <= y1; y++ {
+		if g.lv.at(x, y) != tileEmpty {
+			return false
+		}
+	}
+	return true
 }
