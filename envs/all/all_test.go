@@ -1,0 +1,63 @@
+package all
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/misgen/misgen/envs"
+)
+
+// TestEveryGameRegisteredAndRuns builds each game with its default config
+// in both observation kinds and steps it through a VecEnv until at least one
+// episode ends with an outcome listed in its Spec.
+func TestEveryGameRegisteredAndRuns(t *testing.T) {
+	names := envs.Names()
+	for _, want := range []string{"coinrun", "heist", "maze"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("game %q not registered: %v", want, names)
+		}
+	}
+	for _, name := range names {
+		g, err := envs.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, obs := range []envs.ObsConfig{envs.DefaultObsConfig(), {Kind: envs.ObsRGB, View: 13, RGBSize: 64}} {
+			es, err := envs.MakeEnvs(g, g.NewConfig(), obs, 8)
+			if err != nil {
+				t.Fatalf("%s %s: %v", name, obs.Kind, err)
+			}
+			v, err := envs.NewVecEnv(es, envs.TrainSeeds(100), 1, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			spec := v.Spec()
+			if len(v.Obs()) != 8*spec.ObsSize() || !slices.Contains(spec.Outcomes, spec.Success) || !slices.Contains(spec.Outcomes, spec.Proxy) {
+				t.Errorf("%s %s: spec %+v", name, obs.Kind, spec)
+			}
+			rng := envs.NewRNG(3)
+			acts := make([]int, 8)
+			ended := 0
+			for step := 0; step < 2*spec.MaxSteps && ended == 0; step++ {
+				for i := range acts {
+					acts[i] = rng.Intn(spec.NumActions)
+				}
+				if err := v.Step(acts); err != nil {
+					t.Fatal(err)
+				}
+				for i, d := range v.Dones() {
+					if d {
+						ended++
+						if o := v.Infos()[i].Outcome; !slices.Contains(spec.Outcomes, o) {
+							t.Errorf("%s: outcome %q not in %v", name, o, spec.Outcomes)
+						}
+					}
+				}
+			}
+			if ended == 0 {
+				t.Errorf("%s %s: no episode ended within %d steps", name, obs.Kind, 2*spec.MaxSteps)
+			}
+			v.Close()
+		}
+	}
+}
