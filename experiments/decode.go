@@ -21,15 +21,15 @@ var Profiles = []string{"quick", "full"}
 // rawConfig is the decoding target of a file and of each override layer.
 // The game variant tables stay toml.Primitive until the game is known.
 type rawConfig struct {
-	Experiment ExperimentConfig            `toml:"experiment"`
-	Env        rawEnv                      `toml:"env"`
-	Agent      agents.PolicyConfig         `toml:"agent"`
-	PPO        agents.PPOConfig            `toml:"ppo"`
-	Eval       EvalConfig                  `toml:"eval"`
-	Interp     InterpConfig                `toml:"interp"`
-	Report     ReportConfig                `toml:"report"`
-	Sweep      SweepConfig                 `toml:"sweep"`
-	Profiles   map[string]toml.Primitive   `toml:"profiles"`
+	Experiment ExperimentConfig          `toml:"experiment"`
+	Env        rawEnv                    `toml:"env"`
+	Agent      agents.PolicyConfig       `toml:"agent"`
+	PPO        agents.PPOConfig          `toml:"ppo"`
+	Eval       EvalConfig                `toml:"eval"`
+	Interp     InterpConfig              `toml:"interp"`
+	Report     ReportConfig              `toml:"report"`
+	Sweep      SweepConfig               `toml:"sweep"`
+	Profiles   map[string]toml.Primitive `toml:"profiles"`
 }
 
 type rawEnv struct {
@@ -182,11 +182,11 @@ func decodeLayers(src []byte, profile string, point int) (*Config, error) {
 			prefix = "env.train."
 		}
 		if _, err := game.New(v.cfg, c.Env.Obs); err != nil {
-			return nil, attributeKey(prefixKey(prefix, err), &md, profilePath)
+			return nil, atPoint(attributeKey(prefixKey(prefix, err), &md, profilePath), layers)
 		}
 	}
 	if err := c.validate(); err != nil {
-		return nil, attributeKey(err, &md, profilePath)
+		return nil, atPoint(attributeKey(err, &md, profilePath), layers)
 	}
 	return c, nil
 }
@@ -207,7 +207,7 @@ func buildVariant(game envs.Game, layers []layer, variant string) (any, error) {
 	for _, l := range layers {
 		if l.hasTrain {
 			if err := l.md.PrimitiveDecode(l.train, cfg); err != nil {
-				return nil, decodeErr(err, "")
+				return nil, l.decodeErr(err)
 			}
 		}
 	}
@@ -217,11 +217,28 @@ func buildVariant(game envs.Game, layers []layer, variant string) (any, error) {
 	for _, l := range layers {
 		if prim, ok := l.ood[variant]; ok {
 			if err := l.md.PrimitiveDecode(prim, cfg); err != nil {
-				return nil, decodeErr(err, "")
+				return nil, l.decodeErr(err)
 			}
 		}
 	}
 	return cfg, nil
+}
+
+// decodeErr converts a decode error of this layer. A sweep layer's source
+// is generated, so its line numbers mean nothing to the user: the error
+// names the sweep point instead.
+func (l layer) decodeErr(err error) error {
+	ke := decodeErr(err, "").(*keyError)
+	if l.where == "" {
+		return ke
+	}
+	msg := ke.msg
+	if strings.HasPrefix(msg, "line ") {
+		if _, rest, ok := strings.Cut(msg, ": "); ok {
+			msg = rest
+		}
+	}
+	return &keyError{key: "sweep.values", msg: l.where + msg}
 }
 
 type namedVariant struct {
@@ -354,6 +371,17 @@ func attributeKey(err error, md *toml.MetaData, profilePath []string) error {
 	}
 	prefix := strings.Join(profilePath, ".") + "."
 	return &keyError{key: prefix + ke.key, msg: prefix + ke.msg}
+}
+
+// atPoint prefixes a validation error with the sweep point being
+// validated, if any.
+func atPoint(err error, layers []layer) error {
+	where := layers[len(layers)-1].where
+	if where == "" {
+		return err
+	}
+	ke := err.(*keyError)
+	return &keyError{key: ke.key, msg: where + ke.msg}
 }
 
 func asParseError(err error) (toml.ParseError, bool) {

@@ -97,8 +97,7 @@ func sweepLayer(raw *rawConfig, point int) (layer, string, error) {
 	raw.Env.Train, raw.Env.OOD = toml.Primitive{}, nil
 	md, err := toml.NewDecoder(&buf).Decode(raw)
 	if err != nil {
-		ke := decodeErr(err, "").(*keyError)
-		return layer{}, "", &keyError{key: "sweep.values", msg: where + ke.msg}
+		return layer{}, "", layer{where: where}.decodeErr(err)
 	}
 	return layer{md: &md, where: where, hasTrain: md.IsDefined("env", "train"), train: raw.Env.Train, ood: raw.Env.OOD}, label, nil
 }

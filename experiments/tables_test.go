@@ -1,0 +1,222 @@
+package experiments
+
+import (
+	"fmt"
+	"encoding/json"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/misgen/misgen/envs"
+)
+
+var testOutcomes = []envs.Outcome{"goal", "end_no_goal", "timeout"}
+
+// records builds counts[variant][seed][outcome] episodes.
+func records(counts map[string]map[int]map[envs.Outcome]int) []EpisodeRecord {
+	var out []EpisodeRecord
+	level := uint64(0)
+	for v, bySeed := range counts {
+		for s, byOutcome := range bySeed {
+			for o, n := range byOutcome {
+				for range n {
+					out = append(out, EpisodeRecord{Variant: v, Seed: s, LevelSeed: envs.EvalSeedBase + level, Outcome: o, Return: 1, Length: 5})
+					level++
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestCountOutcomes(t *testing.T) {
+	recs := records(map[string]map[int]map[envs.Outcome]int{
+		IDVariant:     {0: {"goal": 9, "timeout": 1}, 1: {"goal": 10}},
+		"random_goal": {1: {"end_no_goal": 6, "goal": 2}, 0: {"end_no_goal": 4, "goal": 5, "timeout": 1}},
+	})
+	// Shuffle: the table must not depend on record order.
+	rand.New(rand.NewPCG(3, 4)).Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
+	rows, err := CountOutcomes(recs, []string{IDVariant, "random_goal"}, testOutcomes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct{ v, s, o string }
+	want := map[key][2]int{ // count, episodes
+		{IDVariant, "pooled", "goal"}: {19, 20}, {IDVariant, "pooled", "end_no_goal"}: {0, 20}, {IDVariant, "pooled", "timeout"}: {1, 20},
+		{IDVariant, "0", "goal"}: {9, 10}, {IDVariant, "0", "end_no_goal"}: {0, 10}, {IDVariant, "0", "timeout"}: {1, 10},
+		{IDVariant, "1", "goal"}: {10, 10}, {IDVariant, "1", "end_no_goal"}: {0, 10}, {IDVariant, "1", "timeout"}: {0, 10},
+		{"random_goal", "pooled", "goal"}: {7, 18}, {"random_goal", "pooled", "end_no_goal"}: {10, 18}, {"random_goal", "pooled", "timeout"}: {1, 18},
+		{"random_goal", "0", "goal"}: {5, 10}, {"random_goal", "0", "end_no_goal"}: {4, 10}, {"random_goal", "0", "timeout"}: {1, 10},
+		{"random_goal", "1", "goal"}: {2, 8}, {"random_goal", "1", "end_no_goal"}: {6, 8}, {"random_goal", "1", "timeout"}: {0, 8},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows, want %d", len(rows), len(want))
+	}
+	var order []string
+	for i, r := range rows {
+		w, ok := want[key{r.Variant, r.Seed, r.Outcome}]
+		if !ok || r.Count != w[0] || r.Episodes != w[1] {
+			t.Errorf("row %d = %+v, want count/episodes %v", i, r, w)
+		}
+		lo, hi := Wilson(r.Count, r.Episodes)
+		if r.CILow != lo || r.CIHigh != hi || r.Rate != float64(r.Count)/float64(r.Episodes) {
+			t.Errorf("row %d: rate/interval %v [%v, %v]", i, r.Rate, r.CILow, r.CIHigh)
+		}
+		order = append(order, r.Variant+"/"+r.Seed+"/"+r.Outcome)
+	}
+	if order[0] != IDVariant+"/pooled/goal" || order[3] != IDVariant+"/0/goal" || order[9] != "random_goal/pooled/goal" || order[17] != "random_goal/1/timeout" {
+		t.Errorf("row order = %v", order)
+	}
+
+	for i, bad := range []EpisodeRecord{
+		{Variant: "nope", Outcome: "goal"},
+		{Variant: IDVariant, Outcome: "exploded"},
+	} {
+		if _, err := CountOutcomes([]EpisodeRecord{bad}, []string{IDVariant}, testOutcomes); err == nil {
+			t.Errorf("case %d: %+v accepted", i, bad)
+		}
+	}
+}
+
+func sampleRows(t *testing.T) []Row {
+	rows, err := CountOutcomes(records(map[string]map[int]map[envs.Outcome]int{
+		IDVariant:     {0: {"goal": 97, "timeout": 3}, 2: {"goal": 100}},
+		"random_goal": {0: {"end_no_goal": 70, "goal": 30}, 2: {"end_no_goal": 1, "goal": 99}},
+	}), []string{IDVariant, "random_goal"}, testOutcomes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}
+
+func TestTableFilesRoundTrip(t *testing.T) {
+	rows := sampleRows(t)
+	dir := t.TempDir()
+	if err := WriteTables(dir, rows, "Test"); err != nil {
+		t.Fatal(err)
+	}
+	// JSON: exactly the documented fields, values back unchanged.
+	data, err := os.ReadFile(filepath.Join(dir, FailureRatesJSON))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var generic []map[string]any
+	if err := json.Unmarshal(data, &generic); err != nil {
+		t.Fatal(err)
+	}
+	wantFields := []string{"ci_high", "ci_low", "count", "episodes", "outcome", "rate", "seed", "variant"}
+	for i, obj := range generic {
+		var got []string
+		for k := range obj {
+			got = append(got, k)
+		}
+		sortStrings(got)
+		if !reflect.DeepEqual(got, wantFields) {
+			t.Fatalf("JSON object %d fields = %v, want %v", i, got, wantFields)
+		}
+		if _, ok := obj["seed"].(string); !ok {
+			t.Fatalf("JSON object %d: seed is %T, want string", i, obj["seed"])
+		}
+	}
+	back, err := ReadTableJSON(filepath.Join(dir, FailureRatesJSON))
+	if err != nil || !reflect.DeepEqual(back, rows) {
+		t.Errorf("JSON round trip: err %v, equal %v", err, reflect.DeepEqual(back, rows))
+	}
+	// CSV: header plus one line per row, parsed back exactly.
+	f, err := os.Open(filepath.Join(dir, FailureRatesCSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	csvRows, err := ReadCSV(f)
+	if err != nil || !reflect.DeepEqual(csvRows, rows) {
+		t.Errorf("CSV round trip: err %v\n got %+v\nwant %+v", err, csvRows, rows)
+	}
+	// Markdown: one table line per row plus header and rule, rates as
+	// percentages with the interval.
+	md, _ := os.ReadFile(filepath.Join(dir, FailureRatesMD))
+	var tableLines int
+	for _, l := range strings.Split(string(md), "\n") {
+		if strings.HasPrefix(l, "|") {
+			tableLines++
+		}
+	}
+	if tableLines != len(rows)+2 {
+		t.Errorf("markdown has %d table lines, want %d", tableLines, len(rows)+2)
+	}
+	lo, hi := Wilson(71, 200)
+	wantLine := fmt.Sprintf("| random_goal | **pooled** | end_no_goal | 200 | 71 | 35.5%% [%.1f, %.1f] |", 100*lo, 100*hi)
+	if !strings.Contains(string(md), wantLine) || !strings.HasPrefix(string(md), "# Test\n") {
+		t.Errorf("markdown lacks %q:\n%s", wantLine, md)
+	}
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func TestMergeRows(t *testing.T) {
+	rows := sampleRows(t)
+	var seed0, seed2 []Row
+	for _, r := range rows {
+		switch r.Seed {
+		case "0":
+			seed0 = append(seed0, r)
+		case "2":
+			seed2 = append(seed2, r)
+		}
+	}
+	// Two shards of one experiment merge back into the original table.
+	a, _ := withPooled(seed0)
+	b, _ := withPooled(seed2)
+	merged, err := MergeRows([]RunRows{{"exp@quick", a}, {"exp@quick", b}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(merged, rows) {
+		t.Errorf("merged shards differ from the full table:\n got %+v\nwant %+v", merged, rows)
+	}
+	// The same seed twice under one label is a bookkeeping error.
+	if _, err := MergeRows([]RunRows{{"exp@quick", a}, {"exp@quick", a}}); err == nil {
+		t.Errorf("duplicate seed rows accepted")
+	}
+	// Different experiments stay apart, prefixed by label.
+	merged, err = MergeRows([]RunRows{{"x@quick", a}, {"y@quick", a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if merged[0].Variant != "x@quick/"+IDVariant || merged[len(merged)-1].Variant != "y@quick/random_goal" || len(merged) != 2*len(a) {
+		t.Errorf("labelled merge: first %+v last %+v", merged[0], merged[len(merged)-1])
+	}
+}
+
+func TestRecordsRoundTrip(t *testing.T) {
+	recs := records(map[string]map[int]map[envs.Outcome]int{IDVariant: {3: {"goal": 2, "timeout": 1}}})
+	dir := t.TempDir()
+	l := Layout{dir}
+	if err := WriteRecords(l.Outcomes(3, IDVariant), recs); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteRecords(l.Outcomes(4, IDVariant), recs[:1]); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadRecordsDir(l.OutcomesDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, append(append([]EpisodeRecord{}, recs...), recs[0])) {
+		t.Errorf("records round trip: %+v", back)
+	}
+	bad := filepath.Join(dir, "bad.jsonl")
+	os.WriteFile(bad, []byte(`{"variant":"train","seed":0,"outcome":"goal"}`+"\n"+`{"variant":"train","sede":0,"outcome":"goal"}`+"\n"), 0o644)
+	if _, err := ReadRecords(bad); err == nil || !strings.Contains(err.Error(), "bad.jsonl:2") {
+		t.Errorf("unknown field: err = %v, want it to name line 2", err)
+	}
+}
