@@ -182,7 +182,7 @@ func decodeLayers(src []byte, profile string, point int) (*Config, error) {
 			prefix = "env.train."
 		}
 		if _, err := game.New(v.cfg, c.Env.Obs); err != nil {
-			return nil, atPoint(attributeKey(prefixKey(prefix, err), &md, profilePath), layers)
+			return nil, atPoint(attributeKey(prefixKey(prefix, stripGameKey(c.Env.Game, err)), &md, profilePath), layers)
 		}
 	}
 	if err := c.validate(); err != nil {
@@ -371,6 +371,17 @@ func attributeKey(err error, md *toml.MetaData, profilePath []string) error {
 	}
 	prefix := strings.Join(profilePath, ".") + "."
 	return &keyError{key: prefix + ke.key, msg: prefix + ke.msg}
+}
+
+// stripGameKey removes the "env.<game>." prefix the games put on their
+// validation keys, leaving the key relative to the variant table.
+func stripGameKey(game string, err error) error {
+	ke := asKeyError(err).(*keyError)
+	p := "env." + game + "."
+	if !strings.HasPrefix(ke.key, p) {
+		return ke
+	}
+	return &keyError{key: strings.TrimPrefix(ke.key, p), msg: strings.TrimPrefix(ke.msg, p)}
 }
 
 // atPoint prefixes a validation error with the sweep point being

@@ -28,7 +28,7 @@ func init() {
 			c := cfg.(*testGameConfig)
 			switch {
 			case c.Size < 3 || c.Size > 64:
-				return nil, fmt.Errorf("size = %d: want [3, 64]", c.Size)
+				return nil, fmt.Errorf("env.testgame.size = %d: want [3, 64]", c.Size) // games prefix their keys
 			case c.Goal != "end" && c.Goal != "random":
 				return nil, fmt.Errorf("goal = %q: want \"end\" or \"random\"", c.Goal)
 			case c.GoalProb < 0 || c.GoalProb > 1:
