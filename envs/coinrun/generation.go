@@ -44,12 +44,17 @@ type generator struct {
 }
 
 func newGenerator(cfg Config, lv *level) *generator {
-	return &generator{
+	g := &generator{
 		cfg:  cfg,
 		hard: cfg.Difficulty == DifficultyHard,
 		lv:   lv,
 		maxH: min(cfg.Height-7, 8),
 	}
+	// Typical searches store a few hundred nodes; starting with room for
+	// more keeps Reset from allocating after the first levels.
+	g.search.nodes = make([]searchNode, 0, 4096)
+	g.search.heap = make([]int32, 0, 4096)
+	return g
 }
 
 // generate builds the level for seed.
