@@ -1,0 +1,159 @@
+package plot
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// decode checks the PNG's size and returns how many pixels are not white
+// and how many carry colour (r, g, b not all equal: lines and bars, not
+// black text or grey grid).
+func decode(t *testing.T, data []byte, size Size) (nonWhite, colored int) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, h := size.Pixels()
+	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+		t.Fatalf("image %v, want %d×%d", b, w, h)
+	}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			if c.R < 250 || c.G < 250 || c.B < 250 {
+				nonWhite++
+			}
+			if maxDiff(c) > 60 {
+				colored++
+			}
+		}
+	}
+	return nonWhite, colored
+}
+
+func maxDiff(c color.NRGBA) int {
+	r, g, b := int(c.R), int(c.G), int(c.B)
+	return max(abs(r-g), abs(g-b), abs(r-b))
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
+func testCurves() []Curve {
+	var curves []Curve
+	for s := 0; s < 3; s++ {
+		c := Curve{Label: "seed " + string(rune('0'+s))}
+		for i := 0; i <= 20; i++ {
+			step := int64(i) * 20_000
+			succ := 1 - math.Exp(-float64(i)/(5+float64(s)))
+			ret := 10 * succ
+			if i == 0 {
+				ret, succ = math.NaN(), math.NaN() // no episode finished yet
+			}
+			c.Points = append(c.Points, CurvePoint{Step: step, Return: ret, Success: succ})
+		}
+		curves = append(curves, c)
+	}
+	return curves
+}
+
+func TestLearningCurvesPNG(t *testing.T) {
+	size := Size{W: DefaultSize.W / 2, H: DefaultSize.H / 2, DPI: 100}
+	data, err := LearningCurves(testCurves(), "test curves", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonWhite, colored := decode(t, data, size)
+	w, h := size.Pixels()
+	if nonWhite < w*h/100 || colored < 200 {
+		t.Errorf("image looks blank: %d non-white, %d coloured pixels of %d", nonWhite, colored, w*h)
+	}
+	if _, err := LearningCurves([]Curve{{Label: "empty"}}, "", size); err == nil {
+		t.Errorf("curves without points accepted")
+	}
+}
+
+func TestFailureBarsPNG(t *testing.T) {
+	size := Size{W: DefaultSize.W / 2, H: DefaultSize.H / 2, DPI: 100}
+	rates := []Rate{
+		{"train", "coin", 0.9, 0.85, 0.94}, {"train", "reached_end_no_coin", 0.05, 0.02, 0.09}, {"train", "died", 0.05, 0.02, 0.09},
+		{"random_coin", "coin", 0.2, 0.15, 0.26}, {"random_coin", "reached_end_no_coin", 0.7, 0.63, 0.76}, {"random_coin", "died", 0.1, 0.06, 0.15},
+	}
+	data, err := FailureBars(rates, "failure rates", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, colored := decode(t, data, size)
+	w, h := size.Pixels()
+	// The bars cover a sizeable share of the plot area.
+	if colored < w*h/20 {
+		t.Errorf("bars cover only %d of %d pixels", colored, w*h)
+	}
+	// Shorter bars, fewer coloured pixels: the drawing follows the data.
+	low := append([]Rate(nil), rates...)
+	for i := range low {
+		low[i].Rate, low[i].Low, low[i].High = low[i].Rate/4, low[i].Low/4, low[i].High/4
+	}
+	data2, err := FailureBars(low, "failure rates", size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, colored2 := decode(t, data2, size)
+	if colored2 >= colored/2 {
+		t.Errorf("quartered rates drew %d coloured pixels vs %d", colored2, colored)
+	}
+	if _, err := FailureBars([]Rate{{"v", "o", 0.5, 0.6, 0.7}}, "", size); err == nil {
+		t.Errorf("rate outside its interval accepted")
+	}
+	if _, err := FailureBars(nil, "", size); err == nil {
+		t.Errorf("empty rates accepted")
+	}
+}
+
+func TestWritePNGFiles(t *testing.T) {
+	dir := t.TempDir()
+	size := Size{W: DefaultSize.W / 4, H: DefaultSize.H / 4, DPI: 100}
+	p1 := filepath.Join(dir, "plots", "curves.png")
+	p2 := filepath.Join(dir, "plots", "bars.png")
+	if err := WriteLearningCurves(p1, testCurves(), "", size); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFailureBars(p2, []Rate{{"a", "b", 0.5, 0.4, 0.6}}, "", size); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{p1, p2} {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _, err := image.DecodeConfig(f)
+		f.Close()
+		w, h := size.Pixels()
+		if err != nil || cfg.Width != w || cfg.Height != h {
+			t.Errorf("%s: %v %dx%d", p, err, cfg.Width, cfg.Height)
+		}
+	}
+}
+
+func TestCompactLabels(t *testing.T) {
+	for i, tc := range []struct {
+		x    float64
+		want string
+	}{{0, "0"}, {500, "500"}, {250_000, "250k"}, {1_500_000, "1.5M"}, {25_000_000, "25M"}, {2_500, "2.5k"}} {
+		if got := compact(tc.x); got != tc.want {
+			t.Errorf("case %d: compact(%v) = %q, want %q", i, tc.x, got, tc.want)
+		}
+	}
+}
