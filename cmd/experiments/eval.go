@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/misgen/misgen/experiments"
+)
+
+// evalOptions are the flags and arguments of `experiments eval`.
+type evalOptions struct {
+	runDir string
+	seeds  string
+	shard  string
+	streams
+}
+
+var evalCommand = command{
+	name: "eval", args: "<run-dir>", minArgs: 1, maxArgs: 1,
+	summary: "Re-evaluate the trained agents of a run directory (seed × variant jobs), then rebuild its tables.",
+	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
+		o := &evalOptions{streams: st}
+		fs.StringVar(&o.seeds, "seeds", "", "evaluate only these training seeds of the run (a list like 0,2)")
+		fs.StringVar(&o.shard, "shard", "", "evaluate only shard i/n (0 <= i < n) of the seed × variant jobs")
+		return func(ctx context.Context, args []string) error {
+			o.runDir = args[0]
+			return runEval(ctx, o)
+		}
+	},
+}
+
+// openRun opens a run directory, reporting a missing one as a usage error.
+func openRun(dir string) (*experiments.Run, error) {
+	if _, err := os.Stat(experiments.Layout{Dir: dir}.ResolvedConfig()); err != nil {
+		return nil, usagef("%s is not a run directory (no resolved.toml)", dir)
+	}
+	return experiments.OpenRun(dir)
+}
+
+func runEval(ctx context.Context, o *evalOptions) error {
+	r, err := openRun(o.runDir)
+	if err != nil {
+		return err
+	}
+	shard, err := parseShardFlag(o.shard)
+	if err != nil {
+		return err
+	}
+	keep := map[int]bool{}
+	if o.seeds != "" {
+		s, err := experiments.ParseSeeds(o.seeds)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		for _, x := range s {
+			keep[x] = true
+		}
+	}
+	var jobs []experiments.Job
+	for _, s := range r.Config.Experiment.Seeds {
+		if len(keep) > 0 && !keep[s] {
+			continue
+		}
+		delete(keep, s)
+		for _, v := range r.Config.Variants() {
+			jobs = append(jobs, experiments.Job{Point: r.Config.Experiment.Point, Seed: s, Variant: v})
+		}
+	}
+	if len(keep) > 0 && o.seeds != "" {
+		return usagef("--seeds %s: the run has seeds %v", o.seeds, r.Config.Experiment.Seeds)
+	}
+	r.Shard = shard
+	r.Jobs = shard.Select(jobs)
+	r.Force = true
+	r.Progress = experiments.NewProgress(o.stderr, progressPrefix(r))
+	r.Args = os.Args
+	if err := r.Execute(ctx, []experiments.Stage{{Name: "eval", Run: experiments.EvalStage}}); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stdout, "%s\n", r.Dir)
+	return nil
+}

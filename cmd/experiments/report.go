@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/misgen/misgen/experiments"
+)
+
+// reportOptions are the arguments of `experiments report`.
+type reportOptions struct {
+	runDir string
+	streams
+}
+
+var reportCommand = command{
+	name: "report", args: "<run-dir>", minArgs: 1, maxArgs: 1,
+	summary: "(Re)build the tables, plots and report.html of a run directory, e.g. after all shards finished.",
+	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
+		o := &reportOptions{streams: st}
+		return func(ctx context.Context, args []string) error {
+			o.runDir = args[0]
+			return runReport(ctx, o)
+		}
+	},
+}
+
+func runReport(ctx context.Context, o *reportOptions) error {
+	r, err := openRun(o.runDir)
+	if err != nil {
+		return err
+	}
+	r.Force = true
+	r.Progress = experiments.NewProgress(o.stderr, progressPrefix(r))
+	r.Args = os.Args
+	if err := r.Execute(ctx, []experiments.Stage{{Name: "report", Run: experiments.ReportStage}}); err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stdout, "%s\n", r.Report())
+	return nil
+}

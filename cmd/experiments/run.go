@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/misgen/misgen/experiments"
+)
+
+// runOptions are the flags and arguments of `experiments run`.
+type runOptions struct {
+	config  string
+	profile string
+	out     string
+	seeds   string
+	shard   string
+	streams
+}
+
+func (o *runOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.profile, "profile", "quick", "profile to apply: quick, full or base")
+	fs.StringVar(&o.out, "out", "results", "results root directory")
+	fs.StringVar(&o.seeds, "seeds", "", "override the training seeds: a count N (seeds 0..N-1) or a list like 0,5,7")
+	fs.StringVar(&o.shard, "shard", "", "run only shard i/n (0 <= i < n) of the independent seed jobs")
+}
+
+var runCommand = command{
+	name: "run", args: "<config>", minArgs: 1, maxArgs: 1,
+	summary: "Run an experiment: train → eval → interp → report.\n\n" +
+		"<config> is a TOML file, or the name of a shipped config (see 'experiments list'). A re-run of\n" +
+		"the same command resumes in the same run directory: finished stages and seeds are skipped.",
+	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
+		o := &runOptions{streams: st}
+		o.register(fs)
+		return func(ctx context.Context, args []string) error {
+			o.config = args[0]
+			return runRun(ctx, o)
+		}
+	},
+}
+
+// loadWithOverrides loads a config with the profile and --seeds applied.
+func loadWithOverrides(config, profile, seeds string) (*experiments.Config, error) {
+	c, err := experiments.Load(config, profile)
+	if err != nil {
+		return nil, err
+	}
+	if seeds != "" {
+		s, err := experiments.ParseSeeds(seeds)
+		if err != nil {
+			return nil, usagef("%v", err)
+		}
+		if c, err = c.WithSeeds(s); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func parseShardFlag(s string) (experiments.Shard, error) {
+	if s == "" {
+		return experiments.Shard{}, nil
+	}
+	sh, err := experiments.ParseShard(s)
+	if err != nil {
+		return sh, usagef("%v", err)
+	}
+	return sh, nil
+}
+
+func runRun(ctx context.Context, o *runOptions) error {
+	c, err := loadWithOverrides(o.config, o.profile, o.seeds)
+	if err != nil {
+		return err
+	}
+	shard, err := parseShardFlag(o.shard)
+	if err != nil {
+		return err
+	}
+	runs, err := experiments.Plan(c, experiments.PlanOptions{Out: o.out, Shard: shard})
+	if err != nil {
+		return err
+	}
+	if len(runs) == 0 {
+		fmt.Fprintf(o.stderr, "shard %s has no jobs\n", shard)
+		return nil
+	}
+	for _, r := range runs {
+		r.Progress = experiments.NewProgress(o.stderr, progressPrefix(r))
+		r.Args = os.Args
+		if err := r.Execute(ctx, experiments.DefaultStages()); err != nil {
+			return err
+		}
+		fmt.Fprintf(o.stdout, "%s\n", r.Dir)
+		printTable(o.stdout, filepath.Join(r.Tables(), experiments.FailureRatesMD))
+	}
+	return nil
+}
+
+func progressPrefix(r *experiments.Run) string {
+	e := r.Config.Experiment
+	p := e.Name
+	if e.Point != "" {
+		p += "/" + e.Point
+	}
+	return p + " " + e.Profile
+}
+
+// printTable copies a finished run's markdown table to w, if there is one.
+func printTable(w interface{ Write([]byte) (int, error) }, path string) {
+	if md, err := os.ReadFile(path); err == nil {
+		w.Write(append([]byte("\n"), md...))
+	}
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	"github.com/misgen/misgen/experiments"
+)
+
+// validateOptions are the flags and arguments of `experiments validate`.
+type validateOptions struct {
+	config  string
+	profile string
+	out     string
+	seeds   string
+	print   bool
+	streams
+}
+
+var validateCommand = command{
+	name: "validate", args: "<config>", minArgs: 1, maxArgs: 1,
+	summary: "Check a config strictly (every profile and sweep point) and summarise it.",
+	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
+		o := &validateOptions{streams: st}
+		fs.StringVar(&o.profile, "profile", "quick", "profile to summarise: quick, full or base")
+		fs.StringVar(&o.out, "out", "results", "results root, for the run directory shown")
+		fs.StringVar(&o.seeds, "seeds", "", "override the training seeds: a count N or a list like 0,5,7")
+		fs.BoolVar(&o.print, "print", false, "print the resolved TOML of the profile (each sweep point)")
+		return func(ctx context.Context, args []string) error {
+			o.config = args[0]
+			return runValidate(ctx, o)
+		}
+	},
+}
+
+func runValidate(_ context.Context, o *validateOptions) error {
+	c, err := loadWithOverrides(o.config, o.profile, o.seeds)
+	if err != nil {
+		return err
+	}
+	subs, err := c.Expand()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stdout, "%s: ok (every profile and sweep point validates)\n", c.Source)
+	fmt.Fprintf(o.stdout, "  experiment %s: %s\n", c.Experiment.Name, c.Experiment.Description)
+	for _, sc := range subs {
+		d := sc.Derived()
+		dir, err := experiments.RunDir(o.out, sc)
+		if err != nil {
+			return err
+		}
+		label := "profile " + sc.Experiment.Profile
+		if sc.Experiment.Point != "" {
+			label += ", " + sc.Experiment.Point
+		}
+		fmt.Fprintf(o.stdout, "  %s: game %s, variants %s\n", label, sc.Env.Game, strings.Join(d.Variants, ", "))
+		fmt.Fprintf(o.stdout, "    seeds %v × %d env steps (%d updates of %d samples); %d eval episodes per variant\n",
+			d.Seeds, sc.PPO.TotalSteps, d.NumUpdates, d.BatchSize, d.EvalEpisodes)
+		fmt.Fprintf(o.stdout, "    run dir %s\n", dir)
+		if o.print {
+			text, err := sc.ResolvedTOML()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(o.stdout, "\n%s\n", text)
+		}
+	}
+	return nil
+}
