@@ -350,3 +350,38 @@ func TestMeterReportsRateAndETA(t *testing.T) {
 	nilP.Printf("discarded")
 	nilP.Meter("x", 1, "u").Update(1)
 }
+
+func TestWriteRunTables(t *testing.T) {
+	c, _ := loadText(t, baseTOML, "quick")
+	r, err := NewRun(c, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := WriteRunTables(r); err == nil {
+		t.Errorf("tables without records accepted")
+	}
+	for _, s := range c.Experiment.Seeds {
+		for _, v := range c.Variants() {
+			recs := []EpisodeRecord{{Variant: v, Seed: s, Outcome: "goal"}, {Variant: v, Seed: s, Outcome: "end_no_goal"}}
+			if err := WriteRecords(r.Outcomes(s, v), recs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rows, err := WriteRunTables(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2 variants × (pooled + 2 seeds) × 3 outcomes of the test game.
+	if len(rows) != 18 || rows[0].Seed != PooledSeed || rows[0].Episodes != 4 || rows[0].Count != 2 {
+		t.Errorf("%d rows, first %+v", len(rows), rows[0])
+	}
+	for _, f := range []string{filepath.Join(r.Tables(), FailureRatesJSON), filepath.Join(r.Plots(), "failure_rates.png")} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	if got := PooledRates(rows); len(got) != 6 {
+		t.Errorf("%d pooled rates, want 6", len(got))
+	}
+}

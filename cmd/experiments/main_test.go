@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,17 +89,31 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// TestRunStopsAtUnimplementedStage: until the train stage is wired in, run
-// fails with a runtime error (exit 1) after laying out the run directory;
-// eval and report fail the same way on it.
-func TestRunStopsAtUnimplementedStage(t *testing.T) {
-	if experiments.TrainStage == nil {
-		t.Skip("no train hook")
+// withStages replaces the stage hooks for one test, so the CLI plumbing is
+// tested the same way whether or not real training is wired in.
+func withStages(t *testing.T, train, eval, interp, report experiments.StageFunc) {
+	t.Helper()
+	old := [4]experiments.StageFunc{experiments.TrainStage, experiments.EvalStage, experiments.InterpStage, experiments.ReportStage}
+	experiments.TrainStage, experiments.EvalStage, experiments.InterpStage, experiments.ReportStage = train, eval, interp, report
+	t.Cleanup(func() {
+		experiments.TrainStage, experiments.EvalStage, experiments.InterpStage, experiments.ReportStage = old[0], old[1], old[2], old[3]
+	})
+}
+
+func failing(name string) experiments.StageFunc {
+	return func(context.Context, *experiments.Run) error {
+		return errors.New("stage " + name + " not implemented yet")
 	}
+}
+
+// TestRunStopsAtFailingStage: a failing stage is a runtime error (exit 1)
+// after the run directory is laid out; eval and report open that directory.
+func TestRunStopsAtFailingStage(t *testing.T) {
+	withStages(t, failing("train"), failing("eval"), failing("interp"), failing("report"))
 	out := t.TempDir()
 	code, stdout, errOut := runMain(t, "run", "coinrun-ood", "--out", out, "--seeds", "2")
-	if code != 1 || !strings.Contains(errOut, "stage train") || !strings.Contains(errOut, "run dir") {
-		t.Skipf("train stage seems implemented (code %d): %s%s", code, stdout, errOut)
+	if code != 1 || !strings.Contains(errOut, "stage train not implemented yet") || !strings.Contains(errOut, "run dir") {
+		t.Fatalf("code %d: %s%s", code, stdout, errOut)
 	}
 	dirs, _ := filepath.Glob(filepath.Join(out, "coinrun-ood", "quick-*"))
 	if len(dirs) != 1 {
@@ -120,6 +135,62 @@ func TestRunStopsAtUnimplementedStage(t *testing.T) {
 	}
 	if code, _, errOut := runMain(t, "run", "coinrun-ood", "--out", out, "--shard", "2/2"); code != 2 || !strings.Contains(errOut, "want i/n") {
 		t.Errorf("bad shard: code %d %s", code, errOut)
+	}
+}
+
+// TestRunResumesAndPrintsTable runs the pipeline with stub stages that
+// write real evaluation records: the table is printed, and a second run
+// skips every stage and job.
+func TestRunResumesAndPrintsTable(t *testing.T) {
+	calls := map[string]int{}
+	train := func(ctx context.Context, r *experiments.Run) error {
+		return r.ForEachJob(ctx, "train", func(ctx context.Context, j experiments.Job) error {
+			calls["train/"+j.Key()]++
+			return nil
+		})
+	}
+	eval := func(ctx context.Context, r *experiments.Run) error {
+		err := r.ForEachJob(ctx, "eval", func(ctx context.Context, j experiments.Job) error {
+			calls["eval/"+j.Key()]++
+			for _, v := range r.Config.Variants() {
+				recs := []experiments.EpisodeRecord{
+					{Variant: v, Seed: j.Seed, Outcome: "coin"},
+					{Variant: v, Seed: j.Seed, Outcome: "reached_end_no_coin"},
+				}
+				if err := experiments.WriteRecords(r.Outcomes(j.Seed, v), recs); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		_, err = experiments.WriteRunTables(r)
+		return err
+	}
+	ok := func(context.Context, *experiments.Run) error { calls["report"]++; return nil }
+	withStages(t, train, eval, ok, ok)
+	out := t.TempDir()
+	for i := 0; i < 2; i++ {
+		code, stdout, errOut := runMain(t, "run", "coinrun-ood", "--out", out, "--seeds", "3")
+		if code != 0 {
+			t.Fatalf("run %d: code %d: %s", i, code, errOut)
+		}
+		if !strings.Contains(stdout, "| random_coin | **pooled** | reached_end_no_coin | 6 | 3 |") {
+			t.Errorf("run %d: table not printed:\n%s", i, stdout)
+		}
+		if i == 1 && !strings.Contains(errOut, "stage 1/4 train: done earlier, skipped") {
+			t.Errorf("second run did not skip:\n%s", errOut)
+		}
+	}
+	for k, n := range calls {
+		if n != 1 {
+			t.Errorf("%s ran %d times, want once", k, n)
+		}
+	}
+	if len(calls) != 7 {
+		t.Errorf("calls = %v", calls)
 	}
 }
 

@@ -1,0 +1,54 @@
+package experiments
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/misgen/misgen/viz/plot"
+)
+
+// WriteRunTables counts the run's evaluation records (every file in
+// OutcomesDir, so shards that share the directory are all included) into
+// tables/failure_rates.{md,csv,json} and plots/failure_rates.png (pooled
+// rows). Outcomes and their order come from the game's Spec. The eval stage
+// calls it after writing records; `experiments report` may call it again.
+func WriteRunTables(r *Run) ([]Row, error) {
+	recs, err := ReadRecordsDir(r.OutcomesDir())
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 {
+		return nil, fmt.Errorf("no evaluation records in %s", r.OutcomesDir())
+	}
+	env, err := r.Config.NewEnv(IDVariant)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := CountOutcomes(recs, r.Config.Variants(), env.Spec().Outcomes)
+	if err != nil {
+		return nil, err
+	}
+	title := r.Config.Experiment.Name
+	if r.Config.Experiment.Point != "" {
+		title += " " + r.Config.Experiment.Point
+	}
+	title += " (" + r.Config.Experiment.Profile + "): failure rates"
+	if err := WriteTables(r.Tables(), rows, title); err != nil {
+		return nil, err
+	}
+	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), PooledRates(rows), title, plot.DefaultSize); err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// PooledRates converts the pooled rows of a table into bar-chart input.
+func PooledRates(rows []Row) []plot.Rate {
+	var out []plot.Rate
+	for _, r := range rows {
+		if r.Seed == PooledSeed {
+			out = append(out, plot.Rate{Variant: r.Variant, Outcome: r.Outcome, Rate: r.Rate, Low: r.CILow, High: r.CIHigh})
+		}
+	}
+	return out
+}
