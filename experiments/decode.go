@@ -167,12 +167,12 @@ func decodeLayers(src []byte, profile string, point int) (*Config, error) {
 	// when that profile is loaded (Load checks every profile).
 	for _, l := range layers {
 		if l.md != &md {
-			if err := checkUndecoded(l.md, nil, "", gameType); err != nil {
+			if err := checkUndecoded(l.md, "", gameType); err != nil {
 				return nil, &keyError{key: "sweep.key", msg: l.where + "sweep.key names an " + err.Error()}
 			}
 		}
 	}
-	if err := checkUndecoded(&md, profilePath, profile, gameType); err != nil {
+	if err := checkUndecoded(&md, profile, gameType); err != nil {
 		return nil, err
 	}
 
@@ -262,7 +262,7 @@ func sortedVariants(ood map[string]any, train any) []namedVariant {
 // checkUndecoded reports the first key of md that no layer decoded,
 // ignoring keys of profiles other than profile (they are validated when
 // loaded with that profile).
-func checkUndecoded(md *toml.MetaData, _ []string, profile string, gameType reflect.Type) error {
+func checkUndecoded(md *toml.MetaData, profile string, gameType reflect.Type) error {
 	for _, k := range md.Undecoded() {
 		if len(k) >= 2 && k[0] == "profiles" && k[1] != profile {
 			continue
