@@ -63,6 +63,7 @@ func (s *Scope) Keep(t *Tensor) *Tensor {
 		return t
 	}
 	s.handles[t.idx] = nil
+	s.owned[t.idx] = nil
 	t.scope = nil
 	return t
 }
@@ -74,7 +75,7 @@ func (s *Scope) Close() {
 		C.mg_free_many((*C.mg_tensor)(unsafe.Pointer(&s.handles[0])), C.int(len(s.handles)))
 	}
 	for i, t := range s.owned {
-		if s.handles[i] != nil {
+		if t != nil && s.handles[i] != nil {
 			t.h = nil
 			t.scope = nil
 		}
@@ -112,8 +113,8 @@ func (s *Scope) adopt(op string, msg *C.char, h C.mg_tensor) *Tensor {
 	return t
 }
 
-// int64s converts Go ints to a C-compatible array; small shapes stay on the
-// stack-free path of a fixed buffer.
+// int64s passes a Go []int64 to C without copying (it holds no Go pointers,
+// so cgo's pointer rules allow it).
 func int64s(xs []int64) (*C.int64_t, C.int) {
 	if len(xs) == 0 {
 		return nil, 0

@@ -96,8 +96,15 @@ func (t *Tensor) Free() {
 	if t == nil || t.h == nil {
 		return
 	}
-	if t.scope != nil {
-		t.scope.handles[t.idx] = nil
+	if s := t.scope; s != nil {
+		s.handles[t.idx] = nil
+		s.owned[t.idx] = nil
+		// Freeing the newest tensor (the common pattern in loops) shrinks
+		// the scope, so a long loop of create+Free stays bounded.
+		if t.idx == len(s.handles)-1 {
+			s.handles = s.handles[:t.idx]
+			s.owned = s.owned[:t.idx]
+		}
 		t.scope = nil
 	}
 	C.mg_free(t.h)

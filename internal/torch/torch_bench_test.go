@@ -1,0 +1,35 @@
+package torch
+
+import "testing"
+
+// BenchmarkAddFree is the binding's per-op overhead: one tiny add and its
+// release, the loop behind BENCH torch/op_overhead_ratio_vs_python.
+func BenchmarkAddFree(b *testing.B) {
+	s := NewNoGradScope()
+	defer s.Close()
+	x, y := s.Ones(4), s.Ones(4)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Add(x, y).Free()
+	}
+	if err := s.Err(); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkAddInScope creates tiny adds and frees them in batches via Close.
+func BenchmarkAddInScope(b *testing.B) {
+	s := NewNoGradScope()
+	defer s.Close()
+	x, y := s.Ones(4), s.Ones(4)
+	inner := NewNoGradScope()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		inner.Add(x, y)
+		if i++; i%256 == 0 {
+			inner.Close()
+		}
+	}
+	inner.Close()
+}
