@@ -12,7 +12,8 @@ import (
 
 // HUD is what the heads-up panel shows beside the level for one frame.
 type HUD struct {
-	Title       string   // first line, e.g. "coinrun  random_coin  seed 0  level 7"
+	Title       string   // first line, e.g. "coinrun  random_coin"
+	Subtitle    string   // second line, e.g. "agent seed 0  level 7"
 	ActionNames []string // Spec.ActionName
 	// Probs are the policy's action probabilities in this state; nil when
 	// no policy acted (a person, a script, or the final frame).
@@ -45,7 +46,8 @@ type HUD struct {
 // what led to it (reward, return, outcome so far).
 func EpisodeHUD(ep *replay.Episode, spec envs.Spec, i int) HUD {
 	h := HUD{
-		Title:         fmt.Sprintf("%s  %s  seed %d  level %d", ep.Game, ep.Variant, ep.TrainSeed, ep.LevelSeed),
+		Title:         fmt.Sprintf("%s  %s", ep.Game, ep.Variant),
+		Subtitle:      fmt.Sprintf("agent seed %d  level %d", ep.TrainSeed, ep.LevelSeed),
 		ActionNames:   spec.ActionName,
 		Action:        -1,
 		Frame:         i,
@@ -83,7 +85,7 @@ const (
 	probChars  = 5  // "0.93" column
 	barMaxW    = panelW - 2*padding - (nameChars+probChars)*charW - 8
 	barH       = 9
-	headerRows = 6 // title, step, value, reward/return, outcome, bar heading
+	headerRows = 7 // title, subtitle, step, value, reward/return, outcome, bar heading
 )
 
 // Colours of the HUD.
@@ -132,6 +134,7 @@ func (h *HUD) drawPanel(dst *image.RGBA, r image.Rectangle) []image.Rectangle {
 		y += lineH
 	}
 	line(h.Title, colText)
+	line(h.Subtitle, colDim)
 	if h.Steps > 0 {
 		line(fmt.Sprintf("step %d/%d", h.Frame, h.Steps), colText)
 	} else {
