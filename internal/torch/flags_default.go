@@ -1,4 +1,4 @@
-//go:build !customtorch
+//go:build !customtorch && !torchshared
 
 package torch
 

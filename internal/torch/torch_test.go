@@ -441,3 +441,39 @@ func TestNoLeakOver100kCycles(t *testing.T) {
 		t.Errorf("RSS grew by %d KiB over 100k cycles (before %d, after %d)", grow, before, after)
 	}
 }
+
+// TestCUDAMatchesCPU runs a forward and backward pass on the CPU and on the
+// first GPU and compares gradients. It runs only where the linked libtorch
+// has CUDA and a GPU is present (see README "CUDA libtorch").
+func TestCUDAMatchesCPU(t *testing.T) {
+	if CUDADeviceCount() == 0 {
+		t.Skip("no CUDA device (CPU-only libtorch or no GPU)")
+	}
+	grads := func(dev Device) []float32 {
+		s := NewScope().On(dev)
+		defer s.Close()
+		x := s.FromFloat32([]float32{0.5, -1, 2, 0.25, 1, -0.5}, 2, 3)
+		w1 := s.FromFloat32([]float32{0.1, 0.2, -0.3, 0.4, -0.5, 0.6, 0.7, -0.8, 0.9, 1, 0.2, -0.1, 0.3, 0.3, -0.2}, 5, 3)
+		b1 := s.FromFloat32([]float32{0.1, -0.1, 0.2, 0, 0.05}, 5)
+		w2 := s.FromFloat32([]float32{1, -1, 0.5, 0.5, 2, -2, 0.1, 0.3, -0.7, 0.2}, 2, 5)
+		if d := x.Device(); d != dev {
+			t.Fatalf("tensor on %v, want %v", d, dev)
+		}
+		_ = w1.SetRequiresGrad(true)
+		if err := smallNetLoss(s, x, w1, b1, w2).Backward(); err != nil {
+			t.Fatal(err)
+		}
+		g := mustFloats(t, s.Grad(w1))
+		if err := s.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	cpu, gpu := grads(CPU), grads(CUDA(0))
+	for i := range cpu {
+		if math.Abs(float64(cpu[i]-gpu[i])) > 1e-4 {
+			t.Errorf("grad[%d]: cpu %v, cuda %v", i, cpu[i], gpu[i])
+		}
+	}
+	t.Logf("libtorch %s, %d CUDA device(s); CPU and CUDA gradients agree", Version(), CUDADeviceCount())
+}
