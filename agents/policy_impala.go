@@ -1,0 +1,82 @@
+package agents
+
+import (
+	"fmt"
+
+	"github.com/misgen/misgen/internal/torch"
+)
+
+// impala is the IMPALA-style CNN (Espeholt et al.; CleanRL ppo_procgen):
+// per stage a 3×3 conv, a 3×3 max-pool with stride 2 and padding 1, then
+// residual blocks x + conv(relu(conv(relu(x)))); after the last stage
+// relu → flatten → linear(hidden) → relu → actor and critic heads.
+//
+// Hook points: "stage<i>" (each stage's output, before the trunk's relu)
+// and "fc" (the hidden vector after its relu, which the heads read).
+type impala struct {
+	basePolicy
+	stages []impalaStage
+	fcW    *torch.Tensor
+	fcB    *torch.Tensor
+	heads  heads
+}
+
+type impalaStage struct {
+	convW, convB *torch.Tensor
+	res          [][4]*torch.Tensor // per block: conv0 w, b, conv1 w, b
+}
+
+// pooledSide is the side after a 3×3, stride-2, padding-1 max-pool.
+func pooledSide(n int) int { return (n-1)/2 + 1 }
+
+func newImpala(b *paramBuilder, cfg PolicyConfig, io PolicyIO) *impala {
+	p := &impala{}
+	in, h, w := io.ObsShape[0], io.ObsShape[1], io.ObsShape[2]
+	var layers []string
+	for i, out := range cfg.Widths {
+		name := fmt.Sprintf("stage%d", i)
+		st := impalaStage{
+			convW: b.uniformFanIn(name+".conv.w", in*9, int64(out), int64(in), 3, 3),
+			convB: b.zeros(name+".conv.b", out),
+		}
+		for r := 0; r < cfg.ResBlocks; r++ {
+			rn := fmt.Sprintf("%s.res%d", name, r)
+			st.res = append(st.res, [4]*torch.Tensor{
+				b.uniformFanIn(rn+".conv0.w", out*9, int64(out), int64(out), 3, 3),
+				b.zeros(rn+".conv0.b", out),
+				b.uniformFanIn(rn+".conv1.w", out*9, int64(out), int64(out), 3, 3),
+				b.zeros(rn+".conv1.b", out),
+			})
+		}
+		p.stages = append(p.stages, st)
+		layers = append(layers, name)
+		in, h, w = out, pooledSide(h), pooledSide(w)
+	}
+	flat := in * h * w
+	p.fcW = b.orthogonal("fc.w", sqrt2, cfg.Hidden, flat)
+	p.fcB = b.zeros("fc.b", cfg.Hidden)
+	p.heads = newHeads(b, cfg.Hidden, io.NumActions)
+	layers = append(layers, "fc")
+	p.basePolicy = b.base(cfg, io, layers)
+	return p
+}
+
+func (p *impala) Forward(s *torch.Scope, obs *torch.Tensor, hook Hook) (logits, value *torch.Tensor) {
+	if !checkObs(s, obs, p.io) {
+		return nil, nil
+	}
+	x := obs
+	for i, st := range p.stages {
+		x = s.Conv2d(x, st.convW, st.convB, 1, 1)
+		x = s.MaxPool2d(x, 3, 2, 1)
+		for _, r := range st.res {
+			y := s.Conv2d(s.Relu(x), r[0], r[1], 1, 1)
+			y = s.Conv2d(s.Relu(y), r[2], r[3], 1, 1)
+			x = s.Add(x, y)
+		}
+		x = applyHook(s, hook, p.layers[i], x)
+	}
+	x = s.Relu(s.Linear(s.Flatten(s.Relu(x)), p.fcW, p.fcB))
+	x = applyHook(s, hook, "fc", x)
+	return p.heads.forward(s, x)
+}

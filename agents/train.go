@@ -1,0 +1,652 @@
+package agents
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"time"
+
+	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/torch"
+)
+
+// TrainOptions configure one training run (one seed).
+type TrainOptions struct {
+	// Game, GameConfig and Obs build the training envs through the envs
+	// registry (GameConfig as returned by the game's NewConfig, possibly
+	// modified) unless NewEnv is set.
+	Game       string
+	GameConfig any
+	Obs        envs.ObsConfig
+	// NewEnv, when set, builds each training env instead; EnvID must then
+	// identify its configuration (it enters the config hash that guards
+	// resuming).
+	NewEnv func() (envs.Env, error)
+	EnvID  string
+
+	Policy PolicyConfig
+	PPO    PPOConfig
+	// Seed determines parameter init, action sampling, minibatch shuffles
+	// and the training level sequence.
+	Seed uint64
+	// TrainLevels is the set of training level seeds, drawn uniformly;
+	// Count = 0 means every seed below envs.EvalSeedBase.
+	TrainLevels envs.LevelSeeds
+
+	// Dir receives the checkpoint (CheckpointPath(Dir)).
+	Dir string
+	// LogPath is the JSON-lines log; the CSV log goes beside it
+	// (CSVPath). Default Dir/train.jsonl.
+	LogPath string
+	// Progress receives the run header and one line per update; nil
+	// discards them.
+	Progress io.Writer
+	// Resume continues from Dir's checkpoint if there is one (and fails if
+	// it is unusable or from a different config); otherwise training
+	// starts afresh and overwrites the logs.
+	Resume bool
+	// CheckpointEveryUpdates also checkpoints every that many updates
+	// (0: only every PPO.CheckpointSecs seconds and at the end).
+	CheckpointEveryUpdates int
+	// StopAfterUpdates stops after this many updates of this call, with a
+	// checkpoint, as an interruption would (0: run to TotalSteps).
+	StopAfterUpdates int
+
+	// faultAt, in tests, poisons the loss of (update, minibatch) with NaN.
+	faultAt func(update, minibatch int) bool
+}
+
+// TrainResult summarises a finished (or stopped) run.
+type TrainResult struct {
+	Updates    int    // completed updates
+	NumUpdates int    // updates in the full run
+	GlobalStep int64  // env steps taken
+	Checkpoint string // path of the last checkpoint written
+	LogPath    string // JSONL log (CSV beside it)
+	Last       LogRow // the last update's log row (zero if none ran)
+	Resumed    bool   // started from a checkpoint
+	Done       bool   // reached TotalSteps
+	Elapsed    time.Duration
+}
+
+// Sizes are the derived PPO sizes, computed in one place.
+type Sizes struct {
+	NumEnvs, NumSteps, BatchSize, MinibatchSize, NumUpdates int
+	TotalSteps                                              int64 // NumUpdates × BatchSize (≤ PPO.TotalSteps)
+}
+
+// SizesOf derives the batch, minibatch and update counts of c.
+func SizesOf(c PPOConfig) Sizes {
+	return Sizes{NumEnvs: c.NumEnvs, NumSteps: c.NumSteps, BatchSize: c.BatchSize(), MinibatchSize: c.MinibatchSize(),
+		NumUpdates: c.NumUpdates(), TotalSteps: int64(c.NumUpdates()) * int64(c.BatchSize())}
+}
+
+func (s Sizes) String() string {
+	return fmt.Sprintf("%d envs × %d steps = batch %d, %d minibatches of %d, %d updates = %d env steps",
+		s.NumEnvs, s.NumSteps, s.BatchSize, s.BatchSize/max(s.MinibatchSize, 1), s.MinibatchSize, s.NumUpdates, s.TotalSteps)
+}
+
+// NaNError reports a non-finite loss, gradient norm or parameter.
+type NaNError struct {
+	Update, Minibatch int    // 1-based update, 0-based minibatch (-1: after the update)
+	What              string // "loss", "grad norm" or "parameter <name>"
+}
+
+func (e *NaNError) Error() string {
+	if e.Minibatch < 0 {
+		return fmt.Sprintf("agents: non-finite %s after update %d; training stopped, the last good checkpoint is kept", e.What, e.Update)
+	}
+	return fmt.Sprintf("agents: non-finite %s at update %d minibatch %d; training stopped, the last good checkpoint is kept", e.What, e.Update, e.Minibatch)
+}
+
+// RNG stream ids derived from the run seed.
+const (
+	streamActions = 1
+	streamShuffle = 2
+	streamLevels  = 3
+)
+
+// configHash identifies everything that must match for a checkpoint to
+// continue a run: architecture, PPO hyperparameters (except the runtime
+// knobs threads, env_workers and checkpoint_every), seed, env and levels.
+func configHash(o *TrainOptions, io PolicyIO, envID string) string {
+	ppo := o.PPO
+	ppo.Threads, ppo.EnvWorkers, ppo.CheckpointSecs = 0, 0, 0
+	b, err := json.Marshal(struct {
+		Policy PolicyConfig
+		PPO    PPOConfig
+		Seed   uint64
+		IO     PolicyIO
+		Env    string
+		Levels envs.LevelSeeds
+	}{o.Policy, ppo, o.Seed, io, envID, o.TrainLevels})
+	if err != nil {
+		panic("agents: config hash: " + err.Error()) // plain structs always marshal
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// envFactory returns the env constructor and its identity for the hash.
+func (o *TrainOptions) envFactory() (func() (envs.Env, error), string, error) {
+	if o.NewEnv != nil {
+		if o.EnvID == "" {
+			return nil, "", fmt.Errorf("agents: TrainOptions.NewEnv set without EnvID")
+		}
+		return o.NewEnv, o.EnvID, nil
+	}
+	g, err := envs.Lookup(o.Game)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg := o.GameConfig
+	if cfg == nil {
+		cfg = g.NewConfig()
+	}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, "", fmt.Errorf("agents: game config: %w", err)
+	}
+	obsJSON, _ := json.Marshal(o.Obs)
+	id := o.Game + " " + string(cfgJSON) + " " + string(obsJSON)
+	return func() (envs.Env, error) { return g.New(cfg, o.Obs) }, id, nil
+}
+
+// trainer is one run's live state.
+type trainer struct {
+	opt    *TrainOptions
+	sizes  Sizes
+	policy Policy
+	optim  *torch.Optimizer
+	envs   *envBatch
+	io     PolicyIO
+	hash   string
+
+	actionSrc, shuffleSrc *rand.PCG
+	actionRNG, shuffleRNG *rand.Rand
+	rewardNorm            *RewardNormalizer
+	nextDone              []bool
+	update                int
+	globalStep            int64
+	elapsed               time.Duration // wall time of previous calls (resume)
+
+	// rollout storage, step-major [NumSteps][NumEnvs]
+	obs                                     []float32
+	actions                                 []int64
+	logProbs, rewards, dones, values        []float32
+	stepLogits                              []float32
+	stepActions                             []int
+	lastValues, lastDones, rawRewardScratch []float32
+}
+
+// Train runs PPO (CleanRL ppo_procgen) on the options' game: rollouts of
+// NumSteps × NumEnvs sampled actions, GAE, UpdateEpochs × NumMinibatches
+// clipped-surrogate updates with Adam (eps 1e-5), optional LR annealing,
+// global grad-norm clipping and target-KL early stop. It logs every update
+// and checkpoints every PPO.CheckpointSecs seconds and at the end; with
+// Resume it continues from the checkpoint and produces the same parameters
+// and logs (but for steps_per_s) as an uninterrupted run.
+//
+// On a non-finite loss, gradient norm or parameter it returns a *NaNError
+// and leaves the last checkpoint as it was. On ctx cancellation it
+// checkpoints at the next update boundary and returns ctx.Err().
+func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
+	if err := o.Policy.Validate(); err != nil {
+		return nil, err
+	}
+	if err := o.PPO.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Dir == "" {
+		return nil, fmt.Errorf("agents: TrainOptions.Dir is empty")
+	}
+	if o.LogPath == "" {
+		o.LogPath = filepath.Join(o.Dir, "train.jsonl")
+	}
+	if o.TrainLevels.Count == 0 {
+		o.TrainLevels = envs.TrainSeeds(envs.EvalSeedBase)
+	}
+	o.TrainLevels.Order = envs.SeedsUniform
+	if err := o.TrainLevels.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	torch.SetNumThreads(o.PPO.Threads)
+
+	newEnv, envID, err := o.envFactory()
+	if err != nil {
+		return nil, err
+	}
+	es := make([]envs.Env, o.PPO.NumEnvs)
+	for i := range es {
+		if es[i], err = newEnv(); err != nil {
+			return nil, err
+		}
+	}
+	t := &trainer{opt: &o, sizes: SizesOf(o.PPO), io: IOOf(es[0].Spec())}
+	t.hash = configHash(&o, t.io, envID)
+	if t.envs, err = newEnvBatch(es, o.TrainLevels, o.Seed^streamLevels, o.PPO.EnvWorkers); err != nil {
+		return nil, err
+	}
+	if t.policy, err = NewPolicy(o.Policy, t.io, o.Seed); err != nil {
+		return nil, err
+	}
+	defer t.policy.Free()
+	adam := torch.AdamOptions{LR: o.PPO.LearningRate, Beta1: 0.9, Beta2: 0.999, Eps: 1e-5}
+	if t.optim, err = torch.NewAdam(ParamTensors(t.policy), adam); err != nil {
+		return nil, err
+	}
+	defer t.optim.Free()
+	t.actionSrc = rand.NewPCG(o.Seed, streamActions)
+	t.shuffleSrc = rand.NewPCG(o.Seed, streamShuffle)
+	t.actionRNG, t.shuffleRNG = rand.New(t.actionSrc), rand.New(t.shuffleSrc)
+	t.nextDone = make([]bool, o.PPO.NumEnvs)
+	if o.PPO.NormReward {
+		t.rewardNorm = NewRewardNormalizer(o.PPO.NumEnvs, o.PPO.Gamma, o.PPO.RewardClip)
+	}
+
+	ckptPath := CheckpointPath(o.Dir)
+	res := &TrainResult{NumUpdates: t.sizes.NumUpdates, LogPath: o.LogPath}
+	keepLog := -1
+	if o.Resume {
+		c, err := ReadCheckpoint(ckptPath)
+		switch {
+		case err == nil:
+			if err := t.restore(c); err != nil {
+				return nil, err
+			}
+			res.Resumed, keepLog = true, t.update
+		case errors.Is(err, fs.ErrNotExist):
+		default:
+			return nil, err
+		}
+	}
+	if !res.Resumed {
+		t.envs.start()
+	}
+	log, err := openTrainLog(o.LogPath, keepLog)
+	if err != nil {
+		return nil, err
+	}
+	defer log.close()
+
+	fmt.Fprintf(o.Progress, "train %s seed %d: %s; policy %s %d params; resumed at update %d\n",
+		t.io.Game, o.Seed, t.sizes, o.Policy.Arch, NumParams(t.policy), t.update)
+	t.allocRollout()
+	start := time.Now()
+	lastCkpt := start
+	ranHere := 0
+	save := func() error {
+		if err := log.sync(); err != nil {
+			return err
+		}
+		if err := t.checkpoint(ckptPath, t.elapsed+time.Since(start)); err != nil {
+			return err
+		}
+		res.Checkpoint = ckptPath
+		lastCkpt = time.Now()
+		return nil
+	}
+	for t.update < t.sizes.NumUpdates {
+		if err := ctx.Err(); err != nil {
+			if ranHere > 0 {
+				if err := save(); err != nil {
+					return nil, err
+				}
+			}
+			return res, err
+		}
+		updStart := time.Now()
+		row, err := t.runUpdate(t.update + 1)
+		if err != nil {
+			return nil, err
+		}
+		t.update++
+		ranHere++
+		row.StepsPerS = Metric(float64(t.sizes.BatchSize) / time.Since(updStart).Seconds())
+		if err := log.append(row); err != nil {
+			return nil, err
+		}
+		res.Last = row
+		t.progress(row, t.elapsed+time.Since(start))
+		stop := o.StopAfterUpdates > 0 && ranHere >= o.StopAfterUpdates
+		if t.update == t.sizes.NumUpdates || stop || time.Since(lastCkpt).Seconds() >= o.PPO.CheckpointSecs ||
+			(o.CheckpointEveryUpdates > 0 && t.update%o.CheckpointEveryUpdates == 0) {
+			if err := save(); err != nil {
+				return nil, err
+			}
+		}
+		if stop {
+			break
+		}
+	}
+	res.Updates, res.GlobalStep = t.update, t.globalStep
+	res.Done = t.update == t.sizes.NumUpdates
+	res.Elapsed = t.elapsed + time.Since(start)
+	if res.Checkpoint == "" && res.Resumed {
+		res.Checkpoint = ckptPath // nothing left to run: the loaded checkpoint stands
+	}
+	return res, nil
+}
+
+func (t *trainer) progress(r LogRow, elapsed time.Duration) {
+	done := t.update
+	eta := time.Duration(0)
+	if done > 0 {
+		eta = time.Duration(float64(elapsed) / float64(done) * float64(t.sizes.NumUpdates-done))
+	}
+	fmt.Fprintf(t.opt.Progress, "update %d/%d | steps %d | return %s | success %s | fps %.0f | ETA %s\n",
+		r.Update, t.sizes.NumUpdates, r.GlobalStep, fmtMetric(r.EpisodicReturn, "%.2f"), fmtMetric(r.SuccessRate, "%.2f"),
+		float64(r.StepsPerS), eta.Round(time.Second))
+}
+
+func fmtMetric(m Metric, format string) string {
+	if math.IsNaN(float64(m)) {
+		return "-"
+	}
+	return fmt.Sprintf(format, float64(m))
+}
+
+func (t *trainer) allocRollout() {
+	n := t.sizes.BatchSize
+	t.obs = make([]float32, n*t.io.ObsSize())
+	t.actions = make([]int64, n)
+	t.logProbs = make([]float32, n)
+	t.rewards = make([]float32, n)
+	t.dones = make([]float32, n)
+	t.values = make([]float32, n)
+	t.stepLogits = make([]float32, t.sizes.NumEnvs*t.io.NumActions)
+	t.stepActions = make([]int, t.sizes.NumEnvs)
+	t.lastValues = make([]float32, t.sizes.NumEnvs)
+	t.lastDones = make([]float32, t.sizes.NumEnvs)
+}
+
+// checkpoint writes the resumable state at an update boundary.
+func (t *trainer) checkpoint(path string, elapsed time.Duration) error {
+	st := trainState{Update: t.update, GlobalStep: t.globalStep, ElapsedSec: elapsed.Seconds(),
+		NextDone: append([]bool(nil), t.nextDone...), RewardNorm: t.rewardNorm}
+	var err error
+	if st.Envs, st.LevelRNG, err = t.envs.state(); err != nil {
+		return err
+	}
+	if st.ActionRNG, err = t.actionSrc.MarshalBinary(); err != nil {
+		return err
+	}
+	if st.ShuffleRNG, err = t.shuffleSrc.MarshalBinary(); err != nil {
+		return err
+	}
+	meta := checkpointMeta{ConfigHash: t.hash, Policy: t.opt.Policy, IO: t.io, PPO: t.opt.PPO, Seed: t.opt.Seed, State: st}
+	return writeCheckpoint(path, meta, t.policy, t.optim)
+}
+
+// restore loads a checkpoint into the freshly built trainer.
+func (t *trainer) restore(c *Checkpoint) error {
+	if c.ConfigHash != t.hash {
+		return fmt.Errorf("agents: checkpoint %s: %w: written under config hash %.12s, this run's is %.12s (architecture, PPO settings, seed, env or levels differ); remove it or use a new directory",
+			c.Path, ErrCheckpoint, c.ConfigHash, t.hash)
+	}
+	st := c.state
+	if len(st.NextDone) != t.sizes.NumEnvs {
+		return fmt.Errorf("agents: checkpoint %s: %w: %d done flags for %d envs", c.Path, ErrCheckpoint, len(st.NextDone), t.sizes.NumEnvs)
+	}
+	if err := c.loadParams(t.policy); err != nil {
+		return err
+	}
+	if err := t.optim.LoadState(c.OptimState); err != nil {
+		return fmt.Errorf("agents: checkpoint %s: %w: optimizer state: %v", c.Path, ErrCheckpoint, err)
+	}
+	if err := t.actionSrc.UnmarshalBinary(st.ActionRNG); err != nil {
+		return fmt.Errorf("agents: checkpoint %s: %w: action generator: %v", c.Path, ErrCheckpoint, err)
+	}
+	if err := t.shuffleSrc.UnmarshalBinary(st.ShuffleRNG); err != nil {
+		return fmt.Errorf("agents: checkpoint %s: %w: shuffle generator: %v", c.Path, ErrCheckpoint, err)
+	}
+	if err := t.envs.restore(st.Envs, st.LevelRNG); err != nil {
+		return fmt.Errorf("agents: checkpoint %s: %w", c.Path, err)
+	}
+	if t.rewardNorm != nil {
+		if st.RewardNorm == nil || len(st.RewardNorm.Returns) != t.sizes.NumEnvs {
+			return fmt.Errorf("agents: checkpoint %s: %w: reward normalizer state missing", c.Path, ErrCheckpoint)
+		}
+		t.rewardNorm = st.RewardNorm
+	}
+	copy(t.nextDone, st.NextDone)
+	t.update, t.globalStep = st.Update, st.GlobalStep
+	t.elapsed = time.Duration(st.ElapsedSec * float64(time.Second))
+	return nil
+}
+
+// runUpdate collects one rollout and runs the PPO epochs on it.
+func (t *trainer) runUpdate(update int) (LogRow, error) {
+	ppo := t.opt.PPO
+	lr := ppo.LearningRate
+	if ppo.AnnealLR {
+		lr *= 1 - float64(update-1)/float64(t.sizes.NumUpdates)
+	}
+	if err := t.optim.SetLR(lr); err != nil {
+		return LogRow{}, err
+	}
+	if err := t.rollout(); err != nil {
+		return LogRow{}, fmt.Errorf("agents: update %d rollout: %w", update, err)
+	}
+	eps := t.envs.takeFinished()
+	adv, ret := GAE(t.rewards, t.values, t.dones, t.lastValues, t.lastDones, t.sizes.NumEnvs, t.sizes.NumSteps, ppo.Gamma, ppo.GAELambda)
+	m, err := t.learn(update, adv, ret)
+	if err != nil {
+		return LogRow{}, err
+	}
+	row := LogRow{
+		Update: update, GlobalStep: t.globalStep, Episodes: len(eps),
+		PolicyLoss: m[0], ValueLoss: m[1], Entropy: m[2], ApproxKL: m[3], ClipFrac: m[4],
+		ExplainedVariance: Metric(ExplainedVariance(t.values, ret)), LearningRate: Metric(lr),
+		EpisodicReturn: Metric(math.NaN()), EpisodicLength: Metric(math.NaN()), SuccessRate: Metric(math.NaN()),
+	}
+	if len(eps) > 0 {
+		var r, l, s float64
+		for _, e := range eps {
+			r += e.Return
+			l += float64(e.Length)
+			if e.Success {
+				s++
+			}
+		}
+		n := float64(len(eps))
+		row.EpisodicReturn, row.EpisodicLength, row.SuccessRate = Metric(r/n), Metric(l/n), Metric(s/n)
+	}
+	return row, nil
+}
+
+// rollout steps the envs NumSteps times with actions sampled from the
+// policy, filling the rollout storage and the bootstrap values.
+func (t *trainer) rollout() error {
+	E, A, obsSize := t.sizes.NumEnvs, t.io.NumActions, t.io.ObsSize()
+	sh := t.io.ObsShape
+	s := torch.NewNoGradScope()
+	defer s.Close()
+	for step := 0; step < t.sizes.NumSteps; step++ {
+		base := step * E
+		copy(t.obs[base*obsSize:(base+E)*obsSize], t.envs.obs)
+		for i, d := range t.nextDone {
+			t.dones[base+i] = b2f(d)
+		}
+		obs := s.FromFloat32(t.envs.obs, int64(E), int64(sh[0]), int64(sh[1]), int64(sh[2]))
+		logits, value := t.policy.Forward(s, obs, nil)
+		logp := s.LogSoftmax(logits, 1)
+		if err := s.Err(); err != nil {
+			return err
+		}
+		if err := logp.CopyToFloat32(t.stepLogits); err != nil {
+			return err
+		}
+		if err := value.CopyToFloat32(t.values[base : base+E]); err != nil {
+			return err
+		}
+		s.Close()
+		for i := 0; i < E; i++ {
+			lp := t.stepLogits[i*A : (i+1)*A]
+			a := sampleLogProbs(t.actionRNG, lp)
+			t.stepActions[i] = a
+			t.actions[base+i] = int64(a)
+			t.logProbs[base+i] = lp[a]
+		}
+		if err := t.envs.step(t.stepActions); err != nil {
+			return err
+		}
+		t.globalStep += int64(E)
+		r := t.rewards[base : base+E]
+		copy(r, t.envs.rewards)
+		if t.rewardNorm != nil {
+			t.rewardNorm.Normalize(r, t.envs.dones)
+		}
+		copy(t.nextDone, t.envs.dones)
+	}
+	obs := s.FromFloat32(t.envs.obs, int64(E), int64(sh[0]), int64(sh[1]), int64(sh[2]))
+	_, value := t.policy.Forward(s, obs, nil)
+	if err := s.Err(); err != nil {
+		return err
+	}
+	if err := value.CopyToFloat32(t.lastValues); err != nil {
+		return err
+	}
+	for i, d := range t.nextDone {
+		t.lastDones[i] = b2f(d)
+	}
+	return nil
+}
+
+func b2f(b bool) float32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sampleLogProbs draws an index from a categorical distribution given its
+// log-probabilities, by inverting the CDF with one uniform draw.
+func sampleLogProbs(rng *rand.Rand, logp []float32) int {
+	u := rng.Float64()
+	var cum float64
+	for i, lp := range logp {
+		cum += math.Exp(float64(lp))
+		if u < cum {
+			return i
+		}
+	}
+	// Rounding left u above the total: take the last action with mass.
+	for i := len(logp) - 1; i >= 0; i-- {
+		if !math.IsInf(float64(logp[i]), -1) {
+			return i
+		}
+	}
+	return len(logp) - 1
+}
+
+// learn runs UpdateEpochs × NumMinibatches PPO steps on the rollout and
+// returns the mean policy loss, value loss, entropy, approx-KL and clip
+// fraction over the minibatches run.
+func (t *trainer) learn(update int, adv, ret []float32) ([5]Metric, error) {
+	ppo := t.opt.PPO
+	B, mb := t.sizes.BatchSize, t.sizes.MinibatchSize
+	sh := t.io.ObsShape
+	data := torch.NewNoGradScope()
+	defer data.Close()
+	obsT := data.FromFloat32(t.obs, int64(B), int64(sh[0]), int64(sh[1]), int64(sh[2]))
+	actT := data.FromInt64(t.actions, int64(B))
+	logpT := data.FromFloat32(t.logProbs, int64(B))
+	valT := data.FromFloat32(t.values, int64(B))
+	advT := data.FromFloat32(adv, int64(B))
+	retT := data.FromFloat32(ret, int64(B))
+	if err := data.Err(); err != nil {
+		return [5]Metric{}, err
+	}
+	perm := make([]int64, B)
+	for i := range perm {
+		perm[i] = int64(i)
+	}
+	lossCfg := ppo.LossConfig()
+	var sums [5]float64
+	count := 0
+	s := torch.NewScope()
+	defer s.Close()
+	for epoch := 0; epoch < ppo.UpdateEpochs; epoch++ {
+		t.shuffleRNG.Shuffle(B, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
+		var lastKL float64
+		for k := 0; k < ppo.NumMinibatches; k++ {
+			mbIndex := epoch*ppo.NumMinibatches + k
+			idx := s.FromInt64(perm[k*mb:(k+1)*mb], int64(mb))
+			pick := func(x *torch.Tensor) *torch.Tensor { return s.IndexSelect(x, 0, idx) }
+			logits, value := t.policy.Forward(s, pick(obsT), nil)
+			l := PPOLoss(s, LossInputs{Logits: logits, Values: value, Actions: pick(actT), OldLogProbs: pick(logpT),
+				OldValues: pick(valT), Advantages: pick(advT), Returns: pick(retT)}, lossCfg)
+			total := l.Total
+			if t.opt.faultAt != nil && t.opt.faultAt(update, mbIndex) {
+				total = s.MulScalar(total, math.NaN())
+			}
+			if err := s.Err(); err != nil {
+				return [5]Metric{}, fmt.Errorf("agents: update %d minibatch %d: %w", update, mbIndex, err)
+			}
+			vals := [6]float64{}
+			for i, x := range []*torch.Tensor{total, l.Policy, l.Value, l.Entropy, l.ApproxKL, l.ClipFrac} {
+				v, err := x.Item()
+				if err != nil {
+					return [5]Metric{}, err
+				}
+				vals[i] = v
+			}
+			if !finite(vals[0]) {
+				return [5]Metric{}, &NaNError{Update: update, Minibatch: mbIndex, What: "loss"}
+			}
+			if err := t.optim.ZeroGrad(); err != nil {
+				return [5]Metric{}, err
+			}
+			if err := total.Backward(); err != nil {
+				return [5]Metric{}, fmt.Errorf("agents: update %d minibatch %d: %w", update, mbIndex, err)
+			}
+			norm, err := t.optim.ClipGradNorm(ppo.MaxGradNorm)
+			if err != nil {
+				return [5]Metric{}, err
+			}
+			if !finite(norm) {
+				return [5]Metric{}, &NaNError{Update: update, Minibatch: mbIndex, What: "grad norm"}
+			}
+			if err := t.optim.Step(); err != nil {
+				return [5]Metric{}, err
+			}
+			for i := range sums {
+				sums[i] += vals[i+1]
+			}
+			count++
+			lastKL = vals[4]
+			s.Close()
+		}
+		if ppo.TargetKL > 0 && lastKL > ppo.TargetKL {
+			break
+		}
+	}
+	for _, p := range t.policy.Params() {
+		ok, err := s.AllFinite(s.Detach(p.Tensor)).Item()
+		if err != nil {
+			return [5]Metric{}, err
+		}
+		if ok == 0 {
+			return [5]Metric{}, &NaNError{Update: update, Minibatch: -1, What: "parameter " + p.Name}
+		}
+	}
+	var m [5]Metric
+	for i := range m {
+		m[i] = Metric(sums[i] / float64(count))
+	}
+	return m, nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
