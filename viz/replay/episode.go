@@ -27,6 +27,10 @@ import (
 // experiments.IDVariant.
 const IDVariant = "train"
 
+// Ext is the file name extension of replay files; a run directory keeps
+// them under replays/.
+const Ext = ".replay"
+
 // Episode is one recorded episode.
 type Episode struct {
 	Game string // registered game name

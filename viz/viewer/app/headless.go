@@ -1,0 +1,90 @@
+package app
+
+import (
+	"fmt"
+	"image/png"
+	"io"
+
+	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/viz/render"
+	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/viewer/control"
+)
+
+// Session is a loaded replay set with its controller and scene, as the
+// window shows it and the headless exports render it.
+type Session struct {
+	Eps   []replay.Episode
+	Ctl   *control.Controller
+	scene *Scene
+}
+
+// OpenReplays loads the source of a, applies -filter, -episode and -side
+// to a fresh controller and returns the session.
+func OpenReplays(a *Args) (*Session, error) {
+	eps, err := LoadEpisodes(a.Source)
+	if err != nil {
+		return nil, err
+	}
+	scene := NewScene(eps, render.Options{Scale: a.Scale})
+	ctl := control.New(ControlEpisodes(eps), scene.Outcomes())
+	if a.Filter != "" && !ctl.SetFilter(envs.Outcome(a.Filter)) {
+		return nil, fmt.Errorf("viewer: -filter %q: no episode has that outcome; outcomes present: %v", a.Filter, ctl.Filters()[1:])
+	}
+	if a.Episode >= ctl.Visible() {
+		return nil, fmt.Errorf("viewer: -episode %d: %s has %d episodes%s", a.Episode, a.Source, ctl.Visible(), filterNote(a.Filter))
+	}
+	for ctl.Position() != a.Episode {
+		ctl.NextEpisode()
+	}
+	if a.Side {
+		ctl.ToggleSideBySide()
+	}
+	return &Session{Eps: eps, Ctl: ctl, scene: scene}, nil
+}
+
+func filterNote(f string) string {
+	if f == "" {
+		return ""
+	}
+	return " with outcome " + f
+}
+
+// View is the session's scene.
+func (s *Session) View() *Scene { return s.scene }
+
+// RunHeadless writes the screenshot or GIF a asks for and reports what it
+// wrote to out.
+func RunHeadless(a *Args, out io.Writer) error {
+	s, err := OpenReplays(a)
+	if err != nil {
+		return err
+	}
+	ep := &s.Eps[s.Ctl.Episode()]
+	if a.GIF != "" {
+		o := render.GIFOptions{Options: render.Options{Scale: a.Scale}, Every: a.Every, Delay: a.Delay}
+		if err := atomicfile.Write(a.GIF, 0o644, func(w io.Writer) error { return render.WriteGIF(w, ep, o) }); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "wrote %s: %s, %d frames\n", a.GIF, ep, len(render.GIFFrames(len(ep.Steps), o)))
+		return nil
+	}
+	frame := a.Frame
+	if frame == -1 {
+		frame = s.Ctl.Last()
+	}
+	if frame < 0 || frame > s.Ctl.Last() {
+		return fmt.Errorf("viewer: -frame %d: %s has frames 0..%d", a.Frame, ep, s.Ctl.Last())
+	}
+	s.Ctl.Seek(frame)
+	img, _, _, err := s.scene.Render(s.Ctl)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(a.Screenshot, 0o644, func(w io.Writer) error { return png.Encode(w, img) }); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "wrote %s: %s frame %d, %dx%d\n", a.Screenshot, ep, frame, img.Rect.Dx(), img.Rect.Dy())
+	return nil
+}
