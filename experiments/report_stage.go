@@ -1,0 +1,49 @@
+package experiments
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/misgen/misgen/viz/report"
+)
+
+// The report stage: rebuild the failure-rate tables from every evaluation
+// record in the directory (so a report made after all shards finished
+// counts every shard's episodes), then write report.html.
+func init() { ReportStage = runReportStage }
+
+func runReportStage(_ context.Context, r *Run) error {
+	if recs, _ := filepath.Glob(filepath.Join(r.OutcomesDir(), "*.jsonl")); len(recs) > 0 {
+		if _, err := WriteRunTables(r); err != nil {
+			return err
+		}
+	}
+	if !r.Config.Report.HTML {
+		r.Progress.Printf("report: report.html disabled (report.html = false)")
+		return nil
+	}
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		return err
+	}
+	if err := report.WriteFiles(ReportFiles(r.Layout)); err != nil {
+		return err
+	}
+	r.Progress.Printf("report: wrote %s", r.Report())
+	return nil
+}
+
+// ReportFiles names a run directory's report inputs and output from the
+// layout, so the report reads exactly the files the other stages write.
+func ReportFiles(l Layout) report.Files {
+	f := report.DefaultFiles(l.Dir)
+	f.ResolvedConfig = l.ResolvedConfig()
+	f.ManifestGlob = filepath.Join(l.Dir, "manifest*.json")
+	f.LogsDir = l.Logs()
+	f.FailureRates = filepath.Join(l.Tables(), FailureRatesJSON)
+	f.PlotsDir = l.Plots()
+	f.ReplaysDir = l.Replays()
+	f.InterpDir = l.Interp()
+	f.Report = l.Report()
+	return f
+}

@@ -1,0 +1,39 @@
+// Package report writes a run directory's audit report: one self-contained
+// HTML page (report.html) that a researcher can send to a colleague. It
+// shows what was trained (resolved config, seeds, machine, versions, stage
+// times), how it learned (learning curves), how it behaved in and out of
+// distribution (the failure-rate table with Wilson intervals, a bar chart,
+// animated GIFs of a typical in-distribution success and a typical OOD
+// failure) and what the internals showed (every interpretability output in
+// interp/), and closes with an audit summary that contrasts what episodes
+// alone establish with what white-box access added. Every sentence of the
+// summary is computed from the run's own files and names the file its
+// numbers come from.
+//
+// The page loads nothing: images and GIFs are data: URIs, the CSS is
+// inline, there is no script, and a Content-Security-Policy forbids any
+// other source, so it renders the same offline and in an e-mail archive.
+//
+// # Inputs
+//
+// The report reads the run directory laid out by package experiments
+// (Files names each path; package experiments checks that the names agree
+// with its Layout). Missing inputs are not errors — each section says what
+// is missing, e.g. when interp is disabled or no replays were saved — but a
+// file that exists and cannot be parsed is an error naming the file.
+//
+//   - resolved.toml: experiment name, description, game, profile, seeds.
+//   - manifest.json (or manifest.shard-*.json): versions, machine, times.
+//   - logs/*.jsonl: per-seed training logs, one JSON object per PPO update
+//     with at least global_step and, when episodes finished,
+//     episodic_return and success_rate.
+//   - tables/failure_rates.json: the failure-rate rows, shown with the
+//     same numbers as `experiments table`.
+//   - plots/*.png: learning curves and failure bars (drawn from the logs
+//     and the table when absent).
+//   - replays/*: replay files (package viz/replay).
+//   - interp/*.json, *.md, *.png: interpretability outputs. Two JSON files
+//     have a schema the audit summary reads (see Intervention and
+//     FeatureConcept); every other JSON file is shown as a table, every
+//     Markdown file as formatted text and every PNG as a figure.
+package report

@@ -1,0 +1,48 @@
+package report
+
+import "path/filepath"
+
+// Files names the inputs and the output of a report inside one run
+// directory. DefaultFiles gives the names package experiments writes.
+type Files struct {
+	Dir            string
+	ResolvedConfig string // resolved.toml
+	ManifestGlob   string // manifest.json and shard manifests
+	LogsDir        string // per-seed training logs (*.jsonl)
+	FailureRates   string // tables/failure_rates.json
+	PlotsDir       string // learning_curves.png, failure_rates.png
+	ReplaysDir     string
+	InterpDir      string
+	Report         string // the output, report.html
+}
+
+// Plot file names inside Files.PlotsDir.
+const (
+	LearningCurvesPNG = "learning_curves.png"
+	FailureBarsPNG    = "failure_rates.png"
+)
+
+// DefaultFiles returns the standard layout of the run directory dir.
+func DefaultFiles(dir string) Files {
+	return Files{
+		Dir:            dir,
+		ResolvedConfig: filepath.Join(dir, "resolved.toml"),
+		ManifestGlob:   filepath.Join(dir, "manifest*.json"),
+		LogsDir:        filepath.Join(dir, "logs"),
+		FailureRates:   filepath.Join(dir, "tables", "failure_rates.json"),
+		PlotsDir:       filepath.Join(dir, "plots"),
+		ReplaysDir:     filepath.Join(dir, "replays"),
+		InterpDir:      filepath.Join(dir, "interp"),
+		Report:         filepath.Join(dir, "report.html"),
+	}
+}
+
+// rel is path relative to the run directory, for citing sources in the
+// page (falls back to path itself).
+func (f Files) rel(path string) string {
+	r, err := filepath.Rel(f.Dir, path)
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(r)
+}

@@ -1,0 +1,226 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// InterventionsJSON and FeatureConceptsJSON are the interp files whose
+// schema the audit summary reads; other interp files are only displayed.
+const (
+	InterventionsJSON   = "interventions.json"
+	FeatureConceptsJSON = "feature_concepts.json"
+)
+
+// Proportion is a count out of a number of episodes with its Wilson 95%
+// interval.
+type Proportion struct {
+	Episodes int     `json:"episodes"`
+	Count    int     `json:"count"`
+	Rate     float64 `json:"rate"`
+	CILow    float64 `json:"ci_low"`
+	CIHigh   float64 `json:"ci_high"`
+}
+
+// Percent renders p like Rate.Percent.
+func (p Proportion) Percent() string {
+	return Rate{Episodes: p.Episodes, Rate: p.Rate, CILow: p.CILow, CIHigh: p.CIHigh}.Percent()
+}
+
+// Intervention is one element of interp/interventions.json: an edit of the
+// policy's internals (ablating or clamping latents, adding or subtracting
+// a goal vector) and how often outcome ended the episodes of variant
+// without (Before) and with (After) it.
+type Intervention struct {
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Variant     string     `json:"variant"`
+	Outcome     string     `json:"outcome"`
+	Before      Proportion `json:"before"`
+	After       Proportion `json:"after"`
+}
+
+// FeatureConcept is one element of interp/feature_concepts.json: the
+// correlation of a feature (an SAE latent, a neuron, an eigenvector) with
+// an environment concept over the activations of variant. Role is "goal"
+// for concepts of the true goal (coin visible, coin direction), "proxy"
+// for the proxy goal (distance to the level end, corner) or empty.
+type FeatureConcept struct {
+	Source      string  `json:"source"`
+	Feature     int     `json:"feature"`
+	Concept     string  `json:"concept"`
+	Role        string  `json:"role"`
+	Variant     string  `json:"variant"`
+	Correlation float64 `json:"correlation"`
+}
+
+// interpFile is one file in interp/ prepared for display.
+type interpFile struct {
+	Path  string
+	Stem  string // name without extension, the grouping key
+	Kind  string // "json", "md", "png", "gif"
+	JSON  any    // parsed JSON
+	Text  string // Markdown source
+	Image []byte
+	// Collapsed marks raw JSON shown folded because a Markdown file of
+	// the same stem presents it.
+	Collapsed bool
+}
+
+// interpOutputs is everything the interp stage left.
+type interpOutputs struct {
+	Dir           string
+	Exists        bool
+	Files         []interpFile
+	Interventions []Intervention
+	Correlations  []FeatureConcept
+	HasSAE        bool
+}
+
+// readInterp reads every JSON, Markdown and image file in dir and one
+// level of subdirectories. Bad JSON is an error naming the file.
+func readInterp(dir string) (*interpOutputs, error) {
+	out := &interpOutputs{Dir: dir}
+	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return out, nil
+	} else if err != nil {
+		return nil, err
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("%s: not a directory", dir)
+	}
+	out.Exists = true
+	var paths []string
+	for _, pat := range []string{"*", "*/*"} {
+		p, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, p...)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		ext := strings.ToLower(filepath.Ext(p))
+		kind := strings.TrimPrefix(ext, ".")
+		if kind != "json" && kind != "md" && kind != "png" && kind != "gif" {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			if st, serr := os.Stat(p); serr == nil && st.IsDir() {
+				continue
+			}
+			return nil, err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		f := interpFile{Path: p, Stem: strings.TrimSuffix(filepath.ToSlash(rel), ext), Kind: kind}
+		switch kind {
+		case "json":
+			dec := json.NewDecoder(bytes.NewReader(data))
+			dec.UseNumber()
+			if err := dec.Decode(&f.JSON); err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			if err := out.readKnown(filepath.Base(p), data); err != nil {
+				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+		case "md":
+			f.Text = string(data)
+		default:
+			f.Image = data
+		}
+		if strings.Contains(strings.ToLower(f.Stem), "sae") {
+			out.HasSAE = true
+		}
+		out.Files = append(out.Files, f)
+	}
+	return out, nil
+}
+
+// readKnown decodes the files with a schema the audit summary reads.
+func (o *interpOutputs) readKnown(name string, data []byte) error {
+	switch name {
+	case InterventionsJSON:
+		return json.Unmarshal(data, &o.Interventions)
+	case FeatureConceptsJSON:
+		return json.Unmarshal(data, &o.Correlations)
+	}
+	return nil
+}
+
+// interpTopic is one subsection of the interpretability section.
+type interpTopic struct {
+	Title string
+	Files []interpFile
+}
+
+// topics lists the subsections in display order, with the keywords (in a
+// file's stem) that put a file there; the first match wins, so the
+// specific topics come before "sae".
+var topics = []struct {
+	title    string
+	keywords []string
+}{
+	{"Interventions", []string{"intervention", "ablat", "clamp", "vector", "steer"}},
+	{"Local vs end-to-end SAEs", []string{"e2e", "end_to_end", "local"}},
+	{"Description length (MDL)", []string{"mdl"}},
+	{"Features and concepts", []string{"feature", "concept", "top", "correl"}},
+	{"Bilinear weight analysis", []string{"bilinear", "eigen", "spectrum"}},
+	{"Polytope codes", []string{"polytope", "code"}},
+	{"SAE metrics", []string{"sae"}},
+}
+
+// displayOrder is the order topics appear in the page.
+var displayOrder = []string{"SAE metrics", "Local vs end-to-end SAEs", "Description length (MDL)",
+	"Features and concepts", "Bilinear weight analysis", "Polytope codes", "Interventions", "Other outputs"}
+
+// Topics groups the files by subsection, in display order, files of one
+// stem together (Markdown, then JSON, then images).
+func (o *interpOutputs) Topics() []interpTopic {
+	byTitle := map[string][]interpFile{}
+	for _, f := range o.Files {
+		title := "Other outputs"
+		stem := strings.ToLower(f.Stem)
+	find:
+		for _, t := range topics {
+			for _, k := range t.keywords {
+				if strings.Contains(stem, k) {
+					title = t.title
+					break find
+				}
+			}
+		}
+		byTitle[title] = append(byTitle[title], f)
+	}
+	rank := map[string]int{"md": 0, "json": 1, "png": 2, "gif": 3}
+	var out []interpTopic
+	for _, title := range displayOrder {
+		fs := byTitle[title]
+		if len(fs) == 0 {
+			continue
+		}
+		sort.SliceStable(fs, func(i, j int) bool {
+			if fs[i].Stem != fs[j].Stem {
+				return fs[i].Stem < fs[j].Stem
+			}
+			return rank[fs[i].Kind] < rank[fs[j].Kind]
+		})
+		hasMD := map[string]bool{}
+		for _, f := range fs {
+			if f.Kind == "md" {
+				hasMD[f.Stem] = true
+			}
+		}
+		for i := range fs {
+			fs[i].Collapsed = fs[i].Kind == "json" && hasMD[fs[i].Stem]
+		}
+		out = append(out, interpTopic{title, fs})
+	}
+	return out
+}

@@ -1,0 +1,236 @@
+package report
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/viz/plot"
+	"github.com/misgen/misgen/viz/replay"
+)
+
+// Write builds <runDir>/report.html from the run directory's files (see
+// the package documentation). Missing inputs leave their section saying
+// what is missing; an input that exists but cannot be parsed is an error
+// naming the file. The page is written atomically.
+func Write(runDir string) error { return WriteFiles(DefaultFiles(runDir)) }
+
+// WriteFiles is Write with explicit file names.
+func WriteFiles(f Files) error {
+	p, err := build(f)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, p); err != nil {
+		return fmt.Errorf("report: rendering %s: %w", f.Report, err)
+	}
+	return atomicfile.WriteFile(f.Report, buf.Bytes(), 0o644)
+}
+
+// figure is an inlined image with its caption and source file.
+type figure struct {
+	URI     template.URL
+	Alt     string
+	Caption template.HTML
+	Source  string
+}
+
+// page is the template's model.
+type page struct {
+	Title  string
+	Setup  *setup
+	Roles  roles
+	Files  Files
+	Source func(string) string // path relative to the run dir
+
+	Logs        []logSummary
+	LogsDir     string
+	Curves      *figure
+	CurvesNote  string
+	Table       *rateTable
+	TableSource string
+	Bars        *figure
+	BarsNote    string
+
+	ReplayNote string
+	Rejected   []string
+	Success    *figure
+	Failure    *figure
+
+	Interp       *interpOutputs
+	InterpTopics []interpTopic
+
+	Audit audit
+}
+
+func build(f Files) (*page, error) {
+	s, err := readSetup(f)
+	if err != nil {
+		return nil, err
+	}
+	p := &page{Setup: s, Files: f, Source: f.rel, Roles: gameRoles(s.Game)}
+	p.Title = s.Title
+	if p.Title == "" {
+		p.Title = s.Description
+	}
+	if p.Title == "" {
+		p.Title = s.Name
+	}
+
+	logs, err := readTrainLogs(f.LogsDir)
+	if err != nil {
+		return nil, err
+	}
+	p.LogsDir = f.rel(f.LogsDir)
+	for _, l := range logs {
+		p.Logs = append(p.Logs, summarise(l))
+	}
+	if err := p.learningCurves(f, logs); err != nil {
+		return nil, err
+	}
+
+	rows, err := readRates(f.FailureRates)
+	if err != nil {
+		return nil, err
+	}
+	p.TableSource = f.rel(f.FailureRates)
+	if rows != nil {
+		p.Table = newRateTable(rows)
+	}
+	if err := p.failureBars(f, rows); err != nil {
+		return nil, err
+	}
+
+	if err := p.replays(f); err != nil {
+		return nil, err
+	}
+
+	in, err := readInterp(f.InterpDir)
+	if err != nil {
+		return nil, err
+	}
+	p.Interp = in
+	p.InterpTopics = in.Topics()
+
+	p.Audit = audit{BlackBox: blackBox(p.Table, p.Roles, p.TableSource), WhiteBox: whiteBox(in, p.Table, p.Roles, f)}
+	return p, nil
+}
+
+// readOptional reads path; a missing file gives nil, nil.
+func readOptional(path string) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return data, err
+}
+
+func dataURI(mime string, data []byte) template.URL {
+	return template.URL("data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(data))
+}
+
+// learningCurves uses plots/learning_curves.png, or draws the curves from
+// the training logs.
+func (p *page) learningCurves(f Files, logs []trainLog) error {
+	path := filepath.Join(f.PlotsDir, LearningCurvesPNG)
+	png, err := readOptional(path)
+	if err != nil {
+		return err
+	}
+	src := f.rel(path)
+	if png == nil && len(logs) > 0 {
+		png, err = plot.LearningCurves(curves(logs), "Training: "+p.Setup.Name, plot.Size{W: plot.DefaultSize.W, H: plot.DefaultSize.H, DPI: plot.DefaultSize.DPI})
+		if err != nil {
+			// Logs without a single finished episode have nothing to plot.
+			p.CurvesNote = fmt.Sprintf("The training logs in %s have no points to plot (%v).", p.LogsDir, err)
+			return nil
+		}
+		src = p.LogsDir + "/*.jsonl"
+	}
+	if png == nil {
+		p.CurvesNote = fmt.Sprintf("No training logs were found in %s and there is no %s: the train stage has not run in this directory.", p.LogsDir, f.rel(path))
+		return nil
+	}
+	p.Curves = &figure{URI: dataURI("image/png", png), Alt: "learning curves",
+		Caption: "Episodic return (top) and success rate (bottom) against environment steps, one line per training seed, on training levels.", Source: src}
+	return nil
+}
+
+// failureBars uses plots/failure_rates.png, or draws it from the table.
+func (p *page) failureBars(f Files, rows []Rate) error {
+	path := filepath.Join(f.PlotsDir, FailureBarsPNG)
+	png, err := readOptional(path)
+	if err != nil {
+		return err
+	}
+	src := f.rel(path)
+	if png == nil && len(rows) > 0 {
+		var rates []plot.Rate
+		for _, r := range rows {
+			if r.Seed == PooledSeed {
+				rates = append(rates, plot.Rate{Variant: r.Variant, Outcome: r.Outcome, Rate: r.Rate, Low: r.CILow, High: r.CIHigh})
+			}
+		}
+		if png, err = plot.FailureBars(rates, "Outcomes pooled over seeds", plot.DefaultSize); err != nil {
+			return fmt.Errorf("report: bar chart of %s: %w", f.FailureRates, err)
+		}
+		src = p.TableSource
+	}
+	if png == nil {
+		p.BarsNote = "No bar chart: there is no failure-rate table."
+		return nil
+	}
+	p.Bars = &figure{URI: dataURI("image/png", png), Alt: "failure-rate bar chart",
+		Caption: "Share of evaluation episodes ending in each outcome, pooled over training seeds; error bars are Wilson 95% intervals.", Source: src}
+	return nil
+}
+
+// replays picks a typical in-distribution success and a typical OOD proxy
+// failure from the saved replays and renders them as GIFs.
+func (p *page) replays(f Files) error {
+	set, err := readReplays(f.ReplaysDir)
+	if err != nil {
+		return err
+	}
+	dir := f.rel(f.ReplaysDir)
+	p.Rejected = set.Rejected
+	if len(set.Episodes) == 0 {
+		p.ReplayNote = fmt.Sprintf("No replays were found in %s/, so there are no episode animations in this report.", dir)
+		if len(set.Rejected) > 0 {
+			p.ReplayNote = fmt.Sprintf("No replay in %s/ could be verified against the current game code, so there are no episode animations.", dir)
+		}
+		return nil
+	}
+	if !p.Roles.Known {
+		p.ReplayNote = "The game's success and proxy outcomes are unknown, so no typical episodes can be chosen."
+		return nil
+	}
+	pick := func(keep func(*replay.Episode) bool, what string) (*figure, error) {
+		e, n, ok := set.typical(keep)
+		if !ok {
+			return nil, nil
+		}
+		gif, err := episodeGIF(&e)
+		if err != nil {
+			return nil, err
+		}
+		return &figure{URI: dataURI("image/gif", gif), Alt: what,
+			Caption: template.HTML(fmt.Sprintf("%s: %s — training seed %d, level %d, %d steps, outcome %s (median length of the %d such replays).",
+				template.HTMLEscapeString(what), code(e.Ep.Variant), e.Ep.TrainSeed, e.Ep.LevelSeed, len(e.Ep.Steps), code(string(e.Ep.Outcome)), n)),
+			Source: f.rel(e.Path)}, nil
+	}
+	if p.Success, err = pick(func(ep *replay.Episode) bool { return ep.ID() && string(ep.Outcome) == p.Roles.Success }, "Typical in-distribution success"); err != nil {
+		return err
+	}
+	if p.Failure, err = pick(func(ep *replay.Episode) bool { return !ep.ID() && string(ep.Outcome) == p.Roles.Proxy }, "Typical OOD failure"); err != nil {
+		return err
+	}
+	return nil
+}
