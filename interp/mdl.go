@@ -1,0 +1,240 @@
+package interp
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/misgen/misgen/internal/torch"
+)
+
+// Coding selects how MDL counts the bits that name an activation's active
+// latents.
+type Coding string
+
+const (
+	// Combinatorial names the active set of ℓ latents out of n with
+	// log2(n+1) bits for ℓ plus log2 C(n, ℓ) bits for which ones: the
+	// cost when nothing is known about latent frequencies.
+	Combinatorial Coding = "combinatorial"
+	// Entropy codes each latent's on/off bit with an ideal code for its
+	// firing frequency pᵢ: Σᵢ H(pᵢ) bits per activation, with
+	// H(p) = −p log2 p − (1−p) log2(1−p). Cheaper when some latents fire
+	// often and others rarely.
+	Entropy Coding = "entropy"
+)
+
+// Log2Binomial returns log2 C(n, k) (−Inf outside 0 ≤ k ≤ n).
+func Log2Binomial(n, k int) float64 {
+	if k < 0 || k > n {
+		return math.Inf(-1)
+	}
+	a, _ := math.Lgamma(float64(n + 1))
+	b, _ := math.Lgamma(float64(k + 1))
+	c, _ := math.Lgamma(float64(n - k + 1))
+	return (a - b - c) / math.Ln2
+}
+
+// BinaryEntropy returns H(p) in bits (0 at p = 0 and p = 1).
+func BinaryEntropy(p float64) float64 {
+	if p <= 0 || p >= 1 {
+		return 0
+	}
+	return -p*math.Log2(p) - (1-p)*math.Log2(1-p)
+}
+
+// IndexBits returns the mean bits per activation that name the active
+// latents of codes (rows = activations, n = Cols latents) under coding.
+func IndexBits(codes Matrix, coding Coding) (float64, error) {
+	if codes.Rows == 0 {
+		return 0, fmt.Errorf("mdl: no codes")
+	}
+	n := codes.Cols
+	switch coding {
+	case Combinatorial:
+		var sum float64
+		for i := 0; i < codes.Rows; i++ {
+			sum += Log2Binomial(n, activeCount(codes.Row(i)))
+		}
+		return math.Log2(float64(n+1)) + sum/float64(codes.Rows), nil
+	case Entropy:
+		var bits float64
+		for j := 0; j < n; j++ {
+			on := 0
+			for i := 0; i < codes.Rows; i++ {
+				if codes.Data[i*n+j] > 0 {
+					on++
+				}
+			}
+			bits += BinaryEntropy(float64(on) / float64(codes.Rows))
+		}
+		return bits, nil
+	}
+	return 0, fmt.Errorf("mdl coding = %q: want %q or %q", coding, Combinatorial, Entropy)
+}
+
+func activeCount(row []float32) int {
+	n := 0
+	for _, v := range row {
+		if v > 0 {
+			n++
+		}
+	}
+	return n
+}
+
+// MeanL0 returns the mean number of active latents per row.
+func MeanL0(codes Matrix) float64 {
+	if codes.Rows == 0 {
+		return 0
+	}
+	t := 0
+	for i := 0; i < codes.Rows; i++ {
+		t += activeCount(codes.Row(i))
+	}
+	return float64(t) / float64(codes.Rows)
+}
+
+// LatentMax returns each latent's largest value in codes: the top of its
+// quantisation range.
+func LatentMax(codes Matrix) []float32 {
+	mx := make([]float32, codes.Cols)
+	for i := 0; i < codes.Rows; i++ {
+		for j, v := range codes.Row(i) {
+			mx[j] = max(mx[j], v)
+		}
+	}
+	return mx
+}
+
+// quantize rounds z (≥ 0) to the grid Δ·{0, 1, …, 2^bits − 1} per latent,
+// Δᵢ = maxᵢ/(2^bits − 1), rounding halves up; latents with maxᵢ = 0 stay 0.
+func quantize(s *torch.Scope, z *torch.Tensor, step *torch.Tensor) *torch.Tensor {
+	levels := s.ToFloat32(s.ToInt64(s.AddScalar(s.Div(z, step), 0.5))) // z ≥ 0: trunc(y+½) = round half up
+	return s.Mul(levels, step)
+}
+
+// quantSteps returns Δᵢ for every latent (1 where maxᵢ = 0, harmless since
+// those latents are always 0).
+func quantSteps(maxes []float32, bits int) []float32 {
+	levels := float32(math.Pow(2, float64(bits)) - 1)
+	out := make([]float32, len(maxes))
+	for i, m := range maxes {
+		out[i] = 1
+		if m > 0 {
+			out[i] = m / levels
+		}
+	}
+	return out
+}
+
+// QuantizeHook splices the SAE into layer with every latent value
+// quantised to bits bits over [0, maxes[i]] (see MDL).
+func QuantizeHook(layer string, m *SAE, maxes []float32, bits int) Hook {
+	steps := quantSteps(maxes, bits)
+	return AtLayer(layer, func(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
+		x := flatRows(s, act)
+		z := quantize(s, m.Encode(s, x), s.FromFloat32(steps, 1, int64(len(steps))))
+		return s.Reshape(m.Decode(s, z), act.Shape()...)
+	})
+}
+
+// MDLOptions control description-length scoring.
+type MDLOptions struct {
+	// Tolerance is the largest mean KL(original ‖ spliced) in nats that a
+	// quantised SAE may cause; the value precision is the coarsest that
+	// stays within it.
+	Tolerance float64
+	MaxBits   int    // finest precision tried (default 16)
+	Coding    Coding // default Combinatorial
+}
+
+// MDLResult is one SAE's description length.
+type MDLResult struct {
+	Name    string  `json:"name"`
+	Latents int     `json:"latents"`
+	K       int     `json:"k,omitempty"`
+	L0      float64 `json:"l0"`
+	// KL is the downstream KL with the unquantised SAE spliced in.
+	KL float64 `json:"kl"`
+	// Bits is the coarsest precision per value whose KL (KLAtBits) is
+	// within the tolerance; 0 when no precision up to MaxBits is.
+	Bits     int     `json:"bits_per_value"`
+	KLAtBits float64 `json:"kl_at_bits"`
+	// IndexBits + ValueBits = DL, in bits per activation:
+	//   DL = IndexBits(coding) + L0 · Bits
+	IndexBits float64 `json:"index_bits"`
+	ValueBits float64 `json:"value_bits"`
+	DL        float64 `json:"description_length_bits"`
+	Feasible  bool    `json:"feasible"`
+	Coding    Coding  `json:"coding"`
+	Tolerance float64 `json:"kl_tolerance"`
+}
+
+// DescriptionLength scores m as a lossy code for a layer's activations
+// (Ayonrinde et al.): the mean bits per activation to name its active
+// latents plus their values at the coarsest uniform precision b (bits per
+// value, latent i quantised on [0, maxᵢ] with 2^b levels) that keeps the
+// policy's downstream KL(original ‖ SAE-spliced) within o.Tolerance:
+//
+//	DL = IndexBits + L0 · b
+//
+// codes are m's codes of held-out activations of the layer (they give L0,
+// the active sets and maxᵢ); obs are observations whose forward passes
+// measure the KL. An SAE whose KL exceeds the tolerance at every precision
+// is infeasible (DL = +Inf). The per-SAE cost of sending the dictionary and
+// the ranges is not counted: it is shared by every activation.
+func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, layer string, obs Observations, o MDLOptions) (MDLResult, error) {
+	if o.MaxBits <= 0 {
+		o.MaxBits = 16
+	}
+	if o.Coding == "" {
+		o.Coding = Combinatorial
+	}
+	if !(o.Tolerance > 0) {
+		return MDLResult{}, fmt.Errorf("mdl tolerance = %v: want a positive KL in nats", o.Tolerance)
+	}
+	if codes.Cols != m.Config.Latents {
+		return MDLResult{}, fmt.Errorf("mdl: codes have %d columns, sae has %d latents", codes.Cols, m.Config.Latents)
+	}
+	r := MDLResult{Latents: m.Config.Latents, L0: MeanL0(codes), Coding: o.Coding, Tolerance: o.Tolerance}
+	if m.Config.Kind == TopK {
+		r.K = m.Config.K
+	}
+	var err error
+	if r.IndexBits, err = IndexBits(codes, o.Coding); err != nil {
+		return r, err
+	}
+	if r.KL, err = DownstreamKL(model, SpliceHook(layer, m, false), obs); err != nil {
+		return r, err
+	}
+	r.DL = math.Inf(1)
+	if r.KL > o.Tolerance {
+		return r, nil // no quantisation can beat the unquantised SAE
+	}
+	maxes := LatentMax(codes)
+	for b := 1; b <= o.MaxBits; b++ {
+		kl, err := DownstreamKL(model, QuantizeHook(layer, m, maxes, b), obs)
+		if err != nil {
+			return r, err
+		}
+		if kl <= o.Tolerance {
+			r.Bits, r.KLAtBits, r.Feasible = b, kl, true
+			r.ValueBits = r.L0 * float64(b)
+			r.DL = r.IndexBits + r.ValueBits
+			return r, nil
+		}
+	}
+	return r, nil
+}
+
+// BestMDL returns the index of the feasible result with the smallest
+// description length, or −1 when none is feasible.
+func BestMDL(rs []MDLResult) int {
+	best := -1
+	for i, r := range rs {
+		if r.Feasible && (best < 0 || r.DL < rs[best].DL) {
+			best = i
+		}
+	}
+	return best
+}

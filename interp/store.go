@@ -1,0 +1,434 @@
+package interp
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+
+	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/atomicfile"
+)
+
+// Step is the ground truth of one captured step: where it came from and
+// the environment state the policy saw, in envs.Info's tile units.
+type Step struct {
+	Episode     int32  // episode index within the capture
+	T           int32  // step index within the episode
+	Variant     uint16 // index into GroundTruth.Variants
+	OOD         bool   // the variant is out of distribution
+	GoalVisible bool
+	Action      int16 // action taken at this step, −1 when unknown
+	// Outcome indexes GroundTruth.Outcomes: how the step's episode ended,
+	// filled in when the episode ends (0 = "" while it runs or if it never
+	// ended inside the capture).
+	Outcome        uint8
+	AgentX, AgentY float32
+	GoalX, GoalY   float32
+	ProxyX, ProxyY float32
+}
+
+// GroundTruth is the per-step ground truth of a capture, shared by the
+// stores of every captured layer (rows align with activation rows).
+type GroundTruth struct {
+	Steps    []Step
+	Variants []string
+	// Outcomes names outcome indices; Outcomes[0] is "" (unknown).
+	Outcomes []string
+	// Success and Proxy are the game's success and proxy-goal outcomes.
+	Success, Proxy string
+
+	open map[int32][]int // rows of episodes not yet ended
+}
+
+// NewGroundTruth returns an empty GroundTruth for a game's outcomes.
+func NewGroundTruth(spec envs.Spec) *GroundTruth {
+	g := &GroundTruth{Outcomes: []string{""}, Success: string(spec.Success), Proxy: string(spec.Proxy)}
+	for _, o := range spec.Outcomes {
+		g.Outcomes = append(g.Outcomes, string(o))
+	}
+	return g
+}
+
+func (g *GroundTruth) index(list *[]string, name string) int {
+	for i, v := range *list {
+		if v == name {
+			return i
+		}
+	}
+	*list = append(*list, name)
+	return len(*list) - 1
+}
+
+// Add appends the ground truth of one step (call once per captured
+// activation row, in the same order). info is the state the policy observed.
+func (g *GroundTruth) Add(info envs.Info, episode int32, variant string, ood bool, action int) {
+	if g.open == nil {
+		g.open = map[int32][]int{}
+	}
+	g.open[episode] = append(g.open[episode], len(g.Steps))
+	g.Steps = append(g.Steps, Step{
+		Episode: episode, T: int32(info.Step), Variant: uint16(g.index(&g.Variants, variant)), OOD: ood,
+		GoalVisible: info.GoalVisible, Action: int16(action),
+		AgentX: info.AgentX, AgentY: info.AgentY, GoalX: info.GoalX, GoalY: info.GoalY,
+		ProxyX: info.ProxyX, ProxyY: info.ProxyY,
+	})
+}
+
+// EndEpisode records how an episode ended on all of its rows.
+func (g *GroundTruth) EndEpisode(episode int32, outcome envs.Outcome) {
+	o := uint8(g.index(&g.Outcomes, string(outcome)))
+	for _, r := range g.open[episode] {
+		g.Steps[r].Outcome = o
+	}
+	delete(g.open, episode)
+}
+
+// Concepts derives the interpretability concepts, one value per step:
+//
+//	goal_visible (binary), goal_dx, goal_dy, goal_dist, goal_right (binary, dx > 0)
+//	proxy_dx, proxy_dy, proxy_dist, proxy_right (binary)
+//	episode_success, episode_proxy (binary: how the step's episode ended)
+//	ood (binary)
+//
+// dx/dy are goal minus agent (tiles), dist is Euclidean.
+func (g *GroundTruth) Concepts() []Concept {
+	n := len(g.Steps)
+	col := func() []float64 { return make([]float64, n) }
+	gv, gdx, gdy, gd, gr := col(), col(), col(), col(), col()
+	pdx, pdy, pd, pr := col(), col(), col(), col()
+	es, ep, ood := col(), col(), col()
+	for i, s := range g.Steps {
+		gv[i] = b2f(s.GoalVisible)
+		gdx[i], gdy[i] = float64(s.GoalX-s.AgentX), float64(s.GoalY-s.AgentY)
+		gd[i] = math.Hypot(gdx[i], gdy[i])
+		gr[i] = b2f(gdx[i] > 0)
+		pdx[i], pdy[i] = float64(s.ProxyX-s.AgentX), float64(s.ProxyY-s.AgentY)
+		pd[i] = math.Hypot(pdx[i], pdy[i])
+		pr[i] = b2f(pdx[i] > 0)
+		out := ""
+		if int(s.Outcome) < len(g.Outcomes) {
+			out = g.Outcomes[s.Outcome]
+		}
+		es[i] = b2f(out != "" && out == g.Success)
+		ep[i] = b2f(out != "" && out == g.Proxy)
+		ood[i] = b2f(s.OOD)
+	}
+	return []Concept{
+		{Name: "goal_visible", Role: RoleGoal, Binary: true, Values: gv},
+		{Name: "goal_dx", Role: RoleGoal, Values: gdx},
+		{Name: "goal_dy", Role: RoleGoal, Values: gdy},
+		{Name: "goal_dist", Role: RoleGoal, Values: gd},
+		{Name: "goal_right", Role: RoleGoal, Binary: true, Values: gr},
+		{Name: "proxy_dx", Role: RoleProxy, Values: pdx},
+		{Name: "proxy_dy", Role: RoleProxy, Values: pdy},
+		{Name: "proxy_dist", Role: RoleProxy, Values: pd},
+		{Name: "proxy_right", Role: RoleProxy, Binary: true, Values: pr},
+		{Name: "episode_success", Role: RoleGoal, Binary: true, Values: es},
+		{Name: "episode_proxy", Role: RoleProxy, Binary: true, Values: ep},
+		{Name: "ood", Role: RoleOther, Binary: true, Values: ood},
+	}
+}
+
+// Episodes returns each row's episode id (for polytope change rates).
+func (g *GroundTruth) Episodes() []int32 {
+	out := make([]int32, len(g.Steps))
+	for i, s := range g.Steps {
+		out[i] = s.Episode
+	}
+	return out
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Store is one layer's captured activations with the ground truth of the
+// step each row came from.
+type Store struct {
+	Layer string
+	Shape []int64 // per-row shape of the layer output; product = Acts.Cols
+	Acts  Matrix
+	Truth *GroundTruth
+}
+
+// Precision selects the on-disk element type of activations.
+type Precision uint8
+
+// Activation precisions.
+const (
+	Float32 Precision = 1
+	Float16 Precision = 2 // half the size; relative error ≤ 2⁻¹¹ in the normal range
+)
+
+// Store file layout (little-endian):
+//
+//	magic "MGAS" | version u32 = 1 | precision u8 | layer (u16 len + bytes)
+//	ndim u8 | dims i64… | rows u64 | cols u64
+//	variants, outcomes: u16 count, then (u16 len + bytes) each
+//	success, proxy: u16 len + bytes each
+//	activations: rows × cols values (f32 or f16)
+//	steps: rows × 40-byte records: episode i32, t i32, variant u16,
+//	       flags u8 (1 = ood, 2 = goal visible), outcome u8, action i16,
+//	       pad u16, agent x,y, goal x,y, proxy x,y (f32)
+//	crc32 (IEEE) u32 of every byte before it
+const storeMagic = "MGAS"
+
+const storeVersion = 1
+
+const stepRecordSize = 40
+
+// ErrCorruptStore marks a store file that fails its checks.
+var ErrCorruptStore = errors.New("corrupt activation store")
+
+// Write encodes the store to w at precision p.
+func (st *Store) Write(w io.Writer, p Precision) error {
+	if err := st.check(); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	put := func(v any) { _ = binary.Write(&buf, binary.LittleEndian, v) }
+	str := func(s string) {
+		put(uint16(len(s)))
+		buf.WriteString(s)
+	}
+	strs := func(ss []string) {
+		put(uint16(len(ss)))
+		for _, s := range ss {
+			str(s)
+		}
+	}
+	buf.WriteString(storeMagic)
+	put(uint32(storeVersion))
+	put(uint8(p))
+	str(st.Layer)
+	put(uint8(len(st.Shape)))
+	put(st.Shape)
+	put(uint64(st.Acts.Rows))
+	put(uint64(st.Acts.Cols))
+	strs(st.Truth.Variants)
+	strs(st.Truth.Outcomes)
+	str(st.Truth.Success)
+	str(st.Truth.Proxy)
+	switch p {
+	case Float32:
+		put(st.Acts.Data)
+	case Float16:
+		h := make([]uint16, len(st.Acts.Data))
+		for i, v := range st.Acts.Data {
+			h[i] = float32ToHalf(v)
+		}
+		put(h)
+	default:
+		return fmt.Errorf("activation store precision %d: want Float32 or Float16", p)
+	}
+	for _, s := range st.Truth.Steps {
+		var flags uint8
+		if s.OOD {
+			flags |= 1
+		}
+		if s.GoalVisible {
+			flags |= 2
+		}
+		put(s.Episode)
+		put(s.T)
+		put(s.Variant)
+		put(flags)
+		put(s.Outcome)
+		put(s.Action)
+		put(uint16(0))
+		put([6]float32{s.AgentX, s.AgentY, s.GoalX, s.GoalY, s.ProxyX, s.ProxyY})
+	}
+	put(crc32.ChecksumIEEE(buf.Bytes()))
+	_, err := w.Write(buf.Bytes())
+	return err
+}
+
+func (st *Store) check() error {
+	if st.Truth == nil {
+		return fmt.Errorf("activation store %q has no ground truth", st.Layer)
+	}
+	if err := st.Acts.check("activation store " + st.Layer); err != nil {
+		return err
+	}
+	if len(st.Truth.Steps) != st.Acts.Rows {
+		return fmt.Errorf("activation store %q: %d activation rows, %d ground-truth steps", st.Layer, st.Acts.Rows, len(st.Truth.Steps))
+	}
+	n := int64(1)
+	for _, d := range st.Shape {
+		n *= d
+	}
+	if n != int64(st.Acts.Cols) {
+		return fmt.Errorf("activation store %q: shape %v does not hold %d columns", st.Layer, st.Shape, st.Acts.Cols)
+	}
+	return nil
+}
+
+// WriteFile writes the store atomically to path.
+func (st *Store) WriteFile(path string, p Precision) error {
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return st.Write(w, p) })
+}
+
+// ReadStoreFile reads a store written by WriteFile.
+func ReadStoreFile(path string) (*Store, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := ReadStore(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return st, nil
+}
+
+// maxStoreValues bounds rows×cols read from a file (2^31 values).
+const maxStoreValues = 1 << 31
+
+// ReadStore decodes a store and verifies its checksum and sizes.
+func ReadStore(r io.Reader) (*Store, error) {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 8 || string(b[:4]) != storeMagic {
+		return nil, fmt.Errorf("%w: bad magic or too short (%d bytes)", ErrCorruptStore, len(b))
+	}
+	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorruptStore)
+	}
+	rd := &reader{b: body[4:]}
+	if v := rd.u32(); v != storeVersion {
+		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrCorruptStore, v, storeVersion)
+	}
+	p := Precision(rd.u8())
+	st := &Store{Layer: rd.str(), Truth: &GroundTruth{}}
+	nd := int(rd.u8())
+	for i := 0; i < nd && rd.err == nil; i++ {
+		st.Shape = append(st.Shape, int64(rd.u64()))
+	}
+	rows, cols := rd.u64(), rd.u64()
+	if rd.err == nil && (cols == 0 || rows > maxStoreValues || cols > maxStoreValues || rows*cols > maxStoreValues) {
+		rd.err = fmt.Errorf("size %d×%d", rows, cols)
+	}
+	st.Truth.Variants = rd.strs()
+	st.Truth.Outcomes = rd.strs()
+	st.Truth.Success = rd.str()
+	st.Truth.Proxy = rd.str()
+	n := int(rows * cols)
+	st.Acts = Matrix{Rows: int(rows), Cols: int(cols)}
+	switch p {
+	case Float32:
+		raw := rd.bytes(4 * n)
+		if rd.err == nil {
+			st.Acts.Data = make([]float32, n)
+			for i := range st.Acts.Data {
+				st.Acts.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+			}
+		}
+	case Float16:
+		raw := rd.bytes(2 * n)
+		if rd.err == nil {
+			st.Acts.Data = make([]float32, n)
+			for i := range st.Acts.Data {
+				st.Acts.Data[i] = halfToFloat32(binary.LittleEndian.Uint16(raw[2*i:]))
+			}
+		}
+	default:
+		if rd.err == nil {
+			rd.err = fmt.Errorf("unknown precision %d", p)
+		}
+	}
+	raw := rd.bytes(stepRecordSize * int(rows))
+	if rd.err == nil {
+		st.Truth.Steps = make([]Step, rows)
+		for i := range st.Truth.Steps {
+			q := raw[i*stepRecordSize:]
+			f := func(o int) float32 { return math.Float32frombits(binary.LittleEndian.Uint32(q[o:])) }
+			flags := q[10]
+			st.Truth.Steps[i] = Step{
+				Episode: int32(binary.LittleEndian.Uint32(q[0:])), T: int32(binary.LittleEndian.Uint32(q[4:])),
+				Variant: binary.LittleEndian.Uint16(q[8:]), OOD: flags&1 != 0, GoalVisible: flags&2 != 0,
+				Outcome: q[11], Action: int16(binary.LittleEndian.Uint16(q[12:])),
+				AgentX: f(16), AgentY: f(20), GoalX: f(24), GoalY: f(28), ProxyX: f(32), ProxyY: f(36),
+			}
+		}
+	}
+	if rd.err == nil && len(rd.b) != 0 {
+		rd.err = fmt.Errorf("%d trailing bytes", len(rd.b))
+	}
+	if rd.err == nil {
+		rd.err = st.check()
+	}
+	if rd.err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptStore, rd.err)
+	}
+	return st, nil
+}
+
+// reader decodes little-endian values with a sticky error.
+type reader struct {
+	b   []byte
+	err error
+}
+
+func (r *reader) bytes(n int) []byte {
+	if r.err != nil {
+		return nil
+	}
+	if n < 0 || n > len(r.b) {
+		r.err = fmt.Errorf("truncated: need %d bytes, have %d", n, len(r.b))
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+func (r *reader) u8() uint8 {
+	if b := r.bytes(1); b != nil {
+		return b[0]
+	}
+	return 0
+}
+
+func (r *reader) u16() uint16 {
+	if b := r.bytes(2); b != nil {
+		return binary.LittleEndian.Uint16(b)
+	}
+	return 0
+}
+
+func (r *reader) u32() uint32 {
+	if b := r.bytes(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (r *reader) u64() uint64 {
+	if b := r.bytes(8); b != nil {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return 0
+}
+
+func (r *reader) str() string { return string(r.bytes(int(r.u16()))) }
+
+func (r *reader) strs() []string {
+	n := int(r.u16())
+	var out []string
+	for i := 0; i < n && r.err == nil; i++ {
+		out = append(out, r.str())
+	}
+	return out
+}

@@ -1,0 +1,139 @@
+package interp
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"path/filepath"
+	"testing"
+
+	"github.com/misgen/misgen/envs"
+)
+
+func TestHalfConversion(t *testing.T) {
+	for i, tc := range []struct {
+		f    float32
+		want uint16
+	}{
+		{0, 0}, {1, 0x3c00}, {-2, 0xc000}, {0.5, 0x3800}, {65504, 0x7bff},
+		{65520, 0x7c00},                // rounds up to +Inf
+		{float32(math.Pow(2, -24)), 1}, // smallest subnormal
+		{float32(math.Inf(-1)), 0xfc00},
+		{1 + 1.0/2048, 0x3c00}, // halfway, rounds to even (down)
+		{1 + 3.0/2048, 0x3c02}, // halfway, rounds to even (up)
+	} {
+		if got := float32ToHalf(tc.f); got != tc.want {
+			t.Errorf("case %d: half(%v) = %#04x, want %#04x", i, tc.f, got, tc.want)
+		}
+	}
+	if !math.IsNaN(float64(halfToFloat32(float32ToHalf(float32(math.NaN()))))) {
+		t.Error("NaN did not survive")
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 10000; i++ {
+		f := float32(rng.NormFloat64() * math.Pow(10, float64(rng.IntN(8)-4)))
+		g := halfToFloat32(float32ToHalf(f))
+		if math.Abs(float64(f)) >= 6.2e-5 && math.Abs(float64(f)) < 65504 {
+			if rel := math.Abs(float64(g-f)) / math.Abs(float64(f)); rel > 1.0/2048 {
+				t.Fatalf("half round trip of %v = %v, relative error %v", f, g, rel)
+			}
+		}
+	}
+}
+
+func sampleStore() *Store {
+	spec := envs.Spec{Outcomes: []envs.Outcome{"coin", "level_end", "died"}, Success: "coin", Proxy: "level_end"}
+	g := NewGroundTruth(spec)
+	acts := NewMatrix(5, 6)
+	for i := range acts.Data {
+		acts.Data[i] = float32(i)*0.25 - 3
+	}
+	for i := 0; i < 5; i++ {
+		ep := int32(i / 3)
+		variant := "train"
+		if ep == 1 {
+			variant = "coin_random"
+		}
+		g.Add(envs.Info{Step: i % 3, AgentX: float32(i), AgentY: 1, GoalX: 10, GoalY: 2, ProxyX: 20, ProxyY: 1, GoalVisible: i == 2},
+			ep, variant, ep == 1, i%4)
+	}
+	g.EndEpisode(0, "coin")
+	g.EndEpisode(1, "level_end")
+	return &Store{Layer: "fc", Shape: []int64{2, 3}, Acts: acts, Truth: g}
+}
+
+func TestStoreRoundTrip(t *testing.T) {
+	st := sampleStore()
+	for _, p := range []Precision{Float32, Float16} {
+		path := filepath.Join(t.TempDir(), "fc.acts")
+		if err := st.WriteFile(path, p); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadStoreFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Layer != "fc" || len(got.Shape) != 2 || got.Shape[1] != 3 || got.Acts.Rows != 5 {
+			t.Fatalf("precision %d: header %q %v %d rows", p, got.Layer, got.Shape, got.Acts.Rows)
+		}
+		for i, v := range st.Acts.Data {
+			if d := math.Abs(float64(got.Acts.Data[i] - v)); (p == Float32 && d != 0) || d > 1e-3*math.Abs(float64(v))+1e-7 {
+				t.Fatalf("precision %d: value %d = %v, want %v", p, i, got.Acts.Data[i], v)
+			}
+		}
+		for i, s := range st.Truth.Steps {
+			if got.Truth.Steps[i] != s {
+				t.Errorf("precision %d: step %d = %+v, want %+v", p, i, got.Truth.Steps[i], s)
+			}
+		}
+		if got.Truth.Success != "coin" || len(got.Truth.Variants) != 2 {
+			t.Errorf("truth header %+v", got.Truth)
+		}
+	}
+	var buf bytes.Buffer
+	if err := st.Write(&buf, Float32); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	b[len(b)/2] ^= 1
+	if _, err := ReadStore(bytes.NewReader(b)); !errors.Is(err, ErrCorruptStore) {
+		t.Errorf("flipped byte: err = %v, want ErrCorruptStore", err)
+	}
+	if _, err := ReadStore(bytes.NewReader(b[:10])); !errors.Is(err, ErrCorruptStore) {
+		t.Errorf("truncated: err = %v", err)
+	}
+	bad := *st
+	bad.Truth = &GroundTruth{Steps: st.Truth.Steps[:2]}
+	if err := bad.Write(&buf, Float32); err == nil {
+		t.Error("store with mismatched steps written")
+	}
+}
+
+func TestGroundTruthConcepts(t *testing.T) {
+	st := sampleStore()
+	byName := map[string]Concept{}
+	for _, c := range st.Truth.Concepts() {
+		byName[c.Name] = c
+	}
+	// Row 1: agent (1,1), goal (10,2), proxy (20,1); episode 0 ended on the coin.
+	if v := byName["goal_dx"].Values[1]; v != 9 {
+		t.Errorf("goal_dx = %v, want 9", v)
+	}
+	if v := byName["goal_dist"].Values[1]; !near(v, math.Hypot(9, 1), 1e-6) {
+		t.Errorf("goal_dist = %v", v)
+	}
+	if v := byName["proxy_dist"].Values[1]; v != 19 {
+		t.Errorf("proxy_dist = %v, want 19", v)
+	}
+	es, ep := byName["episode_success"].Values, byName["episode_proxy"].Values
+	if es[0] != 1 || es[3] != 0 || ep[3] != 1 || ep[0] != 0 {
+		t.Errorf("episode outcome concepts success %v proxy %v", es, ep)
+	}
+	if gv := byName["goal_visible"].Values; gv[2] != 1 || gv[1] != 0 {
+		t.Errorf("goal_visible %v", gv)
+	}
+	if o := byName["ood"].Values; o[0] != 0 || o[4] != 1 {
+		t.Errorf("ood %v", o)
+	}
+}
