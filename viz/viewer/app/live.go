@@ -93,3 +93,6 @@ func (l *Live) Render(opts render.Options) (*image.RGBA, render.Layout) {
 	}
 	return render.Draw(l.env, info, hud, opts)
 }
+
+// Steps is the number of steps taken in the current level.
+func (l *Live) Steps() int { return l.env.Info().Step }

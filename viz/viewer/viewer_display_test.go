@@ -1,0 +1,195 @@
+//go:build display
+
+package viewer
+
+import (
+	"bytes"
+	"image"
+	"path/filepath"
+	"testing"
+
+	"github.com/hajimehoshi/ebiten/v2"
+
+	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/envs/coinrun"
+	"github.com/misgen/misgen/envs/maze"
+	"github.com/misgen/misgen/viz/render"
+	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/viewer/app"
+)
+
+// session writes an ID and an OOD CoinRun episode of a scripted
+// "hold right+jump" agent and opens them as the viewer does.
+func session(t *testing.T, extra ...string) *app.Session {
+	t.Helper()
+	ood := coinrun.DefaultConfig()
+	ood.Coin = coinrun.CoinRandom
+	var eps []replay.Episode
+	for _, v := range []struct {
+		name string
+		cfg  coinrun.Config
+	}{{replay.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
+		meta, err := replay.NewMeta(coinrun.Name, v.name, v.cfg, envs.DefaultObsConfig(), 0, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ep, err := replay.Run(meta, func(int, envs.Env) (int, []float32, float32) {
+			p := make([]float32, coinrun.NumActions)
+			p[8] = 1
+			return 8, p, 0
+		}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		eps = append(eps, ep)
+	}
+	path := filepath.Join(t.TempDir(), "r"+replay.Ext)
+	if err := replay.Write(path, eps); err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.ParseArgs(append([]string{path, "-scale", "4"}, extra...), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := app.OpenReplays(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// drawTo draws g into a fresh w×h screen and returns its pixels.
+func drawTo(g interface{ Draw(*ebiten.Image) }, w, h int) *image.RGBA {
+	screen := ebiten.NewImage(w, h)
+	g.Draw(screen)
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	screen.ReadPixels(img.Pix)
+	return img
+}
+
+func TestReplayGameDrawsFrameWithNearestScaling(t *testing.T) {
+	g := newReplayGame(session(t))
+	if err := g.refresh(); err != nil {
+		t.Fatal(err)
+	}
+	frame := g.img
+	fw, fh := frame.Rect.Dx(), frame.Rect.Dy()
+	// A screen a bit over twice the frame: integer scale 2, centred.
+	W, H := 2*fw+10, 2*fh+6
+	got := drawTo(g, W, H)
+	if g.scale != 2 || g.origin != image.Pt(5, 3) {
+		t.Fatalf("fit: scale %v origin %v", g.scale, g.origin)
+	}
+	for y := 0; y < fh; y += 3 {
+		for x := 0; x < fw; x += 3 {
+			want := frame.RGBAAt(x, y)
+			for _, d := range []image.Point{{0, 0}, {1, 1}} {
+				p := image.Pt(5+2*x, 3+2*y).Add(d)
+				if c := got.RGBAAt(p.X, p.Y); c != want {
+					t.Fatalf("screen %v = %v, frame (%d,%d) = %v: not a crisp 2× copy", p, c, x, y, want)
+				}
+			}
+		}
+	}
+	if c := got.RGBAAt(1, 1); c.R != 0 || c.G != 0 || c.B != 0 {
+		t.Errorf("border %v, want black", c)
+	}
+	// Clicking the timeline's middle (screen coordinates) seeks there.
+	tl := g.timeline.Timeline.Inset(2)
+	steps := len(g.sess.Eps[0].Steps)
+	mid := render.TimelineX(tl, steps/2, steps)
+	if !g.click(image.Pt(5+2*mid, 3+2*(tl.Min.Y+1))) {
+		t.Fatal("click on the timeline ignored")
+	}
+	if g.ctl.Frame() != steps/2 {
+		t.Fatalf("timeline click: frame %d, want %d", g.ctl.Frame(), steps/2)
+	}
+}
+
+func TestReplayGameCommands(t *testing.T) {
+	g := newReplayGame(session(t))
+	for k, want := range map[ebiten.Key]command{
+		ebiten.KeySpace: cmdTogglePlay, ebiten.KeyArrowRight: cmdStepForward, ebiten.KeyArrowLeft: cmdStepBack,
+		ebiten.KeyEqual: cmdSpeedUp, ebiten.KeyMinus: cmdSpeedDown, ebiten.KeyN: cmdNextEpisode,
+		ebiten.KeyP: cmdPrevEpisode, ebiten.KeyF: cmdCycleFilter, ebiten.KeyS: cmdSideBySide,
+	} {
+		if replayKeys[k] != want {
+			t.Errorf("key %v → %v, want %v", k, replayKeys[k], want)
+		}
+	}
+	if err := g.refresh(); err != nil {
+		t.Fatal(err)
+	}
+	single := g.img.Rect.Dx()
+	g.apply(cmdSideBySide)
+	if err := g.refresh(); err != nil {
+		t.Fatal(err)
+	}
+	if g.img.Rect.Dx() != 2*single {
+		t.Fatalf("side by side %d px wide, want %d", g.img.Rect.Dx(), 2*single)
+	}
+	g.apply(cmdStepForward)
+	g.apply(cmdStepForward)
+	if g.ctl.Frame() != 2 {
+		t.Fatalf("frame %d after two steps", g.ctl.Frame())
+	}
+	before := g.img
+	if err := g.refresh(); err != nil || g.img == before {
+		t.Fatalf("frame not re-rendered after stepping (%v)", err)
+	}
+	same := g.img
+	if err := g.refresh(); err != nil || g.img != same {
+		t.Fatalf("unchanged view re-rendered (%v)", err)
+	}
+	g.apply(cmdCycleFilter) // first outcome in Spec order: coin
+	if g.ctl.Filter() != coinrun.OutcomeCoin || g.ctl.Episode() != 0 {
+		t.Fatalf("filter %q episode %d", g.ctl.Filter(), g.ctl.Episode())
+	}
+	if g.apply(cmdQuit) {
+		t.Error("quit command does not stop the game")
+	}
+}
+
+func TestLiveGame(t *testing.T) {
+	for i, c := range []struct {
+		args     []string
+		realtime bool
+	}{{[]string{"-play", "coinrun", "-variant", "ood"}, true}, {[]string{"-play", maze.Name}, false}} {
+		a, err := app.ParseArgs(c.args, &bytes.Buffer{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := app.NewLive(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := newLiveGame(l, render.Options{Scale: 4})
+		if err := g.Update(); err != nil {
+			t.Fatal(err)
+		}
+		if g.img == nil {
+			t.Fatalf("case %d: nothing rendered", i)
+		}
+		// One second with right held: real-time games take Speeds[4]
+		// steps, grid games none (they step per press).
+		for k := 0; k < 60; k++ {
+			if err := g.advance(1.0/60, app.Keys{Right: true}, app.Keys{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		steps := 0
+		if c.realtime {
+			steps = 15
+		}
+		if got := l.Steps(); got != steps {
+			t.Errorf("case %d: %d steps after 1 s of held keys, want %d", i, got, steps)
+		}
+		if err := g.advance(1.0/60, app.Keys{}, app.Keys{Up: true}); err != nil {
+			t.Fatal(err)
+		}
+		if !c.realtime && l.Steps() != 1 {
+			t.Errorf("case %d: a key press did not step the grid game", i)
+		}
+		drawTo(g, 400, 300)
+	}
+}
