@@ -16,11 +16,11 @@ import (
 // setup is what the report shows about how the run was made.
 type setup struct {
 	Name, Description, Game, Profile, Point, Title string
-	Seeds                                           []int
-	Episodes                                        int    // eval.episodes per (seed, variant), 0 when unknown
-	Resolved                                        string // resolved.toml text, "" when missing
-	ResolvedPath                                    string
-	Manifests                                       []manifest
+	Seeds                                          []int
+	Episodes                                       int    // eval.episodes per (seed, variant), 0 when unknown
+	Resolved                                       string // resolved.toml text, "" when missing
+	ResolvedPath                                   string
+	Manifests                                      []manifest
 }
 
 // manifest is the part of experiments.Manifest the report shows; unknown
