@@ -55,15 +55,15 @@ type checkpointMeta struct {
 // generator's state, the envs (level + action replay), the reward
 // normalizer and the done flags of the pending observations.
 type trainState struct {
-	Update      int               `json:"update"` // completed updates
-	GlobalStep  int64             `json:"global_step"`
-	ElapsedSec  float64           `json:"elapsed_s"` // training wall time so far
-	Envs        []slotState       `json:"envs"`
-	LevelRNG    []byte            `json:"level_rng"`
-	ActionRNG   []byte            `json:"action_rng"`
-	ShuffleRNG  []byte            `json:"shuffle_rng"`
-	NextDone    []bool            `json:"next_done"`
-	RewardNorm  *RewardNormalizer `json:"reward_norm,omitempty"`
+	Update     int               `json:"update"` // completed updates
+	GlobalStep int64             `json:"global_step"`
+	ElapsedSec float64           `json:"elapsed_s"` // training wall time so far
+	Envs       []slotState       `json:"envs"`
+	LevelRNG   []byte            `json:"level_rng"`
+	ActionRNG  []byte            `json:"action_rng"`
+	ShuffleRNG []byte            `json:"shuffle_rng"`
+	NextDone   []bool            `json:"next_done"`
+	RewardNorm *RewardNormalizer `json:"reward_norm,omitempty"`
 }
 
 // Checkpoint is a decoded checkpoint file.

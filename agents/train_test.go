@@ -27,7 +27,7 @@ func tinyOptions(t *testing.T) TrainOptions {
 	ppo.NumEnvs, ppo.NumSteps, ppo.NumMinibatches, ppo.UpdateEpochs = 8, 32, 4, 2
 	ppo.TotalSteps = 8 * 32 * 4
 	return TrainOptions{
-		Game: maze.Name, GameConfig: tinyMaze(), Obs: envs.ObsConfig{Kind: envs.ObsSymbolic, View: 5},
+		Game: maze.Name, GameConfig: tinyMaze(), Obs: envs.ObsConfig{Kind: envs.ObsSymbolic, View: 9},
 		Policy: PolicyConfig{Arch: "mlp", Hidden: 32, Layers: 1},
 		PPO:    ppo, Seed: 7, TrainLevels: envs.TrainSeeds(50), Dir: t.TempDir(),
 	}
