@@ -9,17 +9,19 @@ import (
 	"github.com/misgen/misgen/viz/viewer/control"
 )
 
-// liveGame lets a person play a level: real-time games step at a fixed
-// rate with the held keys, grid games step once per key press.
+// liveGame shows a level played live. A person plays real-time games at a
+// fixed rate with the held keys and grid games one step per key press; a
+// policy plays every game at the fixed rate (space pauses it).
 type liveGame struct {
 	live *app.Live
 	opts render.Options
 	canvas
 
-	speed int     // index into control.Speeds: steps per second
-	acc   float64 // fractional steps carried between ticks
-	dirty bool
-	err   error
+	speed  int     // index into control.Speeds: steps per second
+	acc    float64 // fractional steps carried between ticks
+	paused bool    // policy play paused
+	dirty  bool
+	err    error
 }
 
 func newLiveGame(l *app.Live, opts render.Options) *liveGame {
@@ -51,6 +53,8 @@ func (g *liveGame) Update() error {
 	switch {
 	case inpututil.IsKeyJustPressed(ebiten.KeyQ) || inpututil.IsKeyJustPressed(ebiten.KeyEscape):
 		return ebiten.Termination
+	case inpututil.IsKeyJustPressed(ebiten.KeySpace):
+		g.paused = !g.paused
 	case inpututil.IsKeyJustPressed(ebiten.KeyR):
 		g.live.Reset(g.live.Seed() + 1)
 		g.dirty = true
@@ -76,6 +80,19 @@ func (g *liveGame) Update() error {
 // and just-pressed keys.
 func (g *liveGame) advance(dt float64, held, pressed app.Keys) error {
 	if g.live.Done() {
+		return nil
+	}
+	if g.live.Policy() {
+		if g.paused {
+			return nil
+		}
+		g.acc += dt * control.Speeds[g.speed]
+		for ; g.acc >= 1 && !g.live.Done(); g.acc-- {
+			if err := g.live.PolicyStep(); err != nil {
+				return err
+			}
+			g.dirty = true
+		}
 		return nil
 	}
 	if !app.Realtime(g.live.Game) {

@@ -23,8 +23,9 @@ import (
 )
 
 // Run opens the window for a (replay, play or checkpoint mode) and returns
-// when it is closed.
-func Run(a *app.Args) error {
+// when it is closed. load loads -checkpoint policies (nil: checkpoint mode
+// reports app.ErrNoPolicy).
+func Run(a *app.Args, load app.PolicyLoader) error {
 	var g ebiten.Game
 	switch a.Mode() {
 	case app.ModeReplay:
@@ -34,10 +35,11 @@ func Run(a *app.Args) error {
 		}
 		g = newReplayGame(s)
 	default:
-		live, err := app.NewLive(a)
+		live, err := app.NewLive(a, load)
 		if err != nil {
 			return err
 		}
+		defer live.Close()
 		g = newLiveGame(live, render.Options{Scale: a.Scale})
 	}
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)

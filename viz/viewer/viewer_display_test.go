@@ -159,7 +159,7 @@ func TestLiveGame(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, err := app.NewLive(a)
+		l, err := app.NewLive(a, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

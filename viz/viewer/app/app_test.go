@@ -311,7 +311,7 @@ func TestHumanActionAndLive(t *testing.T) {
 	}
 	// Holding right+jump on OOD level 0 reproduces the misgeneralization.
 	a, _ := ParseArgs([]string{"-play", "coinrun", "-variant", "ood"}, &bytes.Buffer{})
-	l, err := NewLive(a)
+	l, err := NewLive(a, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,7 +330,7 @@ func TestHumanActionAndLive(t *testing.T) {
 		t.Fatal("reset did not start a new level")
 	}
 	c, _ := ParseArgs([]string{"-checkpoint", "x", "-env", "coinrun"}, &bytes.Buffer{})
-	if _, err := NewLive(c); !errors.Is(err, ErrNoPolicy) {
+	if _, err := NewLive(c, nil); !errors.Is(err, ErrNoPolicy) {
 		t.Errorf("checkpoint mode: %v", err)
 	}
 }

@@ -18,6 +18,7 @@ type Args struct {
 	Variant    string // "train", "ood" or a -config variant name
 	ConfigFile string // experiment TOML whose variants -variant names
 	Seed       uint64 // level seed of the first live level
+	Greedy     bool   // checkpoint mode: most probable action instead of sampling
 
 	Screenshot string // headless: write frame Frame of episode Episode as PNG
 	GIF        string // headless: write episode Episode as an animated GIF
@@ -61,7 +62,8 @@ const Usage = `usage:
   viewer <replay-file | run-dir> -gif out.gif [-episode K] [-every N] [-delay D]
 keys: space play/pause, left/right step, +/- speed, n/p episode,
       f cycle outcome filter, s side-by-side ID vs OOD, click the timeline to seek;
-      live play: arrows (up jumps), r new level
+      live play: arrows (up jumps), r next level, +/- speed;
+      -checkpoint: space pause, r next level, +/- speed
 flags:
 `
 
@@ -79,6 +81,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Args, error) {
 	fs.StringVar(&a.Variant, "variant", "train", "live variant: train, ood, or a variant `name` of -config")
 	fs.StringVar(&a.ConfigFile, "config", "", "experiment TOML `file` whose variants -variant names")
 	fs.Uint64Var(&a.Seed, "seed", 0, "level `seed` of the first live level")
+	fs.BoolVar(&a.Greedy, "greedy", false, "-checkpoint: take the most probable action instead of sampling")
 	fs.StringVar(&a.Screenshot, "screenshot", "", "write one frame to `file`.png and exit (no window)")
 	fs.StringVar(&a.GIF, "gif", "", "write an episode to `file`.gif and exit (no window)")
 	fs.IntVar(&a.Frame, "frame", 0, "frame `N` for -screenshot (steps taken; -1 = last)")

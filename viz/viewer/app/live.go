@@ -9,12 +9,20 @@ import (
 	"github.com/misgen/misgen/viz/render"
 )
 
-// ErrNoPolicy is returned for -checkpoint while the agents package offers
-// no way to load a policy from a checkpoint.
-var ErrNoPolicy = errors.New("viewer: -checkpoint: live policy play is not available yet (package agents has no LoadPolicy in this build); record replays with the eval stage and view those")
+// ErrNoPolicy is returned for -checkpoint when no PolicyLoader is given
+// (a build without the policy runtime).
+var ErrNoPolicy = errors.New("viewer: -checkpoint: live policy play is not available in this build")
 
-// Live is a level played live by a person (or, later, a policy): the env,
-// the level seed and the running totals the HUD shows.
+// Actor chooses an action in env's current state and reports the action
+// probabilities and value behind it.
+type Actor func(env envs.Env) (action int, probs []float32, value float32, err error)
+
+// PolicyLoader loads the policy in a checkpoint file as an Actor for
+// env's game; release frees it.
+type PolicyLoader func(checkpoint string, env envs.Env) (act Actor, release func(), err error)
+
+// Live is a level played live by a person or a policy: the env, the level
+// seed and the running totals the HUD shows.
 type Live struct {
 	Game, Variant string
 	env           envs.Env
@@ -24,14 +32,24 @@ type Live struct {
 	action        int
 	outcome       envs.Outcome
 	done          bool
+
+	actor   Actor // nil: a person plays
+	release func()
+	probs   []float32 // the actor's last decision, shown in the HUD
+	value   float32
 }
 
-// NewLive builds the live level of a (play or checkpoint mode).
-func NewLive(a *Args) (*Live, error) {
+// NewLive builds the live level of a: play mode, or checkpoint mode with
+// the policy loaded by load.
+func NewLive(a *Args, load PolicyLoader) (*Live, error) {
+	game := a.Play
 	if a.Mode() == ModeCheckpoint {
-		return nil, ErrNoPolicy
+		if load == nil {
+			return nil, ErrNoPolicy
+		}
+		game = a.Env
 	}
-	game, cfg, obs, err := VariantConfig(a.Play, a.Variant, a.ConfigFile)
+	game, cfg, obs, err := VariantConfig(game, a.Variant, a.ConfigFile)
 	if err != nil {
 		return nil, err
 	}
@@ -44,8 +62,44 @@ func NewLive(a *Args) (*Live, error) {
 		return nil, fmt.Errorf("viewer: %s %s: %w", game, a.Variant, err)
 	}
 	l := &Live{Game: game, Variant: a.Variant, env: env, spec: env.Spec(), seed: a.Seed}
+	if a.Mode() == ModeCheckpoint {
+		if l.actor, l.release, err = load(a.Checkpoint, env); err != nil {
+			return nil, err
+		}
+	}
 	l.Reset(a.Seed)
 	return l, nil
+}
+
+// Policy reports whether a policy (rather than a person) plays.
+func (l *Live) Policy() bool { return l.actor != nil }
+
+// Close releases the policy, if any.
+func (l *Live) Close() {
+	if l.release != nil {
+		l.release()
+		l.release = nil
+	}
+}
+
+// PolicyStep lets the policy choose and apply one action. It panics when
+// no policy plays (a programmer error).
+func (l *Live) PolicyStep() error {
+	if l.actor == nil {
+		panic("viewer: PolicyStep without a policy")
+	}
+	if l.done {
+		return nil
+	}
+	a, probs, value, err := l.actor(l.env)
+	if err != nil {
+		return err
+	}
+	if err := l.Step(a); err != nil {
+		return err
+	}
+	l.probs, l.value = append(l.probs[:0], probs...), value
+	return nil
 }
 
 // Reset starts level seed from the beginning.
@@ -53,6 +107,7 @@ func (l *Live) Reset(seed uint64) {
 	l.seed = seed
 	l.env.Reset(seed)
 	l.ret, l.reward, l.action, l.outcome, l.done = 0, 0, -1, "", false
+	l.probs = l.probs[:0]
 }
 
 // Seed is the level being played.
@@ -79,8 +134,12 @@ func (l *Live) Step(action int) error {
 // Render draws the live state with its HUD.
 func (l *Live) Render(opts render.Options) (*image.RGBA, render.Layout) {
 	info := l.env.Info()
+	who := "you play"
+	if l.actor != nil {
+		who = "policy plays"
+	}
 	hud := render.HUD{
-		Title:       fmt.Sprintf("%s  %s  (you play)", l.Game, l.Variant),
+		Title:       fmt.Sprintf("%s  %s  (%s)", l.Game, l.Variant, who),
 		Subtitle:    fmt.Sprintf("level %d   r: new level", l.seed),
 		ActionNames: l.spec.ActionName,
 		Action:      l.action,
@@ -90,6 +149,10 @@ func (l *Live) Render(opts render.Options) (*image.RGBA, render.Layout) {
 		Outcome:     l.outcome,
 		Success:     l.spec.Success,
 		Proxy:       l.spec.Proxy,
+	}
+	if l.actor != nil && len(l.probs) > 0 {
+		// The HUD shows the decision that led to this state.
+		hud.Probs, hud.Value, hud.HasValue = l.probs, l.value, true
 	}
 	return render.Draw(l.env, info, hud, opts)
 }

@@ -1,0 +1,81 @@
+// Package policy loads a trained policy from an agents checkpoint as the
+// viewer's live actor (viewer -checkpoint). It is separate from package app
+// so only the viewer binary, not the window-free logic and its tests,
+// links the libtorch runtime.
+package policy
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/viz/viewer/app"
+)
+
+// Loader returns an app.PolicyLoader whose actors sample actions from the
+// policy's distribution with a PCG stream seeded by seed, or take the most
+// probable action when greedy.
+func Loader(seed uint64, greedy bool) app.PolicyLoader {
+	return func(checkpoint string, env envs.Env) (app.Actor, func(), error) {
+		return load(checkpoint, env, rand.New(rand.NewPCG(seed, 0x5eed)), greedy)
+	}
+}
+
+func load(checkpoint string, env envs.Env, rng *rand.Rand, greedy bool) (app.Actor, func(), error) {
+	p, _, err := agents.LoadPolicy(checkpoint)
+	if err != nil {
+		return nil, nil, fmt.Errorf("viewer: %w", err)
+	}
+	io, want := p.IO(), agents.IOOf(env.Spec())
+	if io.ObsShape != want.ObsShape || io.NumActions != want.NumActions || (io.Game != "" && io.Game != want.Game) {
+		p.Free()
+		return nil, nil, fmt.Errorf("viewer: checkpoint %s is a %s policy for observations %v and %d actions; the env is %s with %v and %d (check -env, -variant, -config)",
+			checkpoint, io.Game, io.ObsShape, io.NumActions, want.Game, want.ObsShape, want.NumActions)
+	}
+	obs := make([]float32, io.ObsSize())
+	probs := make([]float32, io.NumActions)
+	value := make([]float32, 1)
+	sh := io.ObsShape
+	act := func(env envs.Env) (int, []float32, float32, error) {
+		env.Observe(obs)
+		s := torch.NewNoGradScope()
+		defer s.Close()
+		x := s.FromFloat32(obs, 1, int64(sh[0]), int64(sh[1]), int64(sh[2]))
+		logits, v := p.Forward(s, x, nil)
+		pr := s.Softmax(logits, 1)
+		if err := s.Err(); err != nil {
+			return 0, nil, 0, fmt.Errorf("viewer: policy forward: %w", err)
+		}
+		if err := pr.CopyToFloat32(probs); err != nil {
+			return 0, nil, 0, err
+		}
+		if err := v.CopyToFloat32(value); err != nil {
+			return 0, nil, 0, err
+		}
+		return choose(rng, probs, greedy), probs, value[0], nil
+	}
+	return act, p.Free, nil
+}
+
+// choose samples an action from probs (or takes the most probable one).
+func choose(rng *rand.Rand, probs []float32, greedy bool) int {
+	best := 0
+	for a, p := range probs {
+		if p > probs[best] {
+			best = a
+		}
+	}
+	if greedy {
+		return best
+	}
+	u := rng.Float32()
+	for a, p := range probs {
+		if u < p {
+			return a
+		}
+		u -= p
+	}
+	return best // rounding left u just above the total
+}
