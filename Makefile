@@ -21,10 +21,11 @@ run: build
 	./$(BIN)/experiments run coinrun-ood.toml --profile $(PROFILE)
 
 # The test command (CI runs exactly this). Under Xvfb so the ebiten viewer
-# tests run too; a one-time libtorch shim compile takes ~2 minutes.
+# tests run too (tag `display`: ebiten needs an X display at package load);
+# a one-time libtorch shim compile takes ~2 minutes.
 test: setup
 	$(GO) vet ./...
-	xvfb-run -a $(GO) test -timeout 20m ./...
+	xvfb-run -a $(GO) test -tags display -timeout 20m ./...
 
 # Benchmarks: prints `BENCH <name> <value> <unit>` lines (names are a contract).
 bench: setup
