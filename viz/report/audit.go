@@ -213,23 +213,23 @@ func saeSummary(in *interpOutputs, f Files) (finding, bool) {
 		if file.Kind != "json" || !strings.Contains(strings.ToLower(file.Stem), "sae") {
 			continue
 		}
-		var objs []map[string]any
+		var objs []*object
 		switch v := file.JSON.(type) {
-		case map[string]any:
-			objs = []map[string]any{v}
+		case *object:
+			objs = []*object{v}
 		case []any:
 			objs, _ = objects(v)
 		}
 		var parts []string
 		for _, o := range objs {
-			fvu, ok1 := number(o["fvu"])
-			l0, ok2 := number(o["l0"])
+			fvu, ok1 := number(o.Values["fvu"])
+			l0, ok2 := number(o.Values["l0"])
 			if !ok1 || !ok2 {
 				continue
 			}
 			name := ""
 			for _, k := range []string{"name", "kind", "layer"} {
-				if s, ok := o[k].(string); ok && s != "" {
+				if s, ok := o.Values[k].(string); ok && s != "" {
 					name += s + " "
 				}
 			}

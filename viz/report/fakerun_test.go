@@ -32,7 +32,7 @@ const actRightJump = 8
 // build runs the experiments pipeline on a copy of the shipped
 // coinrun-ood quick config under t.TempDir() with stand-in stages: the
 // "agent" of seed s holds right+jump and takes a random action with
-// probability 0.1·(s+1), so the episodes, outcome records, replays and
+// probability 0.03·(s+1), so the episodes, outcome records, replays and
 // tables are real (computed by the games and the experiments package)
 // while no network is trained. The report stage is the real one.
 func (o fakeRun) build(t testing.TB) *experiments.Run {
@@ -112,7 +112,7 @@ func evaluate(r *experiments.Run) error {
 				return err
 			}
 			rng := rand.New(rand.NewPCG(uint64(seed), 1))
-			eps := 0.1 * float64(seed+1)
+			eps := 0.03 * float64(seed+1)
 			var recs []experiments.EpisodeRecord
 			var reps []replay.Episode
 			for i := range r.Config.Eval.Episodes {
@@ -187,9 +187,24 @@ func writeInterp(r *experiments.Run) error {
 		lo, hi := experiments.Wilson(k, n)
 		return map[string]any{"episodes": n, "count": k, "rate": float64(k) / float64(n), "ci_low": lo, "ci_high": hi}
 	}
+	// "Before" is the run's own pooled OOD proxy count; the ablation
+	// removes most of it, the goal vector little.
+	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	if err != nil {
+		return err
+	}
+	var k, n int
+	for _, row := range rows {
+		if row.Variant == "random_coin" && row.Seed == experiments.PooledSeed && row.Outcome == "reached_end_no_coin" {
+			k, n = row.Count, row.Episodes
+		}
+	}
+	if n == 0 {
+		return fmt.Errorf("no pooled OOD proxy row")
+	}
 	if err := write(report.InterventionsJSON, []map[string]any{
-		{"name": "ablate fc/topk-256#17", "description": "latent 17 set to 0", "variant": "random_coin", "outcome": "reached_end_no_coin", "before": prop(130, 200), "after": prop(58, 200)},
-		{"name": "add coin vector ×2", "variant": "random_coin", "outcome": "reached_end_no_coin", "before": prop(130, 200), "after": prop(121, 200)},
+		{"name": "ablate fc/topk-256#17", "description": "latent 17 set to 0", "variant": "random_coin", "outcome": "reached_end_no_coin", "before": prop(k, n), "after": prop(k/5, n)},
+		{"name": "add coin vector ×2", "variant": "random_coin", "outcome": "reached_end_no_coin", "before": prop(k, n), "after": prop(k-1, n)},
 	}); err != nil {
 		return err
 	}

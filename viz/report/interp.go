@@ -5,6 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
+	"html/template"
+	"image"
+	_ "image/gif" // DecodeConfig of interp GIFs
+	_ "image/png" // DecodeConfig of interp PNGs
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -69,6 +74,10 @@ type interpFile struct {
 	JSON  any    // parsed JSON
 	Text  string // Markdown source
 	Image []byte
+	HTML  template.HTML // JSON rendered for the page
+	// Width is the display width of a small image, scaled up so pixel
+	// art stays legible; 0 shows it at its natural size.
+	Width int
 	// Collapsed marks raw JSON shown folded because a Markdown file of
 	// the same stem presents it.
 	Collapsed bool
@@ -122,18 +131,24 @@ func readInterp(dir string) (*interpOutputs, error) {
 		f := interpFile{Path: p, Stem: strings.TrimSuffix(filepath.ToSlash(rel), ext), Kind: kind}
 		switch kind {
 		case "json":
-			dec := json.NewDecoder(bytes.NewReader(data))
-			dec.UseNumber()
-			if err := dec.Decode(&f.JSON); err != nil {
+			if f.JSON, err = decodeDocument(json.NewDecoder(bytes.NewReader(data))); err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
-			if err := out.readKnown(filepath.Base(p), data); err != nil {
+			special, err := out.readKnown(filepath.Base(p), data)
+			if err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
+			}
+			f.HTML = special
+			if f.HTML == "" {
+				f.HTML = jsonHTML(f.JSON)
 			}
 		case "md":
 			f.Text = string(data)
 		default:
 			f.Image = data
+			if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width > 0 && cfg.Width < minFigureWidth {
+				f.Width = cfg.Width * ((minFigureWidth + cfg.Width - 1) / cfg.Width)
+			}
 		}
 		if strings.Contains(strings.ToLower(f.Stem), "sae") {
 			out.HasSAE = true
@@ -143,15 +158,43 @@ func readInterp(dir string) (*interpOutputs, error) {
 	return out, nil
 }
 
-// readKnown decodes the files with a schema the audit summary reads.
-func (o *interpOutputs) readKnown(name string, data []byte) error {
+// minFigureWidth is the width in CSS pixels small interp images are
+// scaled up to (by an integer factor).
+const minFigureWidth = 240
+
+// readKnown decodes the files with a schema the audit summary reads and
+// returns a dedicated rendering ("" for the generic one).
+func (o *interpOutputs) readKnown(name string, data []byte) (template.HTML, error) {
 	switch name {
 	case InterventionsJSON:
-		return json.Unmarshal(data, &o.Interventions)
+		if err := json.Unmarshal(data, &o.Interventions); err != nil {
+			return "", err
+		}
+		return interventionsHTML(o.Interventions), nil
 	case FeatureConceptsJSON:
-		return json.Unmarshal(data, &o.Correlations)
+		return "", json.Unmarshal(data, &o.Correlations)
 	}
-	return nil
+	return "", nil
+}
+
+// interventionsHTML is the table of interventions with before/after rates
+// and their Wilson intervals.
+func interventionsHTML(ivs []Intervention) template.HTML {
+	var b strings.Builder
+	b.WriteString(`<div class="scroll"><table class="data"><thead><tr><th>Intervention</th><th>Variant</th><th>Outcome</th><th>Before</th><th>After</th><th class="num">Change</th></tr></thead><tbody>`)
+	for _, iv := range ivs {
+		name := html.EscapeString(iv.Name)
+		if iv.Description != "" {
+			name += `<span class="n">` + html.EscapeString(iv.Description) + `</span>`
+		}
+		fmt.Fprintf(&b, `<tr><td>%s</td><td><code>%s</code></td><td><code>%s</code></td><td>%s<span class="n">%d/%d</span></td><td>%s<span class="n">%d/%d</span></td><td class="num">%+.1f pts</td></tr>`,
+			name, html.EscapeString(iv.Variant), html.EscapeString(iv.Outcome),
+			html.EscapeString(iv.Before.Percent()), iv.Before.Count, iv.Before.Episodes,
+			html.EscapeString(iv.After.Percent()), iv.After.Count, iv.After.Episodes,
+			100*(iv.After.Rate-iv.Before.Rate))
+	}
+	b.WriteString("</tbody></table></div>")
+	return template.HTML(b.String())
 }
 
 // interpTopic is one subsection of the interpretability section.
@@ -167,11 +210,11 @@ var topics = []struct {
 	title    string
 	keywords []string
 }{
+	{"Bilinear weight analysis", []string{"bilinear", "eigen", "spectrum"}},
 	{"Interventions", []string{"intervention", "ablat", "clamp", "vector", "steer"}},
 	{"Local vs end-to-end SAEs", []string{"e2e", "end_to_end", "local"}},
 	{"Description length (MDL)", []string{"mdl"}},
 	{"Features and concepts", []string{"feature", "concept", "top", "correl"}},
-	{"Bilinear weight analysis", []string{"bilinear", "eigen", "spectrum"}},
 	{"Polytope codes", []string{"polytope", "code"}},
 	{"SAE metrics", []string{"sae"}},
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html"
 	"html/template"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -14,9 +13,10 @@ import (
 // the rest.
 const maxTableRows = 40
 
-// jsonHTML renders parsed JSON (decoded with UseNumber) for the page: an
-// array of objects as a table, an object as a key/value table whose
-// array-of-object values become sub-tables, anything else as text.
+// jsonHTML renders a JSON document (decodeDocument) for the page: an
+// array of objects as a table (nested objects flattened into "key.sub"
+// columns), an object as a key/value table whose array-of-object values
+// become captioned sub-tables, anything else as text.
 func jsonHTML(v any) template.HTML {
 	var b strings.Builder
 	writeJSON(&b, v, "")
@@ -24,41 +24,40 @@ func jsonHTML(v any) template.HTML {
 }
 
 func writeJSON(b *strings.Builder, v any, caption string) {
-	switch v := v.(type) {
-	case []any:
-		if rows, ok := objects(v); ok && len(rows) > 0 {
-			writeObjectTable(b, rows, caption)
-			return
-		}
+	writeCaption := func() {
 		if caption != "" {
 			fmt.Fprintf(b, "<p class=\"cap\">%s</p>", html.EscapeString(caption))
 		}
+	}
+	switch v := v.(type) {
+	case []any:
+		if rows, ok := objects(v); ok && len(rows) > 0 {
+			writeCaption()
+			writeObjectTable(b, rows)
+			return
+		}
+		writeCaption()
 		fmt.Fprintf(b, "<p class=\"mono\">%s</p>", html.EscapeString(scalarList(v)))
-	case map[string]any:
-		var keys []string
-		var nested []string
-		for k, x := range v {
-			if rows, ok := x.([]any); ok {
-				if objs, ok := objects(rows); ok && len(objs) > 0 {
+	case *object:
+		var scalars, nested []string
+		for _, k := range v.Keys {
+			switch x := v.Values[k].(type) {
+			case []any:
+				if objs, ok := objects(x); ok && len(objs) > 0 {
 					nested = append(nested, k)
 					continue
 				}
-			}
-			if _, ok := x.(map[string]any); ok {
+			case *object:
 				nested = append(nested, k)
 				continue
 			}
-			keys = append(keys, k)
+			scalars = append(scalars, k)
 		}
-		sort.Strings(keys)
-		sort.Strings(nested)
-		if len(keys) > 0 {
-			if caption != "" {
-				fmt.Fprintf(b, "<p class=\"cap\">%s</p>", html.EscapeString(caption))
-			}
+		if len(scalars) > 0 {
+			writeCaption()
 			b.WriteString("<table class=\"kv\"><tbody>")
-			for _, k := range keys {
-				fmt.Fprintf(b, "<tr><th>%s</th><td>%s</td></tr>", html.EscapeString(k), html.EscapeString(cell(v[k])))
+			for _, k := range scalars {
+				fmt.Fprintf(b, "<tr><th>%s</th><td>%s</td></tr>", html.EscapeString(k), html.EscapeString(cell(v.Values[k])))
 			}
 			b.WriteString("</tbody></table>")
 		}
@@ -67,63 +66,88 @@ func writeJSON(b *strings.Builder, v any, caption string) {
 			if caption != "" {
 				name = caption + "." + k
 			}
-			writeJSON(b, v[k], name)
+			writeJSON(b, v.Values[k], name)
 		}
 	default:
+		writeCaption()
 		fmt.Fprintf(b, "<p class=\"mono\">%s</p>", html.EscapeString(cell(v)))
 	}
 }
 
 // objects reports whether every element of v is an object.
-func objects(v []any) ([]map[string]any, bool) {
-	out := make([]map[string]any, len(v))
+func objects(v []any) ([]*object, bool) {
+	out := make([]*object, len(v))
 	for i, x := range v {
-		m, ok := x.(map[string]any)
+		o, ok := x.(*object)
 		if !ok {
 			return nil, false
 		}
-		out[i] = m
+		out[i] = o
 	}
 	return out, true
 }
 
-func writeObjectTable(b *strings.Builder, rows []map[string]any, caption string) {
-	// Columns: keys of the first row in sorted order, then keys first
-	// seen later (sorted), so every value has a column.
+// flatten lists o's leaves with nested object keys joined by ".".
+func flatten(o *object, prefix string, keys *[]string, vals map[string]any) {
+	for _, k := range o.Keys {
+		name := prefix + k
+		if sub, ok := o.Values[k].(*object); ok {
+			flatten(sub, name+".", keys, vals)
+			continue
+		}
+		*keys = append(*keys, name)
+		vals[name] = o.Values[k]
+	}
+}
+
+func writeObjectTable(b *strings.Builder, rows []*object) {
+	// Columns in order of first appearance, so every value has one.
 	var cols []string
 	seen := map[string]bool{}
-	for _, r := range rows {
-		var add []string
-		for k := range r {
+	flat := make([]map[string]any, len(rows))
+	for i, r := range rows {
+		var keys []string
+		flat[i] = map[string]any{}
+		flatten(r, "", &keys, flat[i])
+		for _, k := range keys {
 			if !seen[k] {
 				seen[k] = true
-				add = append(add, k)
+				cols = append(cols, k)
 			}
 		}
-		sort.Strings(add)
-		cols = append(cols, add...)
 	}
-	if caption != "" {
-		fmt.Fprintf(b, "<p class=\"cap\">%s</p>", html.EscapeString(caption))
+	numeric := map[string]bool{}
+	for _, c := range cols {
+		numeric[c] = true
+		for _, r := range flat {
+			if x, ok := r[c]; ok {
+				if _, num := x.(json.Number); !num {
+					numeric[c] = false
+				}
+			}
+		}
 	}
 	b.WriteString("<div class=\"scroll\"><table class=\"data\"><thead><tr>")
 	for _, c := range cols {
-		fmt.Fprintf(b, "<th>%s</th>", html.EscapeString(c))
+		class := ""
+		if numeric[c] {
+			class = " class=\"num\""
+		}
+		fmt.Fprintf(b, "<th%s>%s</th>", class, html.EscapeString(c))
 	}
 	b.WriteString("</tr></thead><tbody>")
-	for i, r := range rows {
+	for i, r := range flat {
 		if i == maxTableRows {
 			break
 		}
 		b.WriteString("<tr>")
 		for _, c := range cols {
-			x, ok := r[c]
 			class := ""
-			if _, num := x.(json.Number); num {
+			if numeric[c] {
 				class = " class=\"num\""
 			}
 			s := ""
-			if ok {
+			if x, ok := r[c]; ok {
 				s = cell(x)
 			}
 			fmt.Fprintf(b, "<td%s>%s</td>", class, html.EscapeString(s))
@@ -150,10 +174,14 @@ func cell(v any) string {
 		return strconv.FormatBool(v)
 	case []any:
 		return scalarList(v)
-	default:
-		data, _ := json.Marshal(v)
-		return string(data)
+	case *object:
+		parts := make([]string, len(v.Keys))
+		for i, k := range v.Keys {
+			parts[i] = k + ": " + cell(v.Values[k])
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
 	}
+	return fmt.Sprint(v)
 }
 
 func formatNumber(n json.Number) string {

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -15,20 +16,39 @@ var pageSource string
 var pageCSS string
 
 var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"css":     func() template.CSS { return template.CSS(pageCSS) },
-	"json":    jsonHTML,
-	"md":      markdownHTML,
-	"image":   func(f interpFile) template.URL { return dataURI("image/"+f.Kind, f.Image) },
-	"caption": func(stem string) string { return strings.ReplaceAll(strings.ReplaceAll(stem, "_", " "), "-", " ") },
-	"dur":     formatDuration,
-	"when":    func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") },
-	"num":     func(p *float64) string { return optFloat(p, "%.3g") },
-	"pctp":    func(p *float64) string { return optFloat(p, "%.0f%%", 100) },
-	"pct1":    func(x float64) string { return fmt.Sprintf("%.1f", 100*x) },
-	"exact":   func(x float64) string { return fmt.Sprint(x) },
-	"seeds":   func(s []int) string { return strings.Trim(fmt.Sprint(s), "[]") },
-	"short":   func(s string) string { return s[:min(len(s), 12)] },
+	"css":       func() template.CSS { return template.CSS(pageCSS) },
+	"thousands": thousands,
+	"rate":      func(p *float64) string { return optFloat(p, "%.0f") },
+	"md":        markdownHTML,
+	"image":     func(f interpFile) template.URL { return dataURI("image/"+f.Kind, f.Image) },
+	"caption":   func(stem string) string { return strings.ReplaceAll(strings.ReplaceAll(stem, "_", " "), "-", " ") },
+	"dur":       formatDuration,
+	"when":      func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 MST") },
+	"num":       func(p *float64) string { return optFloat(p, "%.3g") },
+	"pctp":      func(p *float64) string { return optFloat(p, "%.0f%%", 100) },
+	"pct1":      func(x float64) string { return fmt.Sprintf("%.1f", 100*x) },
+	"exact":     func(x float64) string { return fmt.Sprint(x) },
+	"seeds":     func(s []int) string { return strings.Trim(fmt.Sprint(s), "[]") },
+	"short":     func(s string) string { return s[:min(len(s), 12)] },
 }).Parse(pageSource))
+
+// thousands renders n with thin-space thousands separators: 163 840.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString("\u2009")
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
 
 // formatDuration renders d rounded for people: "1h 02m", "4m 05s", "12.3s".
 func formatDuration(d time.Duration) string {

@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
@@ -151,9 +152,12 @@ func TestAuditSummaryFromRunNumbers(t *testing.T) {
 		"<b>" + experiments.FormatRate(id) + "</b>",
 		"<b>" + experiments.FormatRate(ood) + "</b>",
 		strconv.Itoa(ood.Episodes) + " episodes",
-		// From interventions.json: 130/200 → 58/200.
-		"from 65.0% [58.2, 71.3] to <b>29.0% [23.2, 35.6]</b> (-36.0 points); the intervals do not overlap",
-		"the intervals overlap",
+		// From interventions.json (written by the fake interp stage from
+		// the OOD proxy count k: k/5 after the ablation, k-1 after the
+		// goal vector).
+		fmt.Sprintf("from %s to <b>%s</b> (%+.1f points); the intervals do not overlap",
+			experiments.FormatRate(ood), experiments.FormatRate(proportion(ood.Count/5, ood.Episodes)), 100*(float64(ood.Count/5)-float64(ood.Count))/float64(ood.Episodes)),
+		fmt.Sprintf("to <b>%s</b> (%+.1f points); the intervals overlap", experiments.FormatRate(proportion(ood.Count-1, ood.Episodes)), -100/float64(ood.Episodes)),
 		// From feature_concepts.json.
 		"|r| 0.81 vs 0.22",
 		"FVU 0.081 at L0 16",
@@ -165,6 +169,12 @@ func TestAuditSummaryFromRunNumbers(t *testing.T) {
 	if strings.Contains(summary, "not available in this run") {
 		t.Errorf("audit summary of a complete run says something is not available:\n%s", summary)
 	}
+}
+
+// proportion is k of n as a table row, for formatting expected rates.
+func proportion(k, n int) experiments.Row {
+	lo, hi := experiments.Wilson(k, n)
+	return experiments.Row{Count: k, Episodes: n, Rate: float64(k) / float64(n), CILow: lo, CIHigh: hi}
 }
 
 // A run with nothing but its config still gets a report whose sections
