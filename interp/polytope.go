@@ -40,8 +40,9 @@ type PolytopeStats struct {
 }
 
 // Polytopes computes PolytopeStats for codes whose rows are steps of
-// episodes in order (episode[i] names row i's episode; rows of one episode
-// are consecutive).
+// episodes (episode[i] names row i's episode). Each episode's rows must be
+// in time order, but episodes may interleave (as in batched evaluation,
+// where one forward pass holds a step of every running episode).
 func Polytopes(codes []uint64, episode []int32) (PolytopeStats, error) {
 	if len(codes) != len(episode) {
 		return PolytopeStats{}, fmt.Errorf("polytope: %d codes, %d episode ids", len(codes), len(episode))
@@ -49,14 +50,16 @@ func Polytopes(codes []uint64, episode []int32) (PolytopeStats, error) {
 	seen := make(map[uint64]struct{}, len(codes))
 	st := PolytopeStats{Samples: len(codes)}
 	changes := 0
+	last := map[int32]uint64{} // each episode's previous code
 	for i, c := range codes {
 		seen[c] = struct{}{}
-		if i > 0 && episode[i] == episode[i-1] {
+		if prev, ok := last[episode[i]]; ok {
 			st.Transitions++
-			if c != codes[i-1] {
+			if c != prev {
 				changes++
 			}
 		}
+		last[episode[i]] = c
 	}
 	st.Distinct = len(seen)
 	if st.Transitions > 0 {

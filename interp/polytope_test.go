@@ -24,6 +24,11 @@ func TestPolytopeCounts(t *testing.T) {
 	if st.Distinct != 3 || st.Transitions != 3 || !near(st.ChangeRate, 2.0/3, 1e-12) {
 		t.Errorf("stats %+v, want 3 distinct, 3 transitions, change rate 2/3", st)
 	}
+	// The same steps with the two episodes interleaved give the same stats.
+	inter := []uint64{codes[0], codes[3], codes[1], codes[4], codes[2]}
+	if st2, _ := Polytopes(inter, []int32{0, 1, 0, 1, 0}); st2 != st {
+		t.Errorf("interleaved stats %+v, want %+v", st2, st)
+	}
 	cmp, err := ComparePolytopes(codes[:3], []int32{0, 0, 0}, codes[3:], []int32{1, 1})
 	if err != nil {
 		t.Fatal(err)
