@@ -12,6 +12,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/misgen/misgen/envs"
@@ -221,6 +222,12 @@ func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
+	// libtorch's OpenMP thread count is per OS thread, and a goroutine may
+	// move between OS threads between cgo calls: without the lock some ops
+	// would run with the default thread count, changing reduction order and
+	// so breaking determinism (and the threads setting).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	torch.SetNumThreads(o.PPO.Threads)
 
 	newEnv, envID, err := o.envFactory()

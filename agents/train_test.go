@@ -1,8 +1,12 @@
 package agents
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/envs"
@@ -16,29 +20,289 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// tinyMaze is a 5×5 maze with the cheese anywhere and a 30-step limit, so
+// episodes end inside short rollouts (exercising auto-reset, done flags
+// and mid-episode checkpoints).
 func tinyMaze() *maze.Config {
 	c := maze.DefaultConfig()
-	c.Size, c.CheeseRegion, c.MaxSteps = 5, 0, 50
+	c.Size, c.CheeseRegion, c.MaxSteps = 5, 0, 30
 	return c
 }
 
 func tinyOptions(t *testing.T) TrainOptions {
 	ppo := DefaultPPOConfig()
-	ppo.NumEnvs, ppo.NumSteps, ppo.NumMinibatches, ppo.UpdateEpochs = 8, 32, 4, 2
-	ppo.TotalSteps = 8 * 32 * 4
+	ppo.NumEnvs, ppo.NumSteps, ppo.NumMinibatches, ppo.UpdateEpochs = 4, 16, 2, 2
+	ppo.TotalSteps = 4 * 16 * 6
 	return TrainOptions{
 		Game: maze.Name, GameConfig: tinyMaze(), Obs: envs.ObsConfig{Kind: envs.ObsSymbolic, View: 9},
-		Policy: PolicyConfig{Arch: "mlp", Hidden: 32, Layers: 1},
+		Policy: PolicyConfig{Arch: "impala", Widths: []int{4}, ResBlocks: 1, Hidden: 16},
 		PPO:    ppo, Seed: 7, TrainLevels: envs.TrainSeeds(50), Dir: t.TempDir(),
 	}
 }
 
-func TestTrainSmoke(t *testing.T) {
-	o := tinyOptions(t)
-	o.Progress = os.Stderr
-	res, err := Train(context.Background(), o)
+func paramValues(t *testing.T, path string) map[string][]float32 {
+	t.Helper()
+	c, err := ReadCheckpoint(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%+v", res)
+	m := map[string][]float32{}
+	for _, p := range c.Params {
+		m[p.Name] = p.Data
+	}
+	return m
+}
+
+// logWithoutClock returns the JSONL log with the wall-clock column removed.
+func logWithoutClock(t *testing.T, path string) []LogRow {
+	t.Helper()
+	rows, err := ReadTrainLog(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rows {
+		rows[i].StepsPerS = 0
+	}
+	return rows
+}
+
+func TestTrainIsDeterministic(t *testing.T) {
+	a, b := tinyOptions(t), tinyOptions(t)
+	ra, err := Train(context.Background(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Train(context.Background(), b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	la, lb := logWithoutClock(t, ra.LogPath), logWithoutClock(t, rb.LogPath)
+	if len(la) != 6 || len(la) != len(lb) {
+		t.Fatalf("log rows %d and %d, want 6", len(la), len(lb))
+	}
+	episodes := 0
+	for i := range la {
+		if la[i] != lb[i] && !(bothNaNRows(la[i], lb[i])) {
+			t.Errorf("row %d differs:\n%+v\n%+v", i, la[i], lb[i])
+		}
+		episodes += la[i].Episodes
+	}
+	if episodes == 0 {
+		t.Error("no episode ended: the test does not exercise auto-reset")
+	}
+	csv, err := os.ReadFile(CSVPath(ra.LogPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(csv)), "\n"); len(lines) != 7 || !strings.HasPrefix(lines[0], "update,global_step") {
+		t.Errorf("csv has %d lines, header %q", len(lines), lines[0])
+	}
+}
+
+// bothNaNRows compares rows treating NaN metrics (no episode ended) as equal.
+func bothNaNRows(a, b LogRow) bool {
+	ja, _ := jsonRow(a)
+	jb, _ := jsonRow(b)
+	return bytes.Equal(ja, jb)
+}
+
+func jsonRow(r LogRow) ([]byte, error) {
+	var buf bytes.Buffer
+	err := writeJSONRow(&buf, r)
+	return buf.Bytes(), err
+}
+
+func TestResumeMatchesUninterruptedRun(t *testing.T) {
+	full := tinyOptions(t)
+	rf, err := Train(context.Background(), full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part := tinyOptions(t)
+	part.StopAfterUpdates = 2
+	rp, err := Train(context.Background(), part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rp.Done || rp.Updates != 2 {
+		t.Fatalf("stopped run: done %v after %d updates, want 2", rp.Done, rp.Updates)
+	}
+	// Resume twice more in pieces, the second piece finishing the run.
+	part.StopAfterUpdates = 3
+	part.Resume = true
+	if _, err := Train(context.Background(), part); err != nil {
+		t.Fatal(err)
+	}
+	part.StopAfterUpdates = 0
+	rr, err := Train(context.Background(), part)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rr.Resumed || !rr.Done || rr.Updates != 6 || rr.GlobalStep != rf.GlobalStep {
+		t.Fatalf("resumed run: %+v", rr)
+	}
+	pf, pr := paramValues(t, rf.Checkpoint), paramValues(t, rr.Checkpoint)
+	for name, v := range pf {
+		w := pr[name]
+		for i := range v {
+			if v[i] != w[i] {
+				t.Fatalf("parameter %s[%d]: uninterrupted %v, resumed %v", name, i, v[i], w[i])
+			}
+		}
+	}
+	lf, lr := logWithoutClock(t, rf.LogPath), logWithoutClock(t, rr.LogPath)
+	if len(lf) != len(lr) {
+		t.Fatalf("log rows: uninterrupted %d, resumed %d", len(lf), len(lr))
+	}
+	for i := range lf {
+		if !bothNaNRows(lf[i], lr[i]) {
+			t.Errorf("log row %d differs:\n%+v\n%+v", i, lf[i], lr[i])
+		}
+	}
+	// Resuming a finished run does nothing and keeps the checkpoint.
+	again, err := Train(context.Background(), part)
+	if err != nil || again.Updates != 6 || again.Checkpoint == "" {
+		t.Errorf("resuming a finished run: %+v, %v", again, err)
+	}
+}
+
+func TestCancelCheckpointsAtUpdateBoundary(t *testing.T) {
+	o := tinyOptions(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	calls := 0
+	o.Progress = writerFunc(func(p []byte) {
+		if strings.HasPrefix(string(p), "update 3/") {
+			cancel()
+		}
+		calls++
+	})
+	res, err := Train(ctx, o)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v, want context.Canceled", err)
+	}
+	c, err := ReadCheckpoint(CheckpointPath(o.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Update != 3 || res.Checkpoint == "" {
+		t.Errorf("checkpoint at update %d (result %+v), want 3", c.Update, res)
+	}
+}
+
+type writerFunc func(p []byte)
+
+func (f writerFunc) Write(p []byte) (int, error) { f(p); return len(p), nil }
+
+func TestNaNGuardStopsAndKeepsCheckpoint(t *testing.T) {
+	o := tinyOptions(t)
+	o.CheckpointEveryUpdates = 1
+	o.faultAt = func(update, minibatch int) bool { return update == 3 && minibatch == 1 }
+	_, err := Train(context.Background(), o)
+	var nan *NaNError
+	if !errors.As(err, &nan) || nan.Update != 3 || nan.Minibatch != 1 || !strings.Contains(err.Error(), "update 3 minibatch 1") {
+		t.Fatalf("err %v, want NaNError at update 3 minibatch 1", err)
+	}
+	c, err := ReadCheckpoint(CheckpointPath(o.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Update != 2 {
+		t.Errorf("checkpoint at update %d, want the last good one (2)", c.Update)
+	}
+}
+
+func TestCorruptOrMismatchedCheckpointRefused(t *testing.T) {
+	o := tinyOptions(t)
+	o.StopAfterUpdates = 1
+	if _, err := Train(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	path := CheckpointPath(o.Dir)
+	good, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flipped := append([]byte(nil), good...)
+	flipped[len(flipped)/2] ^= 0x40
+	for i, tc := range []struct {
+		name    string
+		content []byte
+		want    string
+	}{
+		{"flipped byte", flipped, "checksum mismatch"},
+		{"truncated", good[:len(good)-100], "checksum mismatch"},
+		{"tiny", good[:10], "not a misgen checkpoint"},
+		{"other file", []byte("MGTS this is a tensor file, not a checkpoint........................"), "not a misgen checkpoint"},
+	} {
+		if err := os.WriteFile(path, tc.content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o.Resume = true
+		_, err := Train(context.Background(), o)
+		if !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("case %d (%s): err %v, want ErrCheckpoint naming %s and %q", i, tc.name, err, path, tc.want)
+		}
+		if _, _, err := LoadPolicy(path); !errors.Is(err, ErrCheckpoint) {
+			t.Errorf("case %d (%s): LoadPolicy err %v", i, tc.name, err)
+		}
+	}
+	// A good checkpoint under another config is refused too.
+	if err := os.WriteFile(path, good, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o.PPO.LearningRate *= 2
+	if _, err := Train(context.Background(), o); !errors.Is(err, ErrCheckpoint) || !strings.Contains(err.Error(), "config hash") {
+		t.Errorf("mismatched config: err %v", err)
+	}
+	// Runtime knobs do not change the hash.
+	o.PPO.LearningRate /= 2
+	o.PPO.CheckpointSecs = 123
+	o.StopAfterUpdates = 1
+	if _, err := Train(context.Background(), o); err != nil {
+		t.Errorf("changed checkpoint_every only: %v", err)
+	}
+}
+
+func TestLoadPolicyRebuildsNetwork(t *testing.T) {
+	o := tinyOptions(t)
+	o.Policy = PolicyConfig{Arch: "bilinear", Hidden: 8}
+	o.StopAfterUpdates = 1
+	if _, err := Train(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	p, c, err := LoadPolicy(CheckpointPath(o.Dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	if p.Config().Arch != "bilinear" || p.IO().Game != maze.Name || c.Update != 1 {
+		t.Errorf("loaded %s policy for %s at update %d", p.Config().Arch, p.IO().Game, c.Update)
+	}
+	want := paramValues(t, CheckpointPath(o.Dir))
+	for _, n := range p.Params() {
+		got, _ := n.Tensor.Float32s()
+		for i := range got {
+			if got[i] != want[n.Name][i] {
+				t.Fatalf("%s[%d] = %v, checkpoint %v", n.Name, i, got[i], want[n.Name][i])
+			}
+		}
+	}
+}
+
+func TestCheckpointWrittenAtomicallyInDir(t *testing.T) {
+	o := tinyOptions(t)
+	if _, err := Train(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(o.Dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if strings.Join(names, " ") != "latest.ckpt train.csv train.jsonl" {
+		t.Errorf("dir holds %v", names)
+	}
+	if _, err := os.Stat(filepath.Join(o.Dir, CheckpointFile)); err != nil {
+		t.Error(err)
+	}
 }
