@@ -53,6 +53,10 @@ type ExperimentConfig struct {
 	// Seeds are the training seeds; in TOML either a count N (seeds
 	// 0..N-1) or an explicit list.
 	Seeds Seeds `toml:"seeds"`
+	// Parallel is how many training seeds run at once (their jobs are
+	// independent); 0 means the CPU count divided by ppo.threads. It does
+	// not change results (each seed is deterministic on its own).
+	Parallel int `toml:"parallel"`
 	// Profile is written by the tool into resolved.toml: the profile that
 	// produced this config. It must not be set in a file that has
 	// [profiles] tables.
@@ -201,6 +205,9 @@ func (c *Config) validate() error {
 			return keyErr(fmt.Sprintf("experiment.seeds[%d]", i), fmt.Sprint(s), "distinct seeds >= 0")
 		}
 		seen[s] = true
+	}
+	if e.Parallel < 0 || e.Parallel > 256 {
+		return keyErr("experiment.parallel", fmt.Sprint(e.Parallel), "[0, 256] (0 = CPU count / ppo.threads)")
 	}
 	switch e.Profile {
 	case "", "base", "quick", "full":

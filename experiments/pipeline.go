@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/misgen/misgen/internal/atomicfile"
@@ -222,23 +223,64 @@ func (r *Run) JobDone(stage string, job Job) bool { return exists(r.marker(stage
 // done-marker for stage exists (unless r.Force) and writing the marker
 // after fn succeeds. It stops at the first error or when ctx is done.
 func (r *Run) ForEachJob(ctx context.Context, stage string, fn func(ctx context.Context, job Job) error) error {
-	for _, j := range r.Jobs {
-		if err := ctx.Err(); err != nil {
-			return err
+	return r.ForEachJobParallel(ctx, stage, 1, fn)
+}
+
+// ForEachJobParallel is ForEachJob running up to parallel jobs at once (the
+// jobs are independent: one training seed each). The first error cancels
+// the jobs still running and is returned; jobs that finished keep their
+// markers, so a re-run resumes with the rest.
+func (r *Run) ForEachJobParallel(ctx context.Context, stage string, parallel int, fn func(ctx context.Context, job Job) error) error {
+	if parallel < 1 {
+		parallel = 1
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, parallel)
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
 		}
+	}
+	for _, j := range r.Jobs {
 		m := r.marker(stage, &j)
 		if !r.Force && exists(m) {
 			r.Progress.Printf("%s %s: done earlier, skipped", stage, j.Key())
 			continue
 		}
-		if err := fn(ctx, j); err != nil {
-			return fmt.Errorf("%s %s: %w", stage, j, err)
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
 		}
-		if err := r.markDone(m); err != nil {
-			return err
+		if ctx.Err() != nil {
+			break
 		}
+		wg.Add(1)
+		go func(j Job) {
+			defer wg.Done()
+			defer func() { <-slots }()
+			if err := fn(ctx, j); err != nil {
+				fail(fmt.Errorf("%s %s: %w", stage, j, err))
+				return
+			}
+			if err := r.markDone(m); err != nil {
+				fail(err)
+			}
+		}(j)
 	}
-	return nil
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
 }
 
 // Execute runs stages in order on the run directory: it writes
