@@ -40,7 +40,7 @@ func TestReportInChromium(t *testing.T) {
 	if bin == "" {
 		t.Skip("chromium not found on PATH: install Debian's chromium (scripts/setup.sh does) to run the report's browser test")
 	}
-	r := fakeRun{Train: true, Eval: true, Interp: true, Episodes: 40}.build(t)
+	r := sharedCompleteRun(t)
 	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {
 		t.Fatal(err)

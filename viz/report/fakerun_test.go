@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/misgen/misgen/envs"
@@ -37,6 +38,49 @@ const actRightJump = 8
 // while no network is trained. The report stage is the real one.
 func (o fakeRun) build(t testing.TB) *experiments.Run {
 	t.Helper()
+	return o.buildIn(t, t.TempDir())
+}
+
+// completeRun is one complete fake run (train, eval, interp, report)
+// shared by the tests that only read it, built on first use.
+var completeRun struct {
+	once sync.Once
+	dir  string
+	run  *experiments.Run
+	err  error
+}
+
+// sharedCompleteRun returns the shared complete run; tests must not
+// modify its files.
+func sharedCompleteRun(t *testing.T) *experiments.Run {
+	t.Helper()
+	completeRun.once.Do(func() {
+		completeRun.dir, completeRun.err = os.MkdirTemp("", "misgen-report-test-")
+		if completeRun.err != nil {
+			return
+		}
+		completeRun.run = fakeRun{Train: true, Eval: true, Interp: true, Episodes: 40}.buildIn(t, completeRun.dir)
+	})
+	if completeRun.err != nil {
+		t.Fatal(completeRun.err)
+	}
+	if completeRun.run == nil {
+		t.Fatal("shared fake run failed to build (see the first test that used it)")
+	}
+	return completeRun.run
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if completeRun.dir != "" {
+		os.RemoveAll(completeRun.dir)
+	}
+	os.Exit(code)
+}
+
+// buildIn is build with the results root out.
+func (o fakeRun) buildIn(t testing.TB, out string) *experiments.Run {
+	t.Helper()
 	c, err := experiments.Load("coinrun-ood", "quick")
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +88,7 @@ func (o fakeRun) build(t testing.TB) *experiments.Run {
 	c.Eval.Episodes = o.Episodes
 	c.Eval.Replays = 3
 	c.Interp.Enabled = o.Interp
-	r, err := experiments.NewRun(c, t.TempDir())
+	r, err := experiments.NewRun(c, out)
 	if err != nil {
 		t.Fatal(err)
 	}

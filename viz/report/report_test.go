@@ -63,7 +63,7 @@ func readPage(t *testing.T, r *experiments.Run) string {
 // The table in the page holds exactly the rows of failure_rates.json, with
 // the text `experiments table` prints for each rate.
 func TestReportTableMatchesFailureRates(t *testing.T) {
-	r := fakeRun{Train: true, Eval: true, Interp: true, Episodes: 40}.build(t)
+	r := sharedCompleteRun(t)
 	page := readPage(t, r)
 	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {
@@ -96,7 +96,7 @@ func TestReportTableMatchesFailureRates(t *testing.T) {
 // The page loads nothing from outside: no scripts, links or non-data
 // sources, and a CSP that forbids them.
 func TestReportSelfContained(t *testing.T) {
-	r := fakeRun{Train: true, Eval: true, Interp: true, Episodes: 20}.build(t)
+	r := sharedCompleteRun(t)
 	page := readPage(t, r)
 	for _, bad := range []string{"<script", "<link", "@import", "url(", "http://", "https://"} {
 		if strings.Contains(page, bad) {
@@ -126,7 +126,7 @@ func TestReportSelfContained(t *testing.T) {
 
 // The audit summary quotes the table's own numbers and the interp files'.
 func TestAuditSummaryFromRunNumbers(t *testing.T) {
-	r := fakeRun{Train: true, Eval: true, Interp: true, Episodes: 40}.build(t)
+	r := sharedCompleteRun(t)
 	page := html.UnescapeString(readPage(t, r))
 	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/viz/plot"
@@ -71,6 +72,8 @@ type page struct {
 }
 
 func build(f Files) (*page, error) {
+	// Read and check every input first, so a corrupt file is reported
+	// before any time goes into drawing plots and GIFs.
 	s, err := readSetup(f)
 	if err != nil {
 		return nil, err
@@ -83,43 +86,44 @@ func build(f Files) (*page, error) {
 	if p.Title == "" {
 		p.Title = s.Name
 	}
-
 	logs, err := readTrainLogs(f.LogsDir)
 	if err != nil {
 		return nil, err
 	}
-	p.LogsDir = f.rel(f.LogsDir)
-	for _, l := range logs {
-		p.Logs = append(p.Logs, summarise(l))
-	}
-	if err := p.learningCurves(f, logs); err != nil {
-		return nil, err
-	}
-
 	rows, err := readRates(f.FailureRates)
 	if err != nil {
 		return nil, err
+	}
+	in, err := readInterp(f.InterpDir)
+	if err != nil {
+		return nil, err
+	}
+	set, err := readReplays(f.ReplaysDir)
+	if err != nil {
+		return nil, err
+	}
+
+	p.LogsDir = f.rel(f.LogsDir)
+	for _, l := range logs {
+		p.Logs = append(p.Logs, summarise(l))
 	}
 	p.TableSource = f.rel(f.FailureRates)
 	if rows != nil {
 		p.Table = newRateTable(rows)
 	}
+	p.Interp = in
+	p.InterpTopics = in.Topics()
+	p.Audit = audit{BlackBox: blackBox(p.Table, p.Roles, p.TableSource), WhiteBox: whiteBox(in, p.Table, p.Roles, f)}
+
+	if err := p.learningCurves(f, logs); err != nil {
+		return nil, err
+	}
 	if err := p.failureBars(f, rows); err != nil {
 		return nil, err
 	}
-
-	if err := p.replays(f); err != nil {
+	if err := p.replays(f, set); err != nil {
 		return nil, err
 	}
-
-	in, err := readInterp(f.InterpDir)
-	if err != nil {
-		return nil, err
-	}
-	p.Interp = in
-	p.InterpTopics = in.Topics()
-
-	p.Audit = audit{BlackBox: blackBox(p.Table, p.Roles, p.TableSource), WhiteBox: whiteBox(in, p.Table, p.Roles, f)}
 	return p, nil
 }
 
@@ -194,11 +198,7 @@ func (p *page) failureBars(f Files, rows []Rate) error {
 
 // replays picks a typical in-distribution success and a typical OOD proxy
 // failure from the saved replays and renders them as GIFs.
-func (p *page) replays(f Files) error {
-	set, err := readReplays(f.ReplaysDir)
-	if err != nil {
-		return err
-	}
+func (p *page) replays(f Files, set *replaySet) error {
 	dir := f.rel(f.ReplaysDir)
 	p.Rejected = set.Rejected
 	if len(set.Episodes) == 0 {
@@ -212,25 +212,38 @@ func (p *page) replays(f Files) error {
 		p.ReplayNote = "The game's success and proxy outcomes are unknown, so no typical episodes can be chosen."
 		return nil
 	}
-	pick := func(keep func(*replay.Episode) bool, what string) (*figure, error) {
-		e, n, ok := set.typical(keep)
+	type choice struct {
+		fig  **figure
+		what string
+		keep func(*replay.Episode) bool
+	}
+	choices := []choice{
+		{&p.Success, "Typical in-distribution success", func(ep *replay.Episode) bool { return ep.ID() && string(ep.Outcome) == p.Roles.Success }},
+		{&p.Failure, "Typical OOD failure", func(ep *replay.Episode) bool { return !ep.ID() && string(ep.Outcome) == p.Roles.Proxy }},
+	}
+	// The two GIFs render in parallel: drawing every frame is most of the
+	// report's time.
+	errs := make([]error, len(choices))
+	var wg sync.WaitGroup
+	for i, c := range choices {
+		e, n, ok := set.typical(c.keep)
 		if !ok {
-			return nil, nil
+			continue
 		}
-		gif, err := episodeGIF(&e)
-		if err != nil {
-			return nil, err
-		}
-		return &figure{URI: dataURI("image/gif", gif), Alt: what,
-			Caption: template.HTML(fmt.Sprintf("%s: %s — training seed %d, level %d, %d steps, outcome %s (median length of the %d such replays).",
-				template.HTMLEscapeString(what), code(e.Ep.Variant), e.Ep.TrainSeed, e.Ep.LevelSeed, len(e.Ep.Steps), code(string(e.Ep.Outcome)), n)),
-			Source: f.rel(e.Path)}, nil
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			gif, err := episodeGIF(&e)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			*c.fig = &figure{URI: dataURI("image/gif", gif), Alt: c.what,
+				Caption: template.HTML(fmt.Sprintf("%s: %s — training seed %d, level %d, %d steps, outcome %s (median length of the %d such replays).",
+					template.HTMLEscapeString(c.what), code(e.Ep.Variant), e.Ep.TrainSeed, e.Ep.LevelSeed, len(e.Ep.Steps), code(string(e.Ep.Outcome)), n)),
+				Source: f.rel(e.Path)}
+		}()
 	}
-	if p.Success, err = pick(func(ep *replay.Episode) bool { return ep.ID() && string(ep.Outcome) == p.Roles.Success }, "Typical in-distribution success"); err != nil {
-		return err
-	}
-	if p.Failure, err = pick(func(ep *replay.Episode) bool { return !ep.ID() && string(ep.Outcome) == p.Roles.Proxy }, "Typical OOD failure"); err != nil {
-		return err
-	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
