@@ -1,0 +1,58 @@
+package report
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestMarkdownHTML(t *testing.T) {
+	cases := []struct{ src, want string }{
+		0: {"# Title\n\ntext with `code` and **bold**", "<h4>Title</h4><p>text with <code>code</code> and <strong>bold</strong></p>"},
+		1: {"| a | b |\n|---|--:|\n| 1 | <x> |", "<div class=\"scroll\"><table class=\"data\"><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>&lt;x&gt;</td></tr></tbody></table></div>"},
+		2: {"- one\n- two\nafter", "<ul><li>one</li><li>two</li></ul><p>after</p>"},
+		3: {"```\n<b>raw</b>\n```", "<pre>&lt;b&gt;raw&lt;/b&gt;\n</pre>"},
+		4: {"<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"},
+	}
+	for i, c := range cases {
+		if got := string(markdownHTML(c.src)); got != c.want {
+			t.Errorf("case %d: got\n%s\nwant\n%s", i, got, c.want)
+		}
+	}
+}
+
+func TestJSONViewKeepsKeyOrderAndFlattens(t *testing.T) {
+	v, err := decodeDocument(json.NewDecoder(strings.NewReader(`[{"z": 1, "a": {"y": 0.123456, "b": "s"}}, {"extra": true, "z": 2}]`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(jsonHTML(v))
+	header := `<th class="num">z</th><th class="num">a.y</th><th>a.b</th><th>extra</th>`
+	if !strings.Contains(got, header) {
+		t.Errorf("header not in file order with nested columns:\n%s", got)
+	}
+	for _, want := range []string{"<td class=\"num\">0.1235</td>", "<td>s</td>", "<td>true</td>"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("table lacks %s:\n%s", want, got)
+		}
+	}
+}
+
+func TestDecodeDocumentErrors(t *testing.T) {
+	for i, src := range []string{``, `{"a": `, `[1, 2`, `{"a": 1} {"b": 2}`, `{"a" 1}`} {
+		if _, err := decodeDocument(json.NewDecoder(strings.NewReader(src))); err == nil {
+			t.Errorf("case %d: %q decoded without error", i, src)
+		}
+	}
+}
+
+func TestThousands(t *testing.T) {
+	for i, c := range []struct {
+		n    int64
+		want string
+	}{{0, "0"}, {999, "999"}, {1000, "1\u2009000"}, {163840, "163\u2009840"}, {-1234567, "-1\u2009234\u2009567"}} {
+		if got := thousands(c.n); got != c.want {
+			t.Errorf("case %d: thousands(%d) = %q, want %q", i, c.n, got, c.want)
+		}
+	}
+}
