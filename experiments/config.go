@@ -119,6 +119,16 @@ type InterpConfig struct {
 	Polytope bool `toml:"polytope"`
 	// Interventions runs latent ablation/clamping and goal-vector tests.
 	Interventions bool `toml:"interventions"`
+	// Episodes is the number of held-out episodes per variant that the
+	// interp stage plays: for capture, for spliced-SAE metrics and for each
+	// intervention.
+	Episodes int `toml:"episodes"`
+	// MDLTolerance is the downstream KL (nats) that MDL value quantisation
+	// may cost.
+	MDLTolerance float64 `toml:"mdl_tolerance"`
+	// SteerScale multiplies the goal vector added or subtracted by the
+	// steering interventions.
+	SteerScale float64 `toml:"steer_scale"`
 }
 
 // SAEConfig is the [interp.sae] table.
@@ -173,7 +183,7 @@ func defaultConfig() Config {
 		PPO:        agents.DefaultPPOConfig(),
 		Eval:       EvalConfig{Episodes: 200, Replays: 4, NumEnvs: 32},
 		Interp: InterpConfig{
-			Samples: 20000,
+			Samples: 20000, Episodes: 100, MDLTolerance: 0.05, SteerScale: 1,
 			SAE: SAEConfig{
 				Kind: "topk", Sizes: []int{256}, K: 16, L1: 1e-3, Steps: 2000,
 				BatchSize: 1024, LearningRate: 1e-3,
@@ -245,6 +255,15 @@ func (c *Config) validate() error {
 	in := c.Interp
 	if in.Samples < 0 {
 		return keyErr("interp.samples", fmt.Sprint(in.Samples), ">= 0")
+	}
+	if in.Episodes < 1 || in.Episodes > 1_000_000 {
+		return keyErr("interp.episodes", fmt.Sprint(in.Episodes), "[1, 1000000]")
+	}
+	if in.MDLTolerance <= 0 {
+		return keyErr("interp.mdl_tolerance", fmt.Sprint(in.MDLTolerance), "> 0 nats")
+	}
+	if in.SteerScale <= 0 {
+		return keyErr("interp.steer_scale", fmt.Sprint(in.SteerScale), "> 0")
 	}
 	if in.Enabled && len(in.Layers) == 0 {
 		return keyErr("interp.layers", "[]", "at least one layer name when interp.enabled = true")

@@ -1,0 +1,64 @@
+package experiments
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/interp"
+)
+
+// The interp stage: SAEs (local and end-to-end), MDL selection, feature ↔
+// concept statistics, interventions, bilinear and polytope analyses of one
+// trained policy, the first training seed of the run (interp.RunStage).
+// Interp levels are held-out levels after the evaluation ones, so the
+// analyses never see the episodes that the failure table counts.
+func init() { InterpStage = runInterpStage }
+
+func runInterpStage(ctx context.Context, r *Run) error {
+	c := r.Config
+	seeds := r.Seeds()
+	if len(seeds) == 0 {
+		return nil
+	}
+	seed := seeds[0]
+	var variants []interp.StageVariant
+	for _, name := range c.Variants() {
+		cfg, err := c.VariantConfig(name)
+		if err != nil {
+			return err
+		}
+		variants = append(variants, interp.StageVariant{Name: name, Config: cfg, OOD: name != IDVariant})
+	}
+	levels := envs.EvalSeeds(uint64(c.Eval.Episodes), uint64(c.Interp.Episodes))
+	in := c.Interp
+	r.Progress.Printf("interp: analysing seed %d's policy at layers %v on %d episodes per variant", seed, in.Layers, in.Episodes)
+	_, err := interp.RunStage(ctx, interp.StageOptions{
+		Checkpoint: agents.CheckpointPath(r.Checkpoints(seed)),
+		OutDir:     r.Interp(),
+		Game:       c.Env.Game,
+		Obs:        c.Env.Obs,
+		Variants:   variants,
+		Levels:     func(int) envs.LevelSeeds { return levels },
+		Layers:     in.Layers,
+		Samples:    in.Samples,
+		SAE: interp.StageSAE{
+			Kind: interp.Kind(in.SAE.Kind), Sizes: in.SAE.Sizes, K: in.SAE.K, L1: in.SAE.L1,
+			Steps: in.SAE.Steps, BatchSize: in.SAE.BatchSize, LR: in.SAE.LearningRate, EndToEnd: in.SAE.EndToEnd,
+		},
+		MDLTolerance:  in.MDLTolerance,
+		Bilinear:      in.Bilinear,
+		Polytope:      in.Polytope,
+		Interventions: in.Interventions,
+		SteerScale:    in.SteerScale,
+		Interval:      Wilson,
+		Seed:          uint64(seed),
+		NumEnvs:       c.Eval.NumEnvs,
+		Log:           func(format string, args ...any) { r.Progress.Printf(format, args...) },
+	})
+	if err != nil {
+		return fmt.Errorf("seed %d: %w", seed, err)
+	}
+	return nil
+}
