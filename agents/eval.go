@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/torch"
@@ -38,6 +39,9 @@ type EvalOptions struct {
 	// BeforeForward, if set, is called before each forward pass with the
 	// episode index (position in the result) of each batch row.
 	BeforeForward func(episodes []int)
+	// Threads, if > 0, sets libtorch's intra-op thread count for the
+	// evaluation (0 leaves it as it is).
+	Threads int
 	// OnStep, if set, is called after every env step, in step order and
 	// row order within a step; returning an error stops the evaluation.
 	OnStep func(StepRecord) error
@@ -79,6 +83,12 @@ func Evaluate(ctx context.Context, opt EvalOptions) ([]EpisodeResult, error) {
 	}
 	if opt.Levels.Count > 1<<24 {
 		return nil, fmt.Errorf("agents: Evaluate: %d episodes is too many", opt.Levels.Count)
+	}
+	// libtorch's thread count is per OS thread (see Train).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if opt.Threads > 0 {
+		torch.SetNumThreads(opt.Threads)
 	}
 	newEnv := opt.NewEnv
 	if newEnv == nil {

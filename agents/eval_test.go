@@ -1,0 +1,123 @@
+package agents
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/envs/maze"
+	"github.com/misgen/misgen/internal/torch"
+)
+
+func evalPolicy(t *testing.T) (Policy, EvalOptions) {
+	t.Helper()
+	obs := envs.ObsConfig{Kind: envs.ObsSymbolic, View: 9}
+	g, _ := envs.Lookup(maze.Name)
+	e, err := g.New(tinyMaze(), obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPolicy(PolicyConfig{Arch: "mlp", Hidden: 8, Layers: 1}, IOOf(e.Spec()), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, EvalOptions{Policy: p, Game: maze.Name, GameConfig: tinyMaze(), Obs: obs, Levels: envs.EvalSeeds(10, 25), NumEnvs: 4, Seed: 9}
+}
+
+func TestEvaluateEpisodesAndCallbacks(t *testing.T) {
+	p, opt := evalPolicy(t)
+	defer p.Free()
+	steps := map[int]int{} // episode → OnStep calls
+	var forwardRows int
+	hookCalls := 0
+	opt.BeforeForward = func(eps []int) { forwardRows += len(eps) }
+	opt.Hook = func(s *torch.Scope, layer string, act *torch.Tensor) *torch.Tensor { hookCalls++; return act }
+	opt.OnStep = func(r StepRecord) error {
+		if r.Step != steps[r.Episode] {
+			return fmt.Errorf("episode %d: step %d, want %d", r.Episode, r.Step, steps[r.Episode])
+		}
+		steps[r.Episode]++
+		var sum float32
+		for _, q := range r.Probs {
+			sum += q
+		}
+		if sum < 0.999 || sum > 1.001 || len(r.Probs) != 4 || r.Probs[r.Action] == 0 {
+			return fmt.Errorf("probs %v, action %d", r.Probs, r.Action)
+		}
+		if r.Done != (r.Info.Outcome != "") || r.Env == nil || len(r.Obs) != p.IO().ObsSize() {
+			return fmt.Errorf("done %v with outcome %q", r.Done, r.Info.Outcome)
+		}
+		return nil
+	}
+	rs, err := Evaluate(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 25 {
+		t.Fatalf("%d episodes, want 25", len(rs))
+	}
+	total := 0
+	for i, r := range rs {
+		if r.LevelSeed != envs.EvalSeedBase+10+uint64(i) {
+			t.Errorf("episode %d on level %d", i, r.LevelSeed)
+		}
+		if r.Outcome == "" || r.Length < 1 || r.Length > 30 || steps[i] != r.Length {
+			t.Errorf("episode %d: %+v, %d step callbacks", i, r, steps[i])
+		}
+		if (r.Outcome == maze.OutcomeCheese) != (r.Return == maze.CheeseReward) {
+			t.Errorf("episode %d: outcome %s with return %v", i, r.Outcome, r.Return)
+		}
+		total += r.Length
+	}
+	if forwardRows != total || hookCalls == 0 {
+		t.Errorf("forward rows %d, steps %d, hook calls %d", forwardRows, total, hookCalls)
+	}
+	// Same options, same episodes.
+	opt.OnStep, opt.BeforeForward, opt.Hook = nil, nil, nil
+	again, err := Evaluate(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range rs {
+		if rs[i] != again[i] {
+			t.Errorf("episode %d: %+v then %+v", i, rs[i], again[i])
+		}
+	}
+}
+
+func TestEvaluateHookInterventionAndErrors(t *testing.T) {
+	p, opt := evalPolicy(t)
+	defer p.Free()
+	opt.Greedy = true
+	base, err := Evaluate(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Pushing the last hidden layer hard changes greedy behaviour.
+	opt.Hook = func(s *torch.Scope, layer string, act *torch.Tensor) *torch.Tensor { return s.MulScalar(act, -50) }
+	steered, err := Evaluate(context.Background(), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := true
+	for i := range base {
+		same = same && base[i] == steered[i]
+	}
+	if same {
+		t.Error("intervention hook did not change any episode")
+	}
+	// A callback error stops the evaluation with that error.
+	opt.Hook = nil
+	opt.OnStep = func(StepRecord) error { return fmt.Errorf("stop here") }
+	if _, err := Evaluate(context.Background(), opt); err == nil || err.Error() != "stop here" {
+		t.Errorf("callback error: %v", err)
+	}
+	// An env whose shapes differ from the policy's is refused.
+	opt.OnStep = nil
+	opt.Obs.View = 7
+	if _, err := Evaluate(context.Background(), opt); err == nil || !strings.Contains(err.Error(), "policy expects") {
+		t.Errorf("shape mismatch: %v", err)
+	}
+}
