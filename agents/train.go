@@ -558,102 +558,24 @@ func sampleLogProbs(rng *rand.Rand, logp []float32) int {
 	return len(logp) - 1
 }
 
-// learn runs UpdateEpochs × NumMinibatches PPO steps on the rollout and
-// returns the mean policy loss, value loss, entropy, approx-KL and clip
-// fraction over the minibatches run.
+// learn runs the PPO update on the collected rollout and returns the mean
+// policy loss, value loss, entropy, approx-KL and clip fraction.
 func (t *trainer) learn(update int, adv, ret []float32) ([5]Metric, error) {
-	ppo := t.opt.PPO
-	B, mb := t.sizes.BatchSize, t.sizes.MinibatchSize
-	sh := t.io.ObsShape
-	data := torch.NewNoGradScope()
-	defer data.Close()
-	obsT := data.FromFloat32(t.obs, int64(B), int64(sh[0]), int64(sh[1]), int64(sh[2]))
-	actT := data.FromInt64(t.actions, int64(B))
-	logpT := data.FromFloat32(t.logProbs, int64(B))
-	valT := data.FromFloat32(t.values, int64(B))
-	advT := data.FromFloat32(adv, int64(B))
-	retT := data.FromFloat32(ret, int64(B))
-	if err := data.Err(); err != nil {
-		return [5]Metric{}, err
+	b := Batch{Obs: t.obs, Actions: t.actions, LogProbs: t.logProbs, Values: t.values, Advantages: adv, Returns: ret}
+	var fault func(int) bool
+	if t.opt.faultAt != nil {
+		fault = func(mb int) bool { return t.opt.faultAt(update, mb) }
 	}
-	perm := make([]int64, B)
-	for i := range perm {
-		perm[i] = int64(i)
+	st, err := ppoUpdate(t.policy, t.optim, b, t.opt.PPO, t.shuffleRNG, fault)
+	var nan *NaNError
+	if errors.As(err, &nan) {
+		nan.Update = update
+		return [5]Metric{}, nan
 	}
-	lossCfg := ppo.LossConfig()
-	var sums [5]float64
-	count := 0
-	s := torch.NewScope()
-	defer s.Close()
-	for epoch := 0; epoch < ppo.UpdateEpochs; epoch++ {
-		t.shuffleRNG.Shuffle(B, func(i, j int) { perm[i], perm[j] = perm[j], perm[i] })
-		var lastKL float64
-		for k := 0; k < ppo.NumMinibatches; k++ {
-			mbIndex := epoch*ppo.NumMinibatches + k
-			idx := s.FromInt64(perm[k*mb:(k+1)*mb], int64(mb))
-			pick := func(x *torch.Tensor) *torch.Tensor { return s.IndexSelect(x, 0, idx) }
-			logits, value := t.policy.Forward(s, pick(obsT), nil)
-			l := PPOLoss(s, LossInputs{Logits: logits, Values: value, Actions: pick(actT), OldLogProbs: pick(logpT),
-				OldValues: pick(valT), Advantages: pick(advT), Returns: pick(retT)}, lossCfg)
-			total := l.Total
-			if t.opt.faultAt != nil && t.opt.faultAt(update, mbIndex) {
-				total = s.MulScalar(total, math.NaN())
-			}
-			if err := s.Err(); err != nil {
-				return [5]Metric{}, fmt.Errorf("agents: update %d minibatch %d: %w", update, mbIndex, err)
-			}
-			vals := [6]float64{}
-			for i, x := range []*torch.Tensor{total, l.Policy, l.Value, l.Entropy, l.ApproxKL, l.ClipFrac} {
-				v, err := x.Item()
-				if err != nil {
-					return [5]Metric{}, err
-				}
-				vals[i] = v
-			}
-			if !finite(vals[0]) {
-				return [5]Metric{}, &NaNError{Update: update, Minibatch: mbIndex, What: "loss"}
-			}
-			if err := t.optim.ZeroGrad(); err != nil {
-				return [5]Metric{}, err
-			}
-			if err := total.Backward(); err != nil {
-				return [5]Metric{}, fmt.Errorf("agents: update %d minibatch %d: %w", update, mbIndex, err)
-			}
-			norm, err := t.optim.ClipGradNorm(ppo.MaxGradNorm)
-			if err != nil {
-				return [5]Metric{}, err
-			}
-			if !finite(norm) {
-				return [5]Metric{}, &NaNError{Update: update, Minibatch: mbIndex, What: "grad norm"}
-			}
-			if err := t.optim.Step(); err != nil {
-				return [5]Metric{}, err
-			}
-			for i := range sums {
-				sums[i] += vals[i+1]
-			}
-			count++
-			lastKL = vals[4]
-			s.Close()
-		}
-		if ppo.TargetKL > 0 && lastKL > ppo.TargetKL {
-			break
-		}
+	if err != nil {
+		return [5]Metric{}, fmt.Errorf("agents: update %d: %w", update, err)
 	}
-	for _, p := range t.policy.Params() {
-		ok, err := s.AllFinite(s.Detach(p.Tensor)).Item()
-		if err != nil {
-			return [5]Metric{}, err
-		}
-		if ok == 0 {
-			return [5]Metric{}, &NaNError{Update: update, Minibatch: -1, What: "parameter " + p.Name}
-		}
-	}
-	var m [5]Metric
-	for i := range m {
-		m[i] = Metric(sums[i] / float64(count))
-	}
-	return m, nil
+	return [5]Metric{Metric(st.PolicyLoss), Metric(st.ValueLoss), Metric(st.Entropy), Metric(st.ApproxKL), Metric(st.ClipFrac)}, nil
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
