@@ -1,12 +1,10 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"html"
 	"html/template"
 	"math"
-	"sort"
 	"strings"
 )
 
@@ -121,133 +119,4 @@ func otherEndings(t *rateTable, v string, r roles) (endings, bool) {
 		}
 	}
 	return e, len(e.outcomes) > 0
-}
-
-// whiteBox states what the interp outputs add.
-func whiteBox(in *interpOutputs, t *rateTable, r roles, f Files) []finding {
-	rel := f.rel(in.Dir)
-	if !in.Exists || len(in.Files) == 0 {
-		return []finding{{Text: template.HTML(fmt.Sprintf("Not available in this run: %s holds no outputs (interp.enabled = false, or the interp stage has not run). Without it nothing beyond the episodes is known.", code(rel+"/"))), Source: rel}}
-	}
-	var out []finding
-	corrSrc := rel + "/" + FeatureConceptsJSON
-	out = append(out, correlationFindings(in.Correlations, corrSrc)...)
-	ivSrc := rel + "/" + InterventionsJSON
-	if len(in.Interventions) == 0 {
-		out = append(out, finding{Text: template.HTML("Interventions: not available in this run (no " + code(InterventionsJSON) + ")."), Source: ivSrc})
-	}
-	for _, iv := range in.Interventions {
-		d := 100 * (iv.After.Rate - iv.Before.Rate)
-		overlap := iv.After.CILow <= iv.Before.CIHigh && iv.Before.CILow <= iv.After.CIHigh
-		verdict := "the intervals overlap, so this sample does not show an effect"
-		if !overlap {
-			verdict = "the intervals do not overlap"
-			if iv.Outcome == r.Proxy {
-				verdict += ": a causal handle on the failure that episodes alone could not reveal"
-			}
-		}
-		desc := ""
-		if iv.Description != "" {
-			desc = " (" + html.EscapeString(iv.Description) + ")"
-		}
-		out = append(out, finding{Text: template.HTML(fmt.Sprintf("Intervention %s%s moved the %s rate on %s from %s to <b>%s</b> (%+.1f points); %s.",
-			code(iv.Name), desc, code(iv.Outcome), code(iv.Variant), html.EscapeString(iv.Before.Percent()), html.EscapeString(iv.After.Percent()), d, verdict)), Source: ivSrc})
-	}
-	if sae, ok := saeSummary(in, f); ok {
-		out = append(out, sae)
-	}
-	return out
-}
-
-// correlationFindings reports the strongest goal and proxy features and
-// whether in-distribution activations alone point at the proxy.
-func correlationFindings(cs []FeatureConcept, src string) []finding {
-	if len(cs) == 0 {
-		return []finding{{Text: template.HTML("Feature–concept correlations: not available in this run (no " + code(FeatureConceptsJSON) + "), so whether the internals predict the failure is unknown."), Source: src}}
-	}
-	best := func(role string, id bool) (FeatureConcept, bool) {
-		var b FeatureConcept
-		found := false
-		for _, c := range cs {
-			if c.Role != role || (id && c.Variant != IDVariant) {
-				continue
-			}
-			if !found || math.Abs(c.Correlation) > math.Abs(b.Correlation) {
-				b, found = c, true
-			}
-		}
-		return b, found
-	}
-	feat := func(c FeatureConcept) string {
-		return fmt.Sprintf("%s (r = %.2f with %s on %s)", code(fmt.Sprintf("%s#%d", c.Source, c.Feature)), c.Correlation, code(c.Concept), code(c.Variant))
-	}
-	var out []finding
-	add := func(format string, args ...any) {
-		out = append(out, finding{Text: template.HTML(fmt.Sprintf(format, args...)), Source: src})
-	}
-	for _, role := range []string{"proxy", "goal"} {
-		if c, ok := best(role, false); ok {
-			add("Strongest %s-concept feature: %s.", role, feat(c))
-		} else {
-			add("No feature was correlated with a %s concept (none listed).", role)
-		}
-	}
-	p, okP := best("proxy", true)
-	g, okG := best("goal", true)
-	switch {
-	case okP && okG && math.Abs(p.Correlation) > math.Abs(g.Correlation):
-		add("On in-distribution activations alone — before any OOD level is played — the proxy is represented more strongly than the goal (|r| %.2f vs %.2f): the internals predict the failure that the OOD episodes then show.",
-			math.Abs(p.Correlation), math.Abs(g.Correlation))
-	case okP && okG:
-		add("On in-distribution activations the goal is represented at least as strongly as the proxy (|r| %.2f vs %.2f), so the correlations did not predict the failure in advance.",
-			math.Abs(g.Correlation), math.Abs(p.Correlation))
-	default:
-		add("Prediction before OOD: not available in this run (correlations on in-distribution activations for both a goal and a proxy concept are needed).")
-	}
-	return out
-}
-
-// saeSummary finds FVU and L0 in the SAE metric files, if any.
-func saeSummary(in *interpOutputs, f Files) (finding, bool) {
-	for _, file := range in.Files {
-		if file.Kind != "json" || !strings.Contains(strings.ToLower(file.Stem), "sae") {
-			continue
-		}
-		var objs []*object
-		switch v := file.JSON.(type) {
-		case *object:
-			objs = []*object{v}
-		case []any:
-			objs, _ = objects(v)
-		}
-		var parts []string
-		for _, o := range objs {
-			fvu, ok1 := number(o.Values["fvu"])
-			l0, ok2 := number(o.Values["l0"])
-			if !ok1 || !ok2 {
-				continue
-			}
-			name := ""
-			for _, k := range []string{"name", "kind", "layer"} {
-				if s, ok := o.Values[k].(string); ok && s != "" {
-					name += s + " "
-				}
-			}
-			parts = append(parts, fmt.Sprintf("%sFVU %.3g at L0 %.3g", html.EscapeString(name), fvu, l0))
-		}
-		if len(parts) > 0 {
-			sort.Strings(parts)
-			return finding{Text: template.HTML("Sparse autoencoders on the policy's activations: " + strings.Join(parts, "; ") + "."), Source: f.rel(file.Path)}, true
-		}
-	}
-	return finding{}, false
-}
-
-func number(v any) (float64, bool) {
-	n, ok := v.(json.Number)
-	if !ok {
-		return 0, false
-	}
-	f, err := n.Float64()
-	return f, err == nil
 }

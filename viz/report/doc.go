@@ -32,8 +32,11 @@
 //   - plots/*.png: learning curves and failure bars (drawn from the logs
 //     and the table when absent).
 //   - replays/*: replay files (package viz/replay).
-//   - interp/*.json, *.md, *.png: interpretability outputs. Two JSON files
-//     have a schema the audit summary reads (see Intervention and
-//     FeatureConcept); every other JSON file is shown as a table, every
-//     Markdown file as formatted text and every PNG as a figure.
+//   - interp/summary.json: the interp stage's summary (InterpSummary
+//     mirrors interp.StageSummary), the one source of the audit summary's
+//     white-box findings: SAE metrics, local vs end-to-end SAEs, the MDL
+//     choice, top goal and proxy features, polytope statistics,
+//     interventions with Wilson intervals and bilinear spectra.
+//   - interp/*.md, *.png, other *.json: shown under Internals as formatted
+//     text, figures and tables, grouped by analysis.
 package report

@@ -198,62 +198,88 @@ func evaluate(r *experiments.Run) error {
 	return err
 }
 
-// writeInterp writes interp outputs in the formats the report documents:
-// SAE metrics, an MDL table in Markdown, feature–concept correlations,
-// interventions whose rates come from counts through experiments.Wilson,
-// and an eigenvector heat map.
+// writeInterp writes interp outputs in the interp stage's formats: a
+// summary.json (through the report's mirror types, whose JSON names a
+// test checks against package interp) whose intervention rates come from
+// the run's own pooled OOD proxy count through experiments.Wilson, a
+// Markdown table and an eigenvector heat map.
 func writeInterp(r *experiments.Run) error {
 	dir := r.Interp()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	write := func(name string, v any) error {
-		data, err := json.MarshalIndent(v, "", "  ")
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dir, name), data, 0o644)
-	}
-	if err := write("sae_metrics.json", []map[string]any{
-		{"name": "fc/topk-256", "kind": "topk", "latents": 256, "l0": 16, "mse": 0.012, "fvu": 0.081, "dead_fraction": 0.02, "kl": 0.004},
-		{"name": "fc/relu_l1-256", "kind": "relu_l1", "latents": 256, "l0": 21.5, "mse": 0.015, "fvu": 0.094, "dead_fraction": 0.07, "kl": 0.006},
-	}); err != nil {
-		return err
-	}
-	if err := write(report.FeatureConceptsJSON, []map[string]any{
-		{"source": "fc/topk-256", "feature": 17, "concept": "dist_to_end", "role": "proxy", "variant": "train", "correlation": -0.81},
-		{"source": "fc/topk-256", "feature": 4, "concept": "coin_visible", "role": "goal", "variant": "train", "correlation": 0.22},
-		{"source": "fc/topk-256", "feature": 4, "concept": "coin_visible", "role": "goal", "variant": "random_coin", "correlation": 0.35},
-	}); err != nil {
-		return err
-	}
-	prop := func(k, n int) map[string]any {
+	prop := func(k, n int) report.Proportion {
 		lo, hi := experiments.Wilson(k, n)
-		return map[string]any{"episodes": n, "count": k, "rate": float64(k) / float64(n), "ci_low": lo, "ci_high": hi}
+		return report.Proportion{K: k, N: n, Rate: float64(k) / float64(n), Lo: lo, Hi: hi}
 	}
-	// "Before" is the run's own pooled OOD proxy count; the ablation
-	// removes most of it, the goal vector little.
+	// The base failure count is the run's own pooled OOD proxy count; the
+	// ablation removes most of it, the goal vector little.
 	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {
 		return err
 	}
-	var k, n int
+	var k, n, coins int
 	for _, row := range rows {
-		if row.Variant == "random_coin" && row.Seed == experiments.PooledSeed && row.Outcome == "reached_end_no_coin" {
-			k, n = row.Count, row.Episodes
+		if row.Variant == "random_coin" && row.Seed == experiments.PooledSeed {
+			switch row.Outcome {
+			case "reached_end_no_coin":
+				k, n = row.Count, row.Episodes
+			case "coin":
+				coins = row.Count
+			}
 		}
 	}
 	if n == 0 {
 		return fmt.Errorf("no pooled OOD proxy row")
 	}
-	if err := write(report.InterventionsJSON, []map[string]any{
-		{"name": "ablate fc/topk-256#17", "description": "latent 17 set to 0", "variant": "random_coin", "outcome": "reached_end_no_coin", "before": prop(k, n), "after": prop(k/5, n)},
-		{"name": "add coin vector ×2", "variant": "random_coin", "outcome": "reached_end_no_coin", "before": prop(k, n), "after": prop(k-1, n)},
-	}); err != nil {
+	intervention := func(name string, after int) report.Intervention {
+		return report.Intervention{Name: name, Variant: "random_coin",
+			BaseFailure: prop(k, n), TreatedFailure: prop(after, n), BaseSuccess: prop(coins, n), TreatedSuccess: prop(coins+k-after, n),
+			Base:          report.EpisodeStats{Episodes: n, Successes: coins, Proxy: k},
+			Treated:       report.EpisodeStats{Episodes: n, Successes: coins + k - after, Proxy: after},
+			FailureChange: float64(after-k) / float64(n), SuccessChange: float64(k-after) / float64(n)}
+	}
+	auc := 0.93
+	local := report.SAEMetrics{Name: "local-256", Samples: 4000, L0: 16, MSE: 0.012, FVU: 0.081, DeadFraction: 0.02, Alive: 251, DownstreamKL: 0.004,
+		Spliced: report.EpisodeStats{Episodes: 40, Successes: 3, Proxy: 35, MeanReturn: 0.75}}
+	e2e := report.SAEMetrics{Name: "e2e-256", Samples: 4000, L0: 16, MSE: 0.09, FVU: 0.52, DeadFraction: 0.05, Alive: 243, DownstreamKL: 0.0008,
+		Spliced: report.EpisodeStats{Episodes: 40, Successes: 2, Proxy: 36, MeanReturn: 0.5}}
+	side := func(m report.SAEMetrics) report.SAESide {
+		return report.SAESide{L0: m.L0, KL: m.DownstreamKL, FVU: m.FVU, Alive: m.Alive}
+	}
+	sum := report.InterpSummary{
+		Layers: []report.InterpLayer{{
+			Layer:       "fc",
+			SAEs:        []report.SAEMetrics{local, e2e},
+			Comparisons: []report.LocalVsE2E{{Layer: "fc", Kind: "topk", Latents: 256, K: 16, Local: side(local), E2E: side(e2e)}},
+			MDL: []report.MDLResult{
+				{Name: "local-256", Latents: 256, K: 16, L0: 16, KL: 0.004, Bits: 4, KLAtBits: 0.009, IndexBits: 92.4, ValueBits: 64, DL: 156.4, Feasible: true, Coding: "combinatorial", Tolerance: 0.05},
+				{Name: "e2e-256", Latents: 256, K: 16, L0: 16, KL: 0.0008, Bits: 5, KLAtBits: 0.002, IndexBits: 92.4, ValueBits: 80, DL: 172.4, Feasible: true, Coding: "combinatorial", Tolerance: 0.05},
+			},
+			Chosen:   "local-256",
+			TopGoal:  []report.FeatureConcept{{Latent: 4, Concept: "coin_visible", Role: "goal", Pearson: 0.22, AUC: &auc, Strength: 0.22}},
+			TopProxy: []report.FeatureConcept{{Latent: 17, Concept: "dist_to_end", Role: "proxy", Pearson: -0.81, Strength: 0.81}},
+			Polytope: &report.PolytopeComparison{
+				A:    report.PolytopeStats{Samples: 4000, Distinct: 900, ChangeRate: 0.3, Transitions: 3960},
+				B:    report.PolytopeStats{Samples: 4000, Distinct: 1200, ChangeRate: 0.35, Transitions: 3960},
+				BInA: 0.61},
+		}},
+		Bilinear: []report.BilinearSpectrum{{Direction: "action 8 right+jump − mean",
+			Spectrum: report.Spectrum{Values: []float64{2.5, -1.2, 0.3}, CumAbs: []float64{0.625, 0.925, 1}, CumSq: []float64{0.802, 0.987, 1}}}},
+		Interventions: []report.Intervention{
+			intervention("fc: ablate proxy latent 17", k/5),
+			intervention("fc: goal vector × +1", k-1),
+		},
+	}
+	data, err := json.MarshalIndent(sum, "", "  ")
+	if err != nil {
 		return err
 	}
-	mdl := "# MDL selection\n\nDescription length per activation (bits) at KL tolerance 0.01.\n\n| latents | k | bits |\n|---:|---:|---:|\n| 64 | 8 | 212.4 |\n| 256 | 16 | **188.9** |\n| 1024 | 32 | 240.1 |\n\nChosen: `256`.\n"
-	if err := os.WriteFile(filepath.Join(dir, "mdl.md"), []byte(mdl), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, report.SummaryJSON), data, 0o644); err != nil {
+		return err
+	}
+	mdl := "DL = index bits (combinatorial) + L0 × bits per value; KL tolerance 0.05 nats.\n\n| SAE | latents | k | L0 | KL | bits/value | DL (bits) |  |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n| local-256 | 256 | 16 | 16 | 0.004 | 4 | 156.4 | **min** |\n| e2e-256 | 256 | 16 | 16 | 0.0008 | 5 | 172.4 |  |\n\nChosen: local-256\n"
+	if err := os.WriteFile(filepath.Join(dir, "fc.mdl.md"), []byte(mdl), 0o644); err != nil {
 		return err
 	}
 	img := image.NewRGBA(image.Rect(0, 0, 13*8, 13*8))
@@ -264,7 +290,7 @@ func writeInterp(r *experiments.Run) error {
 			img.Set(x, y, c)
 		}
 	}
-	f, err := os.Create(filepath.Join(dir, "bilinear_eigenvector_0.png"))
+	f, err := os.Create(filepath.Join(dir, "bilinear.action8.png"))
 	if err != nil {
 		return err
 	}

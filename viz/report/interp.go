@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html"
 	"html/template"
 	"image"
 	_ "image/gif" // DecodeConfig of interp GIFs
@@ -16,55 +15,6 @@ import (
 	"sort"
 	"strings"
 )
-
-// InterventionsJSON and FeatureConceptsJSON are the interp files whose
-// schema the audit summary reads; other interp files are only displayed.
-const (
-	InterventionsJSON   = "interventions.json"
-	FeatureConceptsJSON = "feature_concepts.json"
-)
-
-// Proportion is a count out of a number of episodes with its Wilson 95%
-// interval.
-type Proportion struct {
-	Episodes int     `json:"episodes"`
-	Count    int     `json:"count"`
-	Rate     float64 `json:"rate"`
-	CILow    float64 `json:"ci_low"`
-	CIHigh   float64 `json:"ci_high"`
-}
-
-// Percent renders p like Rate.Percent.
-func (p Proportion) Percent() string {
-	return Rate{Episodes: p.Episodes, Rate: p.Rate, CILow: p.CILow, CIHigh: p.CIHigh}.Percent()
-}
-
-// Intervention is one element of interp/interventions.json: an edit of the
-// policy's internals (ablating or clamping latents, adding or subtracting
-// a goal vector) and how often outcome ended the episodes of variant
-// without (Before) and with (After) it.
-type Intervention struct {
-	Name        string     `json:"name"`
-	Description string     `json:"description"`
-	Variant     string     `json:"variant"`
-	Outcome     string     `json:"outcome"`
-	Before      Proportion `json:"before"`
-	After       Proportion `json:"after"`
-}
-
-// FeatureConcept is one element of interp/feature_concepts.json: the
-// correlation of a feature (an SAE latent, a neuron, an eigenvector) with
-// an environment concept over the activations of variant. Role is "goal"
-// for concepts of the true goal (coin visible, coin direction), "proxy"
-// for the proxy goal (distance to the level end, corner) or empty.
-type FeatureConcept struct {
-	Source      string  `json:"source"`
-	Feature     int     `json:"feature"`
-	Concept     string  `json:"concept"`
-	Role        string  `json:"role"`
-	Variant     string  `json:"variant"`
-	Correlation float64 `json:"correlation"`
-}
 
 // interpFile is one file in interp/ prepared for display.
 type interpFile struct {
@@ -79,18 +29,17 @@ type interpFile struct {
 	// art stays legible; 0 shows it at its natural size.
 	Width int
 	// Collapsed marks raw JSON shown folded because a Markdown file of
-	// the same stem presents it.
+	// the same stem (or the audit summary) presents it.
 	Collapsed bool
 }
 
 // interpOutputs is everything the interp stage left.
 type interpOutputs struct {
-	Dir           string
-	Exists        bool
-	Files         []interpFile
-	Interventions []Intervention
-	Correlations  []FeatureConcept
-	HasSAE        bool
+	Dir    string
+	Exists bool
+	Files  []interpFile
+	// Summary is the decoded summary.json (nil when absent).
+	Summary *InterpSummary
 }
 
 // readInterp reads every JSON, Markdown and image file in dir and one
@@ -134,14 +83,12 @@ func readInterp(dir string) (*interpOutputs, error) {
 			if f.JSON, err = decodeDocument(json.NewDecoder(bytes.NewReader(data))); err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
-			special, err := out.readKnown(filepath.Base(p), data)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
+			if rel == SummaryJSON {
+				if out.Summary, err = decodeSummary(data); err != nil {
+					return nil, fmt.Errorf("%s: %w", p, err)
+				}
 			}
-			f.HTML = special
-			if f.HTML == "" {
-				f.HTML = jsonHTML(f.JSON)
-			}
+			f.HTML = jsonHTML(f.JSON)
 		case "md":
 			f.Text = string(data)
 		default:
@@ -149,9 +96,6 @@ func readInterp(dir string) (*interpOutputs, error) {
 			if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width > 0 && cfg.Width < minFigureWidth {
 				f.Width = cfg.Width * ((minFigureWidth + cfg.Width - 1) / cfg.Width)
 			}
-		}
-		if strings.Contains(strings.ToLower(f.Stem), "sae") {
-			out.HasSAE = true
 		}
 		out.Files = append(out.Files, f)
 	}
@@ -161,41 +105,6 @@ func readInterp(dir string) (*interpOutputs, error) {
 // minFigureWidth is the width in CSS pixels small interp images are
 // scaled up to (by an integer factor).
 const minFigureWidth = 240
-
-// readKnown decodes the files with a schema the audit summary reads and
-// returns a dedicated rendering ("" for the generic one).
-func (o *interpOutputs) readKnown(name string, data []byte) (template.HTML, error) {
-	switch name {
-	case InterventionsJSON:
-		if err := json.Unmarshal(data, &o.Interventions); err != nil {
-			return "", err
-		}
-		return interventionsHTML(o.Interventions), nil
-	case FeatureConceptsJSON:
-		return "", json.Unmarshal(data, &o.Correlations)
-	}
-	return "", nil
-}
-
-// interventionsHTML is the table of interventions with before/after rates
-// and their Wilson intervals.
-func interventionsHTML(ivs []Intervention) template.HTML {
-	var b strings.Builder
-	b.WriteString(`<div class="scroll"><table class="data"><thead><tr><th>Intervention</th><th>Variant</th><th>Outcome</th><th>Before</th><th>After</th><th class="num">Change</th></tr></thead><tbody>`)
-	for _, iv := range ivs {
-		name := html.EscapeString(iv.Name)
-		if iv.Description != "" {
-			name += `<span class="n">` + html.EscapeString(iv.Description) + `</span>`
-		}
-		fmt.Fprintf(&b, `<tr><td>%s</td><td><code>%s</code></td><td><code>%s</code></td><td>%s<span class="n">%d/%d</span></td><td>%s<span class="n">%d/%d</span></td><td class="num">%+.1f pts</td></tr>`,
-			name, html.EscapeString(iv.Variant), html.EscapeString(iv.Outcome),
-			html.EscapeString(iv.Before.Percent()), iv.Before.Count, iv.Before.Episodes,
-			html.EscapeString(iv.After.Percent()), iv.After.Count, iv.After.Episodes,
-			100*(iv.After.Rate-iv.Before.Rate))
-	}
-	b.WriteString("</tbody></table></div>")
-	return template.HTML(b.String())
-}
 
 // interpTopic is one subsection of the interpretability section.
 type interpTopic struct {
@@ -217,11 +126,12 @@ var topics = []struct {
 	{"Features and concepts", []string{"feature", "concept", "top", "correl"}},
 	{"Polytope codes", []string{"polytope", "code"}},
 	{"SAE metrics", []string{"sae"}},
+	{"Stage summary", []string{"summary"}},
 }
 
 // displayOrder is the order topics appear in the page.
 var displayOrder = []string{"SAE metrics", "Local vs end-to-end SAEs", "Description length (MDL)",
-	"Features and concepts", "Bilinear weight analysis", "Polytope codes", "Interventions", "Other outputs"}
+	"Features and concepts", "Bilinear weight analysis", "Polytope codes", "Interventions", "Other outputs", "Stage summary"}
 
 // Topics groups the files by subsection, in display order, files of one
 // stem together (Markdown, then JSON, then images).
@@ -261,7 +171,9 @@ func (o *interpOutputs) Topics() []interpTopic {
 			}
 		}
 		for i := range fs {
-			fs[i].Collapsed = fs[i].Kind == "json" && hasMD[fs[i].Stem]
+			// summary.json repeats the Markdown tables and feeds the
+			// audit summary, so it is shown folded too.
+			fs[i].Collapsed = fs[i].Kind == "json" && (hasMD[fs[i].Stem] || fs[i].Stem+".json" == SummaryJSON)
 		}
 		out = append(out, interpTopic{title, fs})
 	}

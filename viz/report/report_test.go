@@ -152,15 +152,22 @@ func TestAuditSummaryFromRunNumbers(t *testing.T) {
 		"<b>" + experiments.FormatRate(id) + "</b>",
 		"<b>" + experiments.FormatRate(ood) + "</b>",
 		strconv.Itoa(ood.Episodes) + " episodes",
-		// From interventions.json (written by the fake interp stage from
-		// the OOD proxy count k: k/5 after the ablation, k-1 after the
-		// goal vector).
-		fmt.Sprintf("from %s to <b>%s</b> (%+.1f points); the intervals do not overlap",
-			experiments.FormatRate(ood), experiments.FormatRate(proportion(ood.Count/5, ood.Episodes)), 100*(float64(ood.Count/5)-float64(ood.Count))/float64(ood.Episodes)),
-		fmt.Sprintf("to <b>%s</b> (%+.1f points); the intervals overlap", experiments.FormatRate(proportion(ood.Count-1, ood.Episodes)), -100/float64(ood.Episodes)),
-		// From feature_concepts.json.
-		"|r| 0.81 vs 0.22",
-		"FVU 0.081 at L0 16",
+		// From summary.json (written by the fake interp stage from the
+		// OOD proxy count k: k/5 after the ablation, k-1 after the goal
+		// vector).
+		fmt.Sprintf("from %s to <b>%s</b> (%+.1f points)",
+			withCounts(ood.Count, ood.Episodes), withCounts(ood.Count/5, ood.Episodes), 100*(float64(ood.Count/5)-float64(ood.Count))/float64(ood.Episodes)),
+		"the failure intervals do not overlap: a causal handle",
+		fmt.Sprintf("to <b>%s</b> (%+.1f points)", withCounts(ood.Count-1, ood.Episodes), -100/float64(ood.Episodes)),
+		"the failure intervals overlap, so this sample does not show an effect",
+		"<code>local-256</code> FVU 0.081 at L0 16, 2.0% dead, downstream KL 0.004 nats (spliced in: goal 3/40, proxy 35/40 episodes)",
+		"downstream KL 0.004 (local) vs 0.0008 (e2e) nats, FVU 0.081 vs 0.52: the end-to-end SAE keeps the policy's output 5× closer",
+		"MDL chose <code>local-256</code> on <code>fc</code>: 156 bits per activation",
+		"latent 17 ~ <code>dist_to_end</code> (r = -0.81, strength 0.81)",
+		"latent 4 ~ <code>coin_visible</code> (AUC 0.930, r = 0.22, strength 0.22)",
+		"The proxy is represented more strongly than the goal (strength 0.81 vs 0.22).",
+		"<b>61.0%</b> of the OOD steps fall in a region seen in distribution",
+		"λ₁ = 2.5 carries 80.2% of Σλ², 2 of 3 eigenvalues reach 90%",
 	} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("audit summary lacks %q", want)
@@ -175,6 +182,12 @@ func TestAuditSummaryFromRunNumbers(t *testing.T) {
 func proportion(k, n int) experiments.Row {
 	lo, hi := experiments.Wilson(k, n)
 	return experiments.Row{Count: k, Episodes: n, Rate: float64(k) / float64(n), CILow: lo, CIHigh: hi}
+}
+
+// withCounts formats k of n as the audit summary quotes an intervention
+// rate: the table's format followed by the counts.
+func withCounts(k, n int) string {
+	return fmt.Sprintf("%s (%d/%d)", experiments.FormatRate(proportion(k, n)), k, n)
 }
 
 // A run with nothing but its config still gets a report whose sections
@@ -223,7 +236,8 @@ func TestReportCorruptInputs(t *testing.T) {
 		{r.TrainLog(0), "{\"update\": 1}\nnot json\n{\"update\": 3}\n"},
 		{filepath.Join(r.Dir, "manifest.json"), `{"tool": `},
 		{r.ResolvedConfig(), "[experiment\nname = "},
-		{filepath.Join(r.Interp(), report.InterventionsJSON), `{"name": "not a list"}`},
+		{filepath.Join(r.Interp(), report.SummaryJSON), `{"name": "not a summary"}`},
+		{filepath.Join(r.Interp(), report.SummaryJSON), `{"layers": [{"layer": "fc", "saes": "not a list"}]}`},
 		{filepath.Join(r.Replays(), "seed-0.train.replay"), "MISGENRP\x01\x00\x00\x00garbage"},
 	}
 	for i, c := range cases {

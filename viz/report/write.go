@@ -113,7 +113,7 @@ func build(f Files) (*page, error) {
 	}
 	p.Interp = in
 	p.InterpTopics = in.Topics()
-	p.Audit = audit{BlackBox: blackBox(p.Table, p.Roles, p.TableSource), WhiteBox: whiteBox(in, p.Table, p.Roles, f)}
+	p.Audit = audit{BlackBox: blackBox(p.Table, p.Roles, p.TableSource), WhiteBox: whiteBox(in, f)}
 
 	if err := p.learningCurves(f, logs); err != nil {
 		return nil, err
