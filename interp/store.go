@@ -12,6 +12,8 @@ import (
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
+
+	"github.com/misgen/misgen/internal/binio"
 )
 
 // Step is the ground truth of one captured step: where it came from and
@@ -306,50 +308,50 @@ func ReadStore(r io.Reader) (*Store, error) {
 	if crc32.ChecksumIEEE(body) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorruptStore)
 	}
-	rd := &reader{b: body[4:]}
-	if v := rd.u32(); v != storeVersion {
+	rd := binio.NewReader(body[4:])
+	if v := rd.U32(); v != storeVersion {
 		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrCorruptStore, v, storeVersion)
 	}
-	p := Precision(rd.u8())
-	st := &Store{Layer: rd.str(), Truth: &GroundTruth{}}
-	nd := int(rd.u8())
-	for i := 0; i < nd && rd.err == nil; i++ {
-		st.Shape = append(st.Shape, int64(rd.u64()))
+	p := Precision(rd.U8())
+	st := &Store{Layer: rd.Str(), Truth: &GroundTruth{}}
+	nd := int(rd.U8())
+	for i := 0; i < nd && rd.Err == nil; i++ {
+		st.Shape = append(st.Shape, int64(rd.U64()))
 	}
-	rows, cols := rd.u64(), rd.u64()
-	if rd.err == nil && (cols == 0 || rows > maxStoreValues || cols > maxStoreValues || rows*cols > maxStoreValues) {
-		rd.err = fmt.Errorf("size %d×%d", rows, cols)
+	rows, cols := rd.U64(), rd.U64()
+	if rd.Err == nil && (cols == 0 || rows > maxStoreValues || cols > maxStoreValues || rows*cols > maxStoreValues) {
+		rd.Err = fmt.Errorf("size %d×%d", rows, cols)
 	}
-	st.Truth.Variants = rd.strs()
-	st.Truth.Outcomes = rd.strs()
-	st.Truth.Success = rd.str()
-	st.Truth.Proxy = rd.str()
+	st.Truth.Variants = readStrs(rd)
+	st.Truth.Outcomes = readStrs(rd)
+	st.Truth.Success = rd.Str()
+	st.Truth.Proxy = rd.Str()
 	n := int(rows * cols)
 	st.Acts = Matrix{Rows: int(rows), Cols: int(cols)}
 	switch p {
 	case Float32:
-		raw := rd.bytes(4 * n)
-		if rd.err == nil {
+		raw := rd.Bytes(4 * n)
+		if rd.Err == nil {
 			st.Acts.Data = make([]float32, n)
 			for i := range st.Acts.Data {
 				st.Acts.Data[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 			}
 		}
 	case Float16:
-		raw := rd.bytes(2 * n)
-		if rd.err == nil {
+		raw := rd.Bytes(2 * n)
+		if rd.Err == nil {
 			st.Acts.Data = make([]float32, n)
 			for i := range st.Acts.Data {
 				st.Acts.Data[i] = halfToFloat32(binary.LittleEndian.Uint16(raw[2*i:]))
 			}
 		}
 	default:
-		if rd.err == nil {
-			rd.err = fmt.Errorf("unknown precision %d", p)
+		if rd.Err == nil {
+			rd.Err = fmt.Errorf("unknown precision %d", p)
 		}
 	}
-	raw := rd.bytes(stepRecordSize * int(rows))
-	if rd.err == nil {
+	raw := rd.Bytes(stepRecordSize * int(rows))
+	if rd.Err == nil {
 		st.Truth.Steps = make([]Step, rows)
 		for i := range st.Truth.Steps {
 			q := raw[i*stepRecordSize:]
@@ -363,72 +365,24 @@ func ReadStore(r io.Reader) (*Store, error) {
 			}
 		}
 	}
-	if rd.err == nil && len(rd.b) != 0 {
-		rd.err = fmt.Errorf("%d trailing bytes", len(rd.b))
+	if rd.Err == nil && rd.Remaining() != 0 {
+		rd.Err = fmt.Errorf("%d trailing bytes", rd.Remaining())
 	}
-	if rd.err == nil {
-		rd.err = st.check()
+	if rd.Err == nil {
+		rd.Err = st.check()
 	}
-	if rd.err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorruptStore, rd.err)
+	if rd.Err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptStore, rd.Err)
 	}
 	return st, nil
 }
 
-// reader decodes little-endian values with a sticky error.
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) bytes(n int) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || n > len(r.b) {
-		r.err = fmt.Errorf("truncated: need %d bytes, have %d", n, len(r.b))
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *reader) u8() uint8 {
-	if b := r.bytes(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
-func (r *reader) u16() uint16 {
-	if b := r.bytes(2); b != nil {
-		return binary.LittleEndian.Uint16(b)
-	}
-	return 0
-}
-
-func (r *reader) u32() uint32 {
-	if b := r.bytes(4); b != nil {
-		return binary.LittleEndian.Uint32(b)
-	}
-	return 0
-}
-
-func (r *reader) u64() uint64 {
-	if b := r.bytes(8); b != nil {
-		return binary.LittleEndian.Uint64(b)
-	}
-	return 0
-}
-
-func (r *reader) str() string { return string(r.bytes(int(r.u16()))) }
-
-func (r *reader) strs() []string {
-	n := int(r.u16())
+// readStrs reads a uint16 count followed by that many strings.
+func readStrs(r *binio.Reader) []string {
+	n := int(r.U16())
 	var out []string
-	for i := 0; i < n && r.err == nil; i++ {
-		out = append(out, r.str())
+	for i := 0; i < n && r.Err == nil; i++ {
+		out = append(out, r.Str())
 	}
 	return out
 }

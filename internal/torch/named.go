@@ -8,6 +8,8 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
+
+	"github.com/misgen/misgen/internal/binio"
 )
 
 // Named is a tensor with a stable name, e.g. "conv0.weight".
@@ -110,60 +112,60 @@ func ReadNamed(r io.Reader) ([]HostTensor, error) {
 	if crc32.ChecksumIEEE(body) != sum {
 		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
 	}
-	rd := &byteReader{b: body[4:]}
-	if v := rd.u32(); v != namedVersion {
+	rd := binio.NewReader(body[4:])
+	if v := rd.U32(); v != namedVersion {
 		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrCorrupt, v, namedVersion)
 	}
-	count := rd.u32()
+	count := rd.U32()
 	var out []HostTensor
-	for i := uint32(0); i < count && rd.err == nil; i++ {
-		t := HostTensor{Name: string(rd.bytes(int(rd.u16())))}
-		dt := DType(rd.u8())
-		nd := int(rd.u8())
+	for i := uint32(0); i < count && rd.Err == nil; i++ {
+		t := HostTensor{Name: string(rd.Bytes(int(rd.U16())))}
+		dt := DType(rd.U8())
+		nd := int(rd.U8())
 		elems := int64(1)
-		for d := 0; d < nd && rd.err == nil; d++ {
-			v := int64(rd.u64())
+		for d := 0; d < nd && rd.Err == nil; d++ {
+			v := int64(rd.U64())
 			if v < 0 || v > maxNamedElems {
-				rd.err = fmt.Errorf("dimension %d", v)
+				rd.Err = fmt.Errorf("dimension %d", v)
 				break
 			}
 			elems *= v
 			if elems > maxNamedElems {
-				rd.err = fmt.Errorf("too many elements")
+				rd.Err = fmt.Errorf("too many elements")
 				break
 			}
 			t.Shape = append(t.Shape, v)
 		}
-		if rd.err != nil {
+		if rd.Err != nil {
 			break
 		}
 		switch dt {
 		case Float32:
-			raw := rd.bytes(int(elems) * 4)
-			if rd.err == nil {
+			raw := rd.Bytes(int(elems) * 4)
+			if rd.Err == nil {
 				t.Data = make([]float32, elems)
 				for j := range t.Data {
 					t.Data[j] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*j:]))
 				}
 			}
 		case Int64:
-			raw := rd.bytes(int(elems) * 8)
-			if rd.err == nil {
+			raw := rd.Bytes(int(elems) * 8)
+			if rd.Err == nil {
 				t.Ints = make([]int64, elems)
 				for j := range t.Ints {
 					t.Ints[j] = int64(binary.LittleEndian.Uint64(raw[8*j:]))
 				}
 			}
 		default:
-			rd.err = fmt.Errorf("tensor %q has unknown dtype %d", t.Name, dt)
+			rd.Err = fmt.Errorf("tensor %q has unknown dtype %d", t.Name, dt)
 		}
 		out = append(out, t)
 	}
-	if rd.err == nil && len(rd.b) != 0 {
-		rd.err = fmt.Errorf("%d trailing bytes", len(rd.b))
+	if rd.Err == nil && rd.Remaining() != 0 {
+		rd.Err = fmt.Errorf("%d trailing bytes", rd.Remaining())
 	}
-	if rd.err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCorrupt, rd.err)
+	if rd.Err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, rd.Err)
 	}
 	return out, nil
 }
@@ -210,51 +212,4 @@ func LoadNamed(r io.Reader, into []Named) error {
 		}
 	}
 	return nil
-}
-
-// byteReader decodes little-endian values with a sticky error.
-type byteReader struct {
-	b   []byte
-	err error
-}
-
-func (r *byteReader) bytes(n int) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || n > len(r.b) {
-		r.err = fmt.Errorf("truncated: need %d bytes, have %d", n, len(r.b))
-		return nil
-	}
-	v := r.b[:n]
-	r.b = r.b[n:]
-	return v
-}
-
-func (r *byteReader) u8() uint8 {
-	if b := r.bytes(1); b != nil {
-		return b[0]
-	}
-	return 0
-}
-
-func (r *byteReader) u16() uint16 {
-	if b := r.bytes(2); b != nil {
-		return binary.LittleEndian.Uint16(b)
-	}
-	return 0
-}
-
-func (r *byteReader) u32() uint32 {
-	if b := r.bytes(4); b != nil {
-		return binary.LittleEndian.Uint32(b)
-	}
-	return 0
-}
-
-func (r *byteReader) u64() uint64 {
-	if b := r.bytes(8); b != nil {
-		return binary.LittleEndian.Uint64(b)
-	}
-	return 0
 }

@@ -1,0 +1,78 @@
+// Package binio decodes the little-endian binary file formats of misgen
+// (named tensor files, activation stores) with a sticky error, so a parser
+// reads a whole header and checks for truncation once.
+package binio
+
+import (
+	"encoding/binary"
+	"fmt"
+)
+
+// Reader consumes a byte slice front to back. After the first read past the
+// end every read returns zero values and Err reports the truncation.
+type Reader struct {
+	b   []byte
+	Err error
+}
+
+// NewReader reads b (not copied).
+func NewReader(b []byte) *Reader { return &Reader{b: b} }
+
+// Remaining is the number of unread bytes.
+func (r *Reader) Remaining() int { return len(r.b) }
+
+// Fail records err unless an error is already recorded.
+func (r *Reader) Fail(err error) {
+	if r.Err == nil {
+		r.Err = err
+	}
+}
+
+// Bytes returns the next n bytes (a sub-slice, not a copy).
+func (r *Reader) Bytes(n int) []byte {
+	if r.Err != nil {
+		return nil
+	}
+	if n < 0 || n > len(r.b) {
+		r.Err = fmt.Errorf("truncated: need %d bytes, have %d", n, len(r.b))
+		return nil
+	}
+	v := r.b[:n]
+	r.b = r.b[n:]
+	return v
+}
+
+// U8 reads one byte.
+func (r *Reader) U8() uint8 {
+	if b := r.Bytes(1); b != nil {
+		return b[0]
+	}
+	return 0
+}
+
+// U16 reads a little-endian uint16.
+func (r *Reader) U16() uint16 {
+	if b := r.Bytes(2); b != nil {
+		return binary.LittleEndian.Uint16(b)
+	}
+	return 0
+}
+
+// U32 reads a little-endian uint32.
+func (r *Reader) U32() uint32 {
+	if b := r.Bytes(4); b != nil {
+		return binary.LittleEndian.Uint32(b)
+	}
+	return 0
+}
+
+// U64 reads a little-endian uint64.
+func (r *Reader) U64() uint64 {
+	if b := r.Bytes(8); b != nil {
+		return binary.LittleEndian.Uint64(b)
+	}
+	return 0
+}
+
+// Str reads a string prefixed by its uint16 length.
+func (r *Reader) Str() string { return string(r.Bytes(int(r.U16()))) }

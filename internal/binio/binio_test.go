@@ -1,0 +1,37 @@
+package binio
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestReaderDecodesAndStopsAtTruncation(t *testing.T) {
+	b := []byte{7, 1, 0, 2, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 2, 0, 'h', 'i', 9}
+	r := NewReader(b)
+	if v := r.U8(); v != 7 {
+		t.Errorf("U8 = %d", v)
+	}
+	if v := r.U16(); v != 1 {
+		t.Errorf("U16 = %d", v)
+	}
+	if v := r.U32(); v != 2 {
+		t.Errorf("U32 = %d", v)
+	}
+	if v := r.U64(); v != 3 {
+		t.Errorf("U64 = %d", v)
+	}
+	if v := r.Str(); v != "hi" {
+		t.Errorf("Str = %q", v)
+	}
+	if r.Remaining() != 1 || r.Err != nil {
+		t.Fatalf("remaining %d, err %v", r.Remaining(), r.Err)
+	}
+	if v := r.U32(); v != 0 || r.Err == nil || !strings.Contains(r.Err.Error(), "truncated") {
+		t.Errorf("read past end: %d, %v", v, r.Err)
+	}
+	first := r.Err
+	r.Fail(nil)
+	if r.U8() != 0 || r.Err != first {
+		t.Error("error not sticky")
+	}
+}
