@@ -12,7 +12,6 @@ import (
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
-
 	"github.com/misgen/misgen/internal/binio"
 )
 
