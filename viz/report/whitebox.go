@@ -90,11 +90,11 @@ func layerFindings(l InterpLayer) []string {
 	}
 	out = append(out, featureFindings(l)...)
 	if p := l.Polytope; p != nil && p.B.Samples > 0 {
-		where := "mostly through regions unseen in distribution: the OOD inputs put the layer in new linear regimes"
+		where := "most OOD steps put the layer in sign patterns (linear regions) never seen in the captured in-distribution steps"
 		if p.BInA >= 0.5 {
-			where = "mostly through regions already seen in distribution: the layer computes the same piecewise-linear functions it used in training"
+			where = "most OOD steps run through linear regions the layer already used in distribution"
 		}
-		out = append(out, fmt.Sprintf("ReLU sign-pattern (polytope) codes at %s: %d distinct codes in %d in-distribution steps, %d in %d OOD steps; <b>%s</b> of the OOD steps fall in a region seen in distribution, so the OOD behaviour runs %s.",
+		out = append(out, fmt.Sprintf("ReLU sign-pattern (polytope) codes at %s: %d distinct codes in %d in-distribution steps, %d in %d OOD steps; <b>%s</b> of the OOD steps fall in a region seen in distribution, so %s.",
 			layer, p.A.Distinct, p.A.Samples, p.B.Distinct, p.B.Samples, pct(p.BInA), where))
 	}
 	return out
@@ -162,8 +162,11 @@ func featureFindings(l InterpLayer) []string {
 	if g.Strength >= p.Strength {
 		cmp = fmt.Sprintf("The goal is represented at least as strongly as the proxy (strength %.2f vs %.2f)", g.Strength, p.Strength)
 	}
-	if shared := sharedLatents(l.TopGoal, l.TopProxy); len(shared) > 0 {
-		cmp += fmt.Sprintf(", and latent(s) %s appear among both the top goal and the top proxy features: this dictionary does not separate the goal from the proxy, so ablating one also ablates the other", strings.Join(shared, ", "))
+	switch shared := sharedLatents(l.TopGoal, l.TopProxy); {
+	case g.Latent == p.Latent:
+		cmp += fmt.Sprintf("; the top goal and the top proxy feature are the same latent %d, so this dictionary does not separate the goal from the proxy (and ablating the top goal latent is the same edit as ablating the top proxy latent)", g.Latent)
+	case len(shared) > 0:
+		cmp += fmt.Sprintf("; latent(s) %s appear among both the top goal and the top proxy features, so this dictionary separates the goal from the proxy only partly", strings.Join(shared, ", "))
 	}
 	return append(out, cmp+".")
 }
