@@ -180,12 +180,12 @@ type trainer struct {
 	elapsed               time.Duration // wall time of previous calls (resume)
 
 	// rollout storage, step-major [NumSteps][NumEnvs]
-	obs                                     []float32
-	actions                                 []int64
-	logProbs, rewards, dones, values        []float32
-	stepLogits                              []float32
-	stepActions                             []int
-	lastValues, lastDones, rawRewardScratch []float32
+	obs                              []float32
+	actions                          []int64
+	logProbs, rewards, dones, values []float32
+	stepLogits                       []float32
+	stepActions                      []int
+	lastValues, lastDones            []float32
 }
 
 // Train runs PPO (CleanRL ppo_procgen) on the options' game: rollouts of
@@ -304,6 +304,15 @@ func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
 		lastCkpt = time.Now()
 		return nil
 	}
+	finish := func() *TrainResult {
+		res.Updates, res.GlobalStep = t.update, t.globalStep
+		res.Done = t.update == t.sizes.NumUpdates
+		res.Elapsed = t.elapsed + time.Since(start)
+		if res.Checkpoint == "" && res.Resumed {
+			res.Checkpoint = ckptPath // nothing new to save: the loaded checkpoint stands
+		}
+		return res
+	}
 	for t.update < t.sizes.NumUpdates {
 		if err := ctx.Err(); err != nil {
 			if ranHere > 0 {
@@ -311,7 +320,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
 					return nil, err
 				}
 			}
-			return res, err
+			return finish(), err
 		}
 		updStart := time.Now()
 		row, err := t.runUpdate(t.update + 1)
@@ -337,13 +346,7 @@ func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
 			break
 		}
 	}
-	res.Updates, res.GlobalStep = t.update, t.globalStep
-	res.Done = t.update == t.sizes.NumUpdates
-	res.Elapsed = t.elapsed + time.Since(start)
-	if res.Checkpoint == "" && res.Resumed {
-		res.Checkpoint = ckptPath // nothing left to run: the loaded checkpoint stands
-	}
-	return res, nil
+	return finish(), nil
 }
 
 func (t *trainer) progress(r LogRow, elapsed time.Duration) {
