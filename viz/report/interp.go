@@ -123,7 +123,7 @@ var topics = []struct {
 	{"Interventions", []string{"intervention", "ablat", "clamp", "vector", "steer"}},
 	{"Local vs end-to-end SAEs", []string{"e2e", "end_to_end", "local"}},
 	{"Description length (MDL)", []string{"mdl"}},
-		{"Polytope codes", []string{"polytope", "code"}}, // before "top", a substring of "polytope"
+	{"Polytope codes", []string{"polytope", "code"}}, // before "top", a substring of "polytope"
 	{"Features and concepts", []string{"feature", "concept", "top", "correl"}},
 	{"SAE metrics", []string{"sae"}},
 	{"Stage summary", []string{"summary"}},
