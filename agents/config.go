@@ -1,6 +1,29 @@
 // Package agents holds misgen's policies (IMPALA-style CNN, MLP, bilinear
-// MLP), PPO training on libtorch through internal/torch, rollout storage and
+// MLP), PPO training on libtorch through internal/torch, evaluation and
 // checkpoints.
+//
+// The pieces:
+//   - Policy (NewPolicy, LoadPolicy): one Forward path with an optional
+//     Hook at every named layer, for activation capture and interventions.
+//   - GAE, ExplainedVariance, PPOLoss, RewardNormalizer, PPOUpdate: the
+//     steps CleanRL's ppo_procgen does inline, as tested functions.
+//   - Train: the CleanRL loop with per-update logs (train.jsonl and
+//     train.csv), a resumable checkpoint (CheckpointPath) and a NaN guard.
+//   - Evaluate: one episode per held-out level, with per-step callbacks.
+//
+// Resuming: a checkpoint is taken at an update boundary and holds the
+// parameters, Adam state, every generator's state (action sampling,
+// minibatch shuffles, level draws), the reward normaliser, and for each env
+// its level seed and the actions taken since its reset. Resuming replays
+// those actions on freshly reset envs (the games are deterministic given
+// level and actions), so a resumed run continues with exactly the
+// parameters and log rows of an uninterrupted one. Training therefore steps
+// its envs itself rather than through envs.VecEnv, whose level generator
+// cannot be saved.
+//
+// Determinism: with a fixed seed and threads = 1, two runs give identical
+// logs (but for steps_per_s). libtorch's thread count is per OS thread, so
+// Train and Evaluate lock their goroutine to one OS thread.
 package agents
 
 import "fmt"
