@@ -3,8 +3,10 @@ package torch
 // #include "shim.h"
 import "C"
 
-// SetNumThreads sets libtorch's intra-op thread count for the process.
-// On 2-core machines one thread per process was often fastest.
+// SetNumThreads sets libtorch's intra-op thread count for the process: the
+// shim applies it on every OS thread that calls into libtorch (with the
+// OpenMP backend the count is per thread, and goroutines move between
+// threads). On 2-core machines one thread per process was often fastest.
 func SetNumThreads(n int) {
 	if n < 1 {
 		panic("torch: SetNumThreads with n < 1")

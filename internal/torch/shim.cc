@@ -10,6 +10,7 @@
 
 #include <torch/torch.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -25,10 +26,27 @@ char* dup_message(const char* msg) {
 	return s;
 }
 
+// The thread count requested by mg_set_num_threads (0: libtorch's default).
+// With the OpenMP backend the count is a per-OS-thread setting, and Go runs
+// cgo calls on whichever OS thread the goroutine happens to be on, so every
+// entry point applies the requested count to its thread lazily (one
+// thread-local compare per call).
+std::atomic<int> g_threads{0};
+thread_local int t_threads = 0;
+
+inline void sync_threads() {
+	const int n = g_threads.load(std::memory_order_relaxed);
+	if (n > 0 && n != t_threads) {
+		at::set_num_threads(n);
+		t_threads = n;
+	}
+}
+
 // guard runs f, translating exceptions to an error string.
 template <typename F>
 char* guard(F&& f) {
 	try {
+		sync_threads();
 		f();
 		return nullptr;
 	} catch (const c10::Error& e) {
@@ -97,8 +115,14 @@ struct Optim {
 
 extern "C" {
 
-void mg_set_num_threads(int n) { at::set_num_threads(n); }
-int mg_get_num_threads(void) { return at::get_num_threads(); }
+void mg_set_num_threads(int n) {
+	g_threads.store(n, std::memory_order_relaxed);
+	sync_threads();
+}
+int mg_get_num_threads(void) {
+	sync_threads();
+	return at::get_num_threads();
+}
 void mg_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
 int mg_cuda_device_count(void) { return static_cast<int>(torch::cuda::device_count()); }
 const char* mg_version(void) { return TORCH_VERSION; }

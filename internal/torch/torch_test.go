@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -476,4 +477,27 @@ func TestCUDAMatchesCPU(t *testing.T) {
 		}
 	}
 	t.Logf("libtorch %s, %d CUDA device(s); CPU and CUDA gradients agree", Version(), CUDADeviceCount())
+}
+
+// TestNumThreadsHoldsOnEveryOSThread: goroutines run cgo calls on whatever
+// OS thread they are on; the requested count must hold on all of them.
+func TestNumThreadsHoldsOnEveryOSThread(t *testing.T) {
+	defer SetNumThreads(1)
+	SetNumThreads(1)
+	results := make(chan int, 8)
+	for i := 0; i < 8; i++ {
+		go func() {
+			runtime.LockOSThread() // a fresh or different OS thread
+			defer runtime.UnlockOSThread()
+			s := NewNoGradScope()
+			defer s.Close()
+			s.Add(s.Ones(4), s.Ones(4))
+			results <- NumThreads()
+		}()
+	}
+	for i := 0; i < 8; i++ {
+		if n := <-results; n != 1 {
+			t.Errorf("goroutine %d saw %d libtorch threads, want 1", i, n)
+		}
+	}
 }
