@@ -182,3 +182,25 @@ func namesLocked() []string {
 	sort.Strings(names)
 	return names
 }
+
+// TypedNew adapts a game's typed constructor to Game.New: it accepts the
+// config as *C (what NewConfig returns) or C, names the game when given
+// another type, and never returns a nil *Env wrapped in a non-nil Env.
+func TypedNew[C any, E Env](game string, newEnv func(C, ObsConfig) (E, error)) func(any, ObsConfig) (Env, error) {
+	return func(cfg any, obs ObsConfig) (Env, error) {
+		var c C
+		switch v := cfg.(type) {
+		case *C:
+			c = *v
+		case C:
+			c = v
+		default:
+			return nil, fmt.Errorf("%s: config of type %T, want %T", game, cfg, &c)
+		}
+		e, err := newEnv(c, obs)
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
+	}
+}

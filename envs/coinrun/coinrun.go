@@ -62,16 +62,7 @@ func init() {
 		Name:        Name,
 		Description: "CoinRun-style platformer: coin at the level end in training, moved into the level OOD",
 		NewConfig:   func() any { c := DefaultConfig(); return &c },
-		New: func(cfg any, obs envs.ObsConfig) (envs.Env, error) {
-			switch c := cfg.(type) {
-			case *Config:
-				return New(*c, obs)
-			case Config:
-				return New(c, obs)
-			default:
-				return nil, fmt.Errorf("coinrun: config of type %T: want *coinrun.Config", cfg)
-			}
-		},
+		New:         envs.TypedNew(Name, New),
 	})
 }
 

@@ -106,15 +106,6 @@ func init() {
 		Name:        Name,
 		Description: "Keys and Chests: collect keys to open chests; proxy: hoarding keys",
 		NewConfig:   func() any { return DefaultConfig() },
-		New: func(cfg any, obs envs.ObsConfig) (envs.Env, error) {
-			switch c := cfg.(type) {
-			case *Config:
-				return New(*c, obs)
-			case Config:
-				return New(c, obs)
-			default:
-				return nil, fmt.Errorf("heist: config of type %T, want *heist.Config", cfg)
-			}
-		},
+		New:         envs.TypedNew(Name, New),
 	})
 }

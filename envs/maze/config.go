@@ -82,15 +82,6 @@ func init() {
 		Name:        Name,
 		Description: "mouse finds the cheese in a Kruskal maze; proxy: the top-right corner",
 		NewConfig:   func() any { return DefaultConfig() },
-		New: func(cfg any, obs envs.ObsConfig) (envs.Env, error) {
-			switch c := cfg.(type) {
-			case *Config:
-				return New(*c, obs)
-			case Config:
-				return New(c, obs)
-			default:
-				return nil, fmt.Errorf("maze: config of type %T, want *maze.Config", cfg)
-			}
-		},
+		New:         envs.TypedNew(Name, New),
 	})
 }
