@@ -169,8 +169,10 @@ func TestRunResumesAndPrintsTable(t *testing.T) {
 		_, err = experiments.WriteRunTables(r)
 		return err
 	}
-	ok := func(context.Context, *experiments.Run) error { calls["report"]++; return nil }
-	withStages(t, train, eval, ok, ok)
+	// coinrun-ood enables the interp stage, so both stubs run once.
+	interp := func(context.Context, *experiments.Run) error { calls["interp"]++; return nil }
+	report := func(context.Context, *experiments.Run) error { calls["report"]++; return nil }
+	withStages(t, train, eval, interp, report)
 	out := t.TempDir()
 	for i := 0; i < 2; i++ {
 		code, stdout, errOut := runMain(t, "run", "coinrun-ood", "--out", out, "--seeds", "3")
@@ -189,7 +191,7 @@ func TestRunResumesAndPrintsTable(t *testing.T) {
 			t.Errorf("%s ran %d times, want once", k, n)
 		}
 	}
-	if len(calls) != 7 {
+	if len(calls) != 8 { // 3 train jobs, 3 eval jobs, interp, report
 		t.Errorf("calls = %v", calls)
 	}
 }
