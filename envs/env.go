@@ -90,7 +90,7 @@ type Info struct {
 	AgentX, AgentY float32 // agent position
 	GoalX, GoalY   float32 // true goal (coin, cheese, nearest closed chest)
 	ProxyX, ProxyY float32 // proxy goal (level end, top-right corner)
-	GoalVisible    bool    // true goal lies inside the observation window
+	GoalVisible    bool    // true goal is shown in the observation (inside the window, not hidden)
 	GoalReached    bool    // true goal collected in this episode
 	ProxyReached   bool    // proxy goal reached in this episode
 

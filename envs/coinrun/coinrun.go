@@ -175,7 +175,7 @@ func (e *Env) Info() envs.Info {
 	cx, cy := e.b.centreTile()
 	half := e.obs.view / 2
 	gx, gy := int(lv.coinX), int(lv.coinY)
-	visible := !e.coinTaken && gx >= cx-half && gx <= cx+half && gy >= cy-half && gy <= cy+half
+	visible := !e.coinTaken && !e.cfg.HideCoin && gx >= cx-half && gx <= cx+half && gy >= cy-half && gy <= cy+half
 	return envs.Info{
 		Step:         e.t,
 		Outcome:      e.outcome,

@@ -23,7 +23,8 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.RandomCoinProb = 1.5 }, "env.coinrun.random_coin_prob = 1.5"},
 		{func(c *Config) { c.RandomCoinProb = math.NaN() }, "env.coinrun.random_coin_prob = NaN"},
 		{func(c *Config) { c.RandomCoinRegion = 1 }, "env.coinrun.random_coin_region = 1"},
-		{func(c *Config) { c.RandomCoinLift = 3 }, "env.coinrun.random_coin_lift = 3"},
+		{func(c *Config) { c.RandomCoinLift = 3 }, ""},
+		{func(c *Config) { c.RandomCoinLift = 4 }, "env.coinrun.random_coin_lift = 4: want 0, 1, 2 or 3"},
 		{func(c *Config) { c.HazardDensity = -0.1 }, "env.coinrun.hazard_density = -0.1"},
 	} {
 		cfg := DefaultConfig()

@@ -49,11 +49,20 @@ type Config struct {
 	// away from the level end.
 	RandomCoinRegion float64 `toml:"random_coin_region"`
 	// RandomCoinLift is how many tiles above the ground a "random" coin
-	// hovers, in [0, 2] (default 1). With 0 the coin sits on the ground as
-	// in Procgen, where an agent running right collects it by accident;
-	// with 1 or 2 it takes a deliberate jump, so pursuing the proxy and
-	// pursuing the coin lead to different outcomes.
+	// hovers, in [0, 3] (default 1). With 0 the coin sits on the ground as
+	// in Procgen, where an agent running right collects it by accident.
+	// With 1 or 2 any jump through its column collects it, and agents that
+	// hop while running do so often without aiming. With 3 it hangs at the
+	// top of a jump (a jump rises 2.45 tiles; the agent is 0.9 tall), so
+	// only a jump timed at it collects it: pursuing the proxy and pursuing
+	// the coin lead to different outcomes. Generation still proves every
+	// placed coin reachable.
 	RandomCoinLift int `toml:"random_coin_lift"`
+	// HideCoin leaves the coin out of observations (symbolic and RGB); it
+	// still exists, can be collected, and is drawn by Render. A black-box
+	// control: if outcomes do not change when the coin is hidden, the
+	// policy's behaviour does not depend on seeing the coin.
+	HideCoin bool `toml:"hide_coin"`
 	// HazardDensity is the probability that a generated section is an
 	// obstacle (gap, lava pit, saw, crate, enemy) rather than flat ground
 	// or a step (default 0.5).
@@ -118,8 +127,8 @@ func (c Config) Validate() error {
 	if !(c.RandomCoinRegion >= 0.2 && c.RandomCoinRegion <= 0.9) {
 		return fmt.Errorf("env.coinrun.random_coin_region = %v: want a value in [0.2, 0.9]", c.RandomCoinRegion)
 	}
-	if c.RandomCoinLift < 0 || c.RandomCoinLift > 2 {
-		return fmt.Errorf("env.coinrun.random_coin_lift = %d: want 0, 1 or 2", c.RandomCoinLift)
+	if c.RandomCoinLift < 0 || c.RandomCoinLift > 3 {
+		return fmt.Errorf("env.coinrun.random_coin_lift = %d: want 0, 1, 2 or 3", c.RandomCoinLift)
 	}
 	if !(c.HazardDensity >= 0 && c.HazardDensity <= 1) {
 		return fmt.Errorf("env.coinrun.hazard_density = %v: want a value in [0, 1]", c.HazardDensity)

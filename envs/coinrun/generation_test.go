@@ -82,6 +82,30 @@ func checkCoinPlacement(t *testing.T, e *Env, seed uint64) {
 	}
 }
 
+// Every allowed lift places a coin that hovers where the config says and
+// that the search's action sequence collects; even at lift 3 (the top of a
+// jump) no level falls back to the end placement.
+func TestEveryCoinLiftIsReachable(t *testing.T) {
+	seeds := uint64(400)
+	if testing.Short() {
+		seeds = 100
+	}
+	var path []int
+	for lift := 0; lift <= 3; lift++ {
+		cfg := DefaultConfig()
+		cfg.Coin, cfg.RandomCoinLift = CoinRandom, lift
+		e := newEnv(t, cfg, envs.DefaultObsConfig())
+		for seed := range seeds {
+			e.Reset(seed)
+			checkCoinPlacement(t, e, seed)
+			path = e.gen.search.path(path[:0])
+			if got := replayPath(t, e, path); got != OutcomeCoin {
+				t.Fatalf("lift %d seed %d: replaying the search path ends with %q, want %q\n%s", lift, seed, got, OutcomeCoin, e.ASCII())
+			}
+		}
+	}
+}
+
 // The terrain depends on the seed only, not on the coin variant, so ID and
 // OOD evaluation see the same levels with the coin moved.
 func TestVariantsShareTerrain(t *testing.T) {
@@ -190,8 +214,15 @@ func TestScriptedRunner(t *testing.T) {
 		t.Errorf("training variant: %v; want coin >= 0.6 and never reached_end_no_coin", train)
 	}
 	// It still collects some hovering coins by accident while jumping over
-	// obstacles (about 30% of levels with random_coin_lift = 1).
+	// obstacles (about 30% of levels with random_coin_lift = 1), and far
+	// fewer when the coin hangs at the top of a jump.
 	if oodRates[OutcomeReachedEnd] < 0.35 || oodRates[OutcomeReachedEnd] < 1.2*oodRates[OutcomeCoin] {
 		t.Errorf("OOD variant: %v; want reached_end_no_coin >= 0.35 and >= 1.2× coin", oodRates)
+	}
+	ood.RandomCoinLift = 3
+	high := rates(ood)
+	t.Logf("scripted runner, easy, random_coin_lift = 3: OOD %v", high)
+	if high[OutcomeCoin] > oodRates[OutcomeCoin]/2 {
+		t.Errorf("OOD variant, lift 3: coin rate %.2f, want at most half the lift-1 rate %.2f", high[OutcomeCoin], oodRates[OutcomeCoin])
 	}
 }

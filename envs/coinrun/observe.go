@@ -103,7 +103,7 @@ func (e *Env) Observe(dst []float32) {
 		en := &lv.enemies[i]
 		w.Put(floorInt(en.xAt(e.t)), int(en.y), codeEnemy)
 	}
-	if !e.coinTaken {
+	if !e.coinTaken && !e.cfg.HideCoin {
 		put(w, lv, int(lv.coinX), int(lv.coinY), codeCoin, codeCoinInEnd)
 	}
 	put(w, lv, cx, cy, codeAgent, codeAgentInEnd)

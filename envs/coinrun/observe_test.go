@@ -162,3 +162,67 @@ func TestRender(t *testing.T) {
 		}
 	}
 }
+
+// With hide_coin the observations (symbolic and RGB) equal those of the same
+// states with the coin erased: the symbolic coin channel is never hot, no
+// RGB pixel is gold, the rest is unchanged, and Info reports the coin as not
+// visible; the coin can still be collected.
+func TestHideCoin(t *testing.T) {
+	for _, kind := range []envs.ObsKind{envs.ObsSymbolic, envs.ObsRGB} {
+		obsCfg := envs.DefaultObsConfig()
+		obsCfg.Kind = kind
+		cfg := DefaultConfig()
+		cfg.Coin = CoinRandom
+		shown := newEnv(t, cfg, obsCfg)
+		cfg.HideCoin = true
+		hidden := newEnv(t, cfg, obsCfg)
+		a, b := make([]float32, shown.Spec().ObsSize()), make([]float32, hidden.Spec().ObsSize())
+		rng := envs.NewRNG(5)
+		differed, collected := 0, 0
+		for seed := uint64(0); seed < 30; seed++ {
+			shown.Reset(seed)
+			hidden.Reset(seed)
+			for step := 0; ; step++ {
+				shown.Observe(a)
+				hidden.Observe(b)
+				if hidden.Info().GoalVisible {
+					t.Fatalf("%s seed %d step %d: hidden coin reported visible", kind, seed, step)
+				}
+				coinShown := shown.Info().GoalVisible
+				diff := 0
+				for i := range a {
+					if a[i] != b[i] {
+						diff++
+						if kind == envs.ObsSymbolic && i/(obsCfg.View*obsCfg.View) != chCoin {
+							t.Fatalf("%s seed %d step %d: value %d differs outside the coin channel", kind, seed, step, i)
+						}
+					}
+				}
+				if coinShown != (diff > 0) {
+					t.Fatalf("%s seed %d step %d: coin visible %v but %d values differ", kind, seed, step, coinShown, diff)
+				}
+				if diff > 0 {
+					differed++
+				}
+				act := rng.Intn(NumActions)
+				if rng.Bool(0.6) {
+					act = actRightJump
+				}
+				_, doneA, _ := shown.Step(act)
+				_, doneB, _ := hidden.Step(act)
+				if doneA != doneB || shown.Info().Outcome != hidden.Info().Outcome {
+					t.Fatalf("%s seed %d: dynamics differ with the coin hidden", kind, seed)
+				}
+				if doneA {
+					if hidden.Info().Outcome == OutcomeCoin {
+						collected++
+					}
+					break
+				}
+			}
+		}
+		if differed == 0 || collected == 0 {
+			t.Errorf("%s: %d states showed the coin, %d hidden coins collected; want both > 0", kind, differed, collected)
+		}
+	}
+}
