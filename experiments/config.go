@@ -54,7 +54,8 @@ type ExperimentConfig struct {
 	// 0..N-1) or an explicit list.
 	Seeds Seeds `toml:"seeds"`
 	// Parallel is how many training seeds run at once (their jobs are
-	// independent); 0 means the CPU count divided by ppo.threads. It does
+	// independent); 0 means one per CPU slot (CPU count / ppo.threads), or
+	// all of them when there are at most twice as many as slots. It does
 	// not change results (each seed is deterministic on its own).
 	Parallel int `toml:"parallel"`
 	// Profile is written by the tool into resolved.toml: the profile that
@@ -217,7 +218,7 @@ func (c *Config) validate() error {
 		seen[s] = true
 	}
 	if e.Parallel < 0 || e.Parallel > 256 {
-		return keyErr("experiment.parallel", fmt.Sprint(e.Parallel), "[0, 256] (0 = CPU count / ppo.threads)")
+		return keyErr("experiment.parallel", fmt.Sprint(e.Parallel), "[0, 256] (0 = CPU count / ppo.threads, or all seeds when at most twice that)")
 	}
 	switch e.Profile {
 	case "", "base", "quick", "full":

@@ -383,3 +383,20 @@ func TestWriteRunTables(t *testing.T) {
 		t.Errorf("%d pooled rates, want 6", len(got))
 	}
 }
+
+func TestAutoParallelism(t *testing.T) {
+	for i, c := range []struct{ jobs, cpus, threads, want int }{
+		0: {3, 2, 1, 3},   // 3 seeds on 2 cores: all at once (1.5 job-times, not 2)
+		1: {4, 2, 1, 4},   // twice the slots: still all at once
+		2: {5, 2, 1, 2},   // more: one per slot
+		3: {2, 2, 1, 2},   // as many as slots
+		4: {1, 16, 1, 16}, // fewer jobs than slots: the slot count
+		5: {2, 2, 4, 2},   // threads > cpus: one slot, 2 jobs all at once
+		6: {3, 2, 4, 1},   // one slot, 3 jobs: one at a time
+		7: {0, 2, 1, 2},
+	} {
+		if got := autoParallelism(c.jobs, c.cpus, c.threads); got != c.want {
+			t.Errorf("case %d: autoParallelism(%d, %d, %d) = %d, want %d", i, c.jobs, c.cpus, c.threads, got, c.want)
+		}
+	}
+}

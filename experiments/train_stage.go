@@ -53,12 +53,25 @@ func runTrainStage(ctx context.Context, r *Run) error {
 }
 
 // parallelism is how many seed jobs run at once: experiment.parallel, or
-// the CPU count divided by ppo.threads.
+// by default autoParallelism of this run's jobs on this machine.
 func (r *Run) parallelism() int {
 	if p := r.Config.Experiment.Parallel; p > 0 {
 		return p
 	}
-	return max(1, runtime.NumCPU()/max(1, r.Config.PPO.Threads))
+	return autoParallelism(len(r.Jobs), runtime.NumCPU(), r.Config.PPO.Threads)
+}
+
+// autoParallelism is the default number of concurrent jobs: one per CPU
+// slot (cpus / threads), except that up to twice as many jobs as slots all
+// run at once. Jobs are CPU-bound and alike, so with 3 seeds on 2 slots
+// running all 3 takes about 1.5 job-times where rounds of 2 take 2 (the
+// second round would leave a core idle).
+func autoParallelism(jobs, cpus, threads int) int {
+	slots := max(1, cpus/max(1, threads))
+	if jobs > slots && jobs <= 2*slots {
+		return jobs
+	}
+	return slots
 }
 
 // lineWriter forwards complete lines written to it as progress lines with a
