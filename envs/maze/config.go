@@ -55,6 +55,17 @@ type Config struct {
 	MaxSteps int `toml:"max_steps"`
 	// NoOp adds a fifth action that does nothing.
 	NoOp bool `toml:"noop"`
+	// FixedView centres the observation window on the level's centre tile
+	// instead of the mouse. With obs.view >= size the agent sees the whole
+	// maze in a fixed frame, as in Procgen's Maze: a memoryless policy can
+	// then plan a route instead of wandering a partially seen maze.
+	FixedView bool `toml:"fixed_view"`
+	// Trail marks, in the observation, the last Trail tiles the mouse
+	// moved off (symbolic channel "trail", a tinted floor in RGB); 0, the
+	// default, marks none. With 1 the window shows where the mouse came
+	// from, i.e. its heading, which is all a memoryless policy lacks to
+	// follow a wall; larger values add a short memory of the route.
+	Trail int `toml:"trail"`
 }
 
 // DefaultConfig is the training variant: easy 15×15 mazes with the cheese
@@ -71,11 +82,17 @@ func (c *Config) Validate() error {
 	if c.CheeseRegion < 0 || c.CheeseRegion > c.Size {
 		return fmt.Errorf("env.maze.cheese_region = %d: want 0 (anywhere) or in [1, size = %d]", c.CheeseRegion, c.Size)
 	}
+	if c.Trail < 0 || c.Trail > maxTrail {
+		return fmt.Errorf("env.maze.trail = %d: want in [0, %d]", c.Trail, maxTrail)
+	}
 	if c.MaxSteps < 1 || c.MaxSteps > 1_000_000 {
 		return fmt.Errorf("env.maze.max_steps = %d: want in [1, 1000000]", c.MaxSteps)
 	}
 	return nil
 }
+
+// maxTrail bounds Config.Trail (a 63×63 maze has fewer open tiles).
+const maxTrail = 4096
 
 func init() {
 	envs.Register(envs.Game{

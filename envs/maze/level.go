@@ -10,6 +10,7 @@ const (
 	codeOutside uint8 = 2
 	codeMouse   uint8 = 3
 	codeCheese  uint8 = 4
+	codeTrail   uint8 = 5
 )
 
 // level is one generated maze: its tiles and the fixed positions.

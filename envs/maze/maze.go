@@ -9,7 +9,8 @@ import (
 )
 
 // Symbolic observation channels, index = channel.
-var channelNames = []string{"wall", "floor", "outside", "mouse", "cheese"}
+// The "trail" channel exists only when Config.Trail > 0.
+var channelNames = []string{"wall", "floor", "outside", "mouse", "cheese", "trail"}
 
 const (
 	chWall = iota
@@ -17,6 +18,7 @@ const (
 	chOutside
 	chMouse
 	chCheese
+	chTrail
 )
 
 var actionNames = []string{"up", "right", "down", "left", "noop"}
@@ -29,6 +31,7 @@ var palette = func() *envs.Palette {
 	p[codeOutside] = color.RGBA{0, 0, 0, 255}
 	p[codeMouse] = color.RGBA{60, 110, 220, 255}
 	p[codeCheese] = color.RGBA{250, 200, 30, 255}
+	p[codeTrail] = color.RGBA{170, 190, 215, 255}
 	return &p
 }()
 
@@ -47,6 +50,10 @@ type Env struct {
 	cornerVisited bool
 	gotCheese     bool
 	outcome       envs.Outcome
+	// trail is a ring of the last cfg.Trail tiles the mouse moved off;
+	// trailLen of them are valid, the newest at trailHead-1.
+	trail               []envs.Point
+	trailHead, trailLen int
 
 	win *envs.Window
 	sym *envs.SymbolicEncoder // nil for rgb observations
@@ -65,7 +72,7 @@ func New(cfg Config, obs envs.ObsConfig) (*Env, error) {
 	if cfg.NoOp {
 		nActions = 5
 	}
-	e := &Env{cfg: cfg, win: envs.NewWindow(obs.View)}
+	e := &Env{cfg: cfg, win: envs.NewWindow(obs.View), trail: make([]envs.Point, cfg.Trail)}
 	e.spec = envs.Spec{
 		Game:       Name,
 		NumActions: nActions,
@@ -79,14 +86,21 @@ func New(cfg Config, obs envs.ObsConfig) (*Env, error) {
 		e.rgb = envs.NewRGBEncoder(obs.View, obs.RGBSize, palette)
 		e.spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
 	} else {
-		e.sym = envs.NewSymbolicEncoder(obs.View, len(channelNames))
+		channels := channelNames[:chTrail]
+		if cfg.Trail > 0 {
+			channels = channelNames
+		}
+		e.sym = envs.NewSymbolicEncoder(obs.View, len(channels))
 		e.sym.SetChannels(tileFloor, chFloor)
 		e.sym.SetChannels(tileWall, chWall)
 		e.sym.SetChannels(codeOutside, chOutside)
 		e.sym.SetChannels(codeMouse, chMouse, chFloor)
 		e.sym.SetChannels(codeCheese, chCheese, chFloor)
-		e.spec.ObsShape = [3]int{len(channelNames), obs.View, obs.View}
-		e.spec.Channels = channelNames
+		if cfg.Trail > 0 {
+			e.sym.SetChannels(codeTrail, chTrail, chFloor)
+		}
+		e.spec.ObsShape = [3]int{len(channels), obs.View, obs.View}
+		e.spec.Channels = channels
 	}
 	e.Reset(0)
 	return e, nil
@@ -102,6 +116,7 @@ func (e *Env) Reset(levelSeed uint64) {
 	e.step = 0
 	e.done, e.cornerVisited, e.gotCheese = false, false, false
 	e.outcome = ""
+	e.trailHead, e.trailLen = 0, 0
 }
 
 // Step implements envs.Env; see the package comment for the rules.
@@ -116,6 +131,7 @@ func (e *Env) Step(action int) (float32, bool, error) {
 	if action < 4 {
 		d := envs.Dirs4[action]
 		if nx, ny := e.mouse.X+d.X, e.mouse.Y+d.Y; e.lvl.grid.AtOr(nx, ny, tileWall) == tileFloor {
+			e.pushTrail(e.mouse)
 			e.mouse = envs.Point{X: nx, Y: ny}
 		}
 	}
@@ -136,9 +152,15 @@ func (e *Env) Step(action int) (float32, bool, error) {
 	return reward, e.done, nil
 }
 
-// Observe implements envs.Env: the view×view window centred on the mouse.
+// Observe implements envs.Env: the view×view window centred on the mouse
+// (or, with fixed_view, on the level).
 func (e *Env) Observe(dst []float32) {
-	e.win.Load(&e.lvl.grid, e.mouse.X, e.mouse.Y, codeOutside)
+	cx, cy := e.viewCentre()
+	e.win.Load(&e.lvl.grid, cx, cy, codeOutside)
+	for i := range e.trailLen {
+		p := e.trail[(e.trailHead-1-i+len(e.trail))%len(e.trail)]
+		e.win.Put(p.X, p.Y, codeTrail)
+	}
 	if !e.gotCheese {
 		e.win.Put(e.lvl.cheese.X, e.lvl.cheese.Y, codeCheese)
 	}
@@ -150,10 +172,30 @@ func (e *Env) Observe(dst []float32) {
 	}
 }
 
+// pushTrail records a tile the mouse moved off, forgetting the oldest
+// once cfg.Trail are held.
+func (e *Env) pushTrail(p envs.Point) {
+	if len(e.trail) == 0 {
+		return
+	}
+	e.trail[e.trailHead] = p
+	e.trailHead = (e.trailHead + 1) % len(e.trail)
+	e.trailLen = min(e.trailLen+1, len(e.trail))
+}
+
+// viewCentre is the level tile at the centre of the observation window.
+func (e *Env) viewCentre() (x, y int) {
+	if e.cfg.FixedView {
+		return e.cfg.Size / 2, e.cfg.Size / 2
+	}
+	return e.mouse.X, e.mouse.Y
+}
+
 // Info implements envs.Env. Positions are tile coordinates.
 func (e *Env) Info() envs.Info {
 	half := e.win.View / 2
-	dx, dy := e.lvl.cheese.X-e.mouse.X, e.lvl.cheese.Y-e.mouse.Y
+	cx, cy := e.viewCentre()
+	dx, dy := e.lvl.cheese.X-cx, e.lvl.cheese.Y-cy
 	return envs.Info{
 		Step:         e.step,
 		Outcome:      e.outcome,

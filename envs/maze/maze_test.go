@@ -30,6 +30,9 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.CheeseRegion = 16 }, "env.maze.cheese_region = 16"},
 		{func(c *Config) { c.CheeseRegion = -1 }, "env.maze.cheese_region = -1"},
 		{func(c *Config) { c.MaxSteps = 0 }, "env.maze.max_steps = 0"},
+		{func(c *Config) { c.Trail = 1; c.FixedView = true }, ""},
+		{func(c *Config) { c.Trail = -1 }, "env.maze.trail = -1: want in [0, 4096]"},
+		{func(c *Config) { c.Trail = 5000 }, "env.maze.trail = 5000"},
 	} {
 		cfg := DefaultConfig()
 		c.edit(cfg)
@@ -357,8 +360,18 @@ func TestDeterministicTrajectories(t *testing.T) {
 }
 
 func TestNoAllocations(t *testing.T) {
-	for _, obs := range []envs.ObsConfig{envs.DefaultObsConfig(), {Kind: envs.ObsRGB, View: 13, RGBSize: 64}} {
-		e := mustNew(t, *DefaultConfig(), obs)
+	trail := *DefaultConfig()
+	trail.Trail = 8
+	for ci, c := range []struct {
+		cfg Config
+		obs envs.ObsConfig
+	}{
+		{*DefaultConfig(), envs.DefaultObsConfig()},
+		{*DefaultConfig(), envs.ObsConfig{Kind: envs.ObsRGB, View: 13, RGBSize: 64}},
+		{trail, envs.DefaultObsConfig()},
+	} {
+		obs := c.obs
+		e := mustNew(t, c.cfg, obs)
 		dst := make([]float32, e.Spec().ObsSize())
 		rng := envs.NewRNG(1)
 		seed := uint64(0)
@@ -370,10 +383,90 @@ func TestNoAllocations(t *testing.T) {
 			e.Observe(dst)
 			_ = e.Info()
 		}); allocs != 0 {
-			t.Errorf("%s: step+observe allocates %v times", obs.Kind, allocs)
+			t.Errorf("case %d: step+observe allocates %v times", ci, allocs)
 		}
 		if allocs := testing.AllocsPerRun(50, func() { seed++; e.Reset(seed) }); allocs != 0 {
-			t.Errorf("%s: Reset allocates %v times", obs.Kind, allocs)
+			t.Errorf("case %d: Reset allocates %v times", ci, allocs)
+		}
+	}
+}
+
+// With trail = k the trail channel is hot exactly on the last k distinct
+// tiles the mouse moved off (bumping a wall adds none), except under the
+// mouse, and a Reset clears it; without a trail the channel does not exist.
+func TestTrail(t *testing.T) {
+	const view, area = 7, 49
+	if got := mustNew(t, *DefaultConfig(), envs.ObsConfig{Kind: envs.ObsSymbolic, View: view}).Spec().ObsShape[0]; got != chTrail {
+		t.Fatalf("no trail: %d channels, want %d", got, chTrail)
+	}
+	for _, k := range []int{1, 3} {
+		cfg := Config{Size: 15, MaxSteps: 500, Trail: k}
+		e := mustNew(t, cfg, envs.ObsConfig{Kind: envs.ObsSymbolic, View: view})
+		if sp := e.Spec(); sp.ObsShape[0] != chTrail+1 || sp.Channels[chTrail] != "trail" {
+			t.Fatalf("trail %d: shape %v channels %v", k, sp.ObsShape, sp.Channels)
+		}
+		dst := make([]float32, e.Spec().ObsSize())
+		for seed := uint64(0); seed < 20; seed++ {
+			e.Reset(seed)
+			var moves []envs.Point // tiles moved off, oldest first
+			rng := envs.NewRNG(seed)
+			for i := 0; i < 150; i++ {
+				e.Observe(dst)
+				want := map[envs.Point]bool{}
+				for _, p := range moves[max(0, len(moves)-k):] {
+					if p != e.mouse {
+						want[p] = true
+					}
+				}
+				for r := range view {
+					for c := range view {
+						p := envs.Point{X: e.mouse.X + c - 3, Y: e.mouse.Y + 3 - r}
+						if got := dst[chTrail*area+r*view+c] == 1; got != want[p] {
+							t.Fatalf("trail %d seed %d step %d: trail at %v = %v, want %v (moves %v)", k, seed, i, p, got, want[p], moves)
+						}
+					}
+				}
+				before := e.mouse
+				if _, done, _ := e.Step(rng.Intn(4)); done {
+					break
+				}
+				if e.mouse != before {
+					moves = append(moves, before)
+				}
+			}
+		}
+	}
+}
+
+// With fixed_view and view = size the window is the whole maze in a fixed
+// frame wherever the mouse is, and GoalVisible is always true.
+func TestFixedView(t *testing.T) {
+	const n = 9
+	e := mustNew(t, Config{Size: n, MaxSteps: 500, FixedView: true}, envs.ObsConfig{Kind: envs.ObsSymbolic, View: n})
+	dst := make([]float32, e.Spec().ObsSize())
+	rng := envs.NewRNG(3)
+	for seed := uint64(0); seed < 20; seed++ {
+		e.Reset(seed)
+		for i := 0; i < 100; i++ {
+			e.Observe(dst)
+			for r := range n {
+				for c := range n {
+					x, y := c, n-1-r
+					cell := r*n + c
+					if wall := e.lvl.grid.At(x, y) == tileWall; (dst[chWall*n*n+cell] == 1) != wall {
+						t.Fatalf("seed %d: wall channel at (%d, %d) disagrees with the level", seed, x, y)
+					}
+					if mouse := (envs.Point{X: x, Y: y}) == e.mouse; (dst[chMouse*n*n+cell] == 1) != mouse {
+						t.Fatalf("seed %d: mouse channel at (%d, %d) = %v, mouse at %v", seed, x, y, dst[chMouse*n*n+cell], e.mouse)
+					}
+				}
+			}
+			if !e.Info().GoalVisible {
+				t.Fatalf("seed %d: the cheese is in the whole-maze window but not visible", seed)
+			}
+			if _, done, _ := e.Step(rng.Intn(4)); done {
+				break
+			}
 		}
 	}
 }
