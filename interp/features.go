@@ -110,9 +110,17 @@ type FeatureConcept struct {
 	Strength float64 `json:"strength"`
 }
 
+// MinAUCClass is the fewest samples of the rarer class for which Correlate
+// scores a binary concept by AUC. With fewer (e.g. "the level end is to the
+// right", false only in the last steps of a few episodes) a latent that
+// happens to be silent on those samples would get AUC 0 or 1, so the
+// concept is scored by Pearson correlation alone and AUC is NaN.
+const MinAUCClass = 20
+
 // Correlate scores every latent (column of codes) against every concept and
 // returns the associations in latent-major order. Latents that never fire
-// get Pearson 0 and AUC ½.
+// get Pearson 0 and AUC ½ (NaN for a binary concept with fewer than
+// MinAUCClass samples of either class).
 func Correlate(codes Matrix, concepts []Concept) ([]FeatureConcept, error) {
 	for _, c := range concepts {
 		if len(c.Values) != codes.Rows {
@@ -124,8 +132,15 @@ func Correlate(codes Matrix, concepts []Concept) ([]FeatureConcept, error) {
 	for j, c := range concepts {
 		if c.Binary {
 			labels[j] = make([]bool, len(c.Values))
+			pos := 0
 			for i, v := range c.Values {
 				labels[j][i] = v > 0.5
+				if labels[j][i] {
+					pos++
+				}
+			}
+			if min(pos, len(c.Values)-pos) < MinAUCClass {
+				labels[j] = nil // too few of one class: Pearson only
 			}
 		}
 	}
@@ -137,7 +152,7 @@ func Correlate(codes Matrix, concepts []Concept) ([]FeatureConcept, error) {
 		for j, c := range concepts {
 			fc := FeatureConcept{Latent: l, Concept: c.Name, Role: c.Role, Pearson: Pearson(col, c.Values), AUC: math.NaN()}
 			fc.Strength = math.Abs(fc.Pearson)
-			if c.Binary {
+			if labels[j] != nil {
 				fc.AUC = AUC(col, labels[j])
 				if !math.IsNaN(fc.AUC) {
 					fc.Strength = 2 * math.Abs(fc.AUC-0.5)

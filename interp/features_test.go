@@ -116,6 +116,25 @@ func TestCorrelatePlantedLatents(t *testing.T) {
 	if p.Latent != 2 || p.AUC != 1 {
 		t.Errorf("top proxy association %+v, want latent 2 with AUC 1", p)
 	}
+	// A binary concept with only a few negatives is scored by Pearson
+	// alone: latent 2 is silent on all of them, which AUC would call perfect.
+	rare := make([]float64, n)
+	for i := range rare {
+		rare[i] = 1
+	}
+	for i := 0; i < MinAUCClass-1; i++ {
+		rare[i] = 0
+		codes.Data[i*3+2] = 0
+	}
+	few, err := Correlate(codes, []Concept{{Name: "proxy_right", Role: RoleProxy, Binary: true, Values: rare}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fc := range few {
+		if !math.IsNaN(fc.AUC) || fc.Strength != math.Abs(fc.Pearson) {
+			t.Errorf("rare-class concept: %+v, want AUC NaN and strength |Pearson|", fc)
+		}
+	}
 	if _, err := Correlate(codes, []Concept{{Name: "short", Values: goal[:3]}}); err == nil {
 		t.Error("Correlate accepted a concept with the wrong length")
 	}
