@@ -39,11 +39,13 @@ func TestShippedConfigsValidate(t *testing.T) {
 				}
 			}
 			// Quick profiles must finish in about 15 minutes on 2 CPU
-			// cores, where training ran at ~4k env steps/s over both cores
-			// with the small default networks: at most 4M env steps over
-			// all seeds leaves time for evaluation and interp.
-			if total := int64(len(c.Experiment.Seeds)) * c.PPO.TotalSteps; profile == "quick" && (len(c.Experiment.Seeds) < 3 || total > 4_000_000) {
-				t.Errorf("%s quick: %d seeds × %d steps: want >= 3 seeds and <= 4M env steps in all", s.Name, len(c.Experiment.Seeds), c.PPO.TotalSteps)
+			// cores. With the small default networks and all 3 seeds at
+			// once, training ran at about 5k (CoinRun) to
+			// 9k (Maze) env steps/s over both cores: at most
+			// 4.5M env steps over all seeds leaves time for evaluation
+			// and interp.
+			if total := int64(len(c.Experiment.Seeds)) * c.PPO.TotalSteps; profile == "quick" && (len(c.Experiment.Seeds) < 3 || total > 4_500_000) {
+				t.Errorf("%s quick: %d seeds × %d steps: want >= 3 seeds and <= 4.5M env steps in all", s.Name, len(c.Experiment.Seeds), c.PPO.TotalSteps)
 			}
 			if profile == "quick" && c.Eval.Episodes*len(c.Experiment.Seeds) < 200 {
 				t.Errorf("%s quick: %d pooled eval episodes per variant, want >= 200", s.Name, c.Eval.Episodes*len(c.Experiment.Seeds))
