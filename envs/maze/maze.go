@@ -158,7 +158,7 @@ func (e *Env) Observe(dst []float32) {
 	cx, cy := e.viewCentre()
 	e.win.Load(&e.lvl.grid, cx, cy, codeOutside)
 	for i := range e.trailLen {
-		p := e.trail[(e.trailHead-1-i+len(e.trail))%len(e.trail)]
+		p := e.trailTile(i)
 		e.win.Put(p.X, p.Y, codeTrail)
 	}
 	if !e.gotCheese {
@@ -181,6 +181,11 @@ func (e *Env) pushTrail(p envs.Point) {
 	e.trail[e.trailHead] = p
 	e.trailHead = (e.trailHead + 1) % len(e.trail)
 	e.trailLen = min(e.trailLen+1, len(e.trail))
+}
+
+// trailTile returns the i-th newest trail tile, i < trailLen.
+func (e *Env) trailTile(i int) envs.Point {
+	return e.trail[(e.trailHead-1-i+len(e.trail))%len(e.trail)]
 }
 
 // viewCentre is the level tile at the centre of the observation window.
@@ -211,9 +216,14 @@ func (e *Env) Info() envs.Info {
 	}
 }
 
-// Render implements envs.Env: the whole maze, cheese and mouse.
+// Render implements envs.Env: the whole maze, the trail (if any), cheese
+// and mouse.
 func (e *Env) Render(scale int) *image.RGBA {
 	c := envs.RenderGrid(&e.lvl.grid, scale, palette)
+	for i := range e.trailLen {
+		p := e.trailTile(i)
+		c.TileRect(p.X, p.Y, 0, palette[codeTrail])
+	}
 	if !e.gotCheese {
 		c.TileCircle(e.lvl.cheese.X, e.lvl.cheese.Y, 0.4, palette[codeCheese])
 	}
