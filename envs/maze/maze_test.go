@@ -427,11 +427,20 @@ func TestTrail(t *testing.T) {
 					}
 				}
 				before := e.mouse
-				if _, done, _ := e.Step(rng.Intn(4)); done {
-					break
-				}
+				_, done, _ := e.Step(rng.Intn(4))
 				if e.mouse != before {
 					moves = append(moves, before)
+				}
+				if done {
+					break
+				}
+			}
+			// Render paints the newest trail tile (if the mouse is not on it).
+			if len(moves) > 0 {
+				p := moves[len(moves)-1]
+				img := e.Render(1)
+				if got := img.RGBAAt(p.X, img.Bounds().Dy()-1-p.Y); p != e.mouse && got != palette[codeTrail] {
+					t.Fatalf("trail %d seed %d: Render colours trail tile %v %v, want %v", k, seed, p, got, palette[codeTrail])
 				}
 			}
 		}
