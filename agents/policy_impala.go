@@ -65,7 +65,8 @@ func (p *impala) Forward(s *torch.Scope, obs *torch.Tensor, hook Hook) (logits, 
 	if !checkObs(s, obs, p.io) {
 		return nil, nil
 	}
-	x := obs
+	// NHWC storage lets oneDNN convolve without reordering (same values).
+	x := s.ChannelsLast(obs)
 	for i, st := range p.stages {
 		x = s.Conv2d(x, st.convW, st.convB, 1, 1)
 		x = s.MaxPool2d(x, 3, 2, 1)

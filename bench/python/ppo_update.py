@@ -4,8 +4,11 @@ Times the PPO update phase of misgen's agents.PPOUpdate with Debian's
 python3-torch (the same libtorch 1.13.1 the Go binding links): the same
 IMPALA-style network, batch size, epochs, minibatches, loss (clipped
 surrogate, clipped value loss, entropy bonus, per-minibatch advantage
-normalisation), Adam (eps 1e-5) and global grad-norm clipping. Prints one
-JSON object with the seconds per update.
+normalisation), Adam (eps 1e-5) and global grad-norm clipping. With
+"channels_last": true in the config the network converts its input to NHWC
+storage first, as the Go policy does (idiomatic PyTorch code, like CleanRL's,
+does not). Prints one
+JSON object with the seconds of the fastest timed update.
 
 Usage: /usr/bin/python3 ppo_update.py '<json config>'
 """
@@ -31,8 +34,9 @@ class ResBlock(nn.Module):
 class Impala(nn.Module):
     """conv3x3 -> maxpool3x3/2 -> res blocks per stage; relu, fc, relu, heads."""
 
-    def __init__(self, obs_shape, actions, widths, res_blocks, hidden):
+    def __init__(self, obs_shape, actions, widths, res_blocks, hidden, channels_last=False):
         super().__init__()
+        self.channels_last = channels_last
         c, h, w = obs_shape
         stages = []
         for out in widths:
@@ -46,6 +50,8 @@ class Impala(nn.Module):
         self.critic = nn.Linear(hidden, 1)
 
     def forward(self, x):
+        if self.channels_last:  # store NHWC, as misgen's Go policy does
+            x = x.contiguous(memory_format=torch.channels_last)
         x = F.relu(self.fc(torch.flatten(F.relu(self.stages(x)), 1)))
         return self.actor(x), self.critic(x).reshape(-1)
 
@@ -91,7 +97,8 @@ def main():
     gen = torch.Generator().manual_seed(0)
     c, h, w = cfg["obs_shape"]
     n = cfg["batch"]
-    net = Impala(cfg["obs_shape"], cfg["actions"], cfg["widths"], cfg["res_blocks"], cfg["hidden"])
+    net = Impala(cfg["obs_shape"], cfg["actions"], cfg["widths"], cfg["res_blocks"], cfg["hidden"],
+                 cfg.get("channels_last", False))
     opt = torch.optim.Adam(net.parameters(), lr=cfg["learning_rate"], eps=1e-5)
     obs = (torch.rand(n, c, h, w) < 0.1).float()
     act = torch.randint(0, cfg["actions"], (n,))
@@ -101,10 +108,12 @@ def main():
     ret = old_v + adv
     data = (obs, act, old_logp, old_v, adv, ret)
     ppo_update(net, opt, data, cfg, gen)  # warm-up
-    t0 = time.perf_counter()
-    for _ in range(cfg["reps"]):
+    best = float("inf")
+    for _ in range(cfg["reps"]):  # the fastest update counts, as in the Go timing
+        t0 = time.perf_counter()
         ppo_update(net, opt, data, cfg, gen)
-    print(json.dumps({"update_s": (time.perf_counter() - t0) / cfg["reps"]}))
+        best = min(best, time.perf_counter() - t0)
+    print(json.dumps({"update_s": best}))
 
 
 if __name__ == "__main__":

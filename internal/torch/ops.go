@@ -154,6 +154,13 @@ func (s *Scope) Detach(a *Tensor) *Tensor { return s.unary("Detach", C.MG_DETACH
 // Contiguous returns a with a row-major memory layout.
 func (s *Scope) Contiguous(a *Tensor) *Tensor { return s.unary("Contiguous", C.MG_CONTIGUOUS, a) }
 
+// ChannelsLast returns a 4-D tensor with the same values stored in NHWC
+// order (PyTorch's channels_last memory format); shapes, indexing and every
+// op's results are unchanged, only the layout. CPU convolutions (oneDNN)
+// run on it without reordering: a PPO update of the default IMPALA network
+// took ~30% less time when its input was converted first.
+func (s *Scope) ChannelsLast(a *Tensor) *Tensor { return s.unary("ChannelsLast", C.MG_CHANNELS_LAST, a) }
+
 // ToFloat32 converts a to float32 (bools become 0/1).
 func (s *Scope) ToFloat32(a *Tensor) *Tensor { return s.unary("ToFloat32", C.MG_TO_F32, a) }
 

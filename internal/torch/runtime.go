@@ -3,10 +3,15 @@ package torch
 // #include "shim.h"
 import "C"
 
+// init tunes glibc's allocator for tensor workloads (see mg_tune_allocator
+// in shim.cc) unless the user set malloc tunables in the environment.
+func init() { C.mg_tune_allocator() }
+
 // SetNumThreads sets libtorch's intra-op thread count for the process: the
 // shim applies it on every OS thread that calls into libtorch (with the
 // OpenMP backend the count is per thread, and goroutines move between
-// threads). On 2-core machines one thread per process was often fastest.
+// threads), and sets OpenBLAS's process-wide pool to the same size. On
+// 2-core machines one thread per process was often fastest.
 func SetNumThreads(n int) {
 	if n < 1 {
 		panic("torch: SetNumThreads with n < 1")

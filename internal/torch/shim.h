@@ -26,7 +26,7 @@ enum {
 	MG_NEG, MG_EXP, MG_LOG, MG_SQRT, MG_ABS, MG_RELU, MG_SIGMOID, MG_TANH,
 	MG_SQUARE, MG_SIGN, MG_DETACH, MG_CONTIGUOUS, MG_TO_F32, MG_TO_I64,
 	MG_ZEROS_LIKE, MG_ONES_LIKE, MG_CLONE, MG_ISFINITE_ALL, MG_LOGICAL_NOT,
-	MG_FLATTEN_FROM1
+	MG_FLATTEN_FROM1, MG_CHANNELS_LAST
 };
 
 // binary op codes
@@ -46,6 +46,7 @@ enum { MG_SUM, MG_MEAN, MG_MAX, MG_MIN, MG_ARGMAX, MG_ARGMIN, MG_LOGSUMEXP, MG_N
 
 // Global settings.
 void mg_set_num_threads(int n);
+void mg_tune_allocator(void);
 int mg_get_num_threads(void);
 void mg_manual_seed(uint64_t seed);
 int mg_cuda_device_count(void);

@@ -135,6 +135,21 @@ func TestOps(t *testing.T) {
 	if sh := pool.Shape(); sh[0] != 2 || sh[1] != 4 || sh[2] != 4 || sh[3] != 4 {
 		t.Errorf("conv+pool shape = %v, want [2 4 4 4]", sh)
 	}
+	// ChannelsLast changes storage only: same shape and values, and the
+	// same convolution, pooling and flattening results (to float rounding).
+	nhwc := s.ChannelsLast(img)
+	if sh := nhwc.Shape(); len(sh) != 4 || sh[1] != 3 || sh[3] != 8 {
+		t.Errorf("channels-last shape = %v, want [2 3 8 8]", sh)
+	}
+	if a, b := mustFloats(t, img), mustFloats(t, nhwc); !equalFloats(a, b, 0) {
+		t.Error("channels-last tensor reads back different values")
+	}
+	kern := s.Randn(4, 3, 3, 3)
+	ref := mustFloats(t, s.Flatten(s.MaxPool2d(s.Conv2d(img, kern, s.Zeros(4), 1, 1), 3, 2, 1)))
+	got := mustFloats(t, s.Flatten(s.MaxPool2d(s.Conv2d(nhwc, kern, s.Zeros(4), 1, 1), 3, 2, 1)))
+	if !equalFloats(ref, got, 1e-4) {
+		t.Error("conv+pool+flatten differs on a channels-last input")
+	}
 	if fin, _ := s.AllFinite(s.Log(s.Zeros(1))).Item(); fin != 0 {
 		t.Error("log(0) reported finite")
 	}
@@ -500,4 +515,18 @@ func TestNumThreadsHoldsOnEveryOSThread(t *testing.T) {
 			t.Errorf("goroutine %d saw %d libtorch threads, want 1", i, n)
 		}
 	}
+}
+
+// equalFloats reports whether a and b have the same length and differ by at
+// most tol everywhere.
+func equalFloats(a, b []float32, tol float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if math.Abs(float64(a[i]-b[i])) > tol {
+			return false
+		}
+	}
+	return true
 }
