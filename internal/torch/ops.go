@@ -159,7 +159,9 @@ func (s *Scope) Contiguous(a *Tensor) *Tensor { return s.unary("Contiguous", C.M
 // op's results are unchanged, only the layout. CPU convolutions (oneDNN)
 // run on it without reordering: a PPO update of the default IMPALA network
 // took ~30% less time when its input was converted first.
-func (s *Scope) ChannelsLast(a *Tensor) *Tensor { return s.unary("ChannelsLast", C.MG_CHANNELS_LAST, a) }
+func (s *Scope) ChannelsLast(a *Tensor) *Tensor {
+	return s.unary("ChannelsLast", C.MG_CHANNELS_LAST, a)
+}
 
 // ToFloat32 converts a to float32 (bools become 0/1).
 func (s *Scope) ToFloat32(a *Tensor) *Tensor { return s.unary("ToFloat32", C.MG_TO_F32, a) }
