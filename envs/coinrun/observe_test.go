@@ -163,10 +163,10 @@ func TestRender(t *testing.T) {
 	}
 }
 
-// With hide_coin the observations (symbolic and RGB) equal those of the same
-// states with the coin erased: the symbolic coin channel is never hot, no
-// RGB pixel is gold, the rest is unchanged, and Info reports the coin as not
-// visible; the coin can still be collected.
+// With hide_coin the observations (symbolic and RGB) differ from those of an
+// env showing the coin exactly when the coin is in view, and symbolic ones
+// only in the coin channel; Info reports the coin as not visible, the
+// dynamics are unchanged, and the hidden coin can still be collected.
 func TestHideCoin(t *testing.T) {
 	for _, kind := range []envs.ObsKind{envs.ObsSymbolic, envs.ObsRGB} {
 		obsCfg := envs.DefaultObsConfig()
