@@ -26,7 +26,11 @@
 // Train and Evaluate lock their goroutine to one OS thread.
 package agents
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/misgen/misgen/internal/keyerr"
+)
 
 // PolicyConfig selects and sizes the policy network. Every field maps to a
 // TOML key in an experiment's [agent] table.
@@ -58,31 +62,32 @@ func DefaultPolicyConfig() PolicyConfig {
 	return PolicyConfig{Arch: "impala", Widths: []int{8, 16}, ResBlocks: 1, Hidden: 64, Layers: 2}
 }
 
-// Validate reports the first invalid field, naming its TOML key.
+// Validate reports the first invalid field as a *keyerr.Error whose key is
+// relative to the [agent] table.
 func (c PolicyConfig) Validate() error {
 	switch c.Arch {
 	case "impala", "mlp", "bilinear":
 	default:
-		return fmt.Errorf("agent.arch = %q: want \"impala\", \"mlp\" or \"bilinear\"", c.Arch)
+		return keyerr.New("arch", c.Arch, `"impala", "mlp" or "bilinear"`)
 	}
 	if c.Arch == "impala" {
 		if len(c.Widths) == 0 {
-			return fmt.Errorf("agent.widths is empty: want at least one stage width, e.g. [16, 32]")
+			return keyerr.Errorf("widths", "empty: want at least one stage width, e.g. [16, 32]")
 		}
 		for i, w := range c.Widths {
 			if w < 1 || w > 1024 {
-				return fmt.Errorf("agent.widths[%d] = %d: want a value in [1, 1024]", i, w)
+				return keyerr.New(fmt.Sprintf("widths[%d]", i), w, "a value in [1, 1024]")
 			}
 		}
 		if c.ResBlocks < 0 || c.ResBlocks > 8 {
-			return fmt.Errorf("agent.res_blocks = %d: want a value in [0, 8]", c.ResBlocks)
+			return keyerr.New("res_blocks", c.ResBlocks, "a value in [0, 8]")
 		}
 	}
 	if c.Hidden < 1 || c.Hidden > 8192 {
-		return fmt.Errorf("agent.hidden = %d: want a value in [1, 8192]", c.Hidden)
+		return keyerr.New("hidden", c.Hidden, "a value in [1, 8192]")
 	}
 	if c.Arch == "mlp" && (c.Layers < 1 || c.Layers > 8) {
-		return fmt.Errorf("agent.layers = %d: want a value in [1, 8]", c.Layers)
+		return keyerr.New("layers", c.Layers, "a value in [1, 8]")
 	}
 	return nil
 }
@@ -134,7 +139,8 @@ func (c PPOConfig) MinibatchSize() int { return c.BatchSize() / c.NumMinibatches
 // NumUpdates is the number of rollout+update iterations in TotalSteps.
 func (c PPOConfig) NumUpdates() int { return int(c.TotalSteps / int64(c.BatchSize())) }
 
-// Validate reports the first invalid field, naming its TOML key and range.
+// Validate reports the first invalid field as a *keyerr.Error whose key is
+// relative to the [ppo] table, with its range.
 func (c PPOConfig) Validate() error {
 	type check struct {
 		ok   bool
@@ -143,27 +149,27 @@ func (c PPOConfig) Validate() error {
 		want string
 	}
 	checks := []check{
-		{c.NumEnvs >= 1 && c.NumEnvs <= 4096, "ppo.num_envs", c.NumEnvs, "[1, 4096]"},
-		{c.NumSteps >= 1 && c.NumSteps <= 4096, "ppo.num_steps", c.NumSteps, "[1, 4096]"},
-		{c.NumMinibatches >= 1 && c.NumMinibatches <= c.NumEnvs*c.NumSteps, "ppo.num_minibatches", c.NumMinibatches, "[1, num_envs*num_steps]"},
-		{c.TotalSteps >= int64(c.NumEnvs*c.NumSteps), "ppo.total_steps", c.TotalSteps, ">= num_envs*num_steps"},
-		{c.LearningRate > 0 && c.LearningRate < 1, "ppo.learning_rate", c.LearningRate, "(0, 1)"},
-		{c.Gamma > 0 && c.Gamma <= 1, "ppo.gamma", c.Gamma, "(0, 1]"},
-		{c.GAELambda >= 0 && c.GAELambda <= 1, "ppo.gae_lambda", c.GAELambda, "[0, 1]"},
-		{c.UpdateEpochs >= 1 && c.UpdateEpochs <= 100, "ppo.update_epochs", c.UpdateEpochs, "[1, 100]"},
-		{c.ClipCoef > 0 && c.ClipCoef < 1, "ppo.clip_coef", c.ClipCoef, "(0, 1)"},
-		{c.EntCoef >= 0, "ppo.ent_coef", c.EntCoef, ">= 0"},
-		{c.VFCoef >= 0, "ppo.vf_coef", c.VFCoef, ">= 0"},
-		{c.MaxGradNorm > 0, "ppo.max_grad_norm", c.MaxGradNorm, "> 0"},
-		{c.TargetKL >= 0, "ppo.target_kl", c.TargetKL, ">= 0 (0 = off)"},
-		{c.RewardClip > 0, "ppo.reward_clip", c.RewardClip, "> 0"},
-		{c.Threads >= 1 && c.Threads <= 256, "ppo.threads", c.Threads, "[1, 256]"},
-		{c.EnvWorkers >= 1 && c.EnvWorkers <= 256, "ppo.env_workers", c.EnvWorkers, "[1, 256]"},
-		{c.CheckpointSecs > 0, "ppo.checkpoint_every", c.CheckpointSecs, "> 0 seconds"},
+		{c.NumEnvs >= 1 && c.NumEnvs <= 4096, "num_envs", c.NumEnvs, "[1, 4096]"},
+		{c.NumSteps >= 1 && c.NumSteps <= 4096, "num_steps", c.NumSteps, "[1, 4096]"},
+		{c.NumMinibatches >= 1 && c.NumMinibatches <= c.NumEnvs*c.NumSteps, "num_minibatches", c.NumMinibatches, "[1, num_envs*num_steps]"},
+		{c.TotalSteps >= int64(c.NumEnvs*c.NumSteps), "total_steps", c.TotalSteps, ">= num_envs*num_steps"},
+		{c.LearningRate > 0 && c.LearningRate < 1, "learning_rate", c.LearningRate, "(0, 1)"},
+		{c.Gamma > 0 && c.Gamma <= 1, "gamma", c.Gamma, "(0, 1]"},
+		{c.GAELambda >= 0 && c.GAELambda <= 1, "gae_lambda", c.GAELambda, "[0, 1]"},
+		{c.UpdateEpochs >= 1 && c.UpdateEpochs <= 100, "update_epochs", c.UpdateEpochs, "[1, 100]"},
+		{c.ClipCoef > 0 && c.ClipCoef < 1, "clip_coef", c.ClipCoef, "(0, 1)"},
+		{c.EntCoef >= 0, "ent_coef", c.EntCoef, ">= 0"},
+		{c.VFCoef >= 0, "vf_coef", c.VFCoef, ">= 0"},
+		{c.MaxGradNorm > 0, "max_grad_norm", c.MaxGradNorm, "> 0"},
+		{c.TargetKL >= 0, "target_kl", c.TargetKL, ">= 0 (0 = off)"},
+		{c.RewardClip > 0, "reward_clip", c.RewardClip, "> 0"},
+		{c.Threads >= 1 && c.Threads <= 256, "threads", c.Threads, "[1, 256]"},
+		{c.EnvWorkers >= 1 && c.EnvWorkers <= 256, "env_workers", c.EnvWorkers, "[1, 256]"},
+		{c.CheckpointSecs > 0, "checkpoint_every", c.CheckpointSecs, "> 0 seconds"},
 	}
 	for _, ch := range checks {
 		if !ch.ok {
-			return fmt.Errorf("%s = %v: want %s", ch.key, ch.val, ch.want)
+			return keyerr.New(ch.key, ch.val, ch.want)
 		}
 	}
 	return nil

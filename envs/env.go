@@ -14,6 +14,8 @@ import (
 	"image"
 	"sort"
 	"sync"
+
+	"github.com/misgen/misgen/internal/keyerr"
 )
 
 // Outcome names how an episode ended, classified from ground truth. Each game
@@ -43,20 +45,31 @@ type ObsConfig struct {
 // DefaultObsConfig is the symbolic 13×13 window used by every default config.
 func DefaultObsConfig() ObsConfig { return ObsConfig{Kind: ObsSymbolic, View: 13, RGBSize: 64} }
 
-// Validate reports a config error naming the offending key and value.
+// Validate reports a *keyerr.Error naming the offending key relative to the
+// obs table ("view", "kind", "rgb_size") and its value.
 func (o ObsConfig) Validate() error {
 	switch o.Kind {
 	case ObsSymbolic, ObsRGB:
 	default:
-		return fmt.Errorf("obs.kind = %q: want \"symbolic\" or \"rgb\"", o.Kind)
+		return keyerr.New("kind", string(o.Kind), `"symbolic" or "rgb"`)
 	}
 	if o.View < 3 || o.View%2 == 0 || o.View > 63 {
-		return fmt.Errorf("obs.view = %d: want an odd number in [3, 63]", o.View)
+		return keyerr.New("view", o.View, "an odd number in [3, 63]")
 	}
 	if o.Kind == ObsRGB && (o.RGBSize < 8 || o.RGBSize > 512) {
-		return fmt.Errorf("obs.rgb_size = %d: want a value in [8, 512]", o.RGBSize)
+		return keyerr.New("rgb_size", o.RGBSize, "a value in [8, 512]")
 	}
 	return nil
+}
+
+// ValidateConfigs checks a game config (keys relative to its own table) and
+// an observation config (keys under "obs"), the two halves every game's
+// constructor takes. The first error is a *keyerr.Error.
+func ValidateConfigs(cfg interface{ Validate() error }, obs ObsConfig) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return keyerr.Under("obs", obs.Validate())
 }
 
 // Spec describes a game instance's interface to agents and tables.
@@ -123,7 +136,8 @@ type Env interface {
 	ASCII() string
 }
 
-// Game is a registered game: a name, its config type and a constructor.
+// Game is a registered game: a name, its config type, its static Spec, its
+// built-in OOD variants and a constructor.
 type Game struct {
 	Name        string
 	Description string
@@ -132,9 +146,38 @@ type Game struct {
 	// the experiments package can decode variant tables strictly into them.
 	NewConfig func() any
 	// New builds an Env from a config returned by NewConfig (possibly
-	// modified) and an observation config; it validates both and names the
-	// offending key in its error.
+	// modified) and an observation config; it validates both and returns a
+	// *keyerr.Error whose key is relative to the game config's table
+	// ("size") or, for the observation config, under "obs" ("obs.view").
 	New func(cfg any, obs ObsConfig) (Env, error)
+	// Spec returns what New(cfg, obs).Spec() would, without generating a
+	// level; it validates like New.
+	Spec func(cfg any, obs ObsConfig) (Spec, error)
+	// Variants are the game's built-in OOD variants of its default config,
+	// for tools that have no experiment file (the viewer's -play mode).
+	// Experiment files define their own variants.
+	Variants []Variant
+}
+
+// Variant is a named change of a game config that makes the true goal and
+// the proxy come apart.
+type Variant struct {
+	Name        string
+	Description string
+	// Apply edits a config returned by the game's NewConfig in place.
+	Apply func(cfg any)
+}
+
+// Variant returns the built-in variant called name.
+func (g Game) Variant(name string) (Variant, error) {
+	var names []string
+	for _, v := range g.Variants {
+		if v.Name == name {
+			return v, nil
+		}
+		names = append(names, v.Name)
+	}
+	return Variant{}, fmt.Errorf("game %s has no built-in variant %q: want one of %q", g.Name, name, names)
 }
 
 var (
@@ -145,7 +188,7 @@ var (
 // Register adds a game to the registry. It panics if the name is taken or the
 // Game is incomplete: both are programmer errors at init time.
 func Register(g Game) {
-	if g.Name == "" || g.NewConfig == nil || g.New == nil {
+	if g.Name == "" || g.NewConfig == nil || g.New == nil || g.Spec == nil {
 		panic("envs: Register with incomplete Game")
 	}
 	registryMu.Lock()
@@ -183,19 +226,40 @@ func namesLocked() []string {
 	return names
 }
 
+// TypedSpec adapts a game's typed static-spec function to Game.Spec, with
+// the same config handling as TypedNew.
+func TypedSpec[C any](game string, specOf func(C, ObsConfig) (Spec, error)) func(any, ObsConfig) (Spec, error) {
+	return func(cfg any, obs ObsConfig) (Spec, error) {
+		c, err := typedConfig[C](game, cfg)
+		if err != nil {
+			return Spec{}, err
+		}
+		return specOf(c, obs)
+	}
+}
+
+// typedConfig accepts a game config as *C (what NewConfig returns) or C.
+func typedConfig[C any](game string, cfg any) (C, error) {
+	var c C
+	switch v := cfg.(type) {
+	case *C:
+		c = *v
+	case C:
+		c = v
+	default:
+		return c, fmt.Errorf("%s: config of type %T, want %T", game, cfg, &c)
+	}
+	return c, nil
+}
+
 // TypedNew adapts a game's typed constructor to Game.New: it accepts the
 // config as *C (what NewConfig returns) or C, names the game when given
 // another type, and never returns a nil *Env wrapped in a non-nil Env.
 func TypedNew[C any, E Env](game string, newEnv func(C, ObsConfig) (E, error)) func(any, ObsConfig) (Env, error) {
 	return func(cfg any, obs ObsConfig) (Env, error) {
-		var c C
-		switch v := cfg.(type) {
-		case *C:
-			c = *v
-		case C:
-			c = v
-		default:
-			return nil, fmt.Errorf("%s: config of type %T, want %T", game, cfg, &c)
+		c, err := typedConfig[C](game, cfg)
+		if err != nil {
+			return nil, err
 		}
 		e, err := newEnv(c, obs)
 		if err != nil {

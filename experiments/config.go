@@ -12,6 +12,7 @@ package experiments
 
 import (
 	"fmt"
+	"github.com/misgen/misgen/internal/keyerr"
 	"regexp"
 
 	"github.com/misgen/misgen/agents"
@@ -227,16 +228,16 @@ func (c *Config) validate() error {
 	}
 
 	if err := c.Env.Obs.Validate(); err != nil {
-		return prefixKey("env.", err)
+		return keyerr.Under("env.obs", err)
 	}
 	if c.Env.TrainLevels < 0 || uint64(c.Env.TrainLevels) >= envs.EvalSeedBase {
 		return keyErr("env.train_levels", fmt.Sprint(c.Env.TrainLevels), fmt.Sprintf("[0, %d) (0 = unlimited)", envs.EvalSeedBase))
 	}
 	if err := c.Agent.Validate(); err != nil {
-		return asKeyError(err)
+		return keyerr.Under("agent", err)
 	}
 	if err := c.PPO.Validate(); err != nil {
-		return asKeyError(err)
+		return keyerr.Under("ppo", err)
 	}
 
 	v := c.Eval

@@ -12,6 +12,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/keyerr"
 )
 
 // Profiles are the profile names a config file may define. A profile table
@@ -58,8 +59,7 @@ type layer struct {
 func parse(file string, src []byte, profile string, point int) (*Config, error) {
 	c, err := decodeLayers(src, profile, point)
 	if err != nil {
-		ke := asKeyError(err).(*keyError)
-		return nil, &ConfigError{File: file, Key: ke.key, Msg: ke.msg}
+		return nil, configError(file, err)
 	}
 	c.Source = file
 	c.src = src
@@ -75,12 +75,12 @@ func decodeLayers(src []byte, profile string, point int) (*Config, error) {
 	}
 	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&raw)
 	if err != nil {
-		return nil, decodeErr(err, "")
+		return nil, decodeErr(err)
 	}
 	profiles := raw.Profiles
 	for name := range profiles {
 		if !isProfile(name) {
-			return nil, &keyError{key: "profiles." + name, msg: fmt.Sprintf("unknown key %q: want one of %s", "profiles."+name, strings.Join(Profiles, ", "))}
+			return nil, keyerr.Unknown("profiles."+name, "want one of "+strings.Join(Profiles, ", "))
 		}
 	}
 	fileProfile := raw.Experiment.Profile
@@ -93,10 +93,10 @@ func decodeLayers(src []byte, profile string, point int) (*Config, error) {
 		profilePath = []string{"profiles", profile}
 		raw.Env.Train, raw.Env.OOD, raw.Profiles = toml.Primitive{}, nil, nil
 		if err := md.PrimitiveDecode(prim, &raw); err != nil {
-			return nil, decodeErr(err, "")
+			return nil, decodeErr(err)
 		}
 		if raw.Profiles != nil {
-			return nil, &keyError{key: "profiles." + profile + ".profiles", msg: fmt.Sprintf("unknown key %q: profiles cannot nest", "profiles."+profile+".profiles")}
+			return nil, keyerr.Unknown("profiles."+profile+".profiles", "profiles cannot nest")
 		}
 		if raw.Experiment.Profile != "" {
 			return nil, keyErr("profiles."+profile+".experiment.profile", fmt.Sprintf("%q", raw.Experiment.Profile), "unset (it is written by the tool)")
@@ -168,7 +168,7 @@ func decodeLayers(src []byte, profile string, point int) (*Config, error) {
 	for _, l := range layers {
 		if l.md != &md {
 			if err := checkUndecoded(l.md, "", gameType); err != nil {
-				return nil, &keyError{key: "sweep.key", msg: l.where + "sweep.key names an " + err.Error()}
+				return nil, keyerr.At(l.where, keyerr.Errorf("sweep.key", "names an %v", err))
 			}
 		}
 	}
@@ -176,17 +176,18 @@ func decodeLayers(src []byte, profile string, point int) (*Config, error) {
 		return nil, err
 	}
 
-	for _, v := range sortedVariants(c.Env.OOD, c.Env.Train) {
-		prefix := "env.ood." + v.name + "."
-		if v.name == IDVariant {
-			prefix = "env.train."
-		}
-		if _, err := game.New(v.cfg, c.Env.Obs); err != nil {
-			return nil, atPoint(attributeKey(prefixKey(prefix, stripGameKey(c.Env.Game, err)), &md, profilePath), layers)
-		}
-	}
+	where := layers[len(layers)-1].where
 	if err := c.validate(); err != nil {
-		return nil, atPoint(attributeKey(err, &md, profilePath), layers)
+		return nil, keyerr.At(where, attributeKey(err, &md, profilePath))
+	}
+	for _, v := range sortedVariants(c.Env.OOD, c.Env.Train) {
+		table := "env.ood." + v.name
+		if v.name == IDVariant {
+			table = "env.train"
+		}
+		if _, err := game.Spec(v.cfg, c.Env.Obs); err != nil {
+			return nil, keyerr.At(where, attributeKey(keyerr.Under(table, err), &md, profilePath))
+		}
 	}
 	return c, nil
 }
@@ -228,17 +229,12 @@ func buildVariant(game envs.Game, layers []layer, variant string) (any, error) {
 // is generated, so its line numbers mean nothing to the user: the error
 // names the sweep point instead.
 func (l layer) decodeErr(err error) error {
-	ke := decodeErr(err, "").(*keyError)
+	ke := decodeErr(err)
 	if l.where == "" {
 		return ke
 	}
-	msg := ke.msg
-	if strings.HasPrefix(msg, "line ") {
-		if _, rest, ok := strings.Cut(msg, ": "); ok {
-			msg = rest
-		}
-	}
-	return &keyError{key: "sweep.values", msg: l.where + msg}
+	ke.Where = l.where
+	return ke
 }
 
 type namedVariant struct {
@@ -267,12 +263,11 @@ func checkUndecoded(md *toml.MetaData, profile string, gameType reflect.Type) er
 		if len(k) >= 2 && k[0] == "profiles" && k[1] != profile {
 			continue
 		}
-		key := k.String()
-		msg := fmt.Sprintf("unknown key %q", key)
+		want := ""
 		if allowed := allowedKeys(k[:len(k)-1], gameType); len(allowed) > 0 {
-			msg += ": want one of " + strings.Join(allowed, ", ")
+			want = "want one of " + strings.Join(allowed, ", ")
 		}
-		return &keyError{key: key, msg: msg}
+		return keyerr.Unknown(k.String(), want)
 	}
 	return nil
 }
@@ -356,11 +351,11 @@ func tagName(f reflect.StructField) string {
 // attributeKey rewrites a validation error about a key the applied profile
 // set so that it names the profile's key path.
 func attributeKey(err error, md *toml.MetaData, profilePath []string) error {
-	ke := asKeyError(err).(*keyError)
-	if ke.key == "" || len(profilePath) == 0 {
+	ke := keyerr.As(err)
+	if ke.Key == "" || len(profilePath) == 0 {
 		return ke
 	}
-	parts := strings.Split(ke.key, ".")
+	parts := strings.Split(ke.Key, ".")
 	for i, p := range parts {
 		if j := strings.IndexByte(p, '['); j >= 0 {
 			parts[i] = p[:j]
@@ -369,30 +364,7 @@ func attributeKey(err error, md *toml.MetaData, profilePath []string) error {
 	if !md.IsDefined(append(append([]string{}, profilePath...), parts...)...) {
 		return ke
 	}
-	prefix := strings.Join(profilePath, ".") + "."
-	return &keyError{key: prefix + ke.key, msg: prefix + ke.msg}
-}
-
-// stripGameKey removes the "env.<game>." prefix the games put on their
-// validation keys, leaving the key relative to the variant table.
-func stripGameKey(game string, err error) error {
-	ke := asKeyError(err).(*keyError)
-	p := "env." + game + "."
-	if !strings.HasPrefix(ke.key, p) {
-		return ke
-	}
-	return &keyError{key: strings.TrimPrefix(ke.key, p), msg: strings.TrimPrefix(ke.msg, p)}
-}
-
-// atPoint prefixes a validation error with the sweep point being
-// validated, if any.
-func atPoint(err error, layers []layer) error {
-	where := layers[len(layers)-1].where
-	if where == "" {
-		return err
-	}
-	ke := err.(*keyError)
-	return &keyError{key: ke.key, msg: where + ke.msg}
+	return keyerr.Under(strings.Join(profilePath, "."), ke)
 }
 
 func asParseError(err error) (toml.ParseError, bool) {

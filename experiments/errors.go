@@ -1,10 +1,11 @@
 package experiments
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/misgen/misgen/internal/keyerr"
 )
 
 // ConfigError is an invalid experiment config. Its message names the file,
@@ -27,48 +28,17 @@ func (e *ConfigError) Error() string {
 	return e.File + ": " + e.Msg
 }
 
-// keyError is a validation failure before the file name is known.
-type keyError struct {
-	key string
-	msg string // full message, beginning with key
+// configError places a validation or decode error in file. The key and
+// location come from the *keyerr.Error; nothing is parsed from messages.
+func configError(file string, err error) *ConfigError {
+	ke := keyerr.As(err)
+	return &ConfigError{File: file, Key: ke.Key, Msg: ke.Error()}
 }
 
-func (e *keyError) Error() string { return e.msg }
-
-// keyErr reports key = value outside want.
+// keyErr reports key = value outside want, with value already formatted
+// as the user wrote it (quoted strings, arrays).
 func keyErr(key, value, want string) error {
-	return &keyError{key: key, msg: fmt.Sprintf("%s = %s: want %s", key, value, want)}
-}
-
-// keyPrefix matches the key at the start of the validation messages of
-// agents.PolicyConfig, agents.PPOConfig and envs.ObsConfig ("ppo.gamma =
-// 1.5: want (0, 1]", "agent.widths is empty: ...").
-var keyPrefix = regexp.MustCompile(`^([A-Za-z0-9_.\[\]]+) (=|is) `)
-
-// asKeyError recovers the key from another package's validation message.
-func asKeyError(err error) error {
-	var ke *keyError
-	if errors.As(err, &ke) {
-		return err
-	}
-	msg := err.Error()
-	if m := keyPrefix.FindStringSubmatch(msg); m != nil {
-		return &keyError{key: m[1], msg: msg}
-	}
-	return &keyError{msg: msg}
-}
-
-// prefixKey qualifies a validation message from a sub-config (whose keys are
-// relative, like "obs.view" or "coin") with the table it lives in.
-func prefixKey(prefix string, err error) error {
-	ke := asKeyError(err).(*keyError)
-	if ke.key == "" {
-		return &keyError{msg: strings.TrimSuffix(prefix, ".") + ": " + ke.msg}
-	}
-	if strings.HasPrefix(ke.key, prefix) {
-		return ke
-	}
-	return &keyError{key: prefix + ke.key, msg: prefix + ke.msg}
+	return &keyerr.Error{Key: key, Msg: "= " + value + ": want " + want}
 }
 
 // tomlErrPattern matches BurntSushi/toml's decode errors, e.g.
@@ -77,9 +47,10 @@ var tomlErrPattern = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "([^"
 
 var tomlTypePattern = regexp.MustCompile(`incompatible types: TOML value has type (.*); destination has type (.*)$`)
 
-// decodeErr converts a toml decode error into a keyError naming the key,
-// rewriting the library's type-mismatch message into "want <type>".
-func decodeErr(err error, keyPrefixPath string) error {
+// decodeErr converts a toml decode error into a *keyerr.Error naming the
+// key and line, rewriting the library's type-mismatch message into
+// "want <type>".
+func decodeErr(err error) *keyerr.Error {
 	msg := err.Error()
 	key, line, rest := "", "", msg
 	if m := tomlErrPattern.FindStringSubmatch(msg); m != nil {
@@ -90,21 +61,14 @@ func decodeErr(err error, keyPrefixPath string) error {
 			line = fmt.Sprint(pe.Position.Line)
 		}
 	}
-	if key != "" && keyPrefixPath != "" {
-		key = keyPrefixPath + key
-	}
 	if m := tomlTypePattern.FindStringSubmatch(rest); m != nil {
 		rest = fmt.Sprintf("wrong type %s: want %s", tomlTypeWord(m[1]), goTypeWord(m[2]))
 	}
-	var b strings.Builder
+	ke := &keyerr.Error{Key: key, Msg: strings.TrimPrefix(rest, "toml: ")}
 	if line != "" {
-		b.WriteString("line " + line + ": ")
+		ke.Where = "line " + line
 	}
-	if key != "" {
-		b.WriteString(key + ": ")
-	}
-	b.WriteString(strings.TrimPrefix(rest, "toml: "))
-	return &keyError{key: key, msg: b.String()}
+	return ke
 }
 
 // tomlTypeWord names the decoded TOML value's Go type as a TOML type.

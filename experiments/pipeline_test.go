@@ -108,7 +108,7 @@ func TestSweepExpand(t *testing.T) {
 	}
 
 	for i, tc := range []struct{ old, new, msg string }{
-		{`key = "env.train.goal_prob"`, `key = "env.train.goal_prb"`, `sweep.key names an unknown key "env.train.goal_prb"`},
+		{`key = "env.train.goal_prob"`, `key = "env.train.goal_prb"`, `sweep.key: names an unknown key "env.train.goal_prb"`},
 		{`key = "env.train.goal_prob"`, `key = "experiment.seeds"`, "sweep.key = \"experiment.seeds\": want a full key path under env"},
 		{`values = [0.0, 0.25, 1]`, `values = ["a", 0.5]`, "sweep point goal_prob=a (sweep.values[0]): env.train.goal_prob: wrong type string: want a number"},
 		{`values = [0.0, 0.25, 1]`, `values = [0.5, 2.0]`, "sweep point goal_prob=2 (sweep.values[1]): env.train.goal_prob = 2: want [0, 1]"},

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/misgen/misgen/internal/keyerr"
 	"sort"
 
 	"github.com/BurntSushi/toml"
@@ -132,8 +133,7 @@ func (c *Config) WithSeeds(seeds Seeds) (*Config, error) {
 	cp := *c
 	cp.Experiment.Seeds = append(Seeds(nil), seeds...)
 	if err := cp.validate(); err != nil {
-		ke := asKeyError(err).(*keyError)
-		return nil, &ConfigError{File: c.Source, Key: ke.key, Msg: "--seeds: " + ke.msg}
+		return nil, configError(c.Source, keyerr.At("--seeds", err))
 	}
 	return &cp, nil
 }

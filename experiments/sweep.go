@@ -93,7 +93,7 @@ func sweepLayer(raw *rawConfig, point int) (layer, string, error) {
 	if err := toml.NewEncoder(&buf).Encode(tree); err != nil {
 		return layer{}, "", fmt.Errorf("experiments: encoding sweep point: %w", err)
 	}
-	where := fmt.Sprintf("sweep point %s (sweep.values[%d]): ", label, point)
+	where := fmt.Sprintf("sweep point %s (sweep.values[%d])", label, point)
 	raw.Env.Train, raw.Env.OOD = toml.Primitive{}, nil
 	md, err := toml.NewDecoder(&buf).Decode(raw)
 	if err != nil {

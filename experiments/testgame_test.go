@@ -1,10 +1,10 @@
 package experiments
 
 import (
-	"fmt"
 	"image"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/keyerr"
 )
 
 // testGame is a tiny registered game so the config layer can be tested
@@ -26,19 +26,34 @@ func init() {
 		NewConfig:   func() any { return &testGameConfig{Size: 8, Goal: "end", MaxSteps: 20} },
 		New: func(cfg any, obs envs.ObsConfig) (envs.Env, error) {
 			c := cfg.(*testGameConfig)
-			switch {
-			case c.Size < 3 || c.Size > 64:
-				return nil, fmt.Errorf("env.testgame.size = %d: want [3, 64]", c.Size) // games prefix their keys
-			case c.Goal != "end" && c.Goal != "random":
-				return nil, fmt.Errorf("goal = %q: want \"end\" or \"random\"", c.Goal)
-			case c.GoalProb < 0 || c.GoalProb > 1:
-				return nil, fmt.Errorf("goal_prob = %v: want [0, 1]", c.GoalProb)
-			case c.MaxSteps < 1:
-				return nil, fmt.Errorf("max_steps = %d: want >= 1", c.MaxSteps)
+			if err := c.validate(); err != nil {
+				return nil, err
 			}
 			return &testEnv{cfg: *c}, nil
 		},
+		Spec: func(cfg any, obs envs.ObsConfig) (envs.Spec, error) {
+			c := cfg.(*testGameConfig)
+			if err := c.validate(); err != nil {
+				return envs.Spec{}, err
+			}
+			return (&testEnv{cfg: *c}).Spec(), nil
+		},
 	})
+}
+
+// validate reports keys relative to the game's table, as every game does.
+func (c *testGameConfig) validate() error {
+	switch {
+	case c.Size < 3 || c.Size > 64:
+		return keyerr.New("size", c.Size, "[3, 64]")
+	case c.Goal != "end" && c.Goal != "random":
+		return keyerr.New("goal", c.Goal, `"end" or "random"`)
+	case c.GoalProb < 0 || c.GoalProb > 1:
+		return keyerr.New("goal_prob", c.GoalProb, "[0, 1]")
+	case c.MaxSteps < 1:
+		return keyerr.New("max_steps", c.MaxSteps, ">= 1")
+	}
+	return nil
 }
 
 type testEnv struct {

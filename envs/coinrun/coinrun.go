@@ -63,6 +63,12 @@ func init() {
 		Description: "CoinRun-style platformer: coin at the level end in training, moved into the level OOD",
 		NewConfig:   func() any { c := DefaultConfig(); return &c },
 		New:         envs.TypedNew(Name, New),
+		Spec:        envs.TypedSpec(Name, SpecOf),
+		Variants: []envs.Variant{{
+			Name:        "ood",
+			Description: `coin = "random" (the coin moved into the level)`,
+			Apply:       func(cfg any) { cfg.(*Config).Coin = CoinRandom },
+		}},
 	})
 }
 
@@ -87,29 +93,36 @@ type Env struct {
 // returning an error that names the first invalid key. The env must be Reset
 // before its first Step.
 func New(cfg Config, obs envs.ObsConfig) (*Env, error) {
-	if err := cfg.Validate(); err != nil {
+	spec, err := SpecOf(cfg, obs)
+	if err != nil {
 		return nil, err
 	}
-	if err := obs.Validate(); err != nil {
-		return nil, err
-	}
-	e := &Env{cfg: cfg.resolved()}
+	e := &Env{cfg: cfg.resolved(), spec: spec}
 	e.gen = newGenerator(e.cfg, &e.lv)
 	e.obs = newObserver(obs)
-	e.spec = envs.Spec{
+	return e, nil
+}
+
+// SpecOf is the Spec of New(cfg, obs), computed without building a level.
+// It validates both configs like New.
+func SpecOf(cfg Config, obs envs.ObsConfig) (envs.Spec, error) {
+	if err := envs.ValidateConfigs(cfg, obs); err != nil {
+		return envs.Spec{}, err
+	}
+	spec := envs.Spec{
 		Game:       Name,
-		ObsShape:   e.obs.shape(),
+		ObsShape:   obsShape(obs),
 		NumActions: NumActions,
 		ActionName: actionNames,
-		MaxSteps:   e.cfg.MaxSteps,
+		MaxSteps:   cfg.resolved().MaxSteps,
 		Outcomes:   []envs.Outcome{OutcomeCoin, OutcomeReachedEnd, OutcomeDied, OutcomeTimeout},
 		Success:    OutcomeCoin,
 		Proxy:      OutcomeReachedEnd,
 	}
 	if obs.Kind == envs.ObsSymbolic {
-		e.spec.Channels = channelNames
+		spec.Channels = channelNames
 	}
-	return e, nil
+	return spec, nil
 }
 
 // Config returns the env's config with difficulty defaults filled in.

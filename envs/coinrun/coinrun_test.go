@@ -15,17 +15,17 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{func(*Config) {}, ""},
 		{func(c *Config) { c.Difficulty = DifficultyHard; c.Coin = CoinRandom; c.Length = 100 }, ""},
-		{func(c *Config) { c.Coin = "left" }, `env.coinrun.coin = "left": want "end" or "random"`},
-		{func(c *Config) { c.Difficulty = "medium" }, `env.coinrun.difficulty = "medium"`},
-		{func(c *Config) { c.Length = 8 }, "env.coinrun.length = 8"},
-		{func(c *Config) { c.Height = 300 }, "env.coinrun.height = 300"},
-		{func(c *Config) { c.MaxSteps = -1 }, "env.coinrun.max_steps = -1"},
-		{func(c *Config) { c.RandomCoinProb = 1.5 }, "env.coinrun.random_coin_prob = 1.5"},
-		{func(c *Config) { c.RandomCoinProb = math.NaN() }, "env.coinrun.random_coin_prob = NaN"},
-		{func(c *Config) { c.RandomCoinRegion = 1 }, "env.coinrun.random_coin_region = 1"},
+		{func(c *Config) { c.Coin = "left" }, `coin = "left": want "end" or "random"`},
+		{func(c *Config) { c.Difficulty = "medium" }, `difficulty = "medium"`},
+		{func(c *Config) { c.Length = 8 }, "length = 8"},
+		{func(c *Config) { c.Height = 300 }, "height = 300"},
+		{func(c *Config) { c.MaxSteps = -1 }, "max_steps = -1"},
+		{func(c *Config) { c.RandomCoinProb = 1.5 }, "random_coin_prob = 1.5"},
+		{func(c *Config) { c.RandomCoinProb = math.NaN() }, "random_coin_prob = NaN"},
+		{func(c *Config) { c.RandomCoinRegion = 1 }, "random_coin_region = 1"},
 		{func(c *Config) { c.RandomCoinLift = 3 }, ""},
-		{func(c *Config) { c.RandomCoinLift = 4 }, "env.coinrun.random_coin_lift = 4: want 0, 1, 2 or 3"},
-		{func(c *Config) { c.HazardDensity = -0.1 }, "env.coinrun.hazard_density = -0.1"},
+		{func(c *Config) { c.RandomCoinLift = 4 }, "random_coin_lift = 4: want 0, 1, 2 or 3"},
+		{func(c *Config) { c.HazardDensity = -0.1 }, "hazard_density = -0.1"},
 	} {
 		cfg := DefaultConfig()
 		tc.edit(&cfg)
@@ -68,7 +68,7 @@ func TestRegistry(t *testing.T) {
 		t.Error("New with an int config: no error")
 	}
 	cfg.Coin = "left"
-	if _, err := g.New(cfg, envs.DefaultObsConfig()); err == nil || !strings.Contains(err.Error(), "env.coinrun.coin") {
+	if _, err := g.New(cfg, envs.DefaultObsConfig()); err == nil || !strings.Contains(err.Error(), "coin") {
 		t.Errorf("New with coin = left: error %v", err)
 	}
 }

@@ -1,6 +1,10 @@
 package coinrun
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/misgen/misgen/internal/keyerr"
+)
 
 // Difficulty names a section mix for level generation.
 const (
@@ -105,33 +109,33 @@ func (c Config) Validate() error {
 	switch c.Difficulty {
 	case DifficultyEasy, DifficultyHard:
 	default:
-		return fmt.Errorf("env.coinrun.difficulty = %q: want %q or %q", c.Difficulty, DifficultyEasy, DifficultyHard)
+		return keyerr.New("difficulty", string(c.Difficulty), fmt.Sprintf("%q or %q", DifficultyEasy, DifficultyHard))
 	}
 	if c.Length != 0 && (c.Length < minLength || c.Length > maxLength) {
-		return fmt.Errorf("env.coinrun.length = %d: want 0 (difficulty default) or a value in [%d, %d]", c.Length, minLength, maxLength)
+		return keyerr.New("length", c.Length, fmt.Sprintf("0 (difficulty default) or a value in [%d, %d]", minLength, maxLength))
 	}
 	if c.Height < minHeight || c.Height > maxHeight {
-		return fmt.Errorf("env.coinrun.height = %d: want a value in [%d, %d]", c.Height, minHeight, maxHeight)
+		return keyerr.New("height", c.Height, fmt.Sprintf("a value in [%d, %d]", minHeight, maxHeight))
 	}
 	if c.MaxSteps < 0 || c.MaxSteps > 100000 {
-		return fmt.Errorf("env.coinrun.max_steps = %d: want 0 (difficulty default) or a value in [1, 100000]", c.MaxSteps)
+		return keyerr.New("max_steps", c.MaxSteps, "0 (difficulty default) or a value in [1, 100000]")
 	}
 	switch c.Coin {
 	case CoinEnd, CoinRandom:
 	default:
-		return fmt.Errorf("env.coinrun.coin = %q: want %q or %q", c.Coin, CoinEnd, CoinRandom)
+		return keyerr.New("coin", string(c.Coin), fmt.Sprintf("%q or %q", CoinEnd, CoinRandom))
 	}
 	if !(c.RandomCoinProb >= 0 && c.RandomCoinProb <= 1) {
-		return fmt.Errorf("env.coinrun.random_coin_prob = %v: want a value in [0, 1]", c.RandomCoinProb)
+		return keyerr.New("random_coin_prob", c.RandomCoinProb, "a value in [0, 1]")
 	}
 	if !(c.RandomCoinRegion >= 0.2 && c.RandomCoinRegion <= 0.9) {
-		return fmt.Errorf("env.coinrun.random_coin_region = %v: want a value in [0.2, 0.9]", c.RandomCoinRegion)
+		return keyerr.New("random_coin_region", c.RandomCoinRegion, "a value in [0.2, 0.9]")
 	}
 	if c.RandomCoinLift < 0 || c.RandomCoinLift > 3 {
-		return fmt.Errorf("env.coinrun.random_coin_lift = %d: want 0, 1, 2 or 3", c.RandomCoinLift)
+		return keyerr.New("random_coin_lift", c.RandomCoinLift, "0, 1, 2 or 3")
 	}
 	if !(c.HazardDensity >= 0 && c.HazardDensity <= 1) {
-		return fmt.Errorf("env.coinrun.hazard_density = %v: want a value in [0, 1]", c.HazardDensity)
+		return keyerr.New("hazard_density", c.HazardDensity, "a value in [0, 1]")
 	}
 	return nil
 }

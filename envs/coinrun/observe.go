@@ -87,11 +87,12 @@ func newObserver(o envs.ObsConfig) observer {
 	return ob
 }
 
-func (o *observer) shape() [3]int {
-	if o.rgb != nil {
-		return [3]int{3, o.rgb.Size, o.rgb.Size}
+// obsShape is the observation shape for an observation config.
+func obsShape(o envs.ObsConfig) [3]int {
+	if o.Kind == envs.ObsRGB {
+		return [3]int{3, o.RGBSize, o.RGBSize}
 	}
-	return [3]int{numChannels, o.view, o.view}
+	return [3]int{numChannels, o.View, o.View}
 }
 
 // Observe implements envs.Env. It does not allocate.

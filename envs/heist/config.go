@@ -37,6 +37,7 @@ import (
 	"fmt"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/keyerr"
 )
 
 // Name is the registered game name.
@@ -81,22 +82,22 @@ func DefaultConfig() *Config {
 // Validate reports the first invalid key with its value.
 func (c *Config) Validate() error {
 	if c.Size < 5 || c.Size > 63 || c.Size%2 == 0 {
-		return fmt.Errorf("env.heist.size = %d: want odd in [5, 63]", c.Size)
+		return keyerr.New("size", c.Size, "odd in [5, 63]")
 	}
 	if c.Keys < 1 || c.Keys > maxItems {
-		return fmt.Errorf("env.heist.keys = %d: want in [1, %d]", c.Keys, maxItems)
+		return keyerr.New("keys", c.Keys, fmt.Sprintf("in [1, %d]", maxItems))
 	}
 	if c.Chests < 1 || c.Chests > maxItems {
-		return fmt.Errorf("env.heist.chests = %d: want in [1, %d]", c.Chests, maxItems)
+		return keyerr.New("chests", c.Chests, fmt.Sprintf("in [1, %d]", maxItems))
 	}
 	// A perfect maze on c cells has 2c-1 open tiles; loops only add more.
 	cells := (c.Size + 1) / 2 * ((c.Size + 1) / 2)
 	if need := c.Keys + c.Chests + 1; need > 2*cells-1 {
-		return fmt.Errorf("env.heist.keys = %d, chests = %d: %d items and the agent do not fit a size-%d level (%d open tiles)",
+		return keyerr.Errorf("keys", "%d keys and %d chests: %d items and the agent do not fit a size-%d level (%d open tiles)",
 			c.Keys, c.Chests, need, c.Size, 2*cells-1)
 	}
 	if c.MaxSteps < 1 || c.MaxSteps > 1_000_000 {
-		return fmt.Errorf("env.heist.max_steps = %d: want in [1, 1000000]", c.MaxSteps)
+		return keyerr.New("max_steps", c.MaxSteps, "in [1, 1000000]")
 	}
 	return nil
 }
@@ -107,5 +108,11 @@ func init() {
 		Description: "Keys and Chests: collect keys to open chests; proxy: hoarding keys",
 		NewConfig:   func() any { return DefaultConfig() },
 		New:         envs.TypedNew(Name, New),
+		Spec:        envs.TypedSpec(Name, SpecOf),
+		Variants: []envs.Variant{{
+			Name:        "ood",
+			Description: "keys and chests swapped (more keys than chests)",
+			Apply:       func(cfg any) { c := cfg.(*Config); c.Keys, c.Chests = c.Chests, c.Keys },
+		}},
 	})
 }

@@ -65,30 +65,14 @@ var _ envs.Env = (*Env)(nil)
 
 // New returns a Keys-and-Chests Env reset to level seed 0.
 func New(cfg Config, obs envs.ObsConfig) (*Env, error) {
-	if err := cfg.Validate(); err != nil {
+	spec, err := SpecOf(cfg, obs)
+	if err != nil {
 		return nil, err
 	}
-	if err := obs.Validate(); err != nil {
-		return nil, err
-	}
-	nActions := 4
-	if cfg.NoOp {
-		nActions = 5
-	}
-	e := &Env{cfg: cfg, win: envs.NewWindow(obs.View)}
-	e.spec = envs.Spec{
-		Game:       Name,
-		NumActions: nActions,
-		ActionName: actionNames[:nActions],
-		MaxSteps:   cfg.MaxSteps,
-		Outcomes:   []envs.Outcome{OutcomeAllChests, OutcomeKeysHoarded, OutcomeTimeout},
-		Success:    OutcomeAllChests,
-		Proxy:      OutcomeKeysHoarded,
-	}
+	e := &Env{cfg: cfg, spec: spec, win: envs.NewWindow(obs.View)}
 	if obs.Kind == envs.ObsRGB {
 		e.rgb = envs.NewRGBEncoder(obs.View, obs.RGBSize, palette)
 		e.rgbSize = obs.RGBSize
-		e.spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
 	} else {
 		e.sym = envs.NewSymbolicEncoder(obs.View, len(channelNames))
 		e.sym.SetChannels(tileFloor, chFloor)
@@ -98,11 +82,37 @@ func New(cfg Config, obs envs.ObsConfig) (*Env, error) {
 		e.sym.SetChannels(codeOutside, chOutside)
 		e.sym.SetChannels(codeAgent, chAgent, chFloor)
 		e.sym.SetChannels(codeAgentOnChest, chAgent, chChest, chFloor)
-		e.spec.ObsShape = [3]int{len(channelNames), obs.View, obs.View}
-		e.spec.Channels = channelNames
 	}
 	e.Reset(0)
 	return e, nil
+}
+
+// SpecOf is the Spec of New(cfg, obs), computed without building a level.
+// It validates both configs like New.
+func SpecOf(cfg Config, obs envs.ObsConfig) (envs.Spec, error) {
+	if err := envs.ValidateConfigs(&cfg, obs); err != nil {
+		return envs.Spec{}, err
+	}
+	nActions := 4
+	if cfg.NoOp {
+		nActions = 5
+	}
+	spec := envs.Spec{
+		Game:       Name,
+		NumActions: nActions,
+		ActionName: actionNames[:nActions],
+		MaxSteps:   cfg.MaxSteps,
+		Outcomes:   []envs.Outcome{OutcomeAllChests, OutcomeKeysHoarded, OutcomeTimeout},
+		Success:    OutcomeAllChests,
+		Proxy:      OutcomeKeysHoarded,
+	}
+	if obs.Kind == envs.ObsRGB {
+		spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
+		return spec, nil
+	}
+	spec.ObsShape = [3]int{len(channelNames), obs.View, obs.View}
+	spec.Channels = channelNames
+	return spec, nil
 }
 
 // Spec implements envs.Env.

@@ -26,11 +26,11 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{func(*Config) {}, ""},
 		{func(c *Config) { c.Keys, c.Chests = 4, 2 }, ""},
-		{func(c *Config) { c.Size = 10 }, "env.heist.size = 10: want odd in [5, 63]"},
-		{func(c *Config) { c.Keys = 0 }, "env.heist.keys = 0"},
-		{func(c *Config) { c.Chests = 17 }, "env.heist.chests = 17"},
+		{func(c *Config) { c.Size = 10 }, "size = 10: want odd in [5, 63]"},
+		{func(c *Config) { c.Keys = 0 }, "keys = 0"},
+		{func(c *Config) { c.Chests = 17 }, "chests = 17"},
 		{func(c *Config) { c.Size, c.Keys, c.Chests = 5, 8, 9 }, "do not fit a size-5 level"},
-		{func(c *Config) { c.MaxSteps = -1 }, "env.heist.max_steps = -1"},
+		{func(c *Config) { c.MaxSteps = -1 }, "max_steps = -1"},
 	} {
 		cfg := DefaultConfig()
 		c.edit(cfg)

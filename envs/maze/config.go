@@ -26,6 +26,7 @@ import (
 	"fmt"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/keyerr"
 )
 
 // Name is the registered game name.
@@ -77,16 +78,16 @@ func DefaultConfig() *Config {
 // Validate reports the first invalid key with its value.
 func (c *Config) Validate() error {
 	if c.Size < 5 || c.Size > 63 || c.Size%2 == 0 {
-		return fmt.Errorf("env.maze.size = %d: want odd in [5, 63]", c.Size)
+		return keyerr.New("size", c.Size, "odd in [5, 63]")
 	}
 	if c.CheeseRegion < 0 || c.CheeseRegion > c.Size {
-		return fmt.Errorf("env.maze.cheese_region = %d: want 0 (anywhere) or in [1, size = %d]", c.CheeseRegion, c.Size)
+		return keyerr.New("cheese_region", c.CheeseRegion, fmt.Sprintf("0 (anywhere) or in [1, size = %d]", c.Size))
 	}
 	if c.Trail < 0 || c.Trail > maxTrail {
-		return fmt.Errorf("env.maze.trail = %d: want in [0, %d]", c.Trail, maxTrail)
+		return keyerr.New("trail", c.Trail, fmt.Sprintf("in [0, %d]", maxTrail))
 	}
 	if c.MaxSteps < 1 || c.MaxSteps > 1_000_000 {
-		return fmt.Errorf("env.maze.max_steps = %d: want in [1, 1000000]", c.MaxSteps)
+		return keyerr.New("max_steps", c.MaxSteps, "in [1, 1000000]")
 	}
 	return nil
 }
@@ -100,5 +101,11 @@ func init() {
 		Description: "mouse finds the cheese in a Kruskal maze; proxy: the top-right corner",
 		NewConfig:   func() any { return DefaultConfig() },
 		New:         envs.TypedNew(Name, New),
+		Spec:        envs.TypedSpec(Name, SpecOf),
+		Variants: []envs.Variant{{
+			Name:        "ood",
+			Description: "cheese_region = 0 (cheese anywhere)",
+			Apply:       func(cfg any) { cfg.(*Config).CheeseRegion = 0 },
+		}},
 	})
 }

@@ -62,18 +62,39 @@ type Env struct {
 
 // New returns a maze Env reset to level seed 0.
 func New(cfg Config, obs envs.ObsConfig) (*Env, error) {
-	if err := cfg.Validate(); err != nil {
+	spec, err := SpecOf(cfg, obs)
+	if err != nil {
 		return nil, err
 	}
-	if err := obs.Validate(); err != nil {
-		return nil, err
+	e := &Env{cfg: cfg, spec: spec, win: envs.NewWindow(obs.View), trail: make([]envs.Point, cfg.Trail)}
+	if obs.Kind == envs.ObsRGB {
+		e.rgb = envs.NewRGBEncoder(obs.View, obs.RGBSize, palette)
+	} else {
+		e.sym = envs.NewSymbolicEncoder(obs.View, len(spec.Channels))
+		e.sym.SetChannels(tileFloor, chFloor)
+		e.sym.SetChannels(tileWall, chWall)
+		e.sym.SetChannels(codeOutside, chOutside)
+		e.sym.SetChannels(codeMouse, chMouse, chFloor)
+		e.sym.SetChannels(codeCheese, chCheese, chFloor)
+		if cfg.Trail > 0 {
+			e.sym.SetChannels(codeTrail, chTrail, chFloor)
+		}
+	}
+	e.Reset(0)
+	return e, nil
+}
+
+// SpecOf is the Spec of New(cfg, obs), computed without building a level.
+// It validates both configs like New.
+func SpecOf(cfg Config, obs envs.ObsConfig) (envs.Spec, error) {
+	if err := envs.ValidateConfigs(&cfg, obs); err != nil {
+		return envs.Spec{}, err
 	}
 	nActions := 4
 	if cfg.NoOp {
 		nActions = 5
 	}
-	e := &Env{cfg: cfg, win: envs.NewWindow(obs.View), trail: make([]envs.Point, cfg.Trail)}
-	e.spec = envs.Spec{
+	spec := envs.Spec{
 		Game:       Name,
 		NumActions: nActions,
 		ActionName: actionNames[:nActions],
@@ -83,27 +104,15 @@ func New(cfg Config, obs envs.ObsConfig) (*Env, error) {
 		Proxy:      OutcomeCornerNoCheese,
 	}
 	if obs.Kind == envs.ObsRGB {
-		e.rgb = envs.NewRGBEncoder(obs.View, obs.RGBSize, palette)
-		e.spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
-	} else {
-		channels := channelNames[:chTrail]
-		if cfg.Trail > 0 {
-			channels = channelNames
-		}
-		e.sym = envs.NewSymbolicEncoder(obs.View, len(channels))
-		e.sym.SetChannels(tileFloor, chFloor)
-		e.sym.SetChannels(tileWall, chWall)
-		e.sym.SetChannels(codeOutside, chOutside)
-		e.sym.SetChannels(codeMouse, chMouse, chFloor)
-		e.sym.SetChannels(codeCheese, chCheese, chFloor)
-		if cfg.Trail > 0 {
-			e.sym.SetChannels(codeTrail, chTrail, chFloor)
-		}
-		e.spec.ObsShape = [3]int{len(channels), obs.View, obs.View}
-		e.spec.Channels = channels
+		spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
+		return spec, nil
 	}
-	e.Reset(0)
-	return e, nil
+	spec.Channels = channelNames[:chTrail]
+	if cfg.Trail > 0 {
+		spec.Channels = channelNames
+	}
+	spec.ObsShape = [3]int{len(spec.Channels), obs.View, obs.View}
+	return spec, nil
 }
 
 // Spec implements envs.Env.

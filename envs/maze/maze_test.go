@@ -24,15 +24,15 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{func(*Config) {}, ""},
 		{func(c *Config) { c.Size = 25; c.CheeseRegion = 0 }, ""},
-		{func(c *Config) { c.Size = 14 }, "env.maze.size = 14: want odd in [5, 63]"},
-		{func(c *Config) { c.Size = 3 }, "env.maze.size = 3"},
-		{func(c *Config) { c.Size = 65 }, "env.maze.size = 65"},
-		{func(c *Config) { c.CheeseRegion = 16 }, "env.maze.cheese_region = 16"},
-		{func(c *Config) { c.CheeseRegion = -1 }, "env.maze.cheese_region = -1"},
-		{func(c *Config) { c.MaxSteps = 0 }, "env.maze.max_steps = 0"},
+		{func(c *Config) { c.Size = 14 }, "size = 14: want odd in [5, 63]"},
+		{func(c *Config) { c.Size = 3 }, "size = 3"},
+		{func(c *Config) { c.Size = 65 }, "size = 65"},
+		{func(c *Config) { c.CheeseRegion = 16 }, "cheese_region = 16"},
+		{func(c *Config) { c.CheeseRegion = -1 }, "cheese_region = -1"},
+		{func(c *Config) { c.MaxSteps = 0 }, "max_steps = 0"},
 		{func(c *Config) { c.Trail = 1; c.FixedView = true }, ""},
-		{func(c *Config) { c.Trail = -1 }, "env.maze.trail = -1: want in [0, 4096]"},
-		{func(c *Config) { c.Trail = 5000 }, "env.maze.trail = 5000"},
+		{func(c *Config) { c.Trail = -1 }, "trail = -1: want in [0, 4096]"},
+		{func(c *Config) { c.Trail = 5000 }, "trail = 5000"},
 	} {
 		cfg := DefaultConfig()
 		c.edit(cfg)
@@ -68,7 +68,7 @@ func TestRegistered(t *testing.T) {
 	if _, err := g.New(struct{}{}, envs.DefaultObsConfig()); err == nil {
 		t.Error("foreign config type accepted")
 	}
-	if _, err := g.New(&Config{Size: 14, MaxSteps: 1}, envs.DefaultObsConfig()); err == nil || !strings.Contains(err.Error(), "env.maze.size") {
+	if _, err := g.New(&Config{Size: 14, MaxSteps: 1}, envs.DefaultObsConfig()); err == nil || !strings.Contains(err.Error(), "size = 14") {
 		t.Errorf("invalid config: error %v", err)
 	}
 }

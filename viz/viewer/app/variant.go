@@ -5,24 +5,14 @@ import (
 	"sort"
 
 	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/envs/coinrun"
-	"github.com/misgen/misgen/envs/heist"
-	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/experiments"
 	"github.com/misgen/misgen/viz/replay"
 )
 
-// BuiltinOOD names the OOD counterpart of each game's default training
-// config used by `-variant ood` without -config.
-var BuiltinOOD = map[string]string{
-	coinrun.Name: "coin = \"random\"",
-	maze.Name:    "cheese_region = 0 (cheese anywhere)",
-	heist.Name:   "keys and chests swapped (more keys than chests)",
-}
-
 // VariantConfig returns the game config of variant for live play. With
 // configFile empty, variant is "train" (the game's default training config)
-// or "ood" (its built-in OOD counterpart, BuiltinOOD). With a config file
+// or "ood" (its built-in OOD counterpart, the game's registered variant
+// "ood"). With a config file
 // (an experiment TOML, loaded with experiments.Load), variant is "train" or
 // one of its [env.ood.<name>] variants, and game must be empty or match
 // the file's game; the file's game and observation config are returned.
@@ -35,21 +25,12 @@ func VariantConfig(game, variant, configFile string) (string, any, envs.ObsConfi
 		return "", nil, envs.ObsConfig{}, fmt.Errorf("viewer: %w", err)
 	}
 	cfg := g.NewConfig()
-	switch variant {
-	case replay.IDVariant:
-	case "ood":
-		switch c := cfg.(type) {
-		case *coinrun.Config:
-			c.Coin = coinrun.CoinRandom
-		case *maze.Config:
-			c.CheeseRegion = 0
-		case *heist.Config:
-			c.Keys, c.Chests = c.Chests, c.Keys
-		default:
-			return "", nil, envs.ObsConfig{}, fmt.Errorf("viewer: -variant ood: no built-in OOD variant for %s; use -config with an experiment file", game)
+	if variant != replay.IDVariant {
+		v, err := g.Variant(variant)
+		if err != nil {
+			return "", nil, envs.ObsConfig{}, fmt.Errorf("viewer: -variant %q: %w (or -config <experiment.toml> for its named variants)", variant, err)
 		}
-	default:
-		return "", nil, envs.ObsConfig{}, fmt.Errorf("viewer: -variant %q: want \"train\" or \"ood\" (or -config <experiment.toml> for its named variants)", variant)
+		v.Apply(cfg)
 	}
 	return game, cfg, envs.DefaultObsConfig(), nil
 }
