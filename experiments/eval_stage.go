@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"path/filepath"
 	"reflect"
 
@@ -45,7 +46,7 @@ func runEvalStage(ctx context.Context, r *Run) error {
 		return err
 	}
 	for _, row := range rows {
-		if row.Seed == PooledSeed && row.Count > 0 {
+		if row.Seed == schema.PooledSeed && row.Count > 0 {
 			r.Progress.Printf("eval: %-14s %-22s %5.1f%% [%5.1f, %5.1f] of %d", row.Variant, row.Outcome,
 				100*row.Rate, 100*row.CILow, 100*row.CIHigh, row.Episodes)
 		}
@@ -96,11 +97,11 @@ func (r *Run) evalVariant(ctx context.Context, policy agents.Policy, seed int, v
 	if err != nil {
 		return err
 	}
-	recs := make([]EpisodeRecord, len(results))
+	recs := make([]schema.EpisodeRecord, len(results))
 	for i, e := range results {
-		recs[i] = EpisodeRecord{Variant: variant, Seed: seed, LevelSeed: e.LevelSeed, Outcome: e.Outcome, Return: e.Return, Length: e.Length}
+		recs[i] = schema.EpisodeRecord{Variant: variant, Seed: seed, LevelSeed: e.LevelSeed, Outcome: e.Outcome, Return: e.Return, Length: e.Length}
 	}
-	if err := WriteRecords(r.Outcomes(seed, variant), recs); err != nil {
+	if err := schema.WriteRecords(r.Outcomes(seed, variant), recs); err != nil {
 		return err
 	}
 	if c.Eval.Replays > 0 {

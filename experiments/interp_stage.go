@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
@@ -52,7 +53,7 @@ func runInterpStage(ctx context.Context, r *Run) error {
 		Polytope:      in.Polytope,
 		Interventions: in.Interventions,
 		SteerScale:    in.SteerScale,
-		Interval:      Wilson,
+		Interval:      schema.Wilson,
 		Seed:          uint64(seed),
 		NumEnvs:       c.Eval.NumEnvs,
 		Log:           func(format string, args ...any) { r.Progress.Printf(format, args...) },

@@ -3,6 +3,7 @@ package experiments
 import (
 	"bytes"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"os"
 	"path/filepath"
 
@@ -86,7 +87,7 @@ func (l Layout) Markers() string { return filepath.Join(l.Dir, ".done") }
 // directory name when that is missing), ready for MergeRows.
 func ReadRunRows(dir string) (RunRows, error) {
 	l := Layout{dir}
-	rows, err := ReadTableJSON(filepath.Join(l.Tables(), FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(filepath.Join(l.Tables(), FailureRatesJSON))
 	if err != nil {
 		return RunRows{}, err
 	}

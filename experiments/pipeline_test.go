@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -360,8 +361,8 @@ func TestWriteRunTables(t *testing.T) {
 	}
 	for _, s := range c.Experiment.Seeds {
 		for _, v := range c.Variants() {
-			recs := []EpisodeRecord{{Variant: v, Seed: s, Outcome: "goal"}, {Variant: v, Seed: s, Outcome: "end_no_goal"}}
-			if err := WriteRecords(r.Outcomes(s, v), recs); err != nil {
+			recs := []schema.EpisodeRecord{{Variant: v, Seed: s, Outcome: "goal"}, {Variant: v, Seed: s, Outcome: "end_no_goal"}}
+			if err := schema.WriteRecords(r.Outcomes(s, v), recs); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -371,16 +372,13 @@ func TestWriteRunTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 2 variants × (pooled + 2 seeds) × 3 outcomes of the test game.
-	if len(rows) != 18 || rows[0].Seed != PooledSeed || rows[0].Episodes != 4 || rows[0].Count != 2 {
+	if len(rows) != 18 || rows[0].Seed != schema.PooledSeed || rows[0].Episodes != 4 || rows[0].Count != 2 {
 		t.Errorf("%d rows, first %+v", len(rows), rows[0])
 	}
 	for _, f := range []string{filepath.Join(r.Tables(), FailureRatesJSON), filepath.Join(r.Plots(), "failure_rates.png")} {
 		if _, err := os.Stat(f); err != nil {
 			t.Errorf("missing %s", f)
 		}
-	}
-	if got := PooledRates(rows); len(got) != 6 {
-		t.Errorf("%d pooled rates, want 6", len(got))
 	}
 }
 

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"path/filepath"
 
 	"github.com/misgen/misgen/viz/plot"
@@ -12,8 +13,8 @@ import (
 // tables/failure_rates.{md,csv,json} and plots/failure_rates.png (pooled
 // rows). Outcomes and their order come from the game's Spec. The eval stage
 // calls it after writing records; `experiments report` may call it again.
-func WriteRunTables(r *Run) ([]Row, error) {
-	recs, err := ReadRecordsDir(r.OutcomesDir())
+func WriteRunTables(r *Run) ([]schema.Row, error) {
+	recs, err := schema.ReadRecordsDir(r.OutcomesDir())
 	if err != nil {
 		return nil, err
 	}
@@ -36,19 +37,8 @@ func WriteRunTables(r *Run) ([]Row, error) {
 	if err := WriteTables(r.Tables(), rows, title); err != nil {
 		return nil, err
 	}
-	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), PooledRates(rows), title, plot.DefaultSize); err != nil {
+	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), rows, title, plot.DefaultSize); err != nil {
 		return nil, err
 	}
 	return rows, nil
-}
-
-// PooledRates converts the pooled rows of a table into bar-chart input.
-func PooledRates(rows []Row) []plot.Rate {
-	var out []plot.Rate
-	for _, r := range rows {
-		if r.Seed == PooledSeed {
-			out = append(out, plot.Rate{Variant: r.Variant, Outcome: r.Outcome, Rate: r.Rate, Low: r.CILow, High: r.CIHigh})
-		}
-	}
-	return out
 }

@@ -3,6 +3,7 @@ package experiments
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -16,14 +17,14 @@ import (
 var testOutcomes = []envs.Outcome{"goal", "end_no_goal", "timeout"}
 
 // records builds counts[variant][seed][outcome] episodes.
-func records(counts map[string]map[int]map[envs.Outcome]int) []EpisodeRecord {
-	var out []EpisodeRecord
+func records(counts map[string]map[int]map[envs.Outcome]int) []schema.EpisodeRecord {
+	var out []schema.EpisodeRecord
 	level := uint64(0)
 	for v, bySeed := range counts {
 		for s, byOutcome := range bySeed {
 			for o, n := range byOutcome {
 				for range n {
-					out = append(out, EpisodeRecord{Variant: v, Seed: s, LevelSeed: envs.EvalSeedBase + level, Outcome: o, Return: 1, Length: 5})
+					out = append(out, schema.EpisodeRecord{Variant: v, Seed: s, LevelSeed: envs.EvalSeedBase + level, Outcome: o, Return: 1, Length: 5})
 					level++
 				}
 			}
@@ -61,7 +62,7 @@ func TestCountOutcomes(t *testing.T) {
 		if !ok || r.Count != w[0] || r.Episodes != w[1] {
 			t.Errorf("row %d = %+v, want count/episodes %v", i, r, w)
 		}
-		lo, hi := Wilson(r.Count, r.Episodes)
+		lo, hi := schema.Wilson(r.Count, r.Episodes)
 		if r.CILow != lo || r.CIHigh != hi || r.Rate != float64(r.Count)/float64(r.Episodes) {
 			t.Errorf("row %d: rate/interval %v [%v, %v]", i, r.Rate, r.CILow, r.CIHigh)
 		}
@@ -71,17 +72,17 @@ func TestCountOutcomes(t *testing.T) {
 		t.Errorf("row order = %v", order)
 	}
 
-	for i, bad := range []EpisodeRecord{
+	for i, bad := range []schema.EpisodeRecord{
 		{Variant: "nope", Outcome: "goal"},
 		{Variant: IDVariant, Outcome: "exploded"},
 	} {
-		if _, err := CountOutcomes([]EpisodeRecord{bad}, []string{IDVariant}, testOutcomes); err == nil {
+		if _, err := CountOutcomes([]schema.EpisodeRecord{bad}, []string{IDVariant}, testOutcomes); err == nil {
 			t.Errorf("case %d: %+v accepted", i, bad)
 		}
 	}
 }
 
-func sampleRows(t *testing.T) []Row {
+func sampleRows(t *testing.T) []schema.Row {
 	rows, err := CountOutcomes(records(map[string]map[int]map[envs.Outcome]int{
 		IDVariant:     {0: {"goal": 97, "timeout": 3}, 2: {"goal": 100}},
 		"random_goal": {0: {"end_no_goal": 70, "goal": 30}, 2: {"end_no_goal": 1, "goal": 99}},
@@ -121,7 +122,7 @@ func TestTableFilesRoundTrip(t *testing.T) {
 			t.Fatalf("JSON object %d: seed is %T, want string", i, obj["seed"])
 		}
 	}
-	back, err := ReadTableJSON(filepath.Join(dir, FailureRatesJSON))
+	back, err := schema.ReadRowsJSON(filepath.Join(dir, FailureRatesJSON))
 	if err != nil || !reflect.DeepEqual(back, rows) {
 		t.Errorf("JSON round trip: err %v, equal %v", err, reflect.DeepEqual(back, rows))
 	}
@@ -131,7 +132,7 @@ func TestTableFilesRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	csvRows, err := ReadCSV(f)
+	csvRows, err := schema.ReadCSV(f)
 	if err != nil || !reflect.DeepEqual(csvRows, rows) {
 		t.Errorf("CSV round trip: err %v\n got %+v\nwant %+v", err, csvRows, rows)
 	}
@@ -147,7 +148,7 @@ func TestTableFilesRoundTrip(t *testing.T) {
 	if tableLines != len(rows)+2 {
 		t.Errorf("markdown has %d table lines, want %d", tableLines, len(rows)+2)
 	}
-	lo, hi := Wilson(71, 200)
+	lo, hi := schema.Wilson(71, 200)
 	wantLine := fmt.Sprintf("| random_goal | **pooled** | end_no_goal | 200 | 71 | 35.5%% [%.1f, %.1f] |", 100*lo, 100*hi)
 	if !strings.Contains(string(md), wantLine) || !strings.HasPrefix(string(md), "# Test\n") {
 		t.Errorf("markdown lacks %q:\n%s", wantLine, md)
@@ -164,7 +165,7 @@ func sortStrings(s []string) {
 
 func TestMergeRows(t *testing.T) {
 	rows := sampleRows(t)
-	var seed0, seed2 []Row
+	var seed0, seed2 []schema.Row
 	for _, r := range rows {
 		switch r.Seed {
 		case "0":
@@ -201,22 +202,22 @@ func TestRecordsRoundTrip(t *testing.T) {
 	recs := records(map[string]map[int]map[envs.Outcome]int{IDVariant: {3: {"goal": 2, "timeout": 1}}})
 	dir := t.TempDir()
 	l := Layout{dir}
-	if err := WriteRecords(l.Outcomes(3, IDVariant), recs); err != nil {
+	if err := schema.WriteRecords(l.Outcomes(3, IDVariant), recs); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteRecords(l.Outcomes(4, IDVariant), recs[:1]); err != nil {
+	if err := schema.WriteRecords(l.Outcomes(4, IDVariant), recs[:1]); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadRecordsDir(l.OutcomesDir())
+	back, err := schema.ReadRecordsDir(l.OutcomesDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(back, append(append([]EpisodeRecord{}, recs...), recs[0])) {
+	if !reflect.DeepEqual(back, append(append([]schema.EpisodeRecord{}, recs...), recs[0])) {
 		t.Errorf("records round trip: %+v", back)
 	}
 	bad := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(bad, []byte(`{"variant":"train","seed":0,"outcome":"goal"}`+"\n"+`{"variant":"train","sede":0,"outcome":"goal"}`+"\n"), 0o644)
-	if _, err := ReadRecords(bad); err == nil || !strings.Contains(err.Error(), "bad.jsonl:2") {
+	if _, err := schema.ReadRecords(bad); err == nil || !strings.Contains(err.Error(), "bad.jsonl:2") {
 		t.Errorf("unknown field: err = %v, want it to name line 2", err)
 	}
 }

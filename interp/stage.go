@@ -39,7 +39,7 @@ type StageOptions struct {
 	// (default 1: add or subtract one mean difference).
 	SteerScale float64
 	// Interval gives the 95% intervals of intervention rates (pass
-	// experiments.Wilson); required when Interventions is set.
+	// schema.Wilson); required when Interventions is set.
 	Interval IntervalFunc
 	Seed     uint64
 	NumEnvs  int

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/misgen/misgen/schema"
 	"os"
 	"path/filepath"
 	"strings"
@@ -153,11 +154,11 @@ func TestRunResumesAndPrintsTable(t *testing.T) {
 		err := r.ForEachJob(ctx, "eval", func(ctx context.Context, j experiments.Job) error {
 			calls["eval/"+j.Key()]++
 			for _, v := range r.Config.Variants() {
-				recs := []experiments.EpisodeRecord{
+				recs := []schema.EpisodeRecord{
 					{Variant: v, Seed: j.Seed, Outcome: "coin"},
 					{Variant: v, Seed: j.Seed, Outcome: "reached_end_no_coin"},
 				}
-				if err := experiments.WriteRecords(r.Outcomes(j.Seed, v), recs); err != nil {
+				if err := schema.WriteRecords(r.Outcomes(j.Seed, v), recs); err != nil {
 					return err
 				}
 			}
@@ -200,14 +201,14 @@ func TestRunResumesAndPrintsTable(t *testing.T) {
 // failure-rate table of the given per-seed counts.
 func fakeRun(t *testing.T, dir, name string, seeds map[int][2]int) string {
 	t.Helper()
-	var recs []experiments.EpisodeRecord
+	var recs []schema.EpisodeRecord
 	for s, c := range seeds { // c = {successes, failures}
 		for i := 0; i < c[0]+c[1]; i++ {
 			o := "goal"
 			if i >= c[0] {
 				o = "proxy"
 			}
-			recs = append(recs, experiments.EpisodeRecord{Variant: "ood", Seed: s, Outcome: envsOutcome(o)})
+			recs = append(recs, schema.EpisodeRecord{Variant: "ood", Seed: s, Outcome: envsOutcome(o)})
 		}
 	}
 	rows, err := experiments.CountOutcomes(recs, []string{"ood"}, outcomes("goal", "proxy"))
@@ -234,7 +235,7 @@ func TestTableMerge(t *testing.T) {
 	if !strings.Contains(out, "| ood | **pooled** | proxy | 300 | 260 |") || !strings.Contains(out, "| ood | 2 | goal | 100 | 0 | 0.0% [0.0, 3.7] |") {
 		t.Errorf("merged table:\n%s", out)
 	}
-	rows, err := experiments.ReadTableJSON(filepath.Join(outDir, experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(filepath.Join(outDir, experiments.FailureRatesJSON))
 	if err != nil || len(rows) != 8 {
 		t.Fatalf("written JSON: %d rows, %v", len(rows), err)
 	}

@@ -53,11 +53,5 @@ func runTable(_ context.Context, o *tableOptions) error {
 	if err := experiments.WriteTables(o.write, rows, o.title); err != nil {
 		return err
 	}
-	var rates []plot.Rate
-	for _, r := range rows {
-		if r.Seed == experiments.PooledSeed {
-			rates = append(rates, plot.Rate{Variant: r.Variant, Outcome: r.Outcome, Rate: r.Rate, Low: r.CILow, High: r.CIHigh})
-		}
-	}
-	return plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rates, o.title, plot.DefaultSize)
+	return plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, o.title, plot.DefaultSize)
 }

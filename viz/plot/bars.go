@@ -8,27 +8,29 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/misgen/misgen/schema"
 )
 
-// Rate is one bar: the share of a variant's episodes that ended in
-// outcome, with its confidence interval [Low, High], all in [0, 1].
-type Rate struct {
-	Variant, Outcome string
-	Rate, Low, High  float64
-}
-
-// FailureBars draws one group of bars per variant (in order of first
+// FailureBars draws the pooled rows of a failure-rate table (rows of one
+// seed are skipped): one group of bars per variant (in order of first
 // appearance), one bar per outcome (same colour across groups, legend by
-// outcome), with error bars from Low to High, and returns the PNG.
-func FailureBars(rates []Rate, title string, size Size) ([]byte, error) {
+// outcome), with error bars over the Wilson interval, and returns the PNG.
+func FailureBars(rows []schema.Row, title string, size Size) ([]byte, error) {
+	var rates []schema.Row
+	for _, r := range rows {
+		if r.Seed == schema.PooledSeed {
+			rates = append(rates, r)
+		}
+	}
 	if len(rates) == 0 {
-		return nil, fmt.Errorf("plot: failure bars without rates")
+		return nil, fmt.Errorf("plot: failure bars without pooled rows")
 	}
 	var variants, outcomes []string
 	vi, oi := map[string]int{}, map[string]int{}
 	for _, r := range rates {
-		if r.Low > r.Rate || r.Rate > r.High || r.Low < 0 || r.High > 1 {
-			return nil, fmt.Errorf("plot: rate %s/%s = %v with interval [%v, %v]: want 0 <= low <= rate <= high <= 1", r.Variant, r.Outcome, r.Rate, r.Low, r.High)
+		if r.CILow > r.Rate || r.Rate > r.CIHigh || r.CILow < 0 || r.CIHigh > 1 {
+			return nil, fmt.Errorf("plot: rate %s/%s = %v with interval [%v, %v]: want 0 <= low <= rate <= high <= 1", r.Variant, r.Outcome, r.Rate, r.CILow, r.CIHigh)
 		}
 		if _, ok := vi[r.Variant]; !ok {
 			vi[r.Variant] = len(variants)
@@ -60,7 +62,7 @@ func FailureBars(rates []Rate, title string, size Size) ([]byte, error) {
 		x := float64(vi[r.Variant]) + (float64(oi[r.Outcome])-float64(len(outcomes)-1)/2)*width
 		bars[oi[r.Outcome]].xs = append(bars[oi[r.Outcome]].xs, x)
 		bars[oi[r.Outcome]].ys = append(bars[oi[r.Outcome]].ys, r.Rate)
-		errs = append(errs, errorPoint{x: x, y: r.Rate, low: r.Rate - r.Low, high: r.High - r.Rate})
+		errs = append(errs, errorPoint{x: x, y: r.Rate, low: r.Rate - r.CILow, high: r.CIHigh - r.Rate})
 	}
 	for _, b := range bars {
 		p.Add(b)
@@ -77,8 +79,8 @@ func FailureBars(rates []Rate, title string, size Size) ([]byte, error) {
 }
 
 // WriteFailureBars writes FailureBars to path atomically.
-func WriteFailureBars(path string, rates []Rate, title string, size Size) error {
-	png, err := FailureBars(rates, title, size)
+func WriteFailureBars(path string, rows []schema.Row, title string, size Size) error {
+	png, err := FailureBars(rows, title, size)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package plot
 
 import (
 	"bytes"
+	"github.com/misgen/misgen/schema"
 	"image"
 	"image/color"
 	"image/png"
@@ -87,9 +88,10 @@ func TestLearningCurvesPNG(t *testing.T) {
 
 func TestFailureBarsPNG(t *testing.T) {
 	size := Size{W: DefaultSize.W / 2, H: DefaultSize.H / 2, DPI: 100}
-	rates := []Rate{
-		{"train", "coin", 0.9, 0.85, 0.94}, {"train", "reached_end_no_coin", 0.05, 0.02, 0.09}, {"train", "died", 0.05, 0.02, 0.09},
-		{"random_coin", "coin", 0.2, 0.15, 0.26}, {"random_coin", "reached_end_no_coin", 0.7, 0.63, 0.76}, {"random_coin", "died", 0.1, 0.06, 0.15},
+	rates := []schema.Row{
+		pooled("train", "coin", 0.9, 0.85, 0.94), pooled("train", "reached_end_no_coin", 0.05, 0.02, 0.09), pooled("train", "died", 0.05, 0.02, 0.09),
+		pooled("random_coin", "coin", 0.2, 0.15, 0.26), pooled("random_coin", "reached_end_no_coin", 0.7, 0.63, 0.76), pooled("random_coin", "died", 0.1, 0.06, 0.15),
+		{Variant: "train", Seed: "0", Outcome: "coin", Rate: 0.1, CILow: 2, CIHigh: 3}, // a per-seed row: skipped
 	}
 	data, err := FailureBars(rates, "failure rates", size)
 	if err != nil {
@@ -102,9 +104,9 @@ func TestFailureBarsPNG(t *testing.T) {
 		t.Errorf("bars cover only %d of %d pixels", colored, w*h)
 	}
 	// Shorter bars, fewer coloured pixels: the drawing follows the data.
-	low := append([]Rate(nil), rates...)
+	low := append([]schema.Row(nil), rates[:6]...)
 	for i := range low {
-		low[i].Rate, low[i].Low, low[i].High = low[i].Rate/4, low[i].Low/4, low[i].High/4
+		low[i].Rate, low[i].CILow, low[i].CIHigh = low[i].Rate/4, low[i].CILow/4, low[i].CIHigh/4
 	}
 	data2, err := FailureBars(low, "failure rates", size)
 	if err != nil {
@@ -114,12 +116,17 @@ func TestFailureBarsPNG(t *testing.T) {
 	if colored2 >= colored/2 {
 		t.Errorf("quartered rates drew %d coloured pixels vs %d", colored2, colored)
 	}
-	if _, err := FailureBars([]Rate{{"v", "o", 0.5, 0.6, 0.7}}, "", size); err == nil {
+	if _, err := FailureBars([]schema.Row{pooled("v", "o", 0.5, 0.6, 0.7)}, "", size); err == nil {
 		t.Errorf("rate outside its interval accepted")
 	}
 	if _, err := FailureBars(nil, "", size); err == nil {
 		t.Errorf("empty rates accepted")
 	}
+}
+
+// pooled is a pooled table row with the given rate and interval.
+func pooled(variant, outcome string, rate, lo, hi float64) schema.Row {
+	return schema.Row{Variant: variant, Seed: schema.PooledSeed, Outcome: outcome, Rate: rate, CILow: lo, CIHigh: hi}
 }
 
 func TestWritePNGFiles(t *testing.T) {
@@ -130,7 +137,7 @@ func TestWritePNGFiles(t *testing.T) {
 	if err := WriteLearningCurves(p1, testCurves(), "", size); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFailureBars(p2, []Rate{{"a", "b", 0.5, 0.4, 0.6}}, "", size); err != nil {
+	if err := WriteFailureBars(p2, []schema.Row{pooled("a", "b", 0.5, 0.4, 0.6)}, "", size); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{p1, p2} {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"html"
 	"html/template"
 	"math"
@@ -42,7 +43,7 @@ func blackBox(t *rateTable, r roles, src string) []finding {
 	add := func(format string, args ...any) {
 		out = append(out, finding{Text: template.HTML(fmt.Sprintf(format, args...)), Source: src})
 	}
-	idSuccess, haveID := t.Find(IDVariant, PooledSeed, r.Success)
+	idSuccess, haveID := t.Find(IDVariant, schema.PooledSeed, r.Success)
 	if haveID {
 		add("In distribution (%s, %d held-out episodes pooled over %d seed(s)), the agent reached the true goal (%s) in <b>%s</b> of episodes.",
 			code(IDVariant), idSuccess.Episodes, len(t.Seeds(IDVariant)), code(r.Success), html.EscapeString(idSuccess.Percent()))
@@ -53,8 +54,8 @@ func blackBox(t *rateTable, r roles, src string) []finding {
 		if v == IDVariant {
 			continue
 		}
-		proxy, okP := t.Find(v, PooledSeed, r.Proxy)
-		succ, okS := t.Find(v, PooledSeed, r.Success)
+		proxy, okP := t.Find(v, schema.PooledSeed, r.Proxy)
+		succ, okS := t.Find(v, schema.PooledSeed, r.Success)
 		if !okP || !okS {
 			add("OOD variant %s has no pooled %s/%s rows.", code(v), code(r.Success), code(r.Proxy))
 			continue
@@ -62,7 +63,7 @@ func blackBox(t *rateTable, r roles, src string) []finding {
 		add("Out of distribution (%s, %d episodes), the agent reached the true goal in %s and ended in the proxy outcome %s — the goal-misgeneralization failure — in <b>%s</b> of episodes.",
 			code(v), proxy.Episodes, html.EscapeString(succ.Percent()), code(r.Proxy), html.EscapeString(proxy.Percent()))
 		if seeds := t.Seeds(v); len(seeds) > 1 {
-			lo, hi := Rate{Rate: math.Inf(1)}, Rate{Rate: math.Inf(-1)}
+			lo, hi := schema.Row{Rate: math.Inf(1)}, schema.Row{Rate: math.Inf(-1)}
 			for _, s := range seeds {
 				row, ok := t.Find(v, s, r.Proxy)
 				if !ok || row.Episodes == 0 {
@@ -113,7 +114,7 @@ func otherEndings(t *rateTable, v string, r roles) (endings, bool) {
 		if o == r.Success || o == r.Proxy {
 			continue
 		}
-		if row, ok := t.Find(v, PooledSeed, o); ok {
+		if row, ok := t.Find(v, schema.PooledSeed, o); ok {
 			e.outcomes = append(e.outcomes, o)
 			e.rate += row.Rate
 		}

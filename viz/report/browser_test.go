@@ -3,6 +3,7 @@ package report_test
 import (
 	"context"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -41,7 +42,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Skip("chromium not found on PATH: install Debian's chromium (scripts/setup.sh does) to run the report's browser test")
 	}
 	r := sharedCompleteRun(t)
-	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,8 +140,8 @@ func TestReportInChromium(t *testing.T) {
 			t.Errorf("row %d %s/%s/%s: rendered %v, file %v", i, row.Variant, row.Seed, row.Outcome, got, want)
 		}
 		lines := strings.Split(strings.TrimSpace(c.Text), "\n")
-		if strings.TrimSpace(lines[0]) != experiments.FormatRate(row) || strings.TrimSpace(lines[len(lines)-1]) != fmt.Sprintf("%d/%d", row.Count, row.Episodes) {
-			t.Errorf("row %d %s/%s/%s: cell shows %q, want %q and %d/%d", i, row.Variant, row.Seed, row.Outcome, c.Text, experiments.FormatRate(row), row.Count, row.Episodes)
+		if strings.TrimSpace(lines[0]) != row.Percent() || strings.TrimSpace(lines[len(lines)-1]) != fmt.Sprintf("%d/%d", row.Count, row.Episodes) {
+			t.Errorf("row %d %s/%s/%s: cell shows %q, want %q and %d/%d", i, row.Variant, row.Seed, row.Outcome, c.Text, row.Percent(), row.Count, row.Episodes)
 		}
 	}
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"image"
 	"image/color"
 	"image/png"
@@ -157,7 +158,7 @@ func evaluate(r *experiments.Run) error {
 			}
 			rng := rand.New(rand.NewPCG(uint64(seed), 1))
 			eps := 0.03 * float64(seed+1)
-			var recs []experiments.EpisodeRecord
+			var recs []schema.EpisodeRecord
 			var reps []replay.Episode
 			for i := range r.Config.Eval.Episodes {
 				level := envs.EvalSeedBase + uint64(i)
@@ -180,13 +181,13 @@ func evaluate(r *experiments.Run) error {
 				if err != nil {
 					return err
 				}
-				recs = append(recs, experiments.EpisodeRecord{Variant: v, Seed: seed, LevelSeed: level,
+				recs = append(recs, schema.EpisodeRecord{Variant: v, Seed: seed, LevelSeed: level,
 					Outcome: ep.Outcome, Return: float64(ep.Return(len(ep.Steps))), Length: len(ep.Steps)})
 				if i < r.Config.Eval.Replays {
 					reps = append(reps, ep)
 				}
 			}
-			if err := experiments.WriteRecords(r.Outcomes(seed, v), recs); err != nil {
+			if err := schema.WriteRecords(r.Outcomes(seed, v), recs); err != nil {
 				return err
 			}
 			if err := replay.Write(filepath.Join(r.Replays(), fmt.Sprintf("seed-%d.%s.replay", seed, v)), reps); err != nil {
@@ -201,7 +202,7 @@ func evaluate(r *experiments.Run) error {
 // writeInterp writes interp outputs in the interp stage's formats: a
 // summary.json (through the report's mirror types, whose JSON names a
 // test checks against package interp) whose intervention rates come from
-// the run's own pooled OOD proxy count through experiments.Wilson, a
+// the run's own pooled OOD proxy count through schema.Wilson, a
 // Markdown table and an eigenvector heat map.
 func writeInterp(r *experiments.Run) error {
 	dir := r.Interp()
@@ -209,18 +210,18 @@ func writeInterp(r *experiments.Run) error {
 		return err
 	}
 	prop := func(k, n int) report.Proportion {
-		lo, hi := experiments.Wilson(k, n)
+		lo, hi := schema.Wilson(k, n)
 		return report.Proportion{K: k, N: n, Rate: float64(k) / float64(n), Lo: lo, Hi: hi}
 	}
 	// The base failure count is the run's own pooled OOD proxy count; the
 	// ablation removes most of it, the goal vector little.
-	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {
 		return err
 	}
 	var k, n, coins int
 	for _, row := range rows {
-		if row.Variant == "random_coin" && row.Seed == experiments.PooledSeed {
+		if row.Variant == "random_coin" && row.Seed == schema.PooledSeed {
 			switch row.Outcome {
 			case "reached_end_no_coin":
 				k, n = row.Count, row.Episodes

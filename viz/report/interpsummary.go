@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 )
 
 // SummaryJSON is the interp stage's summary file (interp.StageSummary),
@@ -169,7 +170,7 @@ type Proportion struct {
 // Percent renders p like Rate.Percent, with the counts: "15.0% [7.1,
 // 29.1] (6/40)".
 func (p Proportion) Percent() string {
-	r := Rate{Episodes: p.N, Rate: p.Rate, CILow: p.Lo, CIHigh: p.Hi}.Percent()
+	r := schema.Row{Episodes: p.N, Rate: p.Rate, CILow: p.Lo, CIHigh: p.Hi}.Percent()
 	if p.N == 0 {
 		return r
 	}

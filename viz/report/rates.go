@@ -1,74 +1,29 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
-	"os"
+
+	"github.com/misgen/misgen/schema"
 )
 
-// PooledSeed is the seed of rows pooled over training seeds (as in package
-// experiments).
-const PooledSeed = "pooled"
-
-// Rate is one row of tables/failure_rates.json: how often outcome ended
-// the episodes of variant for one training seed (or pooled), with the
-// Wilson 95% interval. The field names are the file format of package
-// experiments (experiments.Row); unknown fields are errors.
-type Rate struct {
-	Variant  string  `json:"variant"`
-	Seed     string  `json:"seed"`
-	Outcome  string  `json:"outcome"`
-	Episodes int     `json:"episodes"`
-	Count    int     `json:"count"`
-	Rate     float64 `json:"rate"`
-	CILow    float64 `json:"ci_low"`
-	CIHigh   float64 `json:"ci_high"`
-}
-
-// Percent renders the rate and interval in percent with one decimal, e.g.
-// "70.0% [66.2, 73.5]", the format of `experiments table`.
-func (r Rate) Percent() string {
-	if r.Episodes == 0 {
-		return "n/a (0 episodes)"
-	}
-	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*r.Rate, 100*r.CILow, 100*r.CIHigh)
-}
-
 // readRates reads the failure-rate table; a missing file gives nil rows.
-func readRates(path string) ([]Rate, error) {
-	data, err := os.ReadFile(path)
+func readRates(path string) ([]schema.Row, error) {
+	rows, err := schema.ReadRowsJSON(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var rows []Rate
-	if err := dec.Decode(&rows); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	for i, r := range rows {
-		if r.Episodes < 0 || r.Count < 0 || r.Count > r.Episodes || !(r.CILow <= r.Rate && r.Rate <= r.CIHigh) {
-			return nil, fmt.Errorf("%s: row %d (%s/%s/%s): count %d of %d episodes, rate %v in [%v, %v]: inconsistent",
-				path, i, r.Variant, r.Seed, r.Outcome, r.Count, r.Episodes, r.Rate, r.CILow, r.CIHigh)
-		}
-	}
-	return rows, nil
+	return rows, err
 }
 
 // rateTable is the failure-rate rows arranged for display and lookup.
 type rateTable struct {
-	Rows     []Rate
+	Rows     []schema.Row
 	Variants []string // in table order
 	Outcomes []string // in table order (union over variants)
 }
 
-func newRateTable(rows []Rate) *rateTable {
+func newRateTable(rows []schema.Row) *rateTable {
 	t := &rateTable{Rows: rows}
 	seenV, seenO := map[string]bool{}, map[string]bool{}
 	for _, r := range rows {
@@ -85,13 +40,13 @@ func newRateTable(rows []Rate) *rateTable {
 }
 
 // Find returns the row of (variant, seed, outcome).
-func (t *rateTable) Find(variant, seed, outcome string) (Rate, bool) {
+func (t *rateTable) Find(variant, seed, outcome string) (schema.Row, bool) {
 	for _, r := range t.Rows {
 		if r.Variant == variant && r.Seed == seed && r.Outcome == outcome {
 			return r, true
 		}
 	}
-	return Rate{}, false
+	return schema.Row{}, false
 }
 
 // Seeds lists the per-seed rows' seeds of variant in table order.
@@ -99,7 +54,7 @@ func (t *rateTable) Seeds(variant string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, r := range t.Rows {
-		if r.Variant == variant && r.Seed != PooledSeed && !seen[r.Seed] {
+		if r.Variant == variant && r.Seed != schema.PooledSeed && !seen[r.Seed] {
 			seen[r.Seed] = true
 			out = append(out, r.Seed)
 		}
@@ -120,7 +75,7 @@ type tableRow struct {
 // tableCell is one outcome's rate; Role is "success" or "proxy" when the
 // outcome is the game's success or proxy outcome.
 type tableCell struct {
-	Rate    Rate
+	Rate    schema.Row
 	Present bool
 	Role    string
 }
@@ -130,9 +85,9 @@ type tableCell struct {
 func (t *rateTable) Lines(r roles) []tableRow {
 	var out []tableRow
 	for _, v := range t.Variants {
-		seeds := append([]string{PooledSeed}, t.Seeds(v)...)
+		seeds := append([]string{schema.PooledSeed}, t.Seeds(v)...)
 		for i, s := range seeds {
-			line := tableRow{Variant: v, Seed: s, Pooled: s == PooledSeed, FirstOfGroup: i == 0}
+			line := tableRow{Variant: v, Seed: s, Pooled: s == schema.PooledSeed, FirstOfGroup: i == 0}
 			any := false
 			for _, o := range t.Outcomes {
 				row, ok := t.Find(v, s, o)

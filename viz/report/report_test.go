@@ -2,6 +2,7 @@ package report_test
 
 import (
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"html"
 	"os"
 	"path/filepath"
@@ -23,16 +24,16 @@ var tagPattern = regexp.MustCompile(`<[^>]*>`)
 // tableCells parses the failure table of a report page into rows keyed
 // variant/seed/outcome, with the cell's visible text.
 func tableCells(t *testing.T, page string) map[string]struct {
-	Row  experiments.Row
+	Row  schema.Row
 	Text string
 } {
 	t.Helper()
 	out := map[string]struct {
-		Row  experiments.Row
+		Row  schema.Row
 		Text string
 	}{}
 	for _, m := range cellPattern.FindAllStringSubmatch(page, -1) {
-		var r experiments.Row
+		var r schema.Row
 		r.Variant, r.Seed, r.Outcome = html.UnescapeString(m[1]), m[2], html.UnescapeString(m[3])
 		r.Episodes, _ = strconv.Atoi(m[4])
 		r.Count, _ = strconv.Atoi(m[5])
@@ -44,7 +45,7 @@ func tableCells(t *testing.T, page string) map[string]struct {
 		}
 		text := html.UnescapeString(tagPattern.ReplaceAllString(m[9], " "))
 		out[r.Variant+"/"+r.Seed+"/"+r.Outcome] = struct {
-			Row  experiments.Row
+			Row  schema.Row
 			Text string
 		}{r, strings.Join(strings.Fields(text), " ")}
 	}
@@ -65,7 +66,7 @@ func readPage(t *testing.T, r *experiments.Run) string {
 func TestReportTableMatchesFailureRates(t *testing.T) {
 	r := sharedCompleteRun(t)
 	page := readPage(t, r)
-	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func TestReportTableMatchesFailureRates(t *testing.T) {
 		if c.Row != row {
 			t.Errorf("row %d: page %+v, file %+v", i, c.Row, row)
 		}
-		want := experiments.FormatRate(row)
+		want := row.Percent()
 		if !strings.HasPrefix(strings.ReplaceAll(c.Text, "% [", "% ["), want) || !strings.Contains(printed, want) {
 			t.Errorf("row %d: cell text %q, `experiments table` prints %q", i, c.Text, want)
 		}
@@ -128,18 +129,18 @@ func TestReportSelfContained(t *testing.T) {
 func TestAuditSummaryFromRunNumbers(t *testing.T) {
 	r := sharedCompleteRun(t)
 	page := html.UnescapeString(readPage(t, r))
-	rows, err := experiments.ReadTableJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {
 		t.Fatal(err)
 	}
-	find := func(v, o string) experiments.Row {
+	find := func(v, o string) schema.Row {
 		for _, row := range rows {
-			if row.Variant == v && row.Seed == experiments.PooledSeed && row.Outcome == o {
+			if row.Variant == v && row.Seed == schema.PooledSeed && row.Outcome == o {
 				return row
 			}
 		}
 		t.Fatalf("no pooled row %s/%s", v, o)
-		return experiments.Row{}
+		return schema.Row{}
 	}
 	id, ood := find("train", "coin"), find("random_coin", "reached_end_no_coin")
 	start := strings.Index(page, `id="audit"`)
@@ -149,8 +150,8 @@ func TestAuditSummaryFromRunNumbers(t *testing.T) {
 	}
 	summary := page[start:end]
 	for _, want := range []string{
-		"<b>" + experiments.FormatRate(id) + "</b>",
-		"<b>" + experiments.FormatRate(ood) + "</b>",
+		"<b>" + id.Percent() + "</b>",
+		"<b>" + ood.Percent() + "</b>",
 		strconv.Itoa(ood.Episodes) + " episodes",
 		// From summary.json (written by the fake interp stage from the
 		// OOD proxy count k: k/5 after the ablation, k-1 after the goal
@@ -179,15 +180,15 @@ func TestAuditSummaryFromRunNumbers(t *testing.T) {
 }
 
 // proportion is k of n as a table row, for formatting expected rates.
-func proportion(k, n int) experiments.Row {
-	lo, hi := experiments.Wilson(k, n)
-	return experiments.Row{Count: k, Episodes: n, Rate: float64(k) / float64(n), CILow: lo, CIHigh: hi}
+func proportion(k, n int) schema.Row {
+	lo, hi := schema.Wilson(k, n)
+	return schema.Row{Count: k, Episodes: n, Rate: float64(k) / float64(n), CILow: lo, CIHigh: hi}
 }
 
 // withCounts formats k of n as the audit summary quotes an intervention
 // rate: the table's format followed by the counts.
 func withCounts(k, n int) string {
-	return fmt.Sprintf("%s (%d/%d)", experiments.FormatRate(proportion(k, n)), k, n)
+	return fmt.Sprintf("%s (%d/%d)", proportion(k, n).Percent(), k, n)
 }
 
 // A run with nothing but its config still gets a report whose sections

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"html/template"
 	"io/fs"
 	"os"
@@ -168,7 +169,7 @@ func (p *page) learningCurves(f Files, logs []trainLog) error {
 }
 
 // failureBars uses plots/failure_rates.png, or draws it from the table.
-func (p *page) failureBars(f Files, rows []Rate) error {
+func (p *page) failureBars(f Files, rows []schema.Row) error {
 	path := filepath.Join(f.PlotsDir, FailureBarsPNG)
 	png, err := readOptional(path)
 	if err != nil {
@@ -176,13 +177,7 @@ func (p *page) failureBars(f Files, rows []Rate) error {
 	}
 	src := f.rel(path)
 	if png == nil && len(rows) > 0 {
-		var rates []plot.Rate
-		for _, r := range rows {
-			if r.Seed == PooledSeed {
-				rates = append(rates, plot.Rate{Variant: r.Variant, Outcome: r.Outcome, Rate: r.Rate, Low: r.CILow, High: r.CIHigh})
-			}
-		}
-		if png, err = plot.FailureBars(rates, "Outcomes pooled over seeds", plot.DefaultSize); err != nil {
+		if png, err = plot.FailureBars(rows, "Outcomes pooled over seeds", plot.DefaultSize); err != nil {
 			return fmt.Errorf("report: bar chart of %s: %w", f.FailureRates, err)
 		}
 		src = p.TableSource

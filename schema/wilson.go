@@ -1,4 +1,4 @@
-package experiments
+package schema
 
 import "math"
 
@@ -14,7 +14,7 @@ const z95 = 1.959963984540054
 // panics if k < 0, n < 0 or k > n (programmer error).
 func Wilson(k, n int) (lo, hi float64) {
 	if k < 0 || n < 0 || k > n {
-		panic("experiments: Wilson with k outside [0, n]")
+		panic("schema: Wilson with k outside [0, n]")
 	}
 	if n == 0 {
 		return 0, 1

@@ -1,4 +1,4 @@
-package experiments
+package schema
 
 import (
 	"math"
