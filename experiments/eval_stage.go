@@ -11,14 +11,12 @@ import (
 	"github.com/misgen/misgen/viz/replay"
 )
 
-// The eval stage: each trained seed plays eval.episodes held-out levels of
+// EvalStage is the eval stage: each trained seed plays eval.episodes held-out levels of
 // every variant (the same levels for every seed and variant, so ID and OOD
 // differ only in the variant). Outcomes go to eval/outcomes/ as JSON lines,
 // the first eval.replays episodes of each (seed, variant) to replays/, and
 // the failure-rate tables are rebuilt from every record in the directory.
-func init() { EvalStage = runEvalStage }
-
-func runEvalStage(ctx context.Context, r *Run) error {
+func EvalStage(ctx context.Context, r *Run) error {
 	c := r.Config
 	d := c.Derived()
 	r.Progress.Printf("eval: %d episodes per (seed, variant) on held-out levels, variants %v", c.Eval.Episodes, d.Variants)

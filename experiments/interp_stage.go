@@ -10,14 +10,17 @@ import (
 	"github.com/misgen/misgen/interp"
 )
 
-// The interp stage: SAEs (local and end-to-end), MDL selection, feature ↔
+// InterpStage is the interp stage: SAEs (local and end-to-end), MDL selection, feature ↔
 // concept statistics, interventions, bilinear and polytope analyses of one
 // trained policy, the first training seed of the run (interp.RunStage).
 // Interp levels are held-out levels after the evaluation ones, so the
-// analyses never see the episodes that the failure table counts.
-func init() { InterpStage = runInterpStage }
-
-func runInterpStage(ctx context.Context, r *Run) error {
+// analyses never see the episodes that the failure table counts. It does
+// nothing when interp.enabled is false.
+func InterpStage(ctx context.Context, r *Run) error {
+	if !r.Config.Interp.Enabled {
+		r.Progress.Printf("interp: disabled (interp.enabled = false)")
+		return nil
+	}
 	c := r.Config
 	seeds := r.Seeds()
 	if len(seeds) == 0 {

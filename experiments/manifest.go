@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/internal/torch"
 )
 
 // Commit can be set at link time (-ldflags "-X
@@ -17,10 +18,6 @@ import (
 // builds without VCS stamping (-buildvcs=false); otherwise the manifest
 // takes the commit from the binary's build info.
 var Commit string
-
-// LibtorchVersion, when set (by the package that links libtorch), reports
-// the libtorch version and device for the manifest.
-var LibtorchVersion func() string
 
 // Manifest records what produced a run directory: tool version, config,
 // seeds, machine and times. It is rewritten after every stage.
@@ -103,10 +100,7 @@ func (m *Manifest) buildIdentity() {
 	if m.Commit == "" {
 		m.Commit = "unknown"
 	}
-	m.LibtorchVersion = "not linked"
-	if LibtorchVersion != nil {
-		m.LibtorchVersion = LibtorchVersion()
-	}
+	m.LibtorchVersion = torch.Version()
 }
 
 // readManifest loads an existing manifest; a missing file gives nil.

@@ -20,23 +20,6 @@ import (
 // resume.
 type StageFunc func(ctx context.Context, r *Run) error
 
-// The stage implementations. The packages that implement training,
-// evaluation, interpretability and the report assign these (for example in
-// an init function of a package the CLI imports); until then each returns
-// a "not implemented" error and the pipeline stops there.
-var (
-	TrainStage  StageFunc = notImplemented("train")
-	EvalStage   StageFunc = notImplemented("eval")
-	InterpStage StageFunc = notImplemented("interp")
-	ReportStage StageFunc = notImplemented("report")
-)
-
-func notImplemented(name string) StageFunc {
-	return func(context.Context, *Run) error {
-		return fmt.Errorf("stage %s not implemented yet", name)
-	}
-}
-
 // Stage is one named step of the pipeline.
 type Stage struct {
 	Name string
@@ -46,21 +29,25 @@ type Stage struct {
 	AllJobs bool
 }
 
-// DefaultStages returns train → eval → interp → report with the current
-// hooks. The interp stage is a no-op when interp.enabled is false.
-func DefaultStages() []Stage {
-	interp := InterpStage
+// Stages names the function that implements each stage of the pipeline.
+// StandardStages has the real ones; tests substitute fakes.
+type Stages struct {
+	Train, Eval, Interp, Report StageFunc
+}
+
+// StandardStages are misgen's stage implementations.
+func StandardStages() Stages {
+	return Stages{Train: TrainStage, Eval: EvalStage, Interp: InterpStage, Report: ReportStage}
+}
+
+// Pipeline returns train → eval → interp → report. The report needs every
+// job of the run, so a sharded invocation skips it.
+func (s Stages) Pipeline() []Stage {
 	return []Stage{
-		{Name: "train", Run: TrainStage},
-		{Name: "eval", Run: EvalStage},
-		{Name: "interp", Run: func(ctx context.Context, r *Run) error {
-			if !r.Config.Interp.Enabled {
-				r.Progress.Printf("interp: disabled (interp.enabled = false)")
-				return nil
-			}
-			return interp(ctx, r)
-		}},
-		{Name: "report", Run: ReportStage, AllJobs: true},
+		{Name: "train", Run: s.Train},
+		{Name: "eval", Run: s.Eval},
+		{Name: "interp", Run: s.Interp},
+		{Name: "report", Run: s.Report, AllJobs: true},
 	}
 }
 

@@ -315,9 +315,9 @@ func TestShardedExecuteDefersReport(t *testing.T) {
 	}
 }
 
-func TestDefaultStagesOrder(t *testing.T) {
+func TestStandardPipelineOrder(t *testing.T) {
 	var names []string
-	for i, st := range DefaultStages() {
+	for i, st := range StandardStages().Pipeline() {
 		names = append(names, st.Name)
 		if st.Run == nil {
 			t.Errorf("stage %d (%s) has no implementation", i, st.Name)

@@ -8,12 +8,10 @@ import (
 	"github.com/misgen/misgen/viz/report"
 )
 
-// The report stage: rebuild the failure-rate tables from every evaluation
+// ReportStage is the report stage: it rebuilds the failure-rate tables from every evaluation
 // record in the directory (so a report made after all shards finished
-// counts every shard's episodes), then write report.html.
-func init() { ReportStage = runReportStage }
-
-func runReportStage(_ context.Context, r *Run) error {
+// counts every shard's episodes), then writes report.html.
+func ReportStage(_ context.Context, r *Run) error {
 	if recs, _ := filepath.Glob(filepath.Join(r.OutcomesDir(), "*.jsonl")); len(recs) > 0 {
 		if _, err := WriteRunTables(r); err != nil {
 			return err

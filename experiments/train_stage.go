@@ -9,18 +9,12 @@ import (
 	"time"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/internal/torch"
 )
 
-// The train stage: one PPO run per training seed (agents.Train), seeds in
-// parallel up to experiment.parallel, each resuming from its own checkpoint
-// when a previous invocation was interrupted.
-func init() {
-	TrainStage = runTrainStage
-	LibtorchVersion = torch.Version
-}
-
-func runTrainStage(ctx context.Context, r *Run) error {
+// TrainStage is the train stage: one PPO run per training seed
+// (agents.Train), seeds in parallel up to experiment.parallel, each resuming
+// from its own checkpoint when a previous invocation was interrupted.
+func TrainStage(ctx context.Context, r *Run) error {
 	c := r.Config
 	d := c.Derived()
 	r.Progress.Printf("train: %d seeds, %d updates each (batch %d = %d envs × %d steps, minibatch %d), %d at once",

@@ -76,7 +76,7 @@ func runEval(ctx context.Context, o *evalOptions) error {
 	r.Force = true
 	r.Progress = experiments.NewProgress(o.stderr, progressPrefix(r))
 	r.Args = os.Args
-	if err := r.Execute(ctx, []experiments.Stage{{Name: "eval", Run: experiments.EvalStage}}); err != nil {
+	if err := r.Execute(ctx, []experiments.Stage{{Name: "eval", Run: o.stages.Eval}}); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.stdout, "%s\n", r.Dir)

@@ -34,9 +34,13 @@ func main() {
 	os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
-// streams are where a command writes: results on stdout, progress and
-// errors on stderr.
-type streams struct{ stdout, stderr io.Writer }
+// streams are where a command writes (results on stdout, progress and
+// errors on stderr) and the stage implementations it runs
+// (experiments.StandardStages outside tests).
+type streams struct {
+	stdout, stderr io.Writer
+	stages         experiments.Stages
+}
 
 // command is one subcommand. setup registers its flags on fs (binding them
 // to a fresh options struct) and returns the function that fills the
@@ -68,9 +72,14 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(format string, args ...any) error { return &usageError{fmt.Sprintf(format, args...)} }
 
 // Main runs the command line args and returns the exit status. It is main
-// without the process: tests call it in-process.
+// without the process: tests call it in-process (mainWith, to substitute
+// stages).
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	st := streams{stdout, stderr}
+	return mainWith(ctx, args, streams{stdout: stdout, stderr: stderr, stages: experiments.StandardStages()})
+}
+
+func mainWith(ctx context.Context, args []string, st streams) int {
+	stdout, stderr := st.stdout, st.stderr
 	if len(args) == 0 {
 		printUsage(stderr)
 		return 2

@@ -16,8 +16,16 @@ import (
 // runMain runs the command line in-process.
 func runMain(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runWith(t, experiments.StandardStages(), args...)
+}
+
+// runWith runs the command line in-process with substitute stages, so the
+// CLI plumbing is tested the same way whether or not real training is
+// wired in.
+func runWith(t *testing.T, stages experiments.Stages, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	var out, errb bytes.Buffer
-	code = Main(context.Background(), args, &out, &errb)
+	code = mainWith(context.Background(), args, streams{stdout: &out, stderr: &errb, stages: stages})
 	return code, out.String(), errb.String()
 }
 
@@ -90,17 +98,6 @@ func TestValidate(t *testing.T) {
 	}
 }
 
-// withStages replaces the stage hooks for one test, so the CLI plumbing is
-// tested the same way whether or not real training is wired in.
-func withStages(t *testing.T, train, eval, interp, report experiments.StageFunc) {
-	t.Helper()
-	old := [4]experiments.StageFunc{experiments.TrainStage, experiments.EvalStage, experiments.InterpStage, experiments.ReportStage}
-	experiments.TrainStage, experiments.EvalStage, experiments.InterpStage, experiments.ReportStage = train, eval, interp, report
-	t.Cleanup(func() {
-		experiments.TrainStage, experiments.EvalStage, experiments.InterpStage, experiments.ReportStage = old[0], old[1], old[2], old[3]
-	})
-}
-
 func failing(name string) experiments.StageFunc {
 	return func(context.Context, *experiments.Run) error {
 		return errors.New("stage " + name + " not implemented yet")
@@ -110,7 +107,8 @@ func failing(name string) experiments.StageFunc {
 // TestRunStopsAtFailingStage: a failing stage is a runtime error (exit 1)
 // after the run directory is laid out; eval and report open that directory.
 func TestRunStopsAtFailingStage(t *testing.T) {
-	withStages(t, failing("train"), failing("eval"), failing("interp"), failing("report"))
+	stages := experiments.Stages{Train: failing("train"), Eval: failing("eval"), Interp: failing("interp"), Report: failing("report")}
+	runMain := func(t *testing.T, args ...string) (int, string, string) { return runWith(t, stages, args...) }
 	out := t.TempDir()
 	code, stdout, errOut := runMain(t, "run", "coinrun-ood", "--out", out, "--seeds", "2")
 	if code != 1 || !strings.Contains(errOut, "stage train not implemented yet") || !strings.Contains(errOut, "run dir") {
@@ -173,10 +171,10 @@ func TestRunResumesAndPrintsTable(t *testing.T) {
 	// coinrun-ood enables the interp stage, so both stubs run once.
 	interp := func(context.Context, *experiments.Run) error { calls["interp"]++; return nil }
 	report := func(context.Context, *experiments.Run) error { calls["report"]++; return nil }
-	withStages(t, train, eval, interp, report)
+	stages := experiments.Stages{Train: train, Eval: eval, Interp: interp, Report: report}
 	out := t.TempDir()
 	for i := 0; i < 2; i++ {
-		code, stdout, errOut := runMain(t, "run", "coinrun-ood", "--out", out, "--seeds", "3")
+		code, stdout, errOut := runWith(t, stages, "run", "coinrun-ood", "--out", out, "--seeds", "3")
 		if code != 0 {
 			t.Fatalf("run %d: code %d: %s", i, code, errOut)
 		}

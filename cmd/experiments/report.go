@@ -35,7 +35,7 @@ func runReport(ctx context.Context, o *reportOptions) error {
 	r.Force = true
 	r.Progress = experiments.NewProgress(o.stderr, progressPrefix(r))
 	r.Args = os.Args
-	if err := r.Execute(ctx, []experiments.Stage{{Name: "report", Run: experiments.ReportStage}}); err != nil {
+	if err := r.Execute(ctx, []experiments.Stage{{Name: "report", Run: o.stages.Report}}); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.stdout, "%s\n", r.Report())

@@ -91,7 +91,7 @@ func runRun(ctx context.Context, o *runOptions) error {
 	for _, r := range runs {
 		r.Progress = experiments.NewProgress(o.stderr, progressPrefix(r))
 		r.Args = os.Args
-		if err := r.Execute(ctx, experiments.DefaultStages()); err != nil {
+		if err := r.Execute(ctx, o.stages.Pipeline()); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.stdout, "%s\n", r.Dir)
