@@ -171,10 +171,6 @@ type SweepConfig struct {
 	Values []any  `toml:"values,omitempty"`
 }
 
-// IDVariant is the name of the in-distribution variant in tables and file
-// names: held-out levels drawn from the training variant [env.train].
-const IDVariant = "train"
-
 // defaultConfig is the base every file is decoded over; the shipped configs
 // document these values in their comments.
 func defaultConfig() Config {
@@ -201,111 +197,129 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 const maxSeeds = 1000
 
 // validate checks every range the experiments package owns and delegates
-// the agent, PPO, observation and game configs to their own Validate / New.
-// Errors are keyError values naming the full key path.
+// the agent, PPO, observation and game configs to their own Validate.
+// Errors are *keyerr.Error values naming the full key path.
 func (c *Config) validate() error {
-	e := c.Experiment
+	for _, t := range []struct {
+		table string
+		err   error
+	}{
+		{"experiment", c.Experiment.validate()},
+		{"env", c.Env.validate()},
+		{"agent", c.Agent.Validate()},
+		{"ppo", c.PPO.Validate()},
+		{"eval", c.Eval.validate()},
+		{"interp", c.Interp.validate()},
+	} {
+		if t.err != nil {
+			return keyerr.Under(t.table, t.err)
+		}
+	}
+	if c.Interp.Bilinear && c.Agent.Arch != "bilinear" {
+		return keyErr("interp.bilinear", "true", `false unless agent.arch = "bilinear"`)
+	}
+	return nil
+}
+
+// validate checks the [experiment] table; keys are relative to it.
+func (e ExperimentConfig) validate() error {
 	if !namePattern.MatchString(e.Name) {
-		return keyErr("experiment.name", fmt.Sprintf("%q", e.Name), "letters, digits, '.', '_' or '-', not starting with a symbol")
+		return keyerr.New("name", e.Name, "letters, digits, '.', '_' or '-', not starting with a symbol")
 	}
 	if len(e.Seeds) == 0 || len(e.Seeds) > maxSeeds {
-		return keyErr("experiment.seeds", fmt.Sprint(e.Seeds), fmt.Sprintf("a count in [1, %d] or a non-empty list", maxSeeds))
+		return keyErr("seeds", fmt.Sprint(e.Seeds), fmt.Sprintf("a count in [1, %d] or a non-empty list", maxSeeds))
 	}
 	seen := map[int]bool{}
 	for i, s := range e.Seeds {
 		if s < 0 || seen[s] {
-			return keyErr(fmt.Sprintf("experiment.seeds[%d]", i), fmt.Sprint(s), "distinct seeds >= 0")
+			return keyerr.New(fmt.Sprintf("seeds[%d]", i), s, "distinct seeds >= 0")
 		}
 		seen[s] = true
 	}
 	if e.Parallel < 0 || e.Parallel > 256 {
-		return keyErr("experiment.parallel", fmt.Sprint(e.Parallel), "[0, 256] (0 = CPU count / ppo.threads, or all seeds when at most twice that)")
+		return keyerr.New("parallel", e.Parallel, "[0, 256] (0 = CPU count / ppo.threads, or all seeds when at most twice that)")
 	}
-	switch e.Profile {
-	case "", "base", "quick", "full":
-	default:
-		return keyErr("experiment.profile", fmt.Sprintf("%q", e.Profile), `"quick", "full" or "base"`)
+	if e.Profile != "" && e.Profile != BaseProfile && !isProfile(e.Profile) {
+		return keyerr.New("profile", e.Profile, ProfileChoices())
 	}
+	return nil
+}
 
-	if err := c.Env.Obs.Validate(); err != nil {
-		return keyerr.Under("env.obs", err)
+// validate checks the [env] table's own keys (the game variants are
+// checked by the game); keys are relative to it.
+func (e EnvConfig) validate() error {
+	if err := e.Obs.Validate(); err != nil {
+		return keyerr.Under("obs", err)
 	}
-	if c.Env.TrainLevels < 0 || uint64(c.Env.TrainLevels) >= envs.EvalSeedBase {
-		return keyErr("env.train_levels", fmt.Sprint(c.Env.TrainLevels), fmt.Sprintf("[0, %d) (0 = unlimited)", envs.EvalSeedBase))
+	if e.TrainLevels < 0 || uint64(e.TrainLevels) >= envs.EvalSeedBase {
+		return keyerr.New("train_levels", e.TrainLevels, fmt.Sprintf("[0, %d) (0 = unlimited)", envs.EvalSeedBase))
 	}
-	if err := c.Agent.Validate(); err != nil {
-		return keyerr.Under("agent", err)
-	}
-	if err := c.PPO.Validate(); err != nil {
-		return keyerr.Under("ppo", err)
-	}
+	return nil
+}
 
-	v := c.Eval
-	if v.Episodes < 1 || v.Episodes > 1_000_000 {
-		return keyErr("eval.episodes", fmt.Sprint(v.Episodes), "[1, 1000000]")
+// validate checks the [eval] table; keys are relative to it.
+func (v EvalConfig) validate() error {
+	switch {
+	case v.Episodes < 1 || v.Episodes > 1_000_000:
+		return keyerr.New("episodes", v.Episodes, "[1, 1000000]")
+	case v.Replays < 0 || v.Replays > v.Episodes:
+		return keyerr.New("replays", v.Replays, "[0, eval.episodes]")
+	case v.MaxSteps < 0:
+		return keyerr.New("max_steps", v.MaxSteps, ">= 0 (0 = the game's limit)")
+	case v.NumEnvs < 1 || v.NumEnvs > 4096:
+		return keyerr.New("num_envs", v.NumEnvs, "[1, 4096]")
 	}
-	if v.Replays < 0 || v.Replays > v.Episodes {
-		return keyErr("eval.replays", fmt.Sprint(v.Replays), "[0, eval.episodes]")
-	}
-	if v.MaxSteps < 0 {
-		return keyErr("eval.max_steps", fmt.Sprint(v.MaxSteps), ">= 0 (0 = the game's limit)")
-	}
-	if v.NumEnvs < 1 || v.NumEnvs > 4096 {
-		return keyErr("eval.num_envs", fmt.Sprint(v.NumEnvs), "[1, 4096]")
-	}
+	return nil
+}
 
-	in := c.Interp
-	if in.Samples < 0 {
-		return keyErr("interp.samples", fmt.Sprint(in.Samples), ">= 0")
-	}
-	if in.Episodes < 1 || in.Episodes > 1_000_000 {
-		return keyErr("interp.episodes", fmt.Sprint(in.Episodes), "[1, 1000000]")
-	}
-	if in.MDLTolerance <= 0 {
-		return keyErr("interp.mdl_tolerance", fmt.Sprint(in.MDLTolerance), "> 0 nats")
-	}
-	if in.SteerScale <= 0 {
-		return keyErr("interp.steer_scale", fmt.Sprint(in.SteerScale), "> 0")
-	}
-	if in.Enabled && len(in.Layers) == 0 {
-		return keyErr("interp.layers", "[]", "at least one layer name when interp.enabled = true")
+// validate checks the [interp] table; keys are relative to it.
+func (in InterpConfig) validate() error {
+	switch {
+	case in.Samples < 0:
+		return keyerr.New("samples", in.Samples, ">= 0")
+	case in.Episodes < 1 || in.Episodes > 1_000_000:
+		return keyerr.New("episodes", in.Episodes, "[1, 1000000]")
+	case in.MDLTolerance <= 0:
+		return keyerr.New("mdl_tolerance", in.MDLTolerance, "> 0 nats")
+	case in.SteerScale <= 0:
+		return keyerr.New("steer_scale", in.SteerScale, "> 0")
+	case in.Enabled && len(in.Layers) == 0:
+		return keyErr("layers", "[]", "at least one layer name when interp.enabled = true")
 	}
 	for i, l := range in.Layers {
 		if l == "" {
-			return keyErr(fmt.Sprintf("interp.layers[%d]", i), `""`, "a non-empty layer name")
+			return keyErr(fmt.Sprintf("layers[%d]", i), `""`, "a non-empty layer name")
 		}
 	}
-	s := in.SAE
+	return keyerr.Under("sae", in.SAE.validate())
+}
+
+// validate checks the [interp.sae] table; keys are relative to it.
+func (s SAEConfig) validate() error {
 	switch s.Kind {
 	case "relu_l1", "topk":
 	default:
-		return keyErr("interp.sae.kind", fmt.Sprintf("%q", s.Kind), `"relu_l1" or "topk"`)
+		return keyerr.New("kind", s.Kind, `"relu_l1" or "topk"`)
 	}
 	if len(s.Sizes) == 0 {
-		return keyErr("interp.sae.sizes", "[]", "at least one dictionary size")
+		return keyErr("sizes", "[]", "at least one dictionary size")
 	}
 	for i, n := range s.Sizes {
 		if n < 1 || n > 1<<20 {
-			return keyErr(fmt.Sprintf("interp.sae.sizes[%d]", i), fmt.Sprint(n), "[1, 1048576]")
+			return keyerr.New(fmt.Sprintf("sizes[%d]", i), n, "[1, 1048576]")
 		}
 	}
-	if s.Kind == "topk" && (s.K < 1 || s.K > minInt(s.Sizes)) {
-		return keyErr("interp.sae.k", fmt.Sprint(s.K), "[1, smallest of interp.sae.sizes]")
-	}
-	if s.L1 < 0 {
-		return keyErr("interp.sae.l1", fmt.Sprint(s.L1), ">= 0")
-	}
-	if s.Steps < 1 {
-		return keyErr("interp.sae.steps", fmt.Sprint(s.Steps), ">= 1")
-	}
-	if s.BatchSize < 1 {
-		return keyErr("interp.sae.batch_size", fmt.Sprint(s.BatchSize), ">= 1")
-	}
-	if s.LearningRate <= 0 || s.LearningRate >= 1 {
-		return keyErr("interp.sae.learning_rate", fmt.Sprint(s.LearningRate), "(0, 1)")
-	}
-	if in.Bilinear && c.Agent.Arch != "bilinear" {
-		return keyErr("interp.bilinear", "true", `false unless agent.arch = "bilinear"`)
+	switch {
+	case s.Kind == "topk" && (s.K < 1 || s.K > minInt(s.Sizes)):
+		return keyerr.New("k", s.K, "[1, smallest of interp.sae.sizes]")
+	case s.L1 < 0:
+		return keyerr.New("l1", s.L1, ">= 0")
+	case s.Steps < 1:
+		return keyerr.New("steps", s.Steps, ">= 1")
+	case s.BatchSize < 1:
+		return keyerr.New("batch_size", s.BatchSize, ">= 1")
+	case s.LearningRate <= 0 || s.LearningRate >= 1:
+		return keyerr.New("learning_rate", s.LearningRate, "(0, 1)")
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"errors"
+	"github.com/misgen/misgen/schema"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -167,7 +168,7 @@ func TestLoadStrictErrors(t *testing.T) {
 func TestLoadRejectsUnknownProfileName(t *testing.T) {
 	_, err := loadText(t, baseTOML, "fast")
 	var ce *ConfigError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `profile "fast": want one of quick, full or base`) {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `profile "fast": want "quick", "full" or "base"`) {
 		t.Fatalf("err = %v", err)
 	}
 }
@@ -246,7 +247,7 @@ func TestHashAndRunID(t *testing.T) {
 func TestDerived(t *testing.T) {
 	c, _ := loadText(t, baseTOML, "quick")
 	d := c.Derived()
-	if !reflect.DeepEqual(d.Variants, []string{IDVariant, "random_goal"}) {
+	if !reflect.DeepEqual(d.Variants, []string{schema.IDVariant, "random_goal"}) {
 		t.Errorf("variants = %v", d.Variants)
 	}
 	if d.BatchSize != c.PPO.NumEnvs*c.PPO.NumSteps || d.NumUpdates != int(c.PPO.TotalSteps)/d.BatchSize {

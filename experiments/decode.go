@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"reflect"
 	"sort"
 	"strings"
@@ -18,6 +19,19 @@ import (
 // Profiles are the profile names a config file may define. A profile table
 // [profiles.<name>] holds any keys of the base config and overrides them.
 var Profiles = []string{"quick", "full"}
+
+// BaseProfile selects a file's values without any profile applied.
+const BaseProfile = "base"
+
+// ProfileChoices names the accepted profiles for messages and help:
+// "quick", "full" or "base".
+func ProfileChoices() string {
+	var q []string
+	for _, p := range Profiles {
+		q = append(q, fmt.Sprintf("%q", p))
+	}
+	return strings.Join(q, ", ") + fmt.Sprintf(" or %q", BaseProfile)
+}
 
 // rawConfig is the decoding target of a file and of each override layer.
 // The game variant tables stay toml.Primitive until the game is known.
@@ -66,66 +80,109 @@ func parse(file string, src []byte, profile string, point int) (*Config, error) 
 	return c, nil
 }
 
+// decoding is the state of one parse: the raw tables decoded so far, the
+// file's metadata and the layers of game-variant overrides.
+type decoding struct {
+	raw         rawConfig
+	md          toml.MetaData
+	layers      []layer
+	profilePath []string // key path of the applied profile, nil if none
+	fileProfile string   // experiment.profile as written in the file
+	pointLabel  string   // the sweep point's label, "" if none
+}
+
 func decodeLayers(src []byte, profile string, point int) (*Config, error) {
+	d, err := decodeFile(src)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.applyProfile(profile); err != nil {
+		return nil, err
+	}
+	game, gameErr := envs.Lookup(d.raw.Env.Game)
+	if err := d.applySweepPoint(point); err != nil {
+		return nil, err
+	}
+	if gameErr != nil {
+		return nil, keyerr.New("env.game", d.raw.Env.Game, fmt.Sprintf("one of %q", envs.Names()))
+	}
+	c := d.config(profile, point)
+	if err := d.buildVariants(c, game); err != nil {
+		return nil, err
+	}
+	if err := d.checkUnknownKeys(profile, reflect.TypeOf(game.NewConfig())); err != nil {
+		return nil, err
+	}
+	return c, d.validate(c, game)
+}
+
+// decodeFile decodes src over the defaults and checks its profile tables'
+// names.
+func decodeFile(src []byte) (*decoding, error) {
 	def := defaultConfig()
-	raw := rawConfig{
+	d := &decoding{raw: rawConfig{
 		Experiment: def.Experiment,
 		Env:        rawEnv{Obs: def.Env.Obs, TrainLevels: def.Env.TrainLevels},
 		Agent:      def.Agent, PPO: def.PPO, Eval: def.Eval, Interp: def.Interp, Report: def.Report,
-	}
-	md, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&raw)
-	if err != nil {
+	}}
+	var err error
+	if d.md, err = toml.NewDecoder(bytes.NewReader(src)).Decode(&d.raw); err != nil {
 		return nil, decodeErr(err)
 	}
-	profiles := raw.Profiles
-	for name := range profiles {
+	for name := range d.raw.Profiles {
 		if !isProfile(name) {
 			return nil, keyerr.Unknown("profiles."+name, "want one of "+strings.Join(Profiles, ", "))
 		}
 	}
-	fileProfile := raw.Experiment.Profile
-	if fileProfile != "" && len(profiles) > 0 {
-		return nil, keyErr("experiment.profile", fmt.Sprintf("%q", fileProfile), "unset (it is written by the tool into resolved.toml only)")
+	d.fileProfile = d.raw.Experiment.Profile
+	if d.fileProfile != "" && len(d.raw.Profiles) > 0 {
+		return nil, keyerr.New("experiment.profile", d.fileProfile, "unset (it is written by the tool into resolved.toml only)")
 	}
-	layers := []layer{{md: &md, hasTrain: md.IsDefined("env", "train"), train: raw.Env.Train, ood: raw.Env.OOD}}
-	var profilePath []string
-	if prim, ok := profiles[profile]; ok {
-		profilePath = []string{"profiles", profile}
-		raw.Env.Train, raw.Env.OOD, raw.Profiles = toml.Primitive{}, nil, nil
-		if err := md.PrimitiveDecode(prim, &raw); err != nil {
-			return nil, decodeErr(err)
-		}
-		if raw.Profiles != nil {
-			return nil, keyerr.Unknown("profiles."+profile+".profiles", "profiles cannot nest")
-		}
-		if raw.Experiment.Profile != "" {
-			return nil, keyErr("profiles."+profile+".experiment.profile", fmt.Sprintf("%q", raw.Experiment.Profile), "unset (it is written by the tool)")
-		}
-		layers = append(layers, layer{md: &md, path: profilePath,
-			hasTrain: md.IsDefined("profiles", profile, "env", "train"), train: raw.Env.Train, ood: raw.Env.OOD})
-	}
-	game, gameErr := envs.Lookup(raw.Env.Game)
-	var gameType reflect.Type
-	if gameErr == nil {
-		gameType = reflect.TypeOf(game.NewConfig())
-	}
+	d.layers = []layer{{md: &d.md, hasTrain: d.md.IsDefined("env", "train"), train: d.raw.Env.Train, ood: d.raw.Env.OOD}}
+	return d, nil
+}
 
-	pointLabel_ := ""
-	if point >= 0 {
-		sl, label, err := sweepLayer(&raw, point)
-		if err != nil {
-			return nil, err
-		}
-		layers = append(layers, sl)
-		pointLabel_ = label
-	} else if err := checkSweep(raw.Sweep); err != nil {
-		return nil, err
+// applyProfile decodes the [profiles.<profile>] table, when the file has
+// one, over the file's values.
+func (d *decoding) applyProfile(profile string) error {
+	prim, ok := d.raw.Profiles[profile]
+	if !ok {
+		return nil
 	}
-
-	if gameErr != nil {
-		return nil, keyErr("env.game", fmt.Sprintf("%q", raw.Env.Game), fmt.Sprintf("one of %q", envs.Names()))
+	d.profilePath = []string{"profiles", profile}
+	d.raw.Env.Train, d.raw.Env.OOD, d.raw.Profiles = toml.Primitive{}, nil, nil
+	if err := d.md.PrimitiveDecode(prim, &d.raw); err != nil {
+		return decodeErr(err)
 	}
+	if d.raw.Profiles != nil {
+		return keyerr.Unknown("profiles."+profile+".profiles", "profiles cannot nest")
+	}
+	if d.raw.Experiment.Profile != "" {
+		return keyerr.New("profiles."+profile+".experiment.profile", d.raw.Experiment.Profile, "unset (it is written by the tool)")
+	}
+	d.layers = append(d.layers, layer{md: &d.md, path: d.profilePath,
+		hasTrain: d.md.IsDefined("profiles", profile, "env", "train"), train: d.raw.Env.Train, ood: d.raw.Env.OOD})
+	return nil
+}
 
+// applySweepPoint adds the layer of sweep point point (>= 0), or checks
+// the [sweep] table when no point is selected.
+func (d *decoding) applySweepPoint(point int) error {
+	if point < 0 {
+		return checkSweep(d.raw.Sweep)
+	}
+	sl, label, err := sweepLayer(&d.raw, point)
+	if err != nil {
+		return err
+	}
+	d.layers = append(d.layers, sl)
+	d.pointLabel = label
+	return nil
+}
+
+// config is the decoded config without its game variants.
+func (d *decoding) config(profile string, point int) *Config {
+	raw := &d.raw
 	c := &Config{
 		Experiment: raw.Experiment,
 		Env:        EnvConfig{Game: raw.Env.Game, Obs: raw.Env.Obs, TrainLevels: raw.Env.TrainLevels},
@@ -134,62 +191,71 @@ func decodeLayers(src []byte, profile string, point int) (*Config, error) {
 	}
 	if point >= 0 {
 		c.Sweep = SweepConfig{}
-		c.Experiment.Point = pointLabel_
+		c.Experiment.Point = d.pointLabel
 	}
-	if fileProfile == "" {
+	if d.fileProfile == "" {
 		c.Experiment.Profile = profile
 	}
+	return c
+}
 
-	// Game variants: the training config is the game's defaults overridden
-	// by each layer's [env.train]; an OOD variant starts from the training
-	// config and applies each layer's [env.ood.<name>].
-	var err2 error
-	if c.Env.Train, err2 = buildVariant(game, layers, ""); err2 != nil {
-		return nil, err2
-	}
-	names := map[string]bool{}
-	for _, l := range layers {
-		for n := range l.ood {
-			names[n] = true
-		}
+// buildVariants sets the game variants: the training config is the game's
+// defaults overridden by each layer's [env.train]; an OOD variant starts
+// from the training config and applies each layer's [env.ood.<name>].
+func (d *decoding) buildVariants(c *Config, game envs.Game) error {
+	var err error
+	if c.Env.Train, err = buildVariant(game, d.layers, ""); err != nil {
+		return err
 	}
 	c.Env.OOD = map[string]any{}
-	for n := range names {
-		if !namePattern.MatchString(n) || n == IDVariant {
-			return nil, keyErr("env.ood", fmt.Sprintf("%q", n), fmt.Sprintf("variant names of letters, digits, '.', '_', '-', other than %q", IDVariant))
-		}
-		if c.Env.OOD[n], err2 = buildVariant(game, layers, n); err2 != nil {
-			return nil, err2
-		}
-	}
-
-	// Unknown keys. Keys of profiles other than the applied one are checked
-	// when that profile is loaded (Load checks every profile).
-	for _, l := range layers {
-		if l.md != &md {
-			if err := checkUndecoded(l.md, "", gameType); err != nil {
-				return nil, keyerr.At(l.where, keyerr.Errorf("sweep.key", "names an %v", err))
+	for _, l := range d.layers {
+		for n := range l.ood {
+			if _, done := c.Env.OOD[n]; done {
+				continue
+			}
+			if !namePattern.MatchString(n) || n == schema.IDVariant {
+				return keyerr.New("env.ood", n, fmt.Sprintf("variant names of letters, digits, '.', '_', '-', other than %q", schema.IDVariant))
+			}
+			if c.Env.OOD[n], err = buildVariant(game, d.layers, n); err != nil {
+				return err
 			}
 		}
 	}
-	if err := checkUndecoded(&md, profile, gameType); err != nil {
-		return nil, err
-	}
+	return nil
+}
 
-	where := layers[len(layers)-1].where
-	if err := c.validate(); err != nil {
-		return nil, keyerr.At(where, attributeKey(err, &md, profilePath))
+// checkUnknownKeys reports the first key no layer decoded. Keys of
+// profiles other than the applied one are checked when that profile is
+// loaded (Load checks every profile).
+func (d *decoding) checkUnknownKeys(profile string, gameType reflect.Type) error {
+	for _, l := range d.layers {
+		if l.md != &d.md {
+			if err := checkUndecoded(l.md, "", gameType); err != nil {
+				return keyerr.At(l.where, keyerr.Errorf("sweep.key", "names an %v", err))
+			}
+		}
 	}
-	for _, v := range sortedVariants(c.Env.OOD, c.Env.Train) {
-		table := "env.ood." + v.name
-		if v.name == IDVariant {
+	return checkUndecoded(&d.md, profile, gameType)
+}
+
+// validate checks every value, naming the profile's key when the applied
+// profile set it and the sweep point when one is applied.
+func (d *decoding) validate(c *Config, game envs.Game) error {
+	where := d.layers[len(d.layers)-1].where
+	if err := c.validate(); err != nil {
+		return keyerr.At(where, attributeKey(err, &d.md, d.profilePath))
+	}
+	for _, v := range c.Variants() {
+		table := "env.ood." + v
+		if v == schema.IDVariant {
 			table = "env.train"
 		}
-		if _, err := game.Spec(v.cfg, c.Env.Obs); err != nil {
-			return nil, keyerr.At(where, attributeKey(keyerr.Under(table, err), &md, profilePath))
+		cfg, _ := c.VariantConfig(v)
+		if _, err := game.Spec(cfg, c.Env.Obs); err != nil {
+			return keyerr.At(where, attributeKey(keyerr.Under(table, err), &d.md, d.profilePath))
 		}
 	}
-	return c, nil
+	return nil
 }
 
 func isProfile(name string) bool {
@@ -235,24 +301,6 @@ func (l layer) decodeErr(err error) error {
 	}
 	ke.Where = l.where
 	return ke
-}
-
-type namedVariant struct {
-	name string
-	cfg  any
-}
-
-func sortedVariants(ood map[string]any, train any) []namedVariant {
-	out := []namedVariant{{IDVariant, train}}
-	names := make([]string, 0, len(ood))
-	for n := range ood {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		out = append(out, namedVariant{n, ood[n]})
-	}
-	return out
 }
 
 // checkUndecoded reports the first key of md that no layer decoded,

@@ -33,7 +33,7 @@ func InterpStage(ctx context.Context, r *Run) error {
 		if err != nil {
 			return err
 		}
-		variants = append(variants, interp.StageVariant{Name: name, Config: cfg, OOD: name != IDVariant})
+		variants = append(variants, interp.StageVariant{Name: name, Config: cfg, OOD: name != schema.IDVariant})
 	}
 	levels := envs.EvalSeeds(uint64(c.Eval.Episodes), uint64(c.Interp.Episodes))
 	in := c.Interp

@@ -40,11 +40,11 @@ func Load(nameOrPath, profile string) (*Config, error) {
 
 // LoadBytes is Load for content already in memory; file names it in errors.
 func LoadBytes(file string, src []byte, profile string) (*Config, error) {
-	if profile != "base" && !isProfile(profile) {
-		return nil, &ConfigError{File: file, Msg: fmt.Sprintf("profile %q: want one of %s or base", profile, strings.Join(Profiles, ", "))}
+	if profile != BaseProfile && !isProfile(profile) {
+		return nil, &ConfigError{File: file, Msg: fmt.Sprintf("profile %q: want %s", profile, ProfileChoices())}
 	}
 	var want *Config
-	for _, p := range append([]string{"base"}, Profiles...) {
+	for _, p := range append([]string{BaseProfile}, Profiles...) {
 		c, err := parse(file, src, p, -1)
 		if err != nil {
 			return nil, err

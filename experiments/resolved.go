@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"github.com/misgen/misgen/internal/keyerr"
+	"github.com/misgen/misgen/schema"
 	"sort"
 
 	"github.com/BurntSushi/toml"
@@ -49,7 +50,7 @@ func (c *Config) RunID() (string, error) {
 	}
 	p := c.Experiment.Profile
 	if p == "" {
-		p = "base"
+		p = BaseProfile
 	}
 	return p + "-" + h[:12], nil
 }
@@ -57,7 +58,7 @@ func (c *Config) RunID() (string, error) {
 // Derived holds every size computed from the config, in one place.
 type Derived struct {
 	Seeds    []int    // training seeds
-	Variants []string // IDVariant first, then the OOD variants sorted by name
+	Variants []string // schema.IDVariant first, then the OOD variants sorted by name
 
 	BatchSize     int // samples per PPO update: num_envs × num_steps
 	MinibatchSize int // BatchSize / num_minibatches
@@ -89,10 +90,10 @@ func (c *Config) Derived() Derived {
 	}
 }
 
-// Variants lists the evaluation variants: IDVariant, then the OOD variants
+// Variants lists the evaluation variants: schema.IDVariant, then the OOD variants
 // sorted by name.
 func (c *Config) Variants() []string {
-	out := []string{IDVariant}
+	out := []string{schema.IDVariant}
 	names := make([]string, 0, len(c.Env.OOD))
 	for n := range c.Env.OOD {
 		names = append(names, n)
@@ -101,10 +102,10 @@ func (c *Config) Variants() []string {
 	return append(out, names...)
 }
 
-// VariantConfig returns the game config of variant (IDVariant or an OOD
+// VariantConfig returns the game config of variant (schema.IDVariant or an OOD
 // name). The result is shared with c: callers must not modify it.
 func (c *Config) VariantConfig(variant string) (any, error) {
-	if variant == IDVariant {
+	if variant == schema.IDVariant {
 		return c.Env.Train, nil
 	}
 	cfg, ok := c.Env.OOD[variant]

@@ -21,7 +21,7 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("no evaluation records in %s", r.OutcomesDir())
 	}
-	env, err := r.Config.NewEnv(IDVariant)
+	env, err := r.Config.NewEnv(schema.IDVariant)
 	if err != nil {
 		return nil, err
 	}

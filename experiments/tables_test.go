@@ -35,20 +35,20 @@ func records(counts map[string]map[int]map[envs.Outcome]int) []schema.EpisodeRec
 
 func TestCountOutcomes(t *testing.T) {
 	recs := records(map[string]map[int]map[envs.Outcome]int{
-		IDVariant:     {0: {"goal": 9, "timeout": 1}, 1: {"goal": 10}},
-		"random_goal": {1: {"end_no_goal": 6, "goal": 2}, 0: {"end_no_goal": 4, "goal": 5, "timeout": 1}},
+		schema.IDVariant: {0: {"goal": 9, "timeout": 1}, 1: {"goal": 10}},
+		"random_goal":    {1: {"end_no_goal": 6, "goal": 2}, 0: {"end_no_goal": 4, "goal": 5, "timeout": 1}},
 	})
 	// Shuffle: the table must not depend on record order.
 	rand.New(rand.NewPCG(3, 4)).Shuffle(len(recs), func(i, j int) { recs[i], recs[j] = recs[j], recs[i] })
-	rows, err := CountOutcomes(recs, []string{IDVariant, "random_goal"}, testOutcomes)
+	rows, err := CountOutcomes(recs, []string{schema.IDVariant, "random_goal"}, testOutcomes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	type key struct{ v, s, o string }
 	want := map[key][2]int{ // count, episodes
-		{IDVariant, "pooled", "goal"}: {19, 20}, {IDVariant, "pooled", "end_no_goal"}: {0, 20}, {IDVariant, "pooled", "timeout"}: {1, 20},
-		{IDVariant, "0", "goal"}: {9, 10}, {IDVariant, "0", "end_no_goal"}: {0, 10}, {IDVariant, "0", "timeout"}: {1, 10},
-		{IDVariant, "1", "goal"}: {10, 10}, {IDVariant, "1", "end_no_goal"}: {0, 10}, {IDVariant, "1", "timeout"}: {0, 10},
+		{schema.IDVariant, "pooled", "goal"}: {19, 20}, {schema.IDVariant, "pooled", "end_no_goal"}: {0, 20}, {schema.IDVariant, "pooled", "timeout"}: {1, 20},
+		{schema.IDVariant, "0", "goal"}: {9, 10}, {schema.IDVariant, "0", "end_no_goal"}: {0, 10}, {schema.IDVariant, "0", "timeout"}: {1, 10},
+		{schema.IDVariant, "1", "goal"}: {10, 10}, {schema.IDVariant, "1", "end_no_goal"}: {0, 10}, {schema.IDVariant, "1", "timeout"}: {0, 10},
 		{"random_goal", "pooled", "goal"}: {7, 18}, {"random_goal", "pooled", "end_no_goal"}: {10, 18}, {"random_goal", "pooled", "timeout"}: {1, 18},
 		{"random_goal", "0", "goal"}: {5, 10}, {"random_goal", "0", "end_no_goal"}: {4, 10}, {"random_goal", "0", "timeout"}: {1, 10},
 		{"random_goal", "1", "goal"}: {2, 8}, {"random_goal", "1", "end_no_goal"}: {6, 8}, {"random_goal", "1", "timeout"}: {0, 8},
@@ -68,15 +68,15 @@ func TestCountOutcomes(t *testing.T) {
 		}
 		order = append(order, r.Variant+"/"+r.Seed+"/"+r.Outcome)
 	}
-	if order[0] != IDVariant+"/pooled/goal" || order[3] != IDVariant+"/0/goal" || order[9] != "random_goal/pooled/goal" || order[17] != "random_goal/1/timeout" {
+	if order[0] != schema.IDVariant+"/pooled/goal" || order[3] != schema.IDVariant+"/0/goal" || order[9] != "random_goal/pooled/goal" || order[17] != "random_goal/1/timeout" {
 		t.Errorf("row order = %v", order)
 	}
 
 	for i, bad := range []schema.EpisodeRecord{
 		{Variant: "nope", Outcome: "goal"},
-		{Variant: IDVariant, Outcome: "exploded"},
+		{Variant: schema.IDVariant, Outcome: "exploded"},
 	} {
-		if _, err := CountOutcomes([]schema.EpisodeRecord{bad}, []string{IDVariant}, testOutcomes); err == nil {
+		if _, err := CountOutcomes([]schema.EpisodeRecord{bad}, []string{schema.IDVariant}, testOutcomes); err == nil {
 			t.Errorf("case %d: %+v accepted", i, bad)
 		}
 	}
@@ -84,9 +84,9 @@ func TestCountOutcomes(t *testing.T) {
 
 func sampleRows(t *testing.T) []schema.Row {
 	rows, err := CountOutcomes(records(map[string]map[int]map[envs.Outcome]int{
-		IDVariant:     {0: {"goal": 97, "timeout": 3}, 2: {"goal": 100}},
-		"random_goal": {0: {"end_no_goal": 70, "goal": 30}, 2: {"end_no_goal": 1, "goal": 99}},
-	}), []string{IDVariant, "random_goal"}, testOutcomes)
+		schema.IDVariant: {0: {"goal": 97, "timeout": 3}, 2: {"goal": 100}},
+		"random_goal":    {0: {"end_no_goal": 70, "goal": 30}, 2: {"end_no_goal": 1, "goal": 99}},
+	}), []string{schema.IDVariant, "random_goal"}, testOutcomes)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,19 +193,19 @@ func TestMergeRows(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if merged[0].Variant != "x@quick/"+IDVariant || merged[len(merged)-1].Variant != "y@quick/random_goal" || len(merged) != 2*len(a) {
+	if merged[0].Variant != "x@quick/"+schema.IDVariant || merged[len(merged)-1].Variant != "y@quick/random_goal" || len(merged) != 2*len(a) {
 		t.Errorf("labelled merge: first %+v last %+v", merged[0], merged[len(merged)-1])
 	}
 }
 
 func TestRecordsRoundTrip(t *testing.T) {
-	recs := records(map[string]map[int]map[envs.Outcome]int{IDVariant: {3: {"goal": 2, "timeout": 1}}})
+	recs := records(map[string]map[int]map[envs.Outcome]int{schema.IDVariant: {3: {"goal": 2, "timeout": 1}}})
 	dir := t.TempDir()
 	l := Layout{dir}
-	if err := schema.WriteRecords(l.Outcomes(3, IDVariant), recs); err != nil {
+	if err := schema.WriteRecords(l.Outcomes(3, schema.IDVariant), recs); err != nil {
 		t.Fatal(err)
 	}
-	if err := schema.WriteRecords(l.Outcomes(4, IDVariant), recs[:1]); err != nil {
+	if err := schema.WriteRecords(l.Outcomes(4, schema.IDVariant), recs[:1]); err != nil {
 		t.Fatal(err)
 	}
 	back, err := schema.ReadRecordsDir(l.OutcomesDir())

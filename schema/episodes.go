@@ -14,6 +14,11 @@ import (
 	"github.com/misgen/misgen/internal/atomicfile"
 )
 
+// IDVariant is the name of the in-distribution variant in tables, replays
+// and file names: held-out levels drawn from the training variant
+// [env.train]. Every other variant name is an OOD variant.
+const IDVariant = "train"
+
 // EpisodeRecord is one evaluated episode, as written by the eval stage (one
 // JSON object per line) and counted into the failure-rate tables.
 type EpisodeRecord struct {

@@ -21,7 +21,7 @@ type runOptions struct {
 }
 
 func (o *runOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.profile, "profile", "quick", "profile to apply: quick, full or base")
+	fs.StringVar(&o.profile, "profile", "quick", "profile to apply: "+experiments.ProfileChoices())
 	fs.StringVar(&o.out, "out", "results", "results root directory")
 	fs.StringVar(&o.seeds, "seeds", "", "override the training seeds: a count N (seeds 0..N-1) or a list like 0,5,7")
 	fs.StringVar(&o.shard, "shard", "", "run only shard i/n (0 <= i < n) of the independent seed jobs")

@@ -24,7 +24,7 @@ var validateCommand = command{
 	summary: "Check a config strictly (every profile and sweep point) and summarise it.",
 	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
 		o := &validateOptions{streams: st}
-		fs.StringVar(&o.profile, "profile", "quick", "profile to summarise: quick, full or base")
+		fs.StringVar(&o.profile, "profile", "quick", "profile to summarise: "+experiments.ProfileChoices())
 		fs.StringVar(&o.out, "out", "results", "results root, for the run directory shown")
 		fs.StringVar(&o.seeds, "seeds", "", "override the training seeds: a count N or a list like 0,5,7")
 		fs.BoolVar(&o.print, "print", false, "print the resolved TOML of the profile (each sweep point)")

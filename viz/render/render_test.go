@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"github.com/misgen/misgen/schema"
 	"image"
 	"image/color"
 	"image/gif"
@@ -149,7 +150,7 @@ func TestBarLengthsProportionalToProbabilities(t *testing.T) {
 }
 
 func TestSideBySide(t *testing.T) {
-	id := episode(t, coinrun.Name, replay.IDVariant, coinrun.DefaultConfig(), 4, holdRightJump)
+	id := episode(t, coinrun.Name, schema.IDVariant, coinrun.DefaultConfig(), 4, holdRightJump)
 	m := maze.DefaultConfig()
 	other := episode(t, maze.Name, "anywhere", m, 4, 1)
 	a, err := Frame(id, 3, Options{})

@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"github.com/misgen/misgen/schema"
 	"reflect"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 // batched evaluation does, and checks the first three are recorded exactly
 // as if each had been recorded alone.
 func TestCollectorInterleaved(t *testing.T) {
-	meta, err := NewMeta(coinrun.Name, IDVariant, coinrun.DefaultConfig(), envs.DefaultObsConfig(), 0, 2)
+	meta, err := NewMeta(coinrun.Name, schema.IDVariant, coinrun.DefaultConfig(), envs.DefaultObsConfig(), 0, 2)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,17 +15,13 @@ package replay
 import (
 	"bytes"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/misgen/misgen/envs"
 	_ "github.com/misgen/misgen/envs/all" // replays name games; register them all
 )
-
-// IDVariant is the variant name of in-distribution (training-variant)
-// episodes; every other variant name is an OOD variant. It equals
-// experiments.IDVariant.
-const IDVariant = "train"
 
 // Ext is the file name extension of replay files; a run directory keeps
 // them under replays/.
@@ -34,7 +30,7 @@ const Ext = ".replay"
 // Episode is one recorded episode.
 type Episode struct {
 	Game string // registered game name
-	// Variant is IDVariant for the training variant or the OOD variant's
+	// Variant is schema.IDVariant for the training variant or the OOD variant's
 	// name from the experiment config.
 	Variant string
 	// Config is the game's variant config as TOML (EncodeConfig), decoded
@@ -75,7 +71,7 @@ type Feature struct {
 }
 
 // ID reports whether ep is an in-distribution episode.
-func (ep *Episode) ID() bool { return ep.Variant == IDVariant }
+func (ep *Episode) ID() bool { return ep.Variant == schema.IDVariant }
 
 // Return is the undiscounted return of the first n steps (clamped to the
 // episode length).

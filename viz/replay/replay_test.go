@@ -3,6 +3,7 @@ package replay
 import (
 	"encoding/binary"
 	"errors"
+	"github.com/misgen/misgen/schema"
 	"hash/crc32"
 	"math/rand/v2"
 	"os"
@@ -31,10 +32,10 @@ func scripted(t *testing.T) []Episode {
 		level         uint64
 		act           func(r *rand.Rand, n int) int
 	}{
-		{coinrun.Name, IDVariant, coinrun.DefaultConfig(), 3, func(*rand.Rand, int) int { return 8 }}, // hold right+jump
+		{coinrun.Name, schema.IDVariant, coinrun.DefaultConfig(), 3, func(*rand.Rand, int) int { return 8 }}, // hold right+jump
 		{coinrun.Name, "random_coin", ood, 3, func(*rand.Rand, int) int { return 8 }},
 		{maze.Name, "anywhere", &maze.Config{Size: 9, MaxSteps: 60}, 5, func(r *rand.Rand, n int) int { return r.IntN(n) }},
-		{heist.Name, IDVariant, heist.DefaultConfig(), 1, func(r *rand.Rand, n int) int { return r.IntN(n) }},
+		{heist.Name, schema.IDVariant, heist.DefaultConfig(), 1, func(r *rand.Rand, n int) int { return r.IntN(n) }},
 	}
 	var eps []Episode
 	for i, c := range cases {
@@ -242,7 +243,7 @@ func TestCursorSeekMatchesRecordedInfo(t *testing.T) {
 }
 
 func TestRecorder(t *testing.T) {
-	rec := NewRecorder(Episode{Game: "coinrun", Variant: IDVariant, Outcome: "stale", Steps: []Step{{}}})
+	rec := NewRecorder(Episode{Game: "coinrun", Variant: schema.IDVariant, Outcome: "stale", Steps: []Step{{}}})
 	if rec.Len() != 0 || rec.Done() {
 		t.Fatalf("fresh recorder: len %d done %v", rec.Len(), rec.Done())
 	}

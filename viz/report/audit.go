@@ -9,10 +9,6 @@ import (
 	"strings"
 )
 
-// IDVariant is the in-distribution variant's name in tables and replays
-// (experiments.IDVariant).
-const IDVariant = "train"
-
 // finding is one sentence of the audit summary and the file its numbers
 // come from (relative to the run directory).
 type finding struct {
@@ -43,15 +39,15 @@ func blackBox(t *rateTable, r roles, src string) []finding {
 	add := func(format string, args ...any) {
 		out = append(out, finding{Text: template.HTML(fmt.Sprintf(format, args...)), Source: src})
 	}
-	idSuccess, haveID := t.Find(IDVariant, schema.PooledSeed, r.Success)
+	idSuccess, haveID := t.Find(schema.IDVariant, schema.PooledSeed, r.Success)
 	if haveID {
 		add("In distribution (%s, %d held-out episodes pooled over %d seed(s)), the agent reached the true goal (%s) in <b>%s</b> of episodes.",
-			code(IDVariant), idSuccess.Episodes, len(t.Seeds(IDVariant)), code(r.Success), html.EscapeString(idSuccess.Percent()))
+			code(schema.IDVariant), idSuccess.Episodes, len(t.Seeds(schema.IDVariant)), code(r.Success), html.EscapeString(idSuccess.Percent()))
 	} else {
-		add("Not available in this run: no in-distribution (%s) rows in the table.", code(IDVariant))
+		add("Not available in this run: no in-distribution (%s) rows in the table.", code(schema.IDVariant))
 	}
 	for _, v := range t.Variants {
-		if v == IDVariant {
+		if v == schema.IDVariant {
 			continue
 		}
 		proxy, okP := t.Find(v, schema.PooledSeed, r.Proxy)
@@ -92,7 +88,7 @@ func blackBox(t *rateTable, r roles, src string) []finding {
 			add("At this sample size episodes do not establish a proxy failure on %s: the interval includes 0.", code(v))
 		}
 		if other, ok := otherEndings(t, v, r); ok && haveID {
-			idOther, _ := otherEndings(t, IDVariant, r)
+			idOther, _ := otherEndings(t, schema.IDVariant, r)
 			add("Other endings (%s) account for %s of OOD episodes vs %s in distribution%s.",
 				html.EscapeString(strings.Join(other.outcomes, ", ")), pct(other.rate), pct(idOther.rate),
 				map[bool]string{true: ", so the agent's skills transfer and the failure is one of goal, not of capability", false: ""}[other.rate < proxy.CILow])

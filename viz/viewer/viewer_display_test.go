@@ -4,6 +4,7 @@ package viewer
 
 import (
 	"bytes"
+	"github.com/misgen/misgen/schema"
 	"image"
 	"path/filepath"
 	"testing"
@@ -28,7 +29,7 @@ func session(t *testing.T, extra ...string) *app.Session {
 	for _, v := range []struct {
 		name string
 		cfg  coinrun.Config
-	}{{replay.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
+	}{{schema.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
 		meta, err := replay.NewMeta(coinrun.Name, v.name, v.cfg, envs.DefaultObsConfig(), 0, 0)
 		if err != nil {
 			t.Fatal(err)

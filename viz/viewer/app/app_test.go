@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"github.com/misgen/misgen/schema"
 	"image"
 	"image/gif"
 	"image/png"
@@ -34,7 +35,7 @@ func runDir(t *testing.T) (dir string, eps []replay.Episode) {
 		for _, v := range []struct {
 			name string
 			cfg  coinrun.Config
-		}{{replay.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
+		}{{schema.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
 			meta, err := replay.NewMeta(coinrun.Name, v.name, v.cfg, envs.DefaultObsConfig(), 0, seed)
 			if err != nil {
 				t.Fatal(err)

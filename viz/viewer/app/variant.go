@@ -2,11 +2,11 @@ package app
 
 import (
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"sort"
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/experiments"
-	"github.com/misgen/misgen/viz/replay"
 )
 
 // VariantConfig returns the game config of variant for live play. With
@@ -25,7 +25,7 @@ func VariantConfig(game, variant, configFile string) (string, any, envs.ObsConfi
 		return "", nil, envs.ObsConfig{}, fmt.Errorf("viewer: %w", err)
 	}
 	cfg := g.NewConfig()
-	if variant != replay.IDVariant {
+	if variant != schema.IDVariant {
 		v, err := g.Variant(variant)
 		if err != nil {
 			return "", nil, envs.ObsConfig{}, fmt.Errorf("viewer: -variant %q: %w (or -config <experiment.toml> for its named variants)", variant, err)
@@ -43,13 +43,13 @@ func fileVariant(game, variant, configFile string) (string, any, envs.ObsConfig,
 	if game != "" && game != c.Env.Game {
 		return "", nil, envs.ObsConfig{}, fmt.Errorf("viewer: %s is a %s experiment, not %s", configFile, c.Env.Game, game)
 	}
-	if variant == replay.IDVariant {
+	if variant == schema.IDVariant {
 		return c.Env.Game, c.Env.Train, c.Env.Obs, nil
 	}
 	if cfg, ok := c.Env.OOD[variant]; ok {
 		return c.Env.Game, cfg, c.Env.Obs, nil
 	}
-	names := []string{replay.IDVariant}
+	names := []string{schema.IDVariant}
 	for n := range c.Env.OOD {
 		names = append(names, n)
 	}
