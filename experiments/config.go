@@ -12,11 +12,11 @@ package experiments
 
 import (
 	"fmt"
-	"github.com/misgen/misgen/internal/keyerr"
 	"regexp"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/keyerr"
 )
 
 // Config is one experiment after decoding, profile application and

@@ -2,12 +2,13 @@ package experiments
 
 import (
 	"errors"
-	"github.com/misgen/misgen/schema"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // baseTOML is a valid config of the test game; the error cases edit it.

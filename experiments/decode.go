@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"reflect"
 	"sort"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/keyerr"
+	"github.com/misgen/misgen/schema"
 )
 
 // Profiles are the profile names a config file may define. A profile table

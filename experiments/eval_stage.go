@@ -3,11 +3,11 @@ package experiments
 import (
 	"context"
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"path/filepath"
 	"reflect"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/replay"
 )
 

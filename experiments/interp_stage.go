@@ -3,11 +3,12 @@ package experiments
 import (
 	"context"
 	"fmt"
-	"github.com/misgen/misgen/schema"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/interp"
+	"github.com/misgen/misgen/interp/stage"
+	"github.com/misgen/misgen/schema"
 )
 
 // InterpStage is the interp stage: SAEs (local and end-to-end), MDL selection, feature ↔
@@ -27,18 +28,18 @@ func InterpStage(ctx context.Context, r *Run) error {
 		return nil
 	}
 	seed := seeds[0]
-	var variants []interp.StageVariant
+	var variants []stage.Variant
 	for _, name := range c.Variants() {
 		cfg, err := c.VariantConfig(name)
 		if err != nil {
 			return err
 		}
-		variants = append(variants, interp.StageVariant{Name: name, Config: cfg, OOD: name != schema.IDVariant})
+		variants = append(variants, stage.Variant{Name: name, Config: cfg, OOD: name != schema.IDVariant})
 	}
 	levels := envs.EvalSeeds(uint64(c.Eval.Episodes), uint64(c.Interp.Episodes))
 	in := c.Interp
 	r.Progress.Printf("interp: analysing seed %d's policy at layers %v on %d episodes per variant", seed, in.Layers, in.Episodes)
-	_, err := interp.RunStage(ctx, interp.StageOptions{
+	_, err := stage.Run(ctx, stage.Options{
 		Checkpoint: agents.CheckpointPath(r.Checkpoints(seed)),
 		OutDir:     r.Interp(),
 		Game:       c.Env.Game,
@@ -47,7 +48,7 @@ func InterpStage(ctx context.Context, r *Run) error {
 		Levels:     func(int) envs.LevelSeeds { return levels },
 		Layers:     in.Layers,
 		Samples:    in.Samples,
-		SAE: interp.StageSAE{
+		SAE: stage.SAE{
 			Kind: interp.Kind(in.SAE.Kind), Sizes: in.SAE.Sizes, K: in.SAE.K, L1: in.SAE.L1,
 			Steps: in.SAE.Steps, BatchSize: in.SAE.BatchSize, LR: in.SAE.LearningRate, EndToEnd: in.SAE.EndToEnd,
 		},

@@ -3,11 +3,12 @@ package experiments
 import (
 	"bytes"
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"os"
 	"path/filepath"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // Layout names the files of one run directory,

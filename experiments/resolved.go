@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"github.com/misgen/misgen/internal/keyerr"
-	"github.com/misgen/misgen/schema"
 	"sort"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/keyerr"
+	"github.com/misgen/misgen/schema"
 )
 
 // ResolvedTOML encodes the config with every default, the profile and any

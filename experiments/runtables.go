@@ -2,9 +2,9 @@ package experiments
 
 import (
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"path/filepath"
 
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/plot"
 )
 

@@ -3,7 +3,6 @@ package experiments
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/schema"
 )
 
 var testOutcomes = []envs.Outcome{"goal", "end_no_goal", "timeout"}

@@ -3,7 +3,6 @@ package interp
 import (
 	"testing"
 
-	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -11,7 +10,7 @@ func TestCaptureRecordsLayerOutputs(t *testing.T) {
 	tm := newTinyModel(t, 5, 7, 3, 2)
 	obs := randomObs(10, 5, 3)
 	c := NewCapture("fc")
-	g := NewGroundTruth(envs.Spec{})
+	g := NewGroundTruth(nil, "", "")
 	s := torch.NewNoGradScope()
 	defer s.Close()
 	for lo := 0; lo < 10; lo += 4 { // three batches: 4, 4, 2
@@ -21,7 +20,7 @@ func TestCaptureRecordsLayerOutputs(t *testing.T) {
 			t.Fatal(s.Err())
 		}
 		for i := lo; i < hi; i++ {
-			g.Add(envs.Info{Step: i}, 0, "train", false, -1)
+			g.Add(Step{T: int32(i), Action: -1}, "train")
 		}
 	}
 	want := floats(t, s.Relu(s.Linear(obs.tensor(s, 0, 10), tm.w1, tm.b1)))

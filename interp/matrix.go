@@ -60,8 +60,8 @@ func (m Matrix) tensor(s *torch.Scope) *torch.Tensor {
 	return s.FromFloat32(m.Data, int64(m.Rows), int64(m.Cols))
 }
 
-// matrixOf copies a 2-D tensor to a Matrix.
-func matrixOf(t *torch.Tensor) (Matrix, error) {
+// MatrixOf copies a 2-D tensor to a Matrix.
+func MatrixOf(t *torch.Tensor) (Matrix, error) {
 	sh := t.Shape()
 	if len(sh) != 2 {
 		return Matrix{}, fmt.Errorf("want a 2-D tensor, got shape %v", sh)

@@ -310,15 +310,15 @@ func (t *trainer) resample() error {
 	if err != nil {
 		return err
 	}
-	xs, err := matrixOf(centred)
+	xs, err := MatrixOf(centred)
 	if err != nil {
 		return err
 	}
-	enc, err := matrixOf(m.WEnc) // [latents, d]
+	enc, err := MatrixOf(m.WEnc) // [latents, d]
 	if err != nil {
 		return err
 	}
-	dec, err := matrixOf(m.WDec) // [d, latents]
+	dec, err := MatrixOf(m.WDec) // [d, latents]
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,6 @@ import (
 	"math"
 	"os"
 
-	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/internal/binio"
 )
@@ -46,13 +45,10 @@ type GroundTruth struct {
 	open map[int32][]int // rows of episodes not yet ended
 }
 
-// NewGroundTruth returns an empty GroundTruth for a game's outcomes.
-func NewGroundTruth(spec envs.Spec) *GroundTruth {
-	g := &GroundTruth{Outcomes: []string{""}, Success: string(spec.Success), Proxy: string(spec.Proxy)}
-	for _, o := range spec.Outcomes {
-		g.Outcomes = append(g.Outcomes, string(o))
-	}
-	return g
+// NewGroundTruth returns an empty GroundTruth for a game's outcomes, of
+// which success means the true goal was reached and proxy the proxy goal.
+func NewGroundTruth(outcomes []string, success, proxy string) *GroundTruth {
+	return &GroundTruth{Outcomes: append([]string{""}, outcomes...), Success: success, Proxy: proxy}
 }
 
 func (g *GroundTruth) index(list *[]string, name string) int {
@@ -65,24 +61,21 @@ func (g *GroundTruth) index(list *[]string, name string) int {
 	return len(*list) - 1
 }
 
-// Add appends the ground truth of one step (call once per captured
-// activation row, in the same order). info is the state the policy observed.
-func (g *GroundTruth) Add(info envs.Info, episode int32, variant string, ood bool, action int) {
+// Add appends the ground truth of one step of variant (call once per
+// captured activation row, in the same order); st.Variant and st.Outcome
+// are set here.
+func (g *GroundTruth) Add(st Step, variant string) {
 	if g.open == nil {
 		g.open = map[int32][]int{}
 	}
-	g.open[episode] = append(g.open[episode], len(g.Steps))
-	g.Steps = append(g.Steps, Step{
-		Episode: episode, T: int32(info.Step), Variant: uint16(g.index(&g.Variants, variant)), OOD: ood,
-		GoalVisible: info.GoalVisible, Action: int16(action),
-		AgentX: info.AgentX, AgentY: info.AgentY, GoalX: info.GoalX, GoalY: info.GoalY,
-		ProxyX: info.ProxyX, ProxyY: info.ProxyY,
-	})
+	g.open[st.Episode] = append(g.open[st.Episode], len(g.Steps))
+	st.Variant, st.Outcome = uint16(g.index(&g.Variants, variant)), 0
+	g.Steps = append(g.Steps, st)
 }
 
 // EndEpisode records how an episode ended on all of its rows.
-func (g *GroundTruth) EndEpisode(episode int32, outcome envs.Outcome) {
-	o := uint8(g.index(&g.Outcomes, string(outcome)))
+func (g *GroundTruth) EndEpisode(episode int32, outcome string) {
+	o := uint8(g.index(&g.Outcomes, outcome))
 	for _, r := range g.open[episode] {
 		g.Steps[r].Outcome = o
 	}

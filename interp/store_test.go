@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
-
-	"github.com/misgen/misgen/envs"
 )
 
 func TestHalfConversion(t *testing.T) {
@@ -43,8 +41,7 @@ func TestHalfConversion(t *testing.T) {
 }
 
 func sampleStore() *Store {
-	spec := envs.Spec{Outcomes: []envs.Outcome{"coin", "level_end", "died"}, Success: "coin", Proxy: "level_end"}
-	g := NewGroundTruth(spec)
+	g := NewGroundTruth([]string{"coin", "level_end", "died"}, "coin", "level_end")
 	acts := NewMatrix(5, 6)
 	for i := range acts.Data {
 		acts.Data[i] = float32(i)*0.25 - 3
@@ -55,8 +52,8 @@ func sampleStore() *Store {
 		if ep == 1 {
 			variant = "coin_random"
 		}
-		g.Add(envs.Info{Step: i % 3, AgentX: float32(i), AgentY: 1, GoalX: 10, GoalY: 2, ProxyX: 20, ProxyY: 1, GoalVisible: i == 2},
-			ep, variant, ep == 1, i%4)
+		g.Add(Step{Episode: ep, T: int32(i % 3), OOD: ep == 1, GoalVisible: i == 2, Action: int16(i % 4),
+			AgentX: float32(i), AgentY: 1, GoalX: 10, GoalY: 2, ProxyX: 20, ProxyY: 1}, variant)
 	}
 	g.EndEpisode(0, "coin")
 	g.EndEpisode(1, "level_end")

@@ -4,13 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/misgen/misgen/schema"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/schema"
 )
 
 // runMain runs the command line in-process.

@@ -2,7 +2,6 @@ package plot
 
 import (
 	"bytes"
-	"github.com/misgen/misgen/schema"
 	"image"
 	"image/color"
 	"image/png"
@@ -10,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // decode checks the PNG's size and returns how many pixels are not white

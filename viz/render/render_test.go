@@ -2,7 +2,6 @@ package render
 
 import (
 	"bytes"
-	"github.com/misgen/misgen/schema"
 	"image"
 	"image/color"
 	"image/gif"
@@ -12,6 +11,7 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/envs/maze"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/replay"
 )
 

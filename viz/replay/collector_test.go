@@ -1,12 +1,12 @@
 package replay
 
 import (
-	"github.com/misgen/misgen/schema"
 	"reflect"
 	"testing"
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/coinrun"
+	"github.com/misgen/misgen/schema"
 )
 
 // TestCollectorInterleaved steps four real episodes round-robin, as a

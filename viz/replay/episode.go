@@ -15,12 +15,12 @@ package replay
 import (
 	"bytes"
 	"fmt"
-	"github.com/misgen/misgen/schema"
 
 	"github.com/BurntSushi/toml"
 
 	"github.com/misgen/misgen/envs"
 	_ "github.com/misgen/misgen/envs/all" // replays name games; register them all
+	"github.com/misgen/misgen/schema"
 )
 
 // Ext is the file name extension of replay files; a run directory keeps

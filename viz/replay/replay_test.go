@@ -3,7 +3,6 @@ package replay
 import (
 	"encoding/binary"
 	"errors"
-	"github.com/misgen/misgen/schema"
 	"hash/crc32"
 	"math/rand/v2"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/envs/heist"
 	"github.com/misgen/misgen/envs/maze"
+	"github.com/misgen/misgen/schema"
 )
 
 // scripted plays real episodes of every game with fixed-seed random or

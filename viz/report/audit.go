@@ -2,11 +2,12 @@ package report
 
 import (
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"html"
 	"html/template"
 	"math"
 	"strings"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // finding is one sentence of the audit summary and the file its numbers

@@ -3,7 +3,6 @@ package report_test
 import (
 	"context"
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/schema"
 )
 
 // ScreenshotEnv names the environment variable that, when set, is the path

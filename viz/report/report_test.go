@@ -2,7 +2,6 @@ package report_test
 
 import (
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"html"
 	"os"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/report"
 )
 

@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"html/template"
 	"io/fs"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/plot"
 	"github.com/misgen/misgen/viz/replay"
 )

@@ -4,7 +4,6 @@ package viewer
 
 import (
 	"bytes"
-	"github.com/misgen/misgen/schema"
 	"image"
 	"path/filepath"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/envs/maze"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/render"
 	"github.com/misgen/misgen/viz/replay"
 	"github.com/misgen/misgen/viz/viewer/app"

@@ -2,11 +2,11 @@ package app
 
 import (
 	"fmt"
-	"github.com/misgen/misgen/schema"
 	"sort"
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/schema"
 )
 
 // VariantConfig returns the game config of variant for live play. With

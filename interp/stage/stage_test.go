@@ -1,4 +1,4 @@
-package interp
+package stage
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
+	"github.com/misgen/misgen/interp"
 )
 
 // An end-to-end smoke run of the interp stage on a barely trained bilinear
@@ -32,12 +33,12 @@ func TestRunStageSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "interp")
-	sum, err := RunStage(context.Background(), StageOptions{
+	sum, err := Run(context.Background(), Options{
 		Checkpoint: agents.CheckpointPath(dir), OutDir: out, Game: "maze", Obs: obs,
-		Variants: []StageVariant{{Name: "train", Config: small(3)}, {Name: "cheese_anywhere", Config: small(0), OOD: true}},
+		Variants: []Variant{{Name: "train", Config: small(3)}, {Name: "cheese_anywhere", Config: small(0), OOD: true}},
 		Levels:   func(int) envs.LevelSeeds { return envs.EvalSeeds(0, 6) },
 		Layers:   []string{"embed"}, Samples: 300, NumEnvs: 6,
-		SAE:          StageSAE{Kind: TopK, Sizes: []int{32}, K: 4, Steps: 30, BatchSize: 64, LR: 1e-3, EndToEnd: true},
+		SAE:          SAE{Kind: interp.TopK, Sizes: []int{32}, K: 4, Steps: 30, BatchSize: 64, LR: 1e-3, EndToEnd: true},
 		MDLTolerance: 0.5, Bilinear: true, Polytope: true, Interventions: true,
 		Interval: func(k, n int) (float64, float64) { return 0, 1 },
 	})
@@ -57,7 +58,7 @@ func TestRunStageSmoke(t *testing.T) {
 			t.Errorf("missing output: %v", err)
 		}
 	}
-	st, err := ReadStoreFile(filepath.Join(out, "acts", "cheese_anywhere.embed.acts"))
+	st, err := interp.ReadStoreFile(filepath.Join(out, "acts", "cheese_anywhere.embed.acts"))
 	if err != nil {
 		t.Fatal(err)
 	}

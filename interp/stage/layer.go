@@ -1,4 +1,4 @@
-package interp
+package stage
 
 import (
 	"fmt"
@@ -6,13 +6,14 @@ import (
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/interp"
 )
 
 // pooled concatenates every variant's rows of one layer.
 type pooled struct {
-	acts     Matrix
-	obs      Observations
-	concepts []Concept
+	acts     interp.Matrix
+	obs      interp.Observations
+	concepts []interp.Concept
 	episodes []int32
 	ood      []bool
 }
@@ -45,7 +46,7 @@ func poolLayer(layer string, caps []*capturedVariant) pooled {
 }
 
 // split holds out every fifth row.
-func (p pooled) split() (trainActs, heldActs Matrix, heldObs Observations) {
+func (p pooled) split() (trainActs, heldActs interp.Matrix, heldObs interp.Observations) {
 	var tr, he []int
 	for i := 0; i < p.acts.Rows; i++ {
 		if i%5 == 0 {
@@ -54,11 +55,11 @@ func (p pooled) split() (trainActs, heldActs Matrix, heldObs Observations) {
 			tr = append(tr, i)
 		}
 	}
-	return p.acts.SubRows(tr), p.acts.SubRows(he), Observations{Matrix: p.obs.SubRows(he), Shape: p.obs.Shape}
+	return p.acts.SubRows(tr), p.acts.SubRows(he), interp.Observations{Matrix: p.obs.SubRows(he), Shape: p.obs.Shape}
 }
 
-func analyseLayer(model ModelFunc, rollout RolloutFunc, freeze []torch.Named, o StageOptions, layer string,
-	caps []*capturedVariant) (LayerSummary, []InterventionResult, error) {
+func analyseLayer(model interp.ModelFunc, rollout interp.RolloutFunc, freeze []torch.Named, o Options, layer string,
+	caps []*capturedVariant) (LayerSummary, []interp.InterventionResult, error) {
 	ls := LayerSummary{Layer: layer}
 	p := poolLayer(layer, caps)
 	if p.acts.Rows < 10 {
@@ -74,7 +75,7 @@ func analyseLayer(model ModelFunc, rollout RolloutFunc, freeze []torch.Named, o 
 	}
 	type named struct {
 		name string
-		m    *SAE
+		m    *interp.SAE
 	}
 	var saes []named
 	defer func() {
@@ -82,34 +83,34 @@ func analyseLayer(model ModelFunc, rollout RolloutFunc, freeze []torch.Named, o 
 			s.m.Free()
 		}
 	}()
-	score := func(name string, m *SAE) error {
-		mt, err := Evaluate(m, held)
+	score := func(name string, m *interp.SAE) error {
+		mt, err := interp.Evaluate(m, held)
 		if err != nil {
 			return err
 		}
-		kl, err := DownstreamKL(model, SpliceHook(layer, m, false), heldObs)
+		kl, err := interp.DownstreamKL(model, interp.SpliceHook(layer, m, false), heldObs)
 		if err != nil {
 			return err
 		}
-		ep, err := rollout(spliceVariant, SpliceHook(layer, m, false))
+		ep, err := rollout(spliceVariant, interp.SpliceHook(layer, m, false))
 		if err != nil {
 			return err
 		}
-		ls.SAEs = append(ls.SAEs, NamedMetrics{Name: name, Metrics: mt, DownstreamKL: kl, Spliced: ep})
+		ls.SAEs = append(ls.SAEs, interp.NamedMetrics{Name: name, Metrics: mt, DownstreamKL: kl, Spliced: ep})
 		saes = append(saes, named{name, m})
 		return nil
 	}
 	for i, size := range o.SAE.Sizes {
-		cfg := SAEConfig{Kind: o.SAE.Kind, DIn: p.acts.Cols, Latents: size, K: min(o.SAE.K, size), L1: o.SAE.L1}
-		revival := AuxK
-		if cfg.Kind == ReLUL1 {
-			revival = Resample
+		cfg := interp.SAEConfig{Kind: o.SAE.Kind, DIn: p.acts.Cols, Latents: size, K: min(o.SAE.K, size), L1: o.SAE.L1}
+		revival := interp.AuxK
+		if cfg.Kind == interp.ReLUL1 {
+			revival = interp.Resample
 		}
-		local, err := NewSAE(cfg, train.ColMeans(), o.Seed+uint64(i))
+		local, err := interp.NewSAE(cfg, train.ColMeans(), o.Seed+uint64(i))
 		if err != nil {
 			return ls, nil, err
 		}
-		if _, err := Train(local, train, TrainOptions{Steps: o.SAE.Steps, BatchSize: o.SAE.BatchSize, LR: o.SAE.LR,
+		if _, err := interp.Train(local, train, interp.TrainOptions{Steps: o.SAE.Steps, BatchSize: o.SAE.BatchSize, LR: o.SAE.LR,
 			Seed: o.Seed + uint64(i), Revival: revival}); err != nil {
 			local.Free()
 			return ls, nil, err
@@ -122,11 +123,11 @@ func analyseLayer(model ModelFunc, rollout RolloutFunc, freeze []torch.Named, o 
 		if !o.SAE.EndToEnd {
 			continue
 		}
-		e2e, err := NewSAE(cfg, train.ColMeans(), o.Seed+uint64(i))
+		e2e, err := interp.NewSAE(cfg, train.ColMeans(), o.Seed+uint64(i))
 		if err != nil {
 			return ls, nil, err
 		}
-		if _, err := TrainE2E(e2e, model, layer, p.obs, E2EOptions{Steps: o.SAE.Steps, BatchSize: min(o.SAE.BatchSize, 256),
+		if _, err := interp.TrainE2E(e2e, model, layer, p.obs, interp.E2EOptions{Steps: o.SAE.Steps, BatchSize: min(o.SAE.BatchSize, 256),
 			LR: o.SAE.LR, Seed: o.Seed + uint64(i), Freeze: freeze}); err != nil {
 			e2e.Free()
 			return ls, nil, err
@@ -135,54 +136,54 @@ func analyseLayer(model ModelFunc, rollout RolloutFunc, freeze []torch.Named, o 
 			e2e.Free()
 			return ls, nil, err
 		}
-		cmp, err := Compare(local, e2e, model, layer, held, heldObs)
+		cmp, err := interp.Compare(local, e2e, model, layer, held, heldObs)
 		if err != nil {
 			return ls, nil, err
 		}
 		ls.Comparisons = append(ls.Comparisons, cmp)
 	}
 	for _, s := range saes {
-		codes, err := Codes(s.m, held)
+		codes, err := interp.Codes(s.m, held)
 		if err != nil {
 			return ls, nil, err
 		}
-		r, err := DescriptionLength(s.m, codes, model, layer, heldObs, MDLOptions{Tolerance: o.MDLTolerance})
+		r, err := interp.DescriptionLength(s.m, codes, model, layer, heldObs, interp.MDLOptions{Tolerance: o.MDLTolerance})
 		if err != nil {
 			return ls, nil, err
 		}
 		r.Name = s.name
 		ls.MDL = append(ls.MDL, r)
 	}
-	best := BestMDL(ls.MDL)
+	best := interp.BestMDL(ls.MDL)
 	if best < 0 {
-		best = 0 // no SAE within tolerance: analyse the first, and say so in the summary
+		best = 0 // no interp.SAE within tolerance: analyse the first, and say so in the summary
 		ls.Chosen = saes[0].name + " (no SAE within the KL tolerance)"
 	} else {
 		ls.Chosen = saes[best].name
 	}
 	chosen := saes[best].m
-	codes, err := Codes(chosen, p.acts)
+	codes, err := interp.Codes(chosen, p.acts)
 	if err != nil {
 		return ls, nil, err
 	}
-	assoc, err := Correlate(codes, p.concepts)
+	assoc, err := interp.Correlate(codes, p.concepts)
 	if err != nil {
 		return ls, nil, err
 	}
-	ls.TopGoal = TopAssociations(assoc, RoleGoal, 5)
-	ls.TopProxy = TopAssociations(assoc, RoleProxy, 5)
+	ls.TopGoal = interp.TopAssociations(assoc, interp.RoleGoal, 5)
+	ls.TopProxy = interp.TopAssociations(assoc, interp.RoleProxy, 5)
 	if err := writeLayerTables(o.OutDir, ls); err != nil {
 		return ls, nil, err
 	}
 	obsShape := [3]int{int(p.obs.Shape[0]), int(p.obs.Shape[1]), int(p.obs.Shape[2])}
 	for _, top := range []struct {
 		tag string
-		fc  []FeatureConcept
+		fc  []interp.FeatureConcept
 	}{{"goal", ls.TopGoal}, {"proxy", ls.TopProxy}} {
 		if len(top.fc) == 0 {
 			continue
 		}
-		rows := TopActivating(codes, top.fc[0].Latent, 8)
+		rows := interp.TopActivating(codes, top.fc[0].Latent, 8)
 		if len(rows) == 0 {
 			continue
 		}
@@ -190,18 +191,18 @@ func analyseLayer(model ModelFunc, rollout RolloutFunc, freeze []torch.Named, o 
 		for _, r := range rows {
 			panels = append(panels, p.obs.Row(r))
 		}
-		img, err := HeatmapGrid(panels, obsShape, 4)
+		img, err := interp.HeatmapGrid(panels, obsShape, 4)
 		if err != nil {
 			return ls, nil, err
 		}
-		if err := WritePNG(o.OutDir, fmt.Sprintf("%s.top_%s_feature_%d.png", layer, top.tag, top.fc[0].Latent), img); err != nil {
+		if err := interp.WritePNG(o.OutDir, fmt.Sprintf("%s.top_%s_feature_%d.png", layer, top.tag, top.fc[0].Latent), img); err != nil {
 			return ls, nil, err
 		}
 	}
 	if o.Polytope {
 		var idCodes, oodCodes []uint64
 		var idEp, oodEp []int32
-		all := SignCodes(p.acts)
+		all := interp.SignCodes(p.acts)
 		for i, c := range all {
 			if p.ood[i] {
 				oodCodes, oodEp = append(oodCodes, c), append(oodEp, p.episodes[i])
@@ -209,12 +210,12 @@ func analyseLayer(model ModelFunc, rollout RolloutFunc, freeze []torch.Named, o 
 				idCodes, idEp = append(idCodes, c), append(idEp, p.episodes[i])
 			}
 		}
-		cmp, err := ComparePolytopes(idCodes, idEp, oodCodes, oodEp)
+		cmp, err := interp.ComparePolytopes(idCodes, idEp, oodCodes, oodEp)
 		if err != nil {
 			return ls, nil, err
 		}
 		ls.Polytope = &cmp
-		if err := WriteText(o.OutDir, layer+".polytope.md", PolytopeTable(layer, cmp, "ID", "OOD")); err != nil {
+		if err := interp.WriteText(o.OutDir, layer+".polytope.md", interp.PolytopeTable(layer, cmp, "ID", "OOD")); err != nil {
 			return ls, nil, err
 		}
 	}
@@ -227,18 +228,18 @@ func analyseLayer(model ModelFunc, rollout RolloutFunc, freeze []torch.Named, o 
 
 func writeLayerTables(dir string, ls LayerSummary) error {
 	files := map[string]string{
-		ls.Layer + ".sae.md":      MetricsTable(ls.SAEs),
-		ls.Layer + ".mdl.md":      MDLTable(ls.MDL) + "\nChosen: " + ls.Chosen + "\n",
-		ls.Layer + ".features.md": "Top goal features\n\n" + AssociationsTable(ls.TopGoal) + "\nTop proxy features\n\n" + AssociationsTable(ls.TopProxy),
+		ls.Layer + ".sae.md":      interp.MetricsTable(ls.SAEs),
+		ls.Layer + ".mdl.md":      interp.MDLTable(ls.MDL) + "\nChosen: " + ls.Chosen + "\n",
+		ls.Layer + ".features.md": "Top goal features\n\n" + interp.AssociationsTable(ls.TopGoal) + "\nTop proxy features\n\n" + interp.AssociationsTable(ls.TopProxy),
 	}
 	if len(ls.Comparisons) > 0 {
-		files[ls.Layer+".local_vs_e2e.md"] = ComparisonTable(ls.Comparisons)
-		if err := WriteJSON(dir, ls.Layer+".local_vs_e2e.json", ls.Comparisons); err != nil {
+		files[ls.Layer+".local_vs_e2e.md"] = interp.ComparisonTable(ls.Comparisons)
+		if err := interp.WriteJSON(dir, ls.Layer+".local_vs_e2e.json", ls.Comparisons); err != nil {
 			return err
 		}
 	}
 	for name, text := range files {
-		if err := WriteText(dir, name, text); err != nil {
+		if err := interp.WriteText(dir, name, text); err != nil {
 			return err
 		}
 	}
@@ -247,19 +248,19 @@ func writeLayerTables(dir string, ls LayerSummary) error {
 
 // layerInterventions ablates the top goal and proxy latents and steers
 // along ± the goal vector (goal visible minus not) on every OOD variant.
-func layerInterventions(rollout RolloutFunc, o StageOptions, layer string, m *SAE, ls LayerSummary, p pooled) ([]InterventionResult, error) {
+func layerInterventions(rollout interp.RolloutFunc, o Options, layer string, m *interp.SAE, ls LayerSummary, p pooled) ([]interp.InterventionResult, error) {
 	type iv struct {
 		name string
-		hook Hook
+		hook interp.Hook
 	}
 	var ivs []iv
 	if len(ls.TopGoal) > 0 {
 		j := ls.TopGoal[0].Latent
-		ivs = append(ivs, iv{fmt.Sprintf("%s: ablate goal latent %d", layer, j), EditHook(layer, m, []LatentEdit{{Latent: j}})})
+		ivs = append(ivs, iv{fmt.Sprintf("%s: ablate goal latent %d", layer, j), interp.EditHook(layer, m, []interp.LatentEdit{{Latent: j}})})
 	}
 	if len(ls.TopProxy) > 0 {
 		j := ls.TopProxy[0].Latent
-		ivs = append(ivs, iv{fmt.Sprintf("%s: ablate proxy latent %d", layer, j), EditHook(layer, m, []LatentEdit{{Latent: j}})})
+		ivs = append(ivs, iv{fmt.Sprintf("%s: ablate proxy latent %d", layer, j), interp.EditHook(layer, m, []interp.LatentEdit{{Latent: j}})})
 	}
 	var visible []bool
 	for _, c := range p.concepts {
@@ -269,20 +270,20 @@ func layerInterventions(rollout RolloutFunc, o StageOptions, layer string, m *SA
 			}
 		}
 	}
-	if vec, err := GoalVector(p.acts, visible); err == nil {
+	if vec, err := interp.GoalVector(p.acts, visible); err == nil {
 		for _, sign := range []float64{1, -1} {
-			ivs = append(ivs, iv{fmt.Sprintf("%s: goal vector × %+g", layer, sign*o.SteerScale), SteerHook(layer, vec, sign*o.SteerScale)})
+			ivs = append(ivs, iv{fmt.Sprintf("%s: goal vector × %+g", layer, sign*o.SteerScale), interp.SteerHook(layer, vec, sign*o.SteerScale)})
 		}
 	} else {
 		o.Log("interp: %s: no goal vector: %v", layer, err)
 	}
-	var out []InterventionResult
+	var out []interp.InterventionResult
 	for _, v := range o.Variants {
 		if !v.OOD {
 			continue
 		}
 		for _, x := range ivs {
-			r, err := RunIntervention(x.name, v.Name, rollout, x.hook, o.Interval)
+			r, err := interp.RunIntervention(x.name, v.Name, rollout, x.hook, o.Interval)
 			if err != nil {
 				return nil, err
 			}
@@ -299,17 +300,17 @@ func layerInterventions(rollout RolloutFunc, o StageOptions, layer string, m *SA
 // the images show each top eigenvector v pulled back to the observation
 // layout as Aᵀv (A = "embed.w"), the observation pattern whose embedding
 // points along v.
-func analyseBilinear(p agents.Policy, o StageOptions) ([]BilinearSummary, error) {
+func analyseBilinear(p agents.Policy, o Options) ([]BilinearSummary, error) {
 	byName := map[string]*torch.Tensor{}
 	for _, n := range p.Params() {
 		byName[n.Name] = n.Tensor
 	}
-	get := func(name string) (Matrix, error) {
+	get := func(name string) (interp.Matrix, error) {
 		t, ok := byName[name]
 		if !ok {
-			return Matrix{}, fmt.Errorf("bilinear analysis: policy has no parameter %q", name)
+			return interp.Matrix{}, fmt.Errorf("bilinear analysis: policy has no parameter %q", name)
 		}
-		return matrixOf(t)
+		return interp.MatrixOf(t)
 	}
 	w, err := get("bilinear.w")
 	if err != nil {
@@ -343,34 +344,34 @@ func analyseBilinear(p agents.Policy, o StageOptions) ([]BilinearSummary, error)
 			}
 			u[k] = float64(actor.Data[a*actor.Cols+k]) - mean/float64(actor.Rows)
 		}
-		q, err := InteractionMatrix(w, v, u)
+		q, err := interp.InteractionMatrix(w, v, u)
 		if err != nil {
 			return nil, err
 		}
-		sp, err := Eigen(q)
+		sp, err := interp.Eigen(q)
 		if err != nil {
 			return nil, err
 		}
 		dir := fmt.Sprintf("action %d %s − mean", a, names[a])
 		out = append(out, BilinearSummary{Direction: dir, Spectrum: sp})
-		text += SpectrumTable(dir, sp, 8) + "\n"
+		text += interp.SpectrumTable(dir, sp, 8) + "\n"
 		var panels [][]float32
 		for i := 0; i < min(4, len(sp.Vectors)); i++ {
 			panels = append(panels, pullBack(embed, sp.Vectors[i]))
 		}
-		img, err := HeatmapGrid(panels, io.ObsShape, 4)
+		img, err := interp.HeatmapGrid(panels, io.ObsShape, 4)
 		if err != nil {
 			return nil, err
 		}
-		if err := WritePNG(o.OutDir, fmt.Sprintf("bilinear.action%d.png", a), img); err != nil {
+		if err := interp.WritePNG(o.OutDir, fmt.Sprintf("bilinear.action%d.png", a), img); err != nil {
 			return nil, err
 		}
 	}
-	return out, WriteText(o.OutDir, "bilinear.md", text)
+	return out, interp.WriteText(o.OutDir, "bilinear.md", text)
 }
 
 // pullBack returns Aᵀv for A [hidden, obs].
-func pullBack(a Matrix, v []float64) []float32 {
+func pullBack(a interp.Matrix, v []float64) []float32 {
 	out := make([]float32, a.Cols)
 	for k := 0; k < a.Rows; k++ {
 		for i := 0; i < a.Cols; i++ {
@@ -380,14 +381,11 @@ func pullBack(a Matrix, v []float64) []float32 {
 	return out
 }
 
-func lookupActionNames(o StageOptions) ([]string, error) {
+func lookupActionNames(o Options) ([]string, error) {
 	g, err := envs.Lookup(o.Game)
 	if err != nil {
 		return nil, err
 	}
-	e, err := g.New(g.NewConfig(), o.Obs)
-	if err != nil {
-		return nil, err
-	}
-	return e.Spec().ActionName, nil
+	spec, err := g.Spec(g.NewConfig(), o.Obs)
+	return spec.ActionName, err
 }

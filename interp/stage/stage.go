@@ -1,4 +1,4 @@
-package interp
+package stage
 
 import (
 	"context"
@@ -8,28 +8,29 @@ import (
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/interp"
 )
 
-// StageVariant is one evaluation variant of the game.
-type StageVariant struct {
+// Variant is one evaluation variant of the game.
+type Variant struct {
 	Name   string // "train" for in-distribution, else the OOD variant's name
 	Config any    // game config (nil: the game's default, training variant)
 	OOD    bool
 }
 
-// StageOptions configure RunStage. Zero values get the defaults noted.
-type StageOptions struct {
+// Options configure Run. Zero values get the defaults noted.
+type Options struct {
 	Checkpoint string // policy checkpoint (agents.LoadPolicy)
 	OutDir     string // outputs go to OutDir/*.json|md|png, activations to OutDir/acts/
 	Game       string
 	Obs        envs.ObsConfig
-	Variants   []StageVariant
+	Variants   []Variant
 	Levels     func(variant int) envs.LevelSeeds // evaluation levels per variant
 	// Layers to analyse (default: the policy's last hook point).
 	Layers []string
 	// Samples caps the captured rows per variant (default 20000).
 	Samples int
-	SAE     StageSAE
+	SAE     SAE
 	// MDLTolerance is the KL tolerance in nats (default 0.05).
 	MDLTolerance  float64
 	Bilinear      bool
@@ -40,15 +41,15 @@ type StageOptions struct {
 	SteerScale float64
 	// Interval gives the 95% intervals of intervention rates (pass
 	// schema.Wilson); required when Interventions is set.
-	Interval IntervalFunc
+	Interval interp.IntervalFunc
 	Seed     uint64
 	NumEnvs  int
 	Log      func(format string, args ...any)
 }
 
-// StageSAE mirrors the experiments [interp.sae] table.
-type StageSAE struct {
-	Kind      Kind
+// SAE mirrors the experiments [interp.sae] table.
+type SAE struct {
+	Kind      interp.Kind
 	Sizes     []int
 	K         int
 	L1        float64
@@ -58,40 +59,40 @@ type StageSAE struct {
 	EndToEnd  bool
 }
 
-// StageSummary is what RunStage writes to summary.json.
-type StageSummary struct {
-	Layers        []LayerSummary       `json:"layers"`
-	Bilinear      []BilinearSummary    `json:"bilinear,omitempty"`
-	Interventions []InterventionResult `json:"interventions,omitempty"`
+// Summary is what Run writes to summary.json.
+type Summary struct {
+	Layers        []LayerSummary              `json:"layers"`
+	Bilinear      []BilinearSummary           `json:"bilinear,omitempty"`
+	Interventions []interp.InterventionResult `json:"interventions,omitempty"`
 }
 
 // LayerSummary holds one layer's results.
 type LayerSummary struct {
-	Layer       string              `json:"layer"`
-	SAEs        []NamedMetrics      `json:"saes"`
-	Comparisons []Comparison        `json:"local_vs_e2e,omitempty"`
-	MDL         []MDLResult         `json:"mdl"`
-	Chosen      string              `json:"chosen_sae"`
-	TopGoal     []FeatureConcept    `json:"top_goal_features"`
-	TopProxy    []FeatureConcept    `json:"top_proxy_features"`
-	Polytope    *PolytopeComparison `json:"polytope,omitempty"`
+	Layer       string                     `json:"layer"`
+	SAEs        []interp.NamedMetrics      `json:"saes"`
+	Comparisons []interp.Comparison        `json:"local_vs_e2e,omitempty"`
+	MDL         []interp.MDLResult         `json:"mdl"`
+	Chosen      string                     `json:"chosen_sae"`
+	TopGoal     []interp.FeatureConcept    `json:"top_goal_features"`
+	TopProxy    []interp.FeatureConcept    `json:"top_proxy_features"`
+	Polytope    *interp.PolytopeComparison `json:"polytope,omitempty"`
 }
 
 // BilinearSummary is one output direction's spectrum.
 type BilinearSummary struct {
-	Direction string   `json:"direction"`
-	Spectrum  Spectrum `json:"spectrum"`
+	Direction string          `json:"direction"`
+	Spectrum  interp.Spectrum `json:"spectrum"`
 }
 
 // capturedVariant is one variant's evaluation capture.
 type capturedVariant struct {
-	v      StageVariant
-	stores map[string]*Store
-	obs    Observations
-	truth  *GroundTruth
+	v      Variant
+	stores map[string]*interp.Store
+	obs    interp.Observations
+	truth  *interp.GroundTruth
 }
 
-func (o *StageOptions) defaults() error {
+func (o *Options) defaults() error {
 	if o.Samples <= 0 {
 		o.Samples = 20000
 	}
@@ -102,7 +103,7 @@ func (o *StageOptions) defaults() error {
 		o.SteerScale = 1
 	}
 	if o.SAE.Kind == "" {
-		o.SAE.Kind = TopK
+		o.SAE.Kind = interp.TopK
 	}
 	if len(o.SAE.Sizes) == 0 {
 		o.SAE.Sizes = []int{256}
@@ -131,7 +132,7 @@ func (o *StageOptions) defaults() error {
 	return nil
 }
 
-// RunStage runs the interp analyses on a trained policy: it evaluates the
+// Run runs the interp analyses on a trained policy: it evaluates the
 // policy on every variant while capturing the chosen layers (stored under
 // OutDir/acts), trains local (and optionally e2e) SAEs per dictionary size,
 // scores them (metrics, downstream KL, episodes with the SAE spliced in,
@@ -140,7 +141,7 @@ func (o *StageOptions) defaults() error {
 // observations, and optionally runs interventions on the OOD variants,
 // bilinear eigen-analysis and polytope codes. It writes summary.json plus
 // one markdown table per analysis and PNGs into OutDir.
-func RunStage(ctx context.Context, o StageOptions) (*StageSummary, error) {
+func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err
 	}
@@ -153,7 +154,7 @@ func RunStage(ctx context.Context, o StageOptions) (*StageSummary, error) {
 		ls := policy.Layers()
 		o.Layers = ls[len(ls)-1:]
 	}
-	model := func(s *torch.Scope, obs *torch.Tensor, hook Hook) (*torch.Tensor, *torch.Tensor) {
+	model := func(s *torch.Scope, obs *torch.Tensor, hook interp.Hook) (*torch.Tensor, *torch.Tensor) {
 		return policy.Forward(s, obs, hook)
 	}
 	g, err := envs.Lookup(o.Game)
@@ -168,21 +169,21 @@ func RunStage(ctx context.Context, o StageOptions) (*StageSummary, error) {
 		}
 		caps = append(caps, c)
 		for _, l := range o.Layers {
-			if err := c.stores[l].WriteFile(filepath.Join(o.OutDir, "acts", v.Name+"."+l+".acts"), Float16); err != nil {
+			if err := c.stores[l].WriteFile(filepath.Join(o.OutDir, "acts", v.Name+"."+l+".acts"), interp.Float16); err != nil {
 				return nil, err
 			}
 		}
 		o.Log("interp: captured %d steps of %s", c.obs.Rows, v.Name)
 	}
-	rollout := func(variant string, hook Hook) (EpisodeStats, error) {
+	rollout := func(variant string, hook interp.Hook) (interp.EpisodeStats, error) {
 		for i, v := range o.Variants {
 			if v.Name == variant {
 				return rolloutStats(ctx, policy, g, o, i, hook)
 			}
 		}
-		return EpisodeStats{}, fmt.Errorf("unknown variant %q", variant)
+		return interp.EpisodeStats{}, fmt.Errorf("unknown variant %q", variant)
 	}
-	sum := &StageSummary{}
+	sum := &Summary{}
 	for _, layer := range o.Layers {
 		ls, ivs, err := analyseLayer(model, rollout, policy.Params(), o, layer, caps)
 		if err != nil {
@@ -199,11 +200,11 @@ func RunStage(ctx context.Context, o StageOptions) (*StageSummary, error) {
 		sum.Bilinear = bs
 	}
 	if len(sum.Interventions) > 0 {
-		if err := WriteText(o.OutDir, "interventions.md", InterventionTable(sum.Interventions)); err != nil {
+		if err := interp.WriteText(o.OutDir, "interventions.md", interp.InterventionTable(sum.Interventions)); err != nil {
 			return nil, err
 		}
 	}
-	return sum, WriteJSON(o.OutDir, "summary.json", sum)
+	return sum, interp.WriteJSON(o.OutDir, "summary.json", sum)
 }
 
 // observingEnv records the ground truth and observation of every Observe
@@ -226,41 +227,39 @@ func (e observingEnv) Observe(dst []float32) {
 	e.rec.obs = append(e.rec.obs, dst...)
 }
 
-func captureVariant(ctx context.Context, p agents.Policy, g envs.Game, o StageOptions, vi int, v StageVariant) (*capturedVariant, error) {
+func captureVariant(ctx context.Context, p agents.Policy, g envs.Game, o Options, vi int, v Variant) (*capturedVariant, error) {
 	cfg := v.Config
 	if cfg == nil {
 		cfg = g.NewConfig()
 	}
 	io := p.IO()
 	log := &observeLog{}
-	capture := NewCapture(o.Layers...)
+	capture := interp.NewCapture(o.Layers...)
 	hook := capture.Hook()
-	truth := NewGroundTruth(envs.Spec{})
-	spec := envs.Spec{}
+	spec, err := g.Spec(cfg, o.Obs)
+	if err != nil {
+		return nil, err
+	}
+	truth := newGroundTruth(spec)
 	var obsRows []float32
 	rowOf := map[int]int{} // episode -> its latest captured row
-	full, started := false, false
+	full := false
 	episodeBase := int32(vi) << 20
-	_, err := agents.Evaluate(ctx, agents.EvalOptions{
+	_, err = agents.Evaluate(ctx, agents.EvalOptions{
 		Policy: p, Levels: o.Levels(vi), NumEnvs: o.NumEnvs, Seed: o.Seed + uint64(vi),
 		NewEnv: func() (envs.Env, error) {
 			e, err := g.New(cfg, o.Obs)
 			if err != nil {
 				return nil, err
 			}
-			spec = e.Spec()
 			return observingEnv{Env: e, rec: log}, nil
 		},
 		BeforeForward: func(episodes []int) {
 			full = len(truth.Steps)+len(episodes) > o.Samples
-			if !started { // the envs exist now, so their spec is known
-				*truth = *NewGroundTruth(spec)
-				started = true
-			}
 			if !full {
 				for r, ep := range episodes {
 					rowOf[ep] = len(truth.Steps)
-					truth.Add(log.infos[r], episodeBase+int32(ep), v.Name, v.OOD, -1)
+					truth.Add(stepOf(log.infos[r], episodeBase+int32(ep), v.OOD), v.Name)
 				}
 				obsRows = append(obsRows, log.obs...)
 			}
@@ -277,7 +276,7 @@ func captureVariant(ctx context.Context, p agents.Policy, g envs.Game, o StageOp
 				truth.Steps[row].Action = int16(r.Action)
 			}
 			if r.Done {
-				truth.EndEpisode(episodeBase+int32(r.Episode), r.Info.Outcome)
+				truth.EndEpisode(episodeBase+int32(r.Episode), string(r.Info.Outcome))
 			}
 			return nil
 		},
@@ -289,37 +288,34 @@ func captureVariant(ctx context.Context, p agents.Policy, g envs.Game, o StageOp
 	if err != nil {
 		return nil, fmt.Errorf("interp stage: %s: %w", v.Name, err)
 	}
-	c := &capturedVariant{v: v, stores: map[string]*Store{}, truth: truth}
+	c := &capturedVariant{v: v, stores: map[string]*interp.Store{}, truth: truth}
 	for _, st := range stores {
 		c.stores[st.Layer] = st
 	}
 	sh := io.ObsShape
-	c.obs = Observations{Matrix: Matrix{Rows: len(truth.Steps), Cols: io.ObsSize(), Data: obsRows},
+	c.obs = interp.Observations{Matrix: interp.Matrix{Rows: len(truth.Steps), Cols: io.ObsSize(), Data: obsRows},
 		Shape: []int64{int64(sh[0]), int64(sh[1]), int64(sh[2])}}
 	return c, nil
 }
 
-func rolloutStats(ctx context.Context, p agents.Policy, g envs.Game, o StageOptions, vi int, hook Hook) (EpisodeStats, error) {
+func rolloutStats(ctx context.Context, p agents.Policy, g envs.Game, o Options, vi int, hook interp.Hook) (interp.EpisodeStats, error) {
 	v := o.Variants[vi]
 	cfg := v.Config
 	if cfg == nil {
 		cfg = g.NewConfig()
 	}
-	var spec envs.Spec
+	spec, err := g.Spec(cfg, o.Obs)
+	if err != nil {
+		return interp.EpisodeStats{}, err
+	}
 	res, err := agents.Evaluate(ctx, agents.EvalOptions{
 		Policy: p, Levels: o.Levels(vi), NumEnvs: o.NumEnvs, Seed: o.Seed + uint64(vi), Hook: hook,
-		NewEnv: func() (envs.Env, error) {
-			e, err := g.New(cfg, o.Obs)
-			if err == nil {
-				spec = e.Spec()
-			}
-			return e, err
-		},
+		NewEnv: func() (envs.Env, error) { return g.New(cfg, o.Obs) },
 	})
 	if err != nil {
-		return EpisodeStats{}, err
+		return interp.EpisodeStats{}, err
 	}
-	st := EpisodeStats{Episodes: len(res)}
+	st := interp.EpisodeStats{Episodes: len(res)}
 	for _, r := range res {
 		st.MeanReturn += r.Return
 		switch r.Outcome {
@@ -333,4 +329,23 @@ func rolloutStats(ctx context.Context, p agents.Policy, g envs.Game, o StageOpti
 		st.MeanReturn /= float64(len(res))
 	}
 	return st, nil
+}
+
+// newGroundTruth is an empty ground truth for the game described by spec.
+func newGroundTruth(spec envs.Spec) *interp.GroundTruth {
+	var outcomes []string
+	for _, o := range spec.Outcomes {
+		outcomes = append(outcomes, string(o))
+	}
+	return interp.NewGroundTruth(outcomes, string(spec.Success), string(spec.Proxy))
+}
+
+// stepOf is the ground truth of the state described by info; the action is
+// filled in once it is taken.
+func stepOf(info envs.Info, episode int32, ood bool) interp.Step {
+	return interp.Step{
+		Episode: episode, T: int32(info.Step), OOD: ood, GoalVisible: info.GoalVisible, Action: -1,
+		AgentX: info.AgentX, AgentY: info.AgentY, GoalX: info.GoalX, GoalY: info.GoalY,
+		ProxyX: info.ProxyX, ProxyY: info.ProxyY,
+	}
 }
