@@ -106,17 +106,22 @@ func LatentMax(codes Matrix) []float32 {
 	return mx
 }
 
-// quantize rounds z (≥ 0) to the grid Δ·{0, 1, …, 2^bits − 1} per latent,
-// Δᵢ = maxᵢ/(2^bits − 1), rounding halves up; latents with maxᵢ = 0 stay 0.
-func quantize(s *torch.Scope, z *torch.Tensor, step *torch.Tensor) *torch.Tensor {
+// quantize rounds every active value z > 0 to the nearest point of the grid
+// Δ·{1, 2, …, 2^bits} per latent (Δᵢ = maxᵢ/2^bits, so the top level is
+// maxᵢ), rounding halves up; inactive values stay 0. Zero needs no level:
+// the index bits already say which latents are off, so all 2^bits levels
+// describe active values in (0, maxᵢ].
+func quantize(s *torch.Scope, z *torch.Tensor, step *torch.Tensor, bits int) *torch.Tensor {
+	top := math.Pow(2, float64(bits))
 	levels := s.ToFloat32(s.ToInt64(s.AddScalar(s.Div(z, step), 0.5))) // z ≥ 0: trunc(y+½) = round half up
-	return s.Mul(levels, step)
+	levels = s.Clamp(levels, 1, top)
+	return s.Mul(s.Mul(levels, step), s.ToFloat32(s.GtScalar(z, 0)))
 }
 
-// quantSteps returns Δᵢ for every latent (1 where maxᵢ = 0, harmless since
-// those latents are always 0).
+// quantSteps returns Δᵢ = maxᵢ/2^bits for every latent (1 where maxᵢ = 0,
+// harmless since those latents are always 0).
 func quantSteps(maxes []float32, bits int) []float32 {
-	levels := float32(math.Pow(2, float64(bits)) - 1)
+	levels := float32(math.Pow(2, float64(bits)))
 	out := make([]float32, len(maxes))
 	for i, m := range maxes {
 		out[i] = 1
@@ -127,13 +132,13 @@ func quantSteps(maxes []float32, bits int) []float32 {
 	return out
 }
 
-// QuantizeHook splices the SAE into layer with every latent value
-// quantised to bits bits over [0, maxes[i]] (see MDL).
+// QuantizeHook splices the SAE into layer with every active latent value
+// quantised to bits bits over (0, maxes[i]] (see quantize).
 func QuantizeHook(layer string, m *SAE, maxes []float32, bits int) Hook {
 	steps := quantSteps(maxes, bits)
 	return AtLayer(layer, func(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
 		x := flatRows(s, act)
-		z := quantize(s, m.Encode(s, x), s.FromFloat32(steps, 1, int64(len(steps))))
+		z := quantize(s, m.Encode(s, x), s.FromFloat32(steps, 1, int64(len(steps))), bits)
 		return s.Reshape(m.Decode(s, z), act.Shape()...)
 	})
 }

@@ -2,6 +2,7 @@ package interp
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/misgen/misgen/internal/torch"
@@ -61,13 +62,16 @@ func TestQuantize(t *testing.T) {
 		bits int
 		want []float32
 	}{
-		// max = (1, 3, 0): 1 bit → Δ = (1, 3, 1).
-		{1, []float32{1, 0, 0, 0, 3, 0}},
-		// 2 bits → Δ = (⅓, 1, 1): 0.5/⅓ = 1.5 → 2 → ⅔; 0.2/⅓ = 0.6 → 1 → ⅓.
-		{2, []float32{2.0 / 3, 1, 0, 1.0 / 3, 3, 0}},
+		// max = (1, 3, 0): 1 bit → Δ = (½, 3/2, 1), levels {1, 2}: 0.5 → 1·½;
+		// 1.0/1.5 = 0.67 → 1·3/2; 0.2/½ = 0.4 → 1·½ (the lowest level: an
+		// active value is never rounded to 0); 3 → 2·3/2.
+		{1, []float32{0.5, 1.5, 0, 0.5, 3, 0}},
+		// 2 bits → Δ = (¼, ¾, 1): 0.5/¼ = 2 → ½; 1/¾ = 1.33 → 1 → ¾;
+		// 0.2/¼ = 0.8 → 1 → ¼; 3/¾ = 4 → 3.
+		{2, []float32{0.5, 0.75, 0, 0.25, 3, 0}},
 	} {
 		st := quantSteps([]float32{1, 3, 0}, tc.bits)
-		got := floats(t, quantize(s, z, s.FromFloat32(st, 1, 3)))
+		got := floats(t, quantize(s, z, s.FromFloat32(st, 1, 3), tc.bits))
 		for j := range got {
 			if !near(float64(got[j]), float64(tc.want[j]), 1e-6) {
 				t.Errorf("case %d: quantized %v, want %v", i, got, tc.want)
@@ -129,5 +133,81 @@ func TestDescriptionLengthOnTinyModel(t *testing.T) {
 	}
 	if BestMDL(rs) != 0 || BestMDL(rs[1:]) != -1 {
 		t.Errorf("BestMDL = %d / %d, want 0 / −1", BestMDL(rs), BestMDL(rs[1:]))
+	}
+}
+
+// sparseSource is a layer whose activations are exactly sparse: each row is
+// a positive combination of k of the atoms (orthonormal directions of R^d).
+// The model reads the layer through a fixed linear head, so a dictionary
+// that reconstructs the rows keeps the action distribution.
+type sparseSource struct {
+	d, atoms, k int
+	head        []float32 // [actions, d]
+}
+
+func (src sparseSource) rows(n int, seed uint64) Matrix {
+	rng := rand.New(rand.NewPCG(seed, 31))
+	m := NewMatrix(n, src.d)
+	for i := 0; i < n; i++ {
+		for _, a := range rng.Perm(src.atoms)[:src.k] {
+			m.Data[i*src.d+a] += float32(1 + rng.Float64())
+		}
+	}
+	return m
+}
+
+func (src sparseSource) model() ModelFunc {
+	return func(s *torch.Scope, obs *torch.Tensor, hook Hook) (*torch.Tensor, *torch.Tensor) {
+		x := obs
+		if hook != nil {
+			x = hook(s, "fc", obs)
+		}
+		logits := s.Linear(x, s.FromFloat32(src.head, int64(len(src.head)/src.d), int64(src.d)), nil)
+		return logits, s.Sum(x, false, 1)
+	}
+}
+
+// On data built from 6 atoms with 2 active per row, MDL prefers the
+// dictionary of the true size and sparsity: one with fewer active latents
+// cannot reconstruct the rows within the KL tolerance, and larger ones pay
+// more index bits for the same values.
+func TestMDLFindsTheTrueDictionary(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	src := sparseSource{d: 6, atoms: 6, k: 2, head: make([]float32, 4*6)}
+	for i := range src.head {
+		src.head[i] = float32(2 * rng.NormFloat64())
+	}
+	train, held := src.rows(4000, 1), src.rows(600, 2)
+	obs := Observations{Matrix: held, Shape: []int64{6}}
+	model := src.model()
+	var rs []MDLResult
+	for i, c := range []struct{ latents, k int }{{6, 1}, {6, 2}, {24, 2}, {24, 4}} {
+		m, err := NewSAE(SAEConfig{Kind: TopK, DIn: 6, Latents: c.latents, K: c.k}, train.ColMeans(), uint64(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Train(m, train, TrainOptions{Steps: 1500, BatchSize: 256, LR: 3e-3, Seed: uint64(i), Revival: AuxK}); err != nil {
+			t.Fatal(err)
+		}
+		codes, err := Codes(m, held)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := DescriptionLength(m, codes, model, "fc", obs, MDLOptions{Tolerance: 0.02})
+		m.Free()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("latents %2d k %d: L0 %.2f KL %.4f bits %d DL %.2f", c.latents, c.k, r.L0, r.KL, r.Bits, r.DL)
+		rs = append(rs, r)
+	}
+	if rs[0].Feasible {
+		t.Errorf("k = 1 cannot reconstruct two-atom rows, yet it is feasible: %+v", rs[0])
+	}
+	if best := BestMDL(rs); best != 1 {
+		t.Errorf("MDL chose %d (%d latents, k %d), want the true dictionary (6 latents, k 2)", best, rs[max(best, 0)].Latents, rs[max(best, 0)].K)
+	}
+	if rs[1].DL == rs[2].DL || rs[2].DL == rs[3].DL {
+		t.Errorf("description lengths tie: %.3f %.3f %.3f", rs[1].DL, rs[2].DL, rs[3].DL)
 	}
 }
