@@ -34,7 +34,7 @@ type E2EOptions struct {
 // layers downstream of the splice into the SAE only; the layer's input is
 // detached, so nothing upstream is differentiated. Decoder columns are
 // renormalised after every step as in Train.
-func TrainE2E(m *SAE, model ModelFunc, layer string, obs Observations, o E2EOptions) (TrainStats, error) {
+func TrainE2E(m *SAE, model ModelFunc, site Site, obs Observations, o E2EOptions) (TrainStats, error) {
 	if o.Steps < 1 || o.BatchSize < 1 || !(o.LR > 0) {
 		return TrainStats{}, fmt.Errorf("e2e sae training: steps=%d batch=%d lr=%v: want positive values", o.Steps, o.BatchSize, o.LR)
 	}
@@ -77,16 +77,15 @@ func TrainE2E(m *SAE, model ModelFunc, layer string, obs Observations, o E2EOpti
 		it := s.FromInt64(idx, int64(len(idx)))
 		x := s.IndexSelect(all, 0, it)
 		var z *torch.Tensor
-		hook := AtLayer(layer, func(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
-			in := s.Detach(flatRows(s, act))
+		hook := site.Hook(func(s *torch.Scope, rows *torch.Tensor) *torch.Tensor {
 			var xHat *torch.Tensor
-			xHat, z = m.Reconstruct(s, in)
-			return s.Reshape(xHat, act.Shape()...)
+			xHat, z = m.Reconstruct(s, s.Detach(rows))
+			return xHat
 		})
 		logits, _ := model(s, x, hook)
 		if z == nil && s.Err() == nil {
 			s.Close()
-			return st, fmt.Errorf("e2e sae training: the model never called the hook at layer %q", layer)
+			return st, fmt.Errorf("e2e sae training: the model never called the hook at %s", site)
 		}
 		lp := s.LogSoftmax(logits, 1)
 		p := s.IndexSelect(origLP, 0, it)
@@ -172,8 +171,8 @@ type Side struct {
 
 // Compare measures both SAEs on held-out activations acts of layer (for
 // L0, FVU, alive latents) and observations obs (for the downstream KL).
-func Compare(local, e2e *SAE, model ModelFunc, layer string, acts Matrix, obs Observations) (Comparison, error) {
-	c := Comparison{Layer: layer, Kind: local.Config.Kind, Latents: local.Config.Latents}
+func Compare(local, e2e *SAE, model ModelFunc, site Site, acts Matrix, obs Observations) (Comparison, error) {
+	c := Comparison{Layer: site.String(), Kind: local.Config.Kind, Latents: local.Config.Latents}
 	if local.Config.Kind == TopK {
 		c.K = local.Config.K
 	}
@@ -185,7 +184,7 @@ func Compare(local, e2e *SAE, model ModelFunc, layer string, acts Matrix, obs Ob
 		if err != nil {
 			return c, err
 		}
-		kl, err := DownstreamKL(model, SpliceHook(layer, x.m, false), obs)
+		kl, err := DownstreamKL(model, SpliceHook(site, x.m, false), obs)
 		if err != nil {
 			return c, err
 		}

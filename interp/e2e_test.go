@@ -30,7 +30,7 @@ func TestTrainE2EReducesKLAndFreezesPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e2e.Free()
-	klInit, err := DownstreamKL(tm.forward, SpliceHook("fc", e2e, false), held)
+	klInit, err := DownstreamKL(tm.forward, SpliceHook(Flat("fc"), e2e, false), held)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,14 +38,14 @@ func TestTrainE2EReducesKLAndFreezesPolicy(t *testing.T) {
 		t.Fatal(err)
 	}
 	freeze := []torch.Named{{Name: "w1", Tensor: tm.w1}, {Name: "b1", Tensor: tm.b1}, {Name: "w2", Tensor: tm.w2}, {Name: "b2", Tensor: tm.b2}}
-	st, err := TrainE2E(e2e, tm.forward, "fc", obs, E2EOptions{Steps: 300, BatchSize: 64, LR: 3e-3, Seed: 1, Freeze: freeze})
+	st, err := TrainE2E(e2e, tm.forward, Flat("fc"), obs, E2EOptions{Steps: 300, BatchSize: 64, LR: 3e-3, Seed: 1, Freeze: freeze})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st.Steps != 300 {
 		t.Errorf("steps %d", st.Steps)
 	}
-	cmp, err := Compare(local, e2e, tm.forward, "fc", heldActs, held)
+	cmp, err := Compare(local, e2e, tm.forward, Flat("fc"), heldActs, held)
 	if err != nil {
 		t.Fatal(err)
 	}

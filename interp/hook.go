@@ -1,6 +1,10 @@
 package interp
 
-import "github.com/misgen/misgen/internal/torch"
+import (
+	"fmt"
+
+	"github.com/misgen/misgen/internal/torch"
+)
 
 // Hook is called by a policy's forward pass at each named layer with that
 // layer's output. It returns act to leave the pass unchanged, or a tensor of
@@ -39,12 +43,83 @@ func Chain(hooks ...Hook) Hook {
 	}
 }
 
-// flatRows reshapes act [B, ...] to [B, D]; the caller restores the shape
-// with s.Reshape(out, act.Shape()...).
-func flatRows(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
+// Site is where an SAE or an intervention attaches to a policy: a named
+// layer whose output [B, ...] is read as rows of vectors. A flat site reads
+// one row per sample (all of the layer's values); a PerPosition site reads
+// a conv layer's output [B, C, H, W] as B·H·W rows of C channel values, one
+// per spatial position, the way procgen-tools analyses channels.
+type Site struct {
+	Layer       string
+	PerPosition bool
+}
+
+// Flat is the flat site of layer.
+func Flat(layer string) Site { return Site{Layer: layer} }
+
+// String names the site: "fc", or "stage1/pos" per position.
+func (st Site) String() string {
+	if st.PerPosition {
+		return st.Layer + "/pos"
+	}
+	return st.Layer
+}
+
+// Hook returns a hook that applies f to the site's rows [R, D] and puts
+// f's result (same shape) back in the layer's shape.
+func (st Site) Hook(f func(s *torch.Scope, rows *torch.Tensor) *torch.Tensor) Hook {
+	return AtLayer(st.Layer, func(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
+		rows := st.rows(s, act)
+		if rows == nil {
+			return nil
+		}
+		return st.unrows(s, f(s, rows), act)
+	})
+}
+
+// rows reads act as the site's rows: [B, D] for a flat site, [B·H·W, C]
+// per position. A per-position site on a layer that is not [B, C, H, W]
+// fails s.
+func (st Site) rows(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
 	sh := act.Shape()
+	if st.PerPosition {
+		if len(sh) != 4 {
+			s.Fail(fmt.Errorf("site %s: layer output %v is not [B, C, H, W]", st, sh))
+			return nil
+		}
+		return s.Reshape(s.Permute(act, 0, 2, 3, 1), -1, sh[1])
+	}
 	if len(sh) == 2 {
 		return act
 	}
 	return s.Reshape(act, sh[0], -1)
+}
+
+// unrows is the inverse of rows: rows back in act's shape.
+func (st Site) unrows(s *torch.Scope, rows *torch.Tensor, act *torch.Tensor) *torch.Tensor {
+	sh := act.Shape()
+	if st.PerPosition {
+		return s.Permute(s.Reshape(rows, sh[0], sh[2], sh[3], sh[1]), 0, 3, 1, 2)
+	}
+	return s.Reshape(rows, sh...)
+}
+
+// PositionRows converts captured flat rows of a conv layer (each row one
+// sample's [C, H, W] values, channel-major) into per-position rows: row
+// (n·H + h)·W + w holds the C channel values at (h, w) of sample n.
+func PositionRows(m Matrix, shape []int64) (Matrix, error) {
+	if len(shape) != 3 || int(shape[0]*shape[1]*shape[2]) != m.Cols {
+		return Matrix{}, fmt.Errorf("position rows: per-row shape %v does not hold %d columns as [C, H, W]", shape, m.Cols)
+	}
+	c, hw := int(shape[0]), int(shape[1]*shape[2])
+	out := NewMatrix(m.Rows*hw, c)
+	for n := 0; n < m.Rows; n++ {
+		row := m.Row(n)
+		for p := 0; p < hw; p++ {
+			dst := out.Row(n*hw + p)
+			for ch := 0; ch < c; ch++ {
+				dst[ch] = row[ch*hw+p]
+			}
+		}
+	}
+	return out, nil
 }

@@ -13,11 +13,11 @@ type LatentEdit struct {
 	Value  float32 `json:"value"`
 }
 
-// EditHook returns a hook that, at layer, encodes the output with m,
+// EditHook returns a hook that, at site, encodes the rows with m,
 // applies the edits to the code, decodes, and adds back m's error term
 // x − x̂, so the layer output changes only by W_dec·(z' − z): the edited
 // latents' contribution, nothing the SAE fails to reconstruct.
-func EditHook(layer string, m *SAE, edits []LatentEdit) Hook {
+func EditHook(site Site, m *SAE, edits []LatentEdit) Hook {
 	n := m.Config.Latents
 	keep := make([]float32, n)
 	set := make([]float32, n)
@@ -31,12 +31,11 @@ func EditHook(layer string, m *SAE, edits []LatentEdit) Hook {
 		keep[e.Latent] = 0
 		set[e.Latent] = e.Value
 	}
-	return AtLayer(layer, func(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
-		x := flatRows(s, act)
+	return site.Hook(func(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 		z := m.Encode(s, x)
 		edited := s.Add(s.Mul(z, s.FromFloat32(keep, 1, int64(n))), s.FromFloat32(set, 1, int64(n)))
 		delta := s.Linear(s.Sub(edited, z), m.WDec, nil)
-		return s.Reshape(s.Add(x, delta), act.Shape()...)
+		return s.Add(x, delta)
 	})
 }
 
@@ -69,17 +68,15 @@ func GoalVector(acts Matrix, present []bool) ([]float32, error) {
 	return out, nil
 }
 
-// SteerHook returns a hook that adds scale·vec to every row of layer's
-// output (flattened); a negative scale subtracts it.
-func SteerHook(layer string, vec []float32, scale float64) Hook {
-	return AtLayer(layer, func(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
-		x := flatRows(s, act)
-		if x != nil && x.Shape()[1] != int64(len(vec)) {
-			s.Fail(fmt.Errorf("steer %q: vector has %d values, layer rows have %d", layer, len(vec), x.Shape()[1]))
+// SteerHook returns a hook that adds scale·vec to every row of the site;
+// a negative scale subtracts it.
+func SteerHook(site Site, vec []float32, scale float64) Hook {
+	return site.Hook(func(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
+		if x.Shape()[1] != int64(len(vec)) {
+			s.Fail(fmt.Errorf("steer %s: vector has %d values, rows have %d", site, len(vec), x.Shape()[1]))
 			return nil
 		}
-		v := s.MulScalar(s.FromFloat32(vec, 1, int64(len(vec))), scale)
-		return s.Reshape(s.Add(x, v), act.Shape()...)
+		return s.Add(x, s.MulScalar(s.FromFloat32(vec, 1, int64(len(vec))), scale))
 	})
 }
 

@@ -42,7 +42,7 @@ func TestInterventionsChangeActions(t *testing.T) {
 	}
 	defer m.Free()
 	base, baseLogits := actions(t, tm.forward, obs, nil)
-	_, noEdit := actions(t, tm.forward, obs, EditHook("fc", m, nil))
+	_, noEdit := actions(t, tm.forward, obs, EditHook(Flat("fc"), m, nil))
 	for i := range baseLogits {
 		if !near(float64(noEdit[i]), float64(baseLogits[i]), 1e-4) {
 			t.Fatalf("edit hook without edits changed logit %d: %v vs %v", i, noEdit[i], baseLogits[i])
@@ -60,18 +60,18 @@ func TestInterventionsChangeActions(t *testing.T) {
 			edits = append(edits, LatentEdit{Latent: j})
 		}
 	}
-	ablated, _ := actions(t, tm.forward, obs, EditHook("fc", m, edits))
+	ablated, _ := actions(t, tm.forward, obs, EditHook(Flat("fc"), m, edits))
 	if countDiff(base, ablated) == 0 {
 		t.Error("ablating all active latents changed no action")
 	}
 	// Clamping one latent high changes actions.
-	clamped, _ := actions(t, tm.forward, obs, EditHook("fc", m, []LatentEdit{{Latent: edits[0].Latent, Value: 50}}))
+	clamped, _ := actions(t, tm.forward, obs, EditHook(Flat("fc"), m, []LatentEdit{{Latent: edits[0].Latent, Value: 50}}))
 	if countDiff(base, clamped) == 0 {
 		t.Error("clamping a latent to 50 changed no action")
 	}
 	// Ablating a latent on rows where it is zero changes nothing there.
 	j := edits[0].Latent
-	one, oneLogits := actions(t, tm.forward, obs, EditHook("fc", m, []LatentEdit{{Latent: j}}))
+	one, oneLogits := actions(t, tm.forward, obs, EditHook(Flat("fc"), m, []LatentEdit{{Latent: j}}))
 	for i := 0; i < obs.Rows; i++ {
 		if codes.Data[i*codes.Cols+j] == 0 && one[i] != base[i] {
 			t.Errorf("row %d: latent %d inactive, yet ablation changed the action (logits %v)", i, j, oneLogits[i*4:i*4+4])
@@ -87,11 +87,11 @@ func TestInterventionsChangeActions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if zero, _ := actions(t, tm.forward, obs, SteerHook("fc", vec, 0)); countDiff(base, zero) != 0 {
+	if zero, _ := actions(t, tm.forward, obs, SteerHook(Flat("fc"), vec, 0)); countDiff(base, zero) != 0 {
 		t.Error("steering with scale 0 changed actions")
 	}
 	for _, scale := range []float64{-5, 5} {
-		if st, _ := actions(t, tm.forward, obs, SteerHook("fc", vec, scale)); countDiff(base, st) == 0 {
+		if st, _ := actions(t, tm.forward, obs, SteerHook(Flat("fc"), vec, scale)); countDiff(base, st) == 0 {
 			t.Errorf("steering with scale %v changed no action", scale)
 		}
 	}

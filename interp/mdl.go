@@ -134,12 +134,11 @@ func quantSteps(maxes []float32, bits int) []float32 {
 
 // QuantizeHook splices the SAE into layer with every active latent value
 // quantised to bits bits over (0, maxes[i]] (see quantize).
-func QuantizeHook(layer string, m *SAE, maxes []float32, bits int) Hook {
+func QuantizeHook(site Site, m *SAE, maxes []float32, bits int) Hook {
 	steps := quantSteps(maxes, bits)
-	return AtLayer(layer, func(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
-		x := flatRows(s, act)
+	return site.Hook(func(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 		z := quantize(s, m.Encode(s, x), s.FromFloat32(steps, 1, int64(len(steps))), bits)
-		return s.Reshape(m.Decode(s, z), act.Shape()...)
+		return m.Decode(s, z)
 	})
 }
 
@@ -188,7 +187,7 @@ type MDLResult struct {
 // measure the KL. An SAE whose KL exceeds the tolerance at every precision
 // is infeasible (DL = +Inf). The per-SAE cost of sending the dictionary and
 // the ranges is not counted: it is shared by every activation.
-func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, layer string, obs Observations, o MDLOptions) (MDLResult, error) {
+func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Observations, o MDLOptions) (MDLResult, error) {
 	if o.MaxBits <= 0 {
 		o.MaxBits = 16
 	}
@@ -209,7 +208,7 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, layer string, obs 
 	if r.IndexBits, err = IndexBits(codes, o.Coding); err != nil {
 		return r, err
 	}
-	if r.KL, err = DownstreamKL(model, SpliceHook(layer, m, false), obs); err != nil {
+	if r.KL, err = DownstreamKL(model, SpliceHook(site, m, false), obs); err != nil {
 		return r, err
 	}
 	r.DL = math.Inf(1)
@@ -218,7 +217,7 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, layer string, obs 
 	}
 	maxes := LatentMax(codes)
 	for b := 1; b <= o.MaxBits; b++ {
-		kl, err := DownstreamKL(model, QuantizeHook(layer, m, maxes, b), obs)
+		kl, err := DownstreamKL(model, QuantizeHook(site, m, maxes, b), obs)
 		if err != nil {
 			return r, err
 		}

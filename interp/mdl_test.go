@@ -101,7 +101,7 @@ func TestDescriptionLengthOnTinyModel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := DescriptionLength(m, codes, tm.forward, "fc", obs, MDLOptions{Tolerance: tol})
+		r, err := DescriptionLength(m, codes, tm.forward, Flat("fc"), obs, MDLOptions{Tolerance: tol})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestDescriptionLengthOnTinyModel(t *testing.T) {
 			t.Errorf("%s: bits %d with KL %v over tolerance", m.Config.Kind, r.Bits, r.KLAtBits)
 		}
 		if r.Bits > 1 {
-			kl, err := DownstreamKL(tm.forward, QuantizeHook("fc", m, LatentMax(codes), r.Bits-1), obs)
+			kl, err := DownstreamKL(tm.forward, QuantizeHook(Flat("fc"), m, LatentMax(codes), r.Bits-1), obs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -193,7 +193,7 @@ func TestMDLFindsTheTrueDictionary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := DescriptionLength(m, codes, model, "fc", obs, MDLOptions{Tolerance: 0.02})
+		r, err := DescriptionLength(m, codes, model, Flat("fc"), obs, MDLOptions{Tolerance: 0.02})
 		m.Free()
 		if err != nil {
 			t.Fatal(err)

@@ -88,19 +88,18 @@ func Evaluate(m *SAE, data Matrix) (Metrics, error) {
 	return mt, nil
 }
 
-// SpliceHook returns a hook that replaces the named layer's output with the
-// SAE's reconstruction (flattened to [B, d_in] and reshaped back). With
+// SpliceHook returns a hook that replaces the site's rows with the SAE's
+// reconstruction. With
 // keepError the SAE's error term x − x̂ is added back, so the layer output is
 // unchanged up to rounding; interventions use that form so that only the
 // latents they modify change the pass.
-func SpliceHook(layer string, m *SAE, keepError bool) Hook {
-	return AtLayer(layer, func(s *torch.Scope, act *torch.Tensor) *torch.Tensor {
-		x := flatRows(s, act)
+func SpliceHook(site Site, m *SAE, keepError bool) Hook {
+	return site.Hook(func(s *torch.Scope, x *torch.Tensor) *torch.Tensor {
 		xHat, _ := m.Reconstruct(s, x)
 		if keepError {
 			xHat = s.Add(xHat, s.Sub(x, s.Detach(xHat)))
 		}
-		return s.Reshape(xHat, act.Shape()...)
+		return xHat
 	})
 }
 

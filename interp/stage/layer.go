@@ -88,11 +88,11 @@ func analyseLayer(model interp.ModelFunc, rollout interp.RolloutFunc, freeze []t
 		if err != nil {
 			return err
 		}
-		kl, err := interp.DownstreamKL(model, interp.SpliceHook(layer, m, false), heldObs)
+		kl, err := interp.DownstreamKL(model, interp.SpliceHook(interp.Flat(layer), m, false), heldObs)
 		if err != nil {
 			return err
 		}
-		ep, err := rollout(spliceVariant, interp.SpliceHook(layer, m, false))
+		ep, err := rollout(spliceVariant, interp.SpliceHook(interp.Flat(layer), m, false))
 		if err != nil {
 			return err
 		}
@@ -127,7 +127,7 @@ func analyseLayer(model interp.ModelFunc, rollout interp.RolloutFunc, freeze []t
 		if err != nil {
 			return ls, nil, err
 		}
-		if _, err := interp.TrainE2E(e2e, model, layer, p.obs, interp.E2EOptions{Steps: o.SAE.Steps, BatchSize: min(o.SAE.BatchSize, 256),
+		if _, err := interp.TrainE2E(e2e, model, interp.Flat(layer), p.obs, interp.E2EOptions{Steps: o.SAE.Steps, BatchSize: min(o.SAE.BatchSize, 256),
 			LR: o.SAE.LR, Seed: o.Seed + uint64(i), Freeze: freeze}); err != nil {
 			e2e.Free()
 			return ls, nil, err
@@ -136,7 +136,7 @@ func analyseLayer(model interp.ModelFunc, rollout interp.RolloutFunc, freeze []t
 			e2e.Free()
 			return ls, nil, err
 		}
-		cmp, err := interp.Compare(local, e2e, model, layer, held, heldObs)
+		cmp, err := interp.Compare(local, e2e, model, interp.Flat(layer), held, heldObs)
 		if err != nil {
 			return ls, nil, err
 		}
@@ -147,7 +147,7 @@ func analyseLayer(model interp.ModelFunc, rollout interp.RolloutFunc, freeze []t
 		if err != nil {
 			return ls, nil, err
 		}
-		r, err := interp.DescriptionLength(s.m, codes, model, layer, heldObs, interp.MDLOptions{Tolerance: o.MDLTolerance})
+		r, err := interp.DescriptionLength(s.m, codes, model, interp.Flat(layer), heldObs, interp.MDLOptions{Tolerance: o.MDLTolerance})
 		if err != nil {
 			return ls, nil, err
 		}
@@ -256,11 +256,11 @@ func layerInterventions(rollout interp.RolloutFunc, o Options, layer string, m *
 	var ivs []iv
 	if len(ls.TopGoal) > 0 {
 		j := ls.TopGoal[0].Latent
-		ivs = append(ivs, iv{fmt.Sprintf("%s: ablate goal latent %d", layer, j), interp.EditHook(layer, m, []interp.LatentEdit{{Latent: j}})})
+		ivs = append(ivs, iv{fmt.Sprintf("%s: ablate goal latent %d", layer, j), interp.EditHook(interp.Flat(layer), m, []interp.LatentEdit{{Latent: j}})})
 	}
 	if len(ls.TopProxy) > 0 {
 		j := ls.TopProxy[0].Latent
-		ivs = append(ivs, iv{fmt.Sprintf("%s: ablate proxy latent %d", layer, j), interp.EditHook(layer, m, []interp.LatentEdit{{Latent: j}})})
+		ivs = append(ivs, iv{fmt.Sprintf("%s: ablate proxy latent %d", layer, j), interp.EditHook(interp.Flat(layer), m, []interp.LatentEdit{{Latent: j}})})
 	}
 	var visible []bool
 	for _, c := range p.concepts {
@@ -272,7 +272,7 @@ func layerInterventions(rollout interp.RolloutFunc, o Options, layer string, m *
 	}
 	if vec, err := interp.GoalVector(p.acts, visible); err == nil {
 		for _, sign := range []float64{1, -1} {
-			ivs = append(ivs, iv{fmt.Sprintf("%s: goal vector × %+g", layer, sign*o.SteerScale), interp.SteerHook(layer, vec, sign*o.SteerScale)})
+			ivs = append(ivs, iv{fmt.Sprintf("%s: goal vector × %+g", layer, sign*o.SteerScale), interp.SteerHook(interp.Flat(layer), vec, sign*o.SteerScale)})
 		}
 	} else {
 		o.Log("interp: %s: no goal vector: %v", layer, err)
