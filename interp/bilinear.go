@@ -134,3 +134,100 @@ func HeadDirection(head Matrix, a, b int) ([]float64, error) {
 	}
 	return u, nil
 }
+
+// BilinearPolicy holds the weights of a policy whose hidden block is
+// bilinear with a residual connection (agents' arch "bilinear"):
+//
+//	e = A x + a,   h = e + (W e) ⊙ (V e),   logits = U h + b
+//
+// with A [hidden, obs], W and V [hidden, hidden] and U [actions, hidden].
+type BilinearPolicy struct {
+	A       Matrix
+	B       []float32 // a, the embedding bias
+	W, V, U Matrix
+	UB      []float32 // b, the head bias
+}
+
+// LogitForm returns the symmetric matrix Q over x̃ = [x; 1] with
+//
+//	logit_i(x) − mean_j logit_j(x) = x̃ᵀ Q x̃
+//
+// exactly: softmax ignores a shift shared by all logits, so this
+// difference is what action i's probability depends on. With
+// u = U_i − mean_j U_j, Ã = [A a] and c = b_i − mean_j b_j:
+//
+//	Q = Ãᵀ Q_e Ã + ½(ū e_lastᵀ + e_last ūᵀ) + c · e_last e_lastᵀ,
+//
+// where Q_e = InteractionMatrix(W, V, u) is the quadratic term in e, ū = Ãᵀu
+// carries the residual (linear) term on the constant coordinate, and
+// e_last is the unit vector of that coordinate.
+func (p BilinearPolicy) LogitForm(action int) (*mat.SymDense, error) {
+	if action < 0 || action >= p.U.Rows {
+		return nil, fmt.Errorf("bilinear: action %d outside [0, %d)", action, p.U.Rows)
+	}
+	if p.A.Rows != p.W.Rows || p.U.Cols != p.W.Rows || len(p.B) != p.A.Rows || len(p.UB) != p.U.Rows {
+		return nil, fmt.Errorf("bilinear: inconsistent shapes A %d×%d, a %d, W %d×%d, U %d×%d, b %d",
+			p.A.Rows, p.A.Cols, len(p.B), p.W.Rows, p.W.Cols, p.U.Rows, p.U.Cols, len(p.UB))
+	}
+	u := make([]float64, p.U.Cols)
+	var c float64
+	for j := 0; j < p.U.Rows; j++ {
+		share := -1 / float64(p.U.Rows)
+		if j == action {
+			share += 1
+		}
+		for k := range u {
+			u[k] += share * float64(p.U.Data[j*p.U.Cols+k])
+		}
+		c += share * float64(p.UB[j])
+	}
+	qe, err := InteractionMatrix(p.W, p.V, u)
+	if err != nil {
+		return nil, err
+	}
+	at, err := WithBias(p.A, p.B) // Ã [hidden, obs+1]
+	if err != nil {
+		return nil, err
+	}
+	n := at.Cols
+	ad := mat.NewDense(at.Rows, n, nil)
+	for k := 0; k < at.Rows; k++ {
+		for i := 0; i < n; i++ {
+			ad.Set(k, i, float64(at.Data[k*n+i]))
+		}
+	}
+	var tmp, quad mat.Dense
+	tmp.Mul(qe, ad)
+	quad.Mul(ad.T(), &tmp)
+	ubar := make([]float64, n) // Ãᵀu
+	for k := 0; k < at.Rows; k++ {
+		for i := 0; i < n; i++ {
+			ubar[i] += u[k] * ad.At(k, i)
+		}
+	}
+	q := mat.NewSymDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j := i; j < n; j++ {
+			q.SetSym(i, j, 0.5*(quad.At(i, j)+quad.At(j, i)))
+		}
+	}
+	last := n - 1
+	for i := 0; i < n; i++ {
+		if i == last {
+			q.SetSym(last, last, q.At(last, last)+ubar[last]+c)
+			continue
+		}
+		q.SetSym(i, last, q.At(i, last)+0.5*ubar[i])
+	}
+	return q, nil
+}
+
+// Augment returns [x; 1] as float64.
+func Augment(x []float32) []float64 {
+	out := make([]float64, len(x)+1)
+	for i, v := range x {
+		out[i] = float64(v)
+	}
+	out[len(x)] = 1
+	return out
+}
