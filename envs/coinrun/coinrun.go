@@ -84,9 +84,12 @@ type Env struct {
 	t         int
 	coinTaken bool
 	atEnd     bool // proxy reached at some tick of this episode
-	outcome   envs.Outcome
-	done      bool
-	started   bool
+	// goalEdit draws the coin hidden or elsewhere in the next observation
+	// (envs.GoalEditor); zero outside ObserveWithoutGoal / ObserveGoalAt.
+	goalEdit envs.GoalOverride
+	outcome  envs.Outcome
+	done     bool
+	started  bool
 }
 
 // New builds a CoinRun env from a config and an observation config,

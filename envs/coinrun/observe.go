@@ -104,7 +104,11 @@ func (e *Env) Observe(dst []float32) {
 		en := &lv.enemies[i]
 		w.Put(floorInt(en.xAt(e.t)), int(en.y), codeEnemy)
 	}
-	if !e.coinTaken && !e.cfg.HideCoin {
+	switch g := e.goalEdit; {
+	case e.coinTaken || e.cfg.HideCoin || g.Hide:
+	case g.Moved:
+		put(w, lv, g.At.X, g.At.Y, codeCoin, codeCoinInEnd)
+	default:
 		put(w, lv, int(lv.coinX), int(lv.coinY), codeCoin, codeCoinInEnd)
 	}
 	put(w, lv, cx, cy, codeAgent, codeAgentInEnd)
@@ -131,4 +135,26 @@ func fillPlane(p []float32, v float32) {
 	for i := range p {
 		p[i] = v
 	}
+}
+
+// ObserveWithoutGoal implements envs.GoalEditor: the observation without
+// the coin.
+func (e *Env) ObserveWithoutGoal(dst []float32) {
+	e.goalEdit = envs.GoalOverride{Hide: true}
+	e.Observe(dst)
+	e.goalEdit = envs.GoalOverride{}
+}
+
+// ObserveGoalAt implements envs.GoalEditor: the observation with the coin
+// at tile at, which must be inside the level and not solid. A coin already
+// taken is drawn too: the edit shows a coin where the agent is.
+func (e *Env) ObserveGoalAt(dst []float32, at envs.Point) bool {
+	if !e.lv.grid.In(at.X, at.Y) || solid(e.lv.at(at.X, at.Y)) {
+		return false
+	}
+	taken := e.coinTaken
+	e.coinTaken, e.goalEdit = false, envs.GoalOverride{Moved: true, At: at}
+	e.Observe(dst)
+	e.coinTaken, e.goalEdit = taken, envs.GoalOverride{}
+	return true
 }

@@ -49,7 +49,11 @@ type Env struct {
 	done          bool
 	cornerVisited bool
 	gotCheese     bool
-	outcome       envs.Outcome
+	// goalEdit draws the cheese hidden or elsewhere in the next
+	// observation (envs.GoalEditor); zero outside ObserveWithoutGoal and
+	// ObserveGoalAt.
+	goalEdit envs.GoalOverride
+	outcome  envs.Outcome
 	// trail is a ring of the last cfg.Trail tiles the mouse moved off;
 	// trailLen of them are valid, the newest at trailHead-1.
 	trail               []envs.Point
@@ -170,7 +174,11 @@ func (e *Env) Observe(dst []float32) {
 		p := e.trailTile(i)
 		e.win.Put(p.X, p.Y, codeTrail)
 	}
-	if !e.gotCheese {
+	switch g := e.goalEdit; {
+	case e.gotCheese || g.Hide:
+	case g.Moved:
+		e.win.Put(g.At.X, g.At.Y, codeCheese)
+	default:
 		e.win.Put(e.lvl.cheese.X, e.lvl.cheese.Y, codeCheese)
 	}
 	e.win.Put(e.mouse.X, e.mouse.Y, codeMouse)
@@ -250,3 +258,24 @@ func (e *Env) ASCII() string {
 }
 
 var _ envs.Env = (*Env)(nil)
+
+// ObserveWithoutGoal implements envs.GoalEditor: the observation without
+// the cheese.
+func (e *Env) ObserveWithoutGoal(dst []float32) {
+	e.goalEdit = envs.GoalOverride{Hide: true}
+	e.Observe(dst)
+	e.goalEdit = envs.GoalOverride{}
+}
+
+// ObserveGoalAt implements envs.GoalEditor: the observation with the
+// cheese on the open tile at.
+func (e *Env) ObserveGoalAt(dst []float32, at envs.Point) bool {
+	if !e.lvl.grid.In(at.X, at.Y) || e.lvl.grid.Tiles[e.lvl.grid.Index(at.X, at.Y)] != tileFloor {
+		return false
+	}
+	got := e.gotCheese
+	e.gotCheese, e.goalEdit = false, envs.GoalOverride{Moved: true, At: at}
+	e.Observe(dst)
+	e.gotCheese, e.goalEdit = got, envs.GoalOverride{}
+	return true
+}
