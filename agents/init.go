@@ -27,8 +27,10 @@ func (b *paramBuilder) err() error { return b.s.Err() }
 func (b *paramBuilder) free()      { b.s.Close() }
 
 // base returns the shared part of a policy whose parameters b built.
-func (b *paramBuilder) base(cfg PolicyConfig, io PolicyIO, layers []string) basePolicy {
-	return basePolicy{cfg: cfg, io: io, params: b.params, owner: b.s, layers: layers}
+// base is the shared part of a policy with hook points layers, of which
+// relu are ReLU outputs.
+func (b *paramBuilder) base(cfg PolicyConfig, io PolicyIO, layers, relu []string) basePolicy {
+	return basePolicy{cfg: cfg, io: io, params: b.params, owner: b.s, layers: layers, relu: relu}
 }
 
 func (b *paramBuilder) add(name string, data []float32, shape ...int64) *torch.Tensor {

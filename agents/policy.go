@@ -28,6 +28,10 @@ type Policy interface {
 	Params() []torch.Named
 	// Layers names the hook points in forward order.
 	Layers() []string
+	// ReLULayers names the hook points whose output is a ReLU's, in
+	// forward order: together their on/off patterns are the policy's
+	// polytope code (every ReLU of the network, Black et al.).
+	ReLULayers() []string
 	// Config is the architecture config the policy was built from.
 	Config() PolicyConfig
 	// IO is the observation shape and action count the policy accepts.
@@ -157,10 +161,12 @@ type basePolicy struct {
 	params []torch.Named
 	owner  *torch.Scope
 	layers []string
+	relu   []string // the hook points that are ReLU outputs
 }
 
 func (p *basePolicy) Params() []torch.Named { return p.params }
 func (p *basePolicy) Layers() []string      { return append([]string(nil), p.layers...) }
+func (p *basePolicy) ReLULayers() []string  { return append([]string(nil), p.relu...) }
 func (p *basePolicy) IO() PolicyIO          { return p.io }
 func (p *basePolicy) Config() PolicyConfig {
 	c := p.cfg

@@ -36,7 +36,7 @@ func newBilinear(b *paramBuilder, cfg PolicyConfig, io PolicyIO) *bilinear {
 	p.w = b.orthogonal("bilinear.w", 1/math.Sqrt2, h, h)
 	p.v = b.orthogonal("bilinear.v", 1/math.Sqrt2, h, h)
 	p.heads = newHeads(b, h, io.NumActions)
-	p.basePolicy = b.base(cfg, io, []string{"embed", "bilinear"})
+	p.basePolicy = b.base(cfg, io, []string{"embed", "bilinear"}, nil)
 	return p
 }
 

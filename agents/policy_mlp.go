@@ -31,7 +31,7 @@ func newMLP(b *paramBuilder, cfg PolicyConfig, io PolicyIO) *mlp {
 		in = cfg.Hidden
 	}
 	p.heads = newHeads(b, in, io.NumActions)
-	p.basePolicy = b.base(cfg, io, layers)
+	p.basePolicy = b.base(cfg, io, layers, layers)
 	return p
 }
 

@@ -3,6 +3,7 @@ package agents
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,7 +23,12 @@ func randObs(s *torch.Scope, n int64, io PolicyIO) *torch.Tensor {
 }
 
 func TestPolicyShapesAndLayers(t *testing.T) {
-	wantLayers := [][]string{{"stage0", "stage1", "fc"}, {"fc0", "fc1"}, {"embed", "bilinear"}}
+	wantLayers := [][]string{
+		{"stage0.res0.relu0", "stage0.res0.relu1", "stage0", "stage1.res0.relu0", "stage1.res0.relu1", "stage1", "trunk.relu", "fc"},
+		{"fc0", "fc1"}, {"embed", "bilinear"}}
+	wantReLU := [][]string{
+		{"stage0.res0.relu0", "stage0.res0.relu1", "stage1.res0.relu0", "stage1.res0.relu1", "trunk.relu", "fc"},
+		{"fc0", "fc1"}, nil}
 	for i, cfg := range testArchs {
 		p, err := NewPolicy(cfg, testIO, 1)
 		if err != nil {
@@ -34,6 +40,11 @@ func TestPolicyShapesAndLayers(t *testing.T) {
 			seen = append(seen, layer)
 			if act.Shape()[0] != 3 {
 				t.Errorf("case %d: layer %s batch dim %v", i, layer, act.Shape())
+			}
+			if slices.Contains(wantReLU[i], layer) {
+				if mn, err := s.Min(act, false).Item(); err != nil || mn < 0 {
+					t.Errorf("case %d: ReLU layer %s has minimum %v (%v)", i, layer, mn, err)
+				}
 			}
 			return act
 		})
@@ -48,6 +59,9 @@ func TestPolicyShapesAndLayers(t *testing.T) {
 		}
 		if strings.Join(seen, ",") != strings.Join(wantLayers[i], ",") || strings.Join(p.Layers(), ",") != strings.Join(wantLayers[i], ",") {
 			t.Errorf("case %d: hooks saw %v, Layers %v, want %v", i, seen, p.Layers(), wantLayers[i])
+		}
+		if strings.Join(p.ReLULayers(), ",") != strings.Join(wantReLU[i], ",") {
+			t.Errorf("case %d: ReLU layers %v, want %v", i, p.ReLULayers(), wantReLU[i])
 		}
 		names := map[string]bool{}
 		for _, n := range p.Params() {
@@ -193,8 +207,8 @@ func TestNewPolicyValidates(t *testing.T) {
 		io   PolicyIO
 		want string
 	}{
-		{PolicyConfig{Arch: "transformer", Hidden: 8}, testIO, "agent.arch"},
-		{PolicyConfig{Arch: "impala", Hidden: 8}, testIO, "agent.widths"},
+		{PolicyConfig{Arch: "transformer", Hidden: 8}, testIO, `arch = "transformer"`},
+		{PolicyConfig{Arch: "impala", Hidden: 8}, testIO, "widths: empty"},
 		{PolicyConfig{Arch: "mlp", Hidden: 8, Layers: 1}, PolicyIO{ObsShape: [3]int{0, 3, 3}, NumActions: 2}, "observation shape"},
 		{PolicyConfig{Arch: "mlp", Hidden: 8, Layers: 1}, PolicyIO{ObsShape: [3]int{1, 3, 3}, NumActions: 0}, "actions"},
 	} {

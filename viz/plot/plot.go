@@ -65,3 +65,23 @@ func writePNG(path string, png []byte) error {
 }
 
 func seriesColor(i int) color.Color { return plotutil.Color(i) }
+
+// renderWithLegendRoom draws one plot with its legend below the axes, in
+// a strip of legendRows lines, so the legend covers neither the title nor
+// the data.
+func renderWithLegendRoom(size Size, p *gplot.Plot, legendRows int) ([]byte, error) {
+	c := vgimg.NewWith(vgimg.UseWH(size.W, size.H), vgimg.UseDPI(size.DPI), vgimg.UseBackgroundColor(color.White))
+	dc := draw.New(c)
+	leg := p.Legend
+	p.Legend = gplot.NewLegend()
+	room := vg.Length(legendRows)*leg.TextStyle.Height("Xg")*1.25 + 4*vg.Millimeter
+	p.Draw(draw.Crop(dc, 2*vg.Millimeter, -2*vg.Millimeter, room, -2*vg.Millimeter))
+	leg.Top, leg.Left = true, true
+	leg.Draw(draw.Crop(dc, 12*vg.Millimeter, 0, 2*vg.Millimeter, -(size.H - room)))
+	p.Legend = leg
+	var buf bytes.Buffer
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("plot: encoding PNG: %w", err)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,124 @@
+package plot
+
+import (
+	"fmt"
+	"math"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Series is one line of a Chart: points (X[i], Y[i]) joined in order, with
+// an optional error bar from Low[i] to High[i] (absolute y values) at each.
+type Series struct {
+	Label     string
+	X, Y      []float64
+	Low, High []float64 // nil: no error bars
+	Dashed    bool
+}
+
+// Chart is an XY line chart of one or more series, with the legend below
+// the plot area so it never covers the title or the data.
+type Chart struct {
+	Title, XLabel, YLabel string
+	LogX, LogY            bool // logarithmic axes (values must be > 0)
+	Series                []Series
+	// HLine, when not NaN, draws a dotted horizontal reference line (e.g.
+	// a tolerance or the unedited baseline) labelled HLineLabel.
+	HLine      float64
+	HLineLabel string
+}
+
+// PNG draws the chart.
+func (c Chart) PNG(size Size) ([]byte, error) {
+	if len(c.Series) == 0 {
+		return nil, fmt.Errorf("plot: chart %q without series", c.Title)
+	}
+	p := gplot.New()
+	p.Title.Text = c.Title
+	p.X.Label.Text, p.Y.Label.Text = c.XLabel, c.YLabel
+	if c.LogX {
+		p.X.Scale, p.X.Tick.Marker = gplot.LogScale{}, gplot.LogTicks{Prec: -1}
+	}
+	if c.LogY {
+		p.Y.Scale, p.Y.Tick.Marker = gplot.LogScale{}, gplot.LogTicks{Prec: -1}
+	}
+	p.Add(plotter.NewGrid())
+	for i, s := range c.Series {
+		if err := s.check(c.LogX, c.LogY); err != nil {
+			return nil, fmt.Errorf("plot: chart %q series %q: %w", c.Title, s.Label, err)
+		}
+		pts := make(plotter.XYs, len(s.X))
+		for j := range s.X {
+			pts[j] = plotter.XY{X: s.X[j], Y: s.Y[j]}
+		}
+		line, points, err := plotter.NewLinePoints(pts)
+		if err != nil {
+			return nil, fmt.Errorf("plot: %w", err)
+		}
+		line.Color, points.Color = seriesColor(i), seriesColor(i)
+		line.Width = vg.Points(1.5)
+		points.Shape = draw.CircleGlyph{}
+		if s.Dashed {
+			line.Dashes = []vg.Length{vg.Points(5), vg.Points(3)}
+		}
+		p.Add(line, points)
+		p.Legend.Add(s.Label, line, points)
+		if s.Low != nil {
+			errs := make(errorPoints, len(s.X))
+			for j := range s.X {
+				errs[j] = errorPoint{x: s.X[j], y: s.Y[j], low: s.Y[j] - s.Low[j], high: s.High[j] - s.Y[j]}
+			}
+			eb, err := plotter.NewYErrorBars(errs)
+			if err != nil {
+				return nil, fmt.Errorf("plot: %w", err)
+			}
+			eb.Color, eb.CapWidth = seriesColor(i), vg.Points(4)
+			p.Add(eb)
+		}
+	}
+	if !math.IsNaN(c.HLine) {
+		ref := plotter.NewFunction(func(float64) float64 { return c.HLine })
+		ref.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
+		ref.Color = seriesColor(len(c.Series))
+		p.Add(ref)
+		if c.HLineLabel != "" {
+			p.Legend.Add(c.HLineLabel, ref)
+		}
+	}
+	return renderWithLegendRoom(size, p, len(c.Series)+1)
+}
+
+// check reports series whose lengths disagree or whose values cannot be
+// drawn on the axes.
+func (s Series) check(logX, logY bool) error {
+	if len(s.X) == 0 || len(s.X) != len(s.Y) {
+		return fmt.Errorf("%d x values, %d y values", len(s.X), len(s.Y))
+	}
+	if (s.Low == nil) != (s.High == nil) || (s.Low != nil && (len(s.Low) != len(s.X) || len(s.High) != len(s.X))) {
+		return fmt.Errorf("error bars need Low and High of %d values", len(s.X))
+	}
+	for j := range s.X {
+		if math.IsNaN(s.X[j]) || math.IsNaN(s.Y[j]) || math.IsInf(s.X[j], 0) || math.IsInf(s.Y[j], 0) {
+			return fmt.Errorf("point %d = (%v, %v) is not finite", j, s.X[j], s.Y[j])
+		}
+		if (logX && s.X[j] <= 0) || (logY && s.Y[j] <= 0) {
+			return fmt.Errorf("point %d = (%v, %v) on a log axis", j, s.X[j], s.Y[j])
+		}
+		if s.Low != nil && !(s.Low[j] <= s.Y[j] && s.Y[j] <= s.High[j]) {
+			return fmt.Errorf("point %d: y %v outside its bar [%v, %v]", j, s.Y[j], s.Low[j], s.High[j])
+		}
+	}
+	return nil
+}
+
+// WriteChart writes the chart's PNG to path atomically.
+func WriteChart(path string, c Chart, size Size) error {
+	png, err := c.PNG(size)
+	if err != nil {
+		return err
+	}
+	return writePNG(path, png)
+}
