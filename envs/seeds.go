@@ -74,3 +74,6 @@ func (s *seedSource) next() uint64 {
 	s.issued++
 	return seed
 }
+
+// String renders the range as "[start, end)".
+func (l LevelSeeds) String() string { return fmt.Sprintf("[%d, %d)", l.Start, l.Start+l.Count) }

@@ -12,11 +12,13 @@ package experiments
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/keyerr"
+	"github.com/misgen/misgen/interp"
 )
 
 // Config is one experiment after decoding, profile application and
@@ -112,8 +114,8 @@ type InterpConfig struct {
 	Layers []string `toml:"layers"`
 	// Samples is the number of activation vectors captured per variant.
 	Samples int `toml:"samples"`
-	// SAE configures the sparse autoencoders trained on the captures.
-	SAE SAEConfig `toml:"sae"`
+	// SAE is the sweep of sparse autoencoders trained at every layer.
+	SAE interp.SAESettings `toml:"sae"`
 	// Bilinear runs the eigen-analysis of bilinear layers (arch =
 	// "bilinear" only).
 	Bilinear bool `toml:"bilinear"`
@@ -121,36 +123,17 @@ type InterpConfig struct {
 	Polytope bool `toml:"polytope"`
 	// Interventions runs latent ablation/clamping and goal-vector tests.
 	Interventions bool `toml:"interventions"`
-	// Episodes is the number of held-out episodes per variant that the
-	// interp stage plays: for capture, for spliced-SAE metrics and for each
-	// intervention.
+	// Episodes is the number of held-out levels in each of the interp
+	// stage's two disjoint level sets: the selection levels (capture, SAEs,
+	// features, vectors) and the test levels (every intervention).
 	Episodes int `toml:"episodes"`
 	// MDLTolerance is the downstream KL (nats) that MDL value quantisation
 	// may cost.
 	MDLTolerance float64 `toml:"mdl_tolerance"`
-	// SteerScale multiplies the goal vector added or subtracted by the
-	// steering interventions.
-	SteerScale float64 `toml:"steer_scale"`
-}
-
-// SAEConfig is the [interp.sae] table.
-type SAEConfig struct {
-	// Kind is "relu_l1" (ReLU with an L1 penalty) or "topk".
-	Kind string `toml:"kind"`
-	// Sizes are the dictionary sizes to train (MDL picks among them).
-	Sizes []int `toml:"sizes"`
-	// K is the number of active latents of a "topk" SAE.
-	K int `toml:"k"`
-	// L1 is the sparsity coefficient of a "relu_l1" SAE.
-	L1 float64 `toml:"l1"`
-	// Steps is the number of optimiser steps per SAE.
-	Steps int `toml:"steps"`
-	// BatchSize is the number of activation vectors per step.
-	BatchSize int `toml:"batch_size"`
-	// LearningRate is the Adam step size.
-	LearningRate float64 `toml:"learning_rate"`
-	// EndToEnd also trains the end-to-end SAE (KL to the original policy).
-	EndToEnd bool `toml:"end_to_end"`
+	// SteerScales are the multiples of the paired goal vector (and of one
+	// standard deviation along the goal-position probe) that the steering
+	// interventions add.
+	SteerScales []float64 `toml:"steer_scales"`
 }
 
 // ReportConfig is the [report] table.
@@ -181,11 +164,8 @@ func defaultConfig() Config {
 		PPO:        agents.DefaultPPOConfig(),
 		Eval:       EvalConfig{Episodes: 200, Replays: 4, NumEnvs: 32},
 		Interp: InterpConfig{
-			Samples: 20000, Episodes: 100, MDLTolerance: 0.05, SteerScale: 1,
-			SAE: SAEConfig{
-				Kind: "topk", Sizes: []int{256}, K: 16, L1: 1e-3, Steps: 2000,
-				BatchSize: 1024, LearningRate: 1e-3,
-			},
+			Samples: 20000, Episodes: 100, MDLTolerance: 0.05, SteerScales: []float64{-2, -1, -0.5, 0.5, 1, 2},
+			SAE: interp.DefaultSAESettings(),
 		},
 		Report: ReportConfig{Plots: true, HTML: true},
 	}
@@ -281,8 +261,8 @@ func (in InterpConfig) validate() error {
 		return keyerr.New("episodes", in.Episodes, "[1, 1000000]")
 	case in.MDLTolerance <= 0:
 		return keyerr.New("mdl_tolerance", in.MDLTolerance, "> 0 nats")
-	case in.SteerScale <= 0:
-		return keyerr.New("steer_scale", in.SteerScale, "> 0")
+	case len(in.SteerScales) == 0:
+		return keyErr("steer_scales", "[]", "at least one scale, e.g. [-1, 1]")
 	case in.Enabled && len(in.Layers) == 0:
 		return keyErr("layers", "[]", "at least one layer name when interp.enabled = true")
 	}
@@ -291,43 +271,10 @@ func (in InterpConfig) validate() error {
 			return keyErr(fmt.Sprintf("layers[%d]", i), `""`, "a non-empty layer name")
 		}
 	}
-	return keyerr.Under("sae", in.SAE.validate())
-}
-
-// validate checks the [interp.sae] table; keys are relative to it.
-func (s SAEConfig) validate() error {
-	switch s.Kind {
-	case "relu_l1", "topk":
-	default:
-		return keyerr.New("kind", s.Kind, `"relu_l1" or "topk"`)
-	}
-	if len(s.Sizes) == 0 {
-		return keyErr("sizes", "[]", "at least one dictionary size")
-	}
-	for i, n := range s.Sizes {
-		if n < 1 || n > 1<<20 {
-			return keyerr.New(fmt.Sprintf("sizes[%d]", i), n, "[1, 1048576]")
+	for i, v := range in.SteerScales {
+		if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+			return keyerr.New(fmt.Sprintf("steer_scales[%d]", i), v, "a finite non-zero scale (0 is the unedited baseline)")
 		}
 	}
-	switch {
-	case s.Kind == "topk" && (s.K < 1 || s.K > minInt(s.Sizes)):
-		return keyerr.New("k", s.K, "[1, smallest of interp.sae.sizes]")
-	case s.L1 < 0:
-		return keyerr.New("l1", s.L1, ">= 0")
-	case s.Steps < 1:
-		return keyerr.New("steps", s.Steps, ">= 1")
-	case s.BatchSize < 1:
-		return keyerr.New("batch_size", s.BatchSize, ">= 1")
-	case s.LearningRate <= 0 || s.LearningRate >= 1:
-		return keyerr.New("learning_rate", s.LearningRate, "(0, 1)")
-	}
-	return nil
-}
-
-func minInt(xs []int) int {
-	m := xs[0]
-	for _, x := range xs[1:] {
-		m = min(m, x)
-	}
-	return m
+	return keyerr.Under("sae", in.SAE.Validate())
 }

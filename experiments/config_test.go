@@ -115,7 +115,7 @@ func TestLoadStrictErrors(t *testing.T) {
 	}{
 		{"top-level unknown", "", "bogus = 1\n", "quick", "bogus", `t.toml: unknown key "bogus": want one of agent, env, eval, experiment, interp, ppo, profiles, report, sweep`},
 		{"section unknown", "gamma = 0.99", "gamam = 0.99", "quick", "ppo.gamam", `t.toml: unknown key "ppo.gamam": want one of anneal_lr, checkpoint_every, clip_coef`},
-		{"nested section unknown", "sizes = [64, 128]", "sizes = [64, 128]\nsise = 3", "base", "interp.sae.sise", `unknown key "interp.sae.sise": want one of batch_size, end_to_end, k, kind, l1`},
+		{"nested section unknown", "sizes = [64, 128]", "sizes = [64, 128]\nsise = 3", "base", "interp.sae.sise", `unknown key "interp.sae.sise": want one of batch_size, end_to_end, kind, l0, l1`},
 		{"game train unknown", "size = 10", "sise = 10", "base", "env.train.sise", `t.toml: unknown key "env.train.sise": want one of goal, goal_prob, max_steps, size`},
 		{"game ood unknown", `goal = "random"`, `gaol = "random"`, "quick", "env.ood.random_goal.gaol", `unknown key "env.ood.random_goal.gaol": want one of goal, goal_prob, max_steps, size`},
 		{"profile unknown (other profile)", "ppo.total_steps = 20_000", "ppo.total_stepz = 20_000", "full", "profiles.quick.ppo.total_stepz", `t.toml: unknown key "profiles.quick.ppo.total_stepz": want one of anneal_lr`},
@@ -136,7 +136,8 @@ func TestLoadStrictErrors(t *testing.T) {
 		{"replays above episodes", "[interp.sae]", "[eval]\nepisodes = 5\nreplays = 6\n[interp.sae]", "base", "eval.replays", "eval.replays = 6: want [0, eval.episodes]"},
 		{"obs range", "train_levels = 100", "train_levels = 100\nobs.view = 4", "base", "env.obs.view", "env.obs.view = 4: want an odd number in [3, 63]"},
 		{"agent range", "[interp.sae]", "[agent]\nhidden = 0\n[interp.sae]", "base", "agent.hidden", "agent.hidden = 0: want a value in [1, 8192]"},
-		{"topk k above size", "sizes = [64, 128]", "sizes = [64, 128]\nk = 100", "base", "interp.sae.k", "interp.sae.k = 100: want [1, smallest of interp.sae.sizes]"},
+		{"target L0 above every size", "sizes = [64, 128]", "sizes = [64, 128]\nl0 = [2, 200]", "base", "interp.sae.l0[1]", "interp.sae.l0[1] = 200: want [1, largest of sizes = 128]"},
+		{"zero steering scale", "[interp.sae]", "[interp]\nsteer_scales = [1, 0]\n[interp.sae]", "base", "interp.steer_scales[1]", "interp.steer_scales[1] = 0: want a finite non-zero scale"},
 		{"reserved variant name", "[env.ood.random_goal]", "[env.ood.train]", "base", "env.ood", `env.ood = "train"`},
 		{"syntax", "seeds = 2", "seeds = = 2", "base", "experiment.seeds", "t.toml: line 5: experiment.seeds: expected value"},
 		{"profile set by user", "seeds = 2", "seeds = 2\nprofile = \"quick\"", "base", "experiment.profile", "experiment.profile"},

@@ -6,7 +6,6 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/interp/stage"
 	"github.com/misgen/misgen/schema"
 )
@@ -36,28 +35,25 @@ func InterpStage(ctx context.Context, r *Run) error {
 		}
 		variants = append(variants, stage.Variant{Name: name, Config: cfg, OOD: name != schema.IDVariant})
 	}
-	levels := envs.EvalSeeds(uint64(c.Eval.Episodes), uint64(c.Interp.Episodes))
+	selection, test := InterpLevels(c)
 	in := c.Interp
-	r.Progress.Printf("interp: analysing seed %d's policy at layers %v on %d episodes per variant", seed, in.Layers, in.Episodes)
+	r.Progress.Printf("interp: analysing seed %d's policy at layers %v: choosing on levels %s, testing on %s", seed, in.Layers, selection, test)
 	_, err := stage.Run(ctx, stage.Options{
-		Checkpoint: agents.CheckpointPath(r.Checkpoints(seed)),
-		OutDir:     r.Interp(),
-		Game:       c.Env.Game,
-		Obs:        c.Env.Obs,
-		Variants:   variants,
-		Levels:     func(int) envs.LevelSeeds { return levels },
-		Layers:     in.Layers,
-		Samples:    in.Samples,
-		SAE: stage.SAE{
-			Kind: interp.Kind(in.SAE.Kind), Sizes: in.SAE.Sizes, K: in.SAE.K, L1: in.SAE.L1,
-			Steps: in.SAE.Steps, BatchSize: in.SAE.BatchSize, LR: in.SAE.LearningRate, EndToEnd: in.SAE.EndToEnd,
-		},
+		Checkpoint:    agents.CheckpointPath(r.Checkpoints(seed)),
+		OutDir:        r.Interp(),
+		Game:          c.Env.Game,
+		Obs:           c.Env.Obs,
+		Variants:      variants,
+		Selection:     selection,
+		Test:          test,
+		Layers:        in.Layers,
+		Samples:       in.Samples,
+		SAE:           in.SAE,
 		MDLTolerance:  in.MDLTolerance,
 		Bilinear:      in.Bilinear,
 		Polytope:      in.Polytope,
 		Interventions: in.Interventions,
-		SteerScale:    in.SteerScale,
-		Interval:      schema.Wilson,
+		SteerScales:   in.SteerScales,
 		Seed:          uint64(seed),
 		NumEnvs:       c.Eval.NumEnvs,
 		Log:           func(format string, args ...any) { r.Progress.Printf(format, args...) },
@@ -66,4 +62,14 @@ func InterpStage(ctx context.Context, r *Run) error {
 		return fmt.Errorf("seed %d: %w", seed, err)
 	}
 	return nil
+}
+
+// InterpLevels are the interp stage's two disjoint sets of held-out
+// levels, after the evaluation levels (so the analyses never see the
+// episodes that the failure table counts): selection levels, on which SAEs,
+// features and vectors are chosen, then test levels, on which every
+// intervention is measured.
+func InterpLevels(c *Config) (selection, test envs.LevelSeeds) {
+	e, n := uint64(c.Eval.Episodes), uint64(c.Interp.Episodes)
+	return envs.EvalSeeds(e, n), envs.EvalSeeds(e+n, n)
 }

@@ -39,31 +39,28 @@ func EditHook(site Site, m *SAE, edits []LatentEdit) Hook {
 	})
 }
 
-// GoalVector returns the mean activation of rows where present is true
-// minus the mean of rows where it is false (e.g. goal visible vs not): the
-// direction along which the layer represents the goal's presence.
-func GoalVector(acts Matrix, present []bool) ([]float32, error) {
-	if len(present) != acts.Rows {
-		return nil, fmt.Errorf("goal vector: %d labels for %d rows", len(present), acts.Rows)
+// PairedVector returns the mean of with[i] − without[i] over paired rows:
+// the activations of the same states with and without the goal in the
+// observation (envs.GoalEditor). Unlike a difference of means over
+// different states, it cannot pick up where the agent is or what else is
+// on screen, only what the goal itself changes.
+func PairedVector(with, without Matrix) ([]float32, error) {
+	if with.Rows != without.Rows || with.Cols != without.Cols {
+		return nil, fmt.Errorf("paired vector: %d×%d and %d×%d rows", with.Rows, with.Cols, without.Rows, without.Cols)
 	}
-	sum := [2][]float64{make([]float64, acts.Cols), make([]float64, acts.Cols)}
-	var cnt [2]int
-	for i := 0; i < acts.Rows; i++ {
-		k := 0
-		if present[i] {
-			k = 1
+	if with.Rows == 0 {
+		return nil, fmt.Errorf("paired vector: no pairs")
+	}
+	sum := make([]float64, with.Cols)
+	for i := 0; i < with.Rows; i++ {
+		a, b := with.Row(i), without.Row(i)
+		for j := range sum {
+			sum[j] += float64(a[j] - b[j])
 		}
-		cnt[k]++
-		for j, v := range acts.Row(i) {
-			sum[k][j] += float64(v)
-		}
 	}
-	if cnt[0] == 0 || cnt[1] == 0 {
-		return nil, fmt.Errorf("goal vector: %d rows with the goal, %d without: need both", cnt[1], cnt[0])
-	}
-	out := make([]float32, acts.Cols)
+	out := make([]float32, with.Cols)
 	for j := range out {
-		out[j] = float32(sum[1][j]/float64(cnt[1]) - sum[0][j]/float64(cnt[0]))
+		out[j] = float32(sum[j] / float64(with.Rows))
 	}
 	return out, nil
 }
@@ -78,69 +75,4 @@ func SteerHook(site Site, vec []float32, scale float64) Hook {
 		}
 		return s.Add(x, s.MulScalar(s.FromFloat32(vec, 1, int64(len(vec))), scale))
 	})
-}
-
-// IntervalFunc returns a 95% interval for k events in n trials; the
-// experiments package's Wilson is the intended one.
-type IntervalFunc func(k, n int) (lo, hi float64)
-
-// Rate is an event count with its interval.
-type Rate struct {
-	K    int     `json:"k"`
-	N    int     `json:"n"`
-	Rate float64 `json:"rate"`
-	Lo   float64 `json:"lo"`
-	Hi   float64 `json:"hi"`
-}
-
-func newRate(k, n int, ci IntervalFunc) Rate {
-	r := Rate{K: k, N: n}
-	if n > 0 {
-		r.Rate = float64(k) / float64(n)
-	}
-	r.Lo, r.Hi = ci(k, n)
-	return r
-}
-
-// InterventionResult compares rollouts of one variant with and without an
-// intervention.
-type InterventionResult struct {
-	Name    string `json:"name"`
-	Variant string `json:"variant"`
-	// Failure is the proxy-goal (misgeneralization) rate, Success the
-	// true-goal rate; Base without the intervention, Treated with it.
-	BaseFailure    Rate         `json:"base_failure"`
-	TreatedFailure Rate         `json:"treated_failure"`
-	BaseSuccess    Rate         `json:"base_success"`
-	TreatedSuccess Rate         `json:"treated_success"`
-	Base           EpisodeStats `json:"base"`
-	Treated        EpisodeStats `json:"treated"`
-	FailureChange  float64      `json:"failure_change"` // treated − base failure rate
-	SuccessChange  float64      `json:"success_change"` // treated − base success rate
-}
-
-// RunIntervention runs variant's episodes through rollout without and with
-// hook and reports failure (proxy) and success rates with intervals ci.
-func RunIntervention(name, variant string, rollout RolloutFunc, hook Hook, ci IntervalFunc) (InterventionResult, error) {
-	if ci == nil {
-		return InterventionResult{}, fmt.Errorf("intervention %q: no interval function", name)
-	}
-	base, err := rollout(variant, nil)
-	if err != nil {
-		return InterventionResult{}, fmt.Errorf("intervention %q baseline on %s: %w", name, variant, err)
-	}
-	treated, err := rollout(variant, hook)
-	if err != nil {
-		return InterventionResult{}, fmt.Errorf("intervention %q on %s: %w", name, variant, err)
-	}
-	return interventionFrom(name, variant, base, treated, ci), nil
-}
-
-func interventionFrom(name, variant string, base, treated EpisodeStats, ci IntervalFunc) InterventionResult {
-	r := InterventionResult{Name: name, Variant: variant, Base: base, Treated: treated,
-		BaseFailure: newRate(base.Proxy, base.Episodes, ci), TreatedFailure: newRate(treated.Proxy, treated.Episodes, ci),
-		BaseSuccess: newRate(base.Successes, base.Episodes, ci), TreatedSuccess: newRate(treated.Successes, treated.Episodes, ci)}
-	r.FailureChange = r.TreatedFailure.Rate - r.BaseFailure.Rate
-	r.SuccessChange = r.TreatedSuccess.Rate - r.BaseSuccess.Rate
-	return r
 }

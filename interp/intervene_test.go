@@ -1,7 +1,6 @@
 package interp
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/misgen/misgen/internal/torch"
@@ -77,13 +76,14 @@ func TestInterventionsChangeActions(t *testing.T) {
 			t.Errorf("row %d: latent %d inactive, yet ablation changed the action (logits %v)", i, j, oneLogits[i*4:i*4+4])
 		}
 	}
-	// Goal vector: rows split by a planted concept; steering along it
-	// changes actions, scale 0 does not.
-	present := make([]bool, acts.Rows)
-	for i := range present {
-		present[i] = obs.Data[i*6] > 0
+	// Paired vector: the same observations with input 0 raised by 1;
+	// steering along it changes actions, scale 0 does not.
+	shifted := Observations{Matrix: NewMatrix(obs.Rows, obs.Cols), Shape: obs.Shape}
+	copy(shifted.Data, obs.Data)
+	for i := 0; i < obs.Rows; i++ {
+		shifted.Data[i*6]++
 	}
-	vec, err := GoalVector(acts, present)
+	vec, err := PairedVector(layerActs(t, tm.forward, shifted), acts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,35 +95,7 @@ func TestInterventionsChangeActions(t *testing.T) {
 			t.Errorf("steering with scale %v changed no action", scale)
 		}
 	}
-	if _, err := GoalVector(acts, make([]bool, acts.Rows)); err == nil {
-		t.Error("goal vector without positive rows gave no error")
-	}
-}
-
-func TestRunIntervention(t *testing.T) {
-	calls := 0
-	rollout := func(variant string, hook Hook) (EpisodeStats, error) {
-		calls++
-		if variant != "coin_random" {
-			return EpisodeStats{}, fmt.Errorf("variant %q", variant)
-		}
-		if hook == nil {
-			return EpisodeStats{Episodes: 100, Proxy: 60, Successes: 30}, nil
-		}
-		return EpisodeStats{Episodes: 100, Proxy: 20, Successes: 70}, nil
-	}
-	halfWidth := func(k, n int) (float64, float64) { p := float64(k) / float64(n); return p - 0.1, p + 0.1 }
-	r, err := RunIntervention("ablate", "coin_random", rollout, AtLayer("fc", nil), halfWidth)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if calls != 2 || !near(r.FailureChange, -0.4, 1e-12) || !near(r.SuccessChange, 0.4, 1e-12) {
-		t.Errorf("result %+v after %d calls", r, calls)
-	}
-	if !near(r.TreatedFailure.Lo, 0.1, 1e-12) || r.BaseFailure.K != 60 {
-		t.Errorf("rates %+v %+v", r.BaseFailure, r.TreatedFailure)
-	}
-	if _, err := RunIntervention("x", "train", rollout, nil, halfWidth); err == nil {
-		t.Error("rollout error not reported")
+	if _, err := PairedVector(acts, Matrix{Rows: 1, Cols: acts.Cols, Data: make([]float32, acts.Cols)}); err == nil {
+		t.Error("unpaired rows gave no error")
 	}
 }

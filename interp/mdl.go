@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/schema"
 )
 
 // Coding selects how MDL counts the bits that name an activation's active
@@ -152,28 +153,6 @@ type MDLOptions struct {
 	Coding    Coding // default Combinatorial
 }
 
-// MDLResult is one SAE's description length.
-type MDLResult struct {
-	Name    string  `json:"name"`
-	Latents int     `json:"latents"`
-	K       int     `json:"k,omitempty"`
-	L0      float64 `json:"l0"`
-	// KL is the downstream KL with the unquantised SAE spliced in.
-	KL float64 `json:"kl"`
-	// Bits is the coarsest precision per value whose KL (KLAtBits) is
-	// within the tolerance; 0 when no precision up to MaxBits is.
-	Bits     int     `json:"bits_per_value"`
-	KLAtBits float64 `json:"kl_at_bits"`
-	// IndexBits + ValueBits = DL, in bits per activation:
-	//   DL = IndexBits(coding) + L0 · Bits
-	IndexBits float64 `json:"index_bits"`
-	ValueBits float64 `json:"value_bits"`
-	DL        float64 `json:"description_length_bits"`
-	Feasible  bool    `json:"feasible"`
-	Coding    Coding  `json:"coding"`
-	Tolerance float64 `json:"kl_tolerance"`
-}
-
 // DescriptionLength scores m as a lossy code for a layer's activations
 // (Ayonrinde et al.): the mean bits per activation to name its active
 // latents plus their values at the coarsest uniform precision b (bits per
@@ -187,7 +166,7 @@ type MDLResult struct {
 // measure the KL. An SAE whose KL exceeds the tolerance at every precision
 // is infeasible (DL = +Inf). The per-SAE cost of sending the dictionary and
 // the ranges is not counted: it is shared by every activation.
-func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Observations, o MDLOptions) (MDLResult, error) {
+func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Observations, o MDLOptions) (schema.MDLResult, error) {
 	if o.MaxBits <= 0 {
 		o.MaxBits = 16
 	}
@@ -195,15 +174,12 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Obs
 		o.Coding = Combinatorial
 	}
 	if !(o.Tolerance > 0) {
-		return MDLResult{}, fmt.Errorf("mdl tolerance = %v: want a positive KL in nats", o.Tolerance)
+		return schema.MDLResult{}, fmt.Errorf("mdl tolerance = %v: want a positive KL in nats", o.Tolerance)
 	}
 	if codes.Cols != m.Config.Latents {
-		return MDLResult{}, fmt.Errorf("mdl: codes have %d columns, sae has %d latents", codes.Cols, m.Config.Latents)
+		return schema.MDLResult{}, fmt.Errorf("mdl: codes have %d columns, sae has %d latents", codes.Cols, m.Config.Latents)
 	}
-	r := MDLResult{Latents: m.Config.Latents, L0: MeanL0(codes), Coding: o.Coding, Tolerance: o.Tolerance}
-	if m.Config.Kind == TopK {
-		r.K = m.Config.K
-	}
+	r := schema.MDLResult{L0: MeanL0(codes), Coding: string(o.Coding), Tolerance: o.Tolerance}
 	var err error
 	if r.IndexBits, err = IndexBits(codes, o.Coding); err != nil {
 		return r, err
@@ -211,7 +187,7 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Obs
 	if r.KL, err = DownstreamKL(model, SpliceHook(site, m, false), obs); err != nil {
 		return r, err
 	}
-	r.DL = math.Inf(1)
+	r.DL = schema.JSONFloat(math.Inf(1))
 	if r.KL > o.Tolerance {
 		return r, nil // no quantisation can beat the unquantised SAE
 	}
@@ -224,7 +200,7 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Obs
 		if kl <= o.Tolerance {
 			r.Bits, r.KLAtBits, r.Feasible = b, kl, true
 			r.ValueBits = r.L0 * float64(b)
-			r.DL = r.IndexBits + r.ValueBits
+			r.DL = schema.JSONFloat(r.IndexBits + r.ValueBits)
 			return r, nil
 		}
 	}
@@ -233,7 +209,7 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Obs
 
 // BestMDL returns the index of the feasible result with the smallest
 // description length, or −1 when none is feasible.
-func BestMDL(rs []MDLResult) int {
+func BestMDL(rs []schema.MDLResult) int {
 	best := -1
 	for i, r := range rs {
 		if r.Feasible && (best < 0 || r.DL < rs[best].DL) {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/schema"
 )
 
 func TestMDLArithmetic(t *testing.T) {
@@ -95,7 +96,7 @@ func TestDescriptionLengthOnTinyModel(t *testing.T) {
 	lossy := mustSAE(t, SAEConfig{Kind: TopK, DIn: 8, Latents: 8, K: 2}, identity(8), make([]float32, 8), identity(8), make([]float32, 8))
 	defer lossy.Free()
 	const tol = 0.01
-	var rs []MDLResult
+	var rs []schema.MDLResult
 	for _, m := range []*SAE{exact, lossy} {
 		codes, err := Codes(m, acts)
 		if err != nil {
@@ -121,14 +122,14 @@ func TestDescriptionLengthOnTinyModel(t *testing.T) {
 				t.Errorf("%s: %d bits already within tolerance (KL %v), chose %d", m.Config.Kind, r.Bits-1, kl, r.Bits)
 			}
 		}
-		if !near(r.DL, r.IndexBits+r.L0*float64(r.Bits), 1e-9) {
+		if !near(float64(r.DL), r.IndexBits+r.L0*float64(r.Bits), 1e-9) {
 			t.Errorf("DL %v ≠ index %v + L0 %v × bits %d", r.DL, r.IndexBits, r.L0, r.Bits)
 		}
 	}
 	if !rs[0].Feasible || rs[0].KL > 1e-9 {
 		t.Fatalf("exact SAE: %+v, want feasible with KL 0", rs[0])
 	}
-	if rs[1].KL <= tol || rs[1].Feasible || !math.IsInf(rs[1].DL, 1) {
+	if rs[1].KL <= tol || rs[1].Feasible || !math.IsInf(float64(rs[1].DL), 1) {
 		t.Errorf("lossy SAE: %+v, want KL over tolerance and infeasible", rs[1])
 	}
 	if BestMDL(rs) != 0 || BestMDL(rs[1:]) != -1 {
@@ -180,7 +181,7 @@ func TestMDLFindsTheTrueDictionary(t *testing.T) {
 	train, held := src.rows(4000, 1), src.rows(600, 2)
 	obs := Observations{Matrix: held, Shape: []int64{6}}
 	model := src.model()
-	var rs []MDLResult
+	var rs []schema.MDLResult
 	for i, c := range []struct{ latents, k int }{{6, 1}, {6, 2}, {24, 2}, {24, 4}} {
 		m, err := NewSAE(SAEConfig{Kind: TopK, DIn: 6, Latents: c.latents, K: c.k}, train.ColMeans(), uint64(i))
 		if err != nil {
@@ -198,14 +199,14 @@ func TestMDLFindsTheTrueDictionary(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		t.Logf("latents %2d k %d: L0 %.2f KL %.4f bits %d DL %.2f", c.latents, c.k, r.L0, r.KL, r.Bits, r.DL)
+		t.Logf("latents %2d k %d: L0 %.2f KL %.4f bits %d DL %.2f", c.latents, c.k, r.L0, r.KL, r.Bits, float64(r.DL))
 		rs = append(rs, r)
 	}
 	if rs[0].Feasible {
 		t.Errorf("k = 1 cannot reconstruct two-atom rows, yet it is feasible: %+v", rs[0])
 	}
 	if best := BestMDL(rs); best != 1 {
-		t.Errorf("MDL chose %d (%d latents, k %d), want the true dictionary (6 latents, k 2)", best, rs[max(best, 0)].Latents, rs[max(best, 0)].K)
+		t.Errorf("MDL chose sweep entry %d, want entry 1, the true dictionary (6 latents, k 2)", best)
 	}
 	if rs[1].DL == rs[2].DL || rs[2].DL == rs[3].DL {
 		t.Errorf("description lengths tie: %.3f %.3f %.3f", rs[1].DL, rs[2].DL, rs[3].DL)

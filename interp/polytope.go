@@ -4,33 +4,9 @@ import (
 	"fmt"
 	"math/bits"
 	"sort"
-)
 
-// SignCodes returns one code per row of acts: a 64-bit FNV-1a hash of the
-// row's on/off pattern (bit j set when acts[i, j] > 0). Rows of a ReLU
-// layer's output share a code exactly when they lie in the same polytope of
-// the layer's input partition (up to hash collisions, negligible at 64 bits
-// for the sample counts here).
-func SignCodes(acts Matrix) []uint64 {
-	const offset, prime = 14695981039346656037, 1099511628211
-	codes := make([]uint64, acts.Rows)
-	for i := range codes {
-		h := uint64(offset)
-		var b byte
-		for j, v := range acts.Row(i) {
-			if v > 0 {
-				b |= 1 << (j % 8)
-			}
-			if j%8 == 7 || j == acts.Cols-1 {
-				h ^= uint64(b)
-				h *= prime
-				b = 0
-			}
-		}
-		codes[i] = h
-	}
-	return codes
-}
+	"github.com/misgen/misgen/schema"
+)
 
 // PolytopeStats describes a set of sign codes.
 type PolytopeStats struct {
@@ -70,41 +46,6 @@ func Polytopes(codes []uint64, episode []int32) (PolytopeStats, error) {
 		st.ChangeRate = float64(changes) / float64(st.Transitions)
 	}
 	return st, nil
-}
-
-// PolytopeComparison contrasts two code sets, e.g. ID and OOD rollouts.
-type PolytopeComparison struct {
-	A, B PolytopeStats
-	// BInA is the fraction of B's samples whose code also occurs in A: how
-	// much of the OOD behaviour runs through regions seen in distribution.
-	BInA float64 `json:"b_in_a"`
-}
-
-// ComparePolytopes computes both sets' statistics and their overlap.
-func ComparePolytopes(codesA []uint64, epA []int32, codesB []uint64, epB []int32) (PolytopeComparison, error) {
-	a, err := Polytopes(codesA, epA)
-	if err != nil {
-		return PolytopeComparison{}, err
-	}
-	b, err := Polytopes(codesB, epB)
-	if err != nil {
-		return PolytopeComparison{}, err
-	}
-	inA := make(map[uint64]struct{}, len(codesA))
-	for _, c := range codesA {
-		inA[c] = struct{}{}
-	}
-	hit := 0
-	for _, c := range codesB {
-		if _, ok := inA[c]; ok {
-			hit++
-		}
-	}
-	cmp := PolytopeComparison{A: a, B: b}
-	if len(codesB) > 0 {
-		cmp.BInA = float64(hit) / float64(len(codesB))
-	}
-	return cmp, nil
 }
 
 // Patterns are the on/off patterns of every unit of one or more ReLU
@@ -156,7 +97,9 @@ func (p Patterns) Subset(rows []int) Patterns {
 	return out
 }
 
-// Codes hashes each row's pattern for exact comparison (see SignCodes).
+// Codes hashes each row's pattern (64-bit FNV-1a over its words) for exact
+// comparison: rows share a code exactly when they lie in the same polytope,
+// up to hash collisions, negligible at 64 bits for these sample counts.
 func (p Patterns) Codes() []uint64 {
 	const offset, prime = 14695981039346656037, 1099511628211
 	out := make([]uint64, p.Rows)
@@ -216,18 +159,9 @@ func (p Patterns) Nearest(q Patterns) ([]float64, error) {
 	return out, nil
 }
 
-// NearestSummary describes a set of nearest-pattern distances.
-type NearestSummary struct {
-	Samples int     `json:"samples"`
-	Exact   float64 `json:"exact"`  // fraction at distance 0 (a visited polytope)
-	Mean    float64 `json:"mean"`   // mean normalised Hamming distance
-	Median  float64 `json:"median"` // median normalised Hamming distance
-	P90     float64 `json:"p90"`    // 90th percentile
-}
-
 // Summarise returns the summary of distances.
-func Summarise(d []float64) NearestSummary {
-	s := NearestSummary{Samples: len(d)}
+func Summarise(d []float64) schema.NearestSummary {
+	s := schema.NearestSummary{Samples: len(d)}
 	if len(d) == 0 {
 		return s
 	}

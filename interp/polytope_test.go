@@ -12,7 +12,11 @@ func TestPolytopeCounts(t *testing.T) {
 		7, -3, 9,
 		0, 0, -1,
 	}}
-	codes := SignCodes(acts)
+	pat, err := NewPatterns(acts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes := pat.Codes()
 	if codes[0] != codes[1] || codes[0] != codes[3] || codes[0] == codes[2] || codes[4] == codes[0] {
 		t.Fatalf("codes %x: want rows 0,1,3 equal and 2,4 distinct", codes)
 	}
@@ -29,17 +33,10 @@ func TestPolytopeCounts(t *testing.T) {
 	if st2, _ := Polytopes(inter, []int32{0, 1, 0, 1, 0}); st2 != st {
 		t.Errorf("interleaved stats %+v, want %+v", st2, st)
 	}
-	cmp, err := ComparePolytopes(codes[:3], []int32{0, 0, 0}, codes[3:], []int32{1, 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !near(cmp.BInA, 0.5, 1e-12) {
-		t.Errorf("B in A = %v, want 0.5 (row 3 seen, row 4 not)", cmp.BInA)
-	}
 	// Wide rows: patterns differing only in bit 70 must differ.
 	wide := NewMatrix(2, 72)
 	wide.Data[70] = 1
-	if c := SignCodes(wide); c[0] == c[1] {
+	if wp, _ := NewPatterns(wide); wp.Codes()[0] == wp.Codes()[1] {
 		t.Error("codes of patterns differing in bit 70 collide")
 	}
 	if _, err := Polytopes(codes, []int32{0}); err == nil {

@@ -155,16 +155,3 @@ func DownstreamKL(model ModelFunc, hook Hook, obs Observations) (float64, error)
 	}
 	return total / float64(obs.Rows), nil
 }
-
-// EpisodeStats summarise rollouts: success/proxy counts and mean return.
-type EpisodeStats struct {
-	Episodes   int     `json:"episodes"`
-	Successes  int     `json:"successes"`   // true goal reached
-	Proxy      int     `json:"proxy"`       // proxy goal pursued instead (the misgeneralization)
-	MeanReturn float64 `json:"mean_return"` // mean undiscounted episode return
-}
-
-// RolloutFunc runs episodes of a named variant ("train" or an OOD variant)
-// with hook spliced into the policy (nil: the unmodified policy) and returns
-// their statistics. The caller owns environments, seeds and the policy.
-type RolloutFunc func(variant string, hook Hook) (EpisodeStats, error)

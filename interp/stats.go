@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // PartialCorrelation returns the correlation of x and y after removing
@@ -138,31 +140,16 @@ func McNemar(b, c int) float64 {
 	return math.Min(1, 2*tail)
 }
 
-// PairedDifference is the change in the rate of a binary outcome between
-// two runs on the same units (levels): Delta = mean(treated) − mean(base),
-// with a paired-bootstrap 95% interval and the exact McNemar p-value.
-type PairedDifference struct {
-	N       int     `json:"n"`
-	Base    float64 `json:"base"`
-	Treated float64 `json:"treated"`
-	Delta   float64 `json:"delta"`
-	Lo      float64 `json:"lo"`
-	Hi      float64 `json:"hi"`
-	// Up and Down count units whose outcome appeared and disappeared.
-	Up   int     `json:"up"`
-	Down int     `json:"down"`
-	P    float64 `json:"p"`
-}
-
-// Paired compares base[i] and treated[i] of the same units, resampling
-// units iters times with seed for the percentile interval. It panics if
+// Paired compares base[i] and treated[i] of the same units (see
+// schema.PairedDifference), resampling units iters times with seed for the
+// percentile interval. It panics if
 // the lengths differ (programmer error).
-func Paired(base, treated []bool, iters int, seed uint64) PairedDifference {
+func Paired(base, treated []bool, iters int, seed uint64) schema.PairedDifference {
 	if len(base) != len(treated) {
 		panic("interp: Paired outcomes of different lengths")
 	}
 	n := len(base)
-	d := PairedDifference{N: n}
+	d := schema.PairedDifference{N: n}
 	diff := make([]float64, n)
 	for i := range base {
 		b, t := b2f(base[i]), b2f(treated[i])

@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/misgen/misgen/schema"
 )
 
 func TestPartialCorrelationRemovesTheControl(t *testing.T) {
@@ -125,5 +127,60 @@ func TestHolm(t *testing.T) {
 			t.Errorf("Holm = %v, want %v", got, want)
 			break
 		}
+	}
+}
+
+// A latent that tracks the goal beyond the proxy is a goal feature, one
+// that tracks the proxy a proxy feature, and a latent that tracks both (as
+// in training, where they coincide) is listed under neither.
+func TestSelectFeaturesDisjoint(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 22))
+	n := 400
+	goal, proxy := make([]float64, n), make([]float64, n)
+	codes := NewMatrix(n, 4)
+	for i := 0; i < n; i++ {
+		goal[i], proxy[i] = rng.NormFloat64(), rng.NormFloat64()
+		codes.Data[i*4+0] = float32(goal[i] + 0.3*rng.NormFloat64())            // goal feature
+		codes.Data[i*4+1] = float32(proxy[i] + 0.3*rng.NormFloat64())           // proxy feature
+		codes.Data[i*4+2] = float32(goal[i] + proxy[i] + 0.3*rng.NormFloat64()) // both
+		codes.Data[i*4+3] = float32(rng.NormFloat64())                          // noise
+	}
+	concepts := []Concept{
+		{Name: "goal_near", Role: RoleGoal, Values: goal, ControlName: "proxy_near", Control: proxy},
+		{Name: "proxy_near", Role: RoleProxy, Values: proxy, ControlName: "goal_near", Control: goal},
+	}
+	var scores []ConceptScore
+	for i, c := range concepts {
+		sc, err := ScoreConcept(codes, c, 99, uint64(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		scores = append(scores, sc)
+	}
+	g, p := SelectFeatures(scores, 0.05, 5)
+	seen := map[int]string{}
+	for _, f := range append(append([]schema.Feature(nil), g...), p...) {
+		if r, dup := seen[f.Latent]; dup {
+			t.Errorf("latent %d listed as %s and %s", f.Latent, r, f.Role)
+		}
+		seen[f.Latent] = f.Role
+		if f.Latent == 2 || f.Latent == 3 {
+			t.Errorf("unspecific latent listed: %+v", f)
+		}
+	}
+	if len(g) == 0 || g[0].Latent != 0 || len(p) == 0 || p[0].Latent != 1 {
+		t.Errorf("goal %+v, proxy %+v: want latent 0 first as goal, 1 first as proxy", g, p)
+	}
+	// Pure noise concepts: nothing beats the null.
+	noise := []Concept{{Name: "goal_near", Role: RoleGoal, Values: make([]float64, n)}}
+	for i := range noise[0].Values {
+		noise[0].Values[i] = rng.NormFloat64()
+	}
+	sc, err := ScoreConcept(codes, noise[0], 99, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, _ := SelectFeatures([]ConceptScore{sc}, 0.05, 5); len(g) != 0 && sc.P > 0.05 {
+		t.Errorf("noise features selected: %+v", g)
 	}
 }

@@ -82,49 +82,53 @@ func (g *GroundTruth) EndEpisode(episode int32, outcome string) {
 	delete(g.open, episode)
 }
 
-// Concepts derives the interpretability concepts, one value per step:
-//
-//	goal_visible (binary), goal_dx, goal_dy, goal_dist, goal_right (binary, dx > 0)
-//	proxy_dx, proxy_dy, proxy_dist, proxy_right (binary)
-//	episode_success, episode_proxy (binary: how the step's episode ended)
-//	ood (binary)
-//
-// dx/dy are goal minus agent (tiles), dist is Euclidean.
-func (g *GroundTruth) Concepts() []Concept {
-	n := len(g.Steps)
-	col := func() []float64 { return make([]float64, n) }
-	gv, gdx, gdy, gd, gr := col(), col(), col(), col(), col()
-	pdx, pdy, pd, pr := col(), col(), col(), col()
-	es, ep, ood := col(), col(), col()
+// Apart returns the rows whose true goal and proxy are at least minDist
+// tiles apart: the only steps on which a goal feature and a proxy feature
+// can be told apart (in CoinRun's training variant the coin sits at the
+// level end, so there they never are).
+func (g *GroundTruth) Apart(minDist float64) []int {
+	var rows []int
 	for i, s := range g.Steps {
-		gv[i] = b2f(s.GoalVisible)
-		gdx[i], gdy[i] = float64(s.GoalX-s.AgentX), float64(s.GoalY-s.AgentY)
-		gd[i] = math.Hypot(gdx[i], gdy[i])
-		gr[i] = b2f(gdx[i] > 0)
-		pdx[i], pdy[i] = float64(s.ProxyX-s.AgentX), float64(s.ProxyY-s.AgentY)
-		pd[i] = math.Hypot(pdx[i], pdy[i])
-		pr[i] = b2f(pdx[i] > 0)
-		out := ""
-		if int(s.Outcome) < len(g.Outcomes) {
-			out = g.Outcomes[s.Outcome]
+		if math.Hypot(float64(s.GoalX-s.ProxyX), float64(s.GoalY-s.ProxyY)) >= minDist {
+			rows = append(rows, i)
 		}
-		es[i] = b2f(out != "" && out == g.Success)
-		ep[i] = b2f(out != "" && out == g.Proxy)
-		ood[i] = b2f(s.OOD)
+	}
+	return rows
+}
+
+// Concepts derives the concepts of the given rows, each oriented so that
+// a feature for it fires more when it holds, and each goal concept
+// controlled by its proxy counterpart and vice versa:
+//
+//	goal_near (−distance), goal_right, goal_left, goal_visible (binary)
+//	proxy_near, proxy_right, proxy_left
+//
+// Distances and directions are goal (or proxy) minus agent, in tiles;
+// right/left mean more than half a tile to that side. How an episode
+// ended is not a concept: outcomes track the variant, not what the policy
+// represents.
+func (g *GroundTruth) Concepts(rows []int) []Concept {
+	n := len(rows)
+	col := func() []float64 { return make([]float64, n) }
+	gn, gr, gl, gv := col(), col(), col(), col()
+	pn, pr, pl := col(), col(), col()
+	for i, r := range rows {
+		s := g.Steps[r]
+		gdx, gdy := float64(s.GoalX-s.AgentX), float64(s.GoalY-s.AgentY)
+		pdx, pdy := float64(s.ProxyX-s.AgentX), float64(s.ProxyY-s.AgentY)
+		gn[i], pn[i] = -math.Hypot(gdx, gdy), -math.Hypot(pdx, pdy)
+		gr[i], gl[i] = b2f(gdx > 0.5), b2f(gdx < -0.5)
+		pr[i], pl[i] = b2f(pdx > 0.5), b2f(pdx < -0.5)
+		gv[i] = b2f(s.GoalVisible)
 	}
 	return []Concept{
-		{Name: "goal_visible", Role: RoleGoal, Binary: true, Values: gv},
-		{Name: "goal_dx", Role: RoleGoal, Values: gdx},
-		{Name: "goal_dy", Role: RoleGoal, Values: gdy},
-		{Name: "goal_dist", Role: RoleGoal, Values: gd},
-		{Name: "goal_right", Role: RoleGoal, Binary: true, Values: gr},
-		{Name: "proxy_dx", Role: RoleProxy, Values: pdx},
-		{Name: "proxy_dy", Role: RoleProxy, Values: pdy},
-		{Name: "proxy_dist", Role: RoleProxy, Values: pd},
-		{Name: "proxy_right", Role: RoleProxy, Binary: true, Values: pr},
-		{Name: "episode_success", Role: RoleGoal, Binary: true, Values: es},
-		{Name: "episode_proxy", Role: RoleProxy, Binary: true, Values: ep},
-		{Name: "ood", Role: RoleOther, Binary: true, Values: ood},
+		{Name: "goal_near", Role: RoleGoal, Values: gn, ControlName: "proxy_near", Control: pn},
+		{Name: "goal_right", Role: RoleGoal, Binary: true, Values: gr, ControlName: "proxy_right", Control: pr},
+		{Name: "goal_left", Role: RoleGoal, Binary: true, Values: gl, ControlName: "proxy_left", Control: pl},
+		{Name: "goal_visible", Role: RoleGoal, Binary: true, Values: gv, ControlName: "proxy_near", Control: pn},
+		{Name: "proxy_near", Role: RoleProxy, Values: pn, ControlName: "goal_near", Control: gn},
+		{Name: "proxy_right", Role: RoleProxy, Binary: true, Values: pr, ControlName: "goal_right", Control: gr},
+		{Name: "proxy_left", Role: RoleProxy, Binary: true, Values: pl, ControlName: "goal_left", Control: gl},
 	}
 }
 

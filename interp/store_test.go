@@ -3,6 +3,7 @@ package interp
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"path/filepath"
@@ -109,28 +110,37 @@ func TestStoreRoundTrip(t *testing.T) {
 
 func TestGroundTruthConcepts(t *testing.T) {
 	st := sampleStore()
+	st.Truth.Steps[4].GoalX, st.Truth.Steps[4].GoalY = 20, 1 // goal on the proxy
+	rows := st.Truth.Apart(1)
+	if fmt.Sprint(rows) != "[0 1 2 3]" {
+		t.Fatalf("apart rows %v, want the four whose goal (10,2) is away from the proxy (20,1)", rows)
+	}
 	byName := map[string]Concept{}
-	for _, c := range st.Truth.Concepts() {
+	for _, c := range st.Truth.Concepts(rows) {
 		byName[c.Name] = c
+		if len(c.Values) != len(rows) || (c.Control != nil && len(c.Control) != len(rows)) {
+			t.Errorf("%s: %d values for %d rows", c.Name, len(c.Values), len(rows))
+		}
 	}
-	// Row 1: agent (1,1), goal (10,2), proxy (20,1); episode 0 ended on the coin.
-	if v := byName["goal_dx"].Values[1]; v != 9 {
-		t.Errorf("goal_dx = %v, want 9", v)
+	// Row 1: agent (1,1), goal (10,2), proxy (20,1).
+	if v := byName["goal_near"].Values[1]; !near(v, -math.Hypot(9, 1), 1e-6) {
+		t.Errorf("goal_near = %v", v)
 	}
-	if v := byName["goal_dist"].Values[1]; !near(v, math.Hypot(9, 1), 1e-6) {
-		t.Errorf("goal_dist = %v", v)
+	if v := byName["proxy_near"].Values[1]; v != -19 {
+		t.Errorf("proxy_near = %v, want -19", v)
 	}
-	if v := byName["proxy_dist"].Values[1]; v != 19 {
-		t.Errorf("proxy_dist = %v, want 19", v)
+	if c := byName["goal_near"]; c.ControlName != "proxy_near" || c.Control[1] != -19 {
+		t.Errorf("goal_near control %s %v", c.ControlName, c.Control)
 	}
-	es, ep := byName["episode_success"].Values, byName["episode_proxy"].Values
-	if es[0] != 1 || es[3] != 0 || ep[3] != 1 || ep[0] != 0 {
-		t.Errorf("episode outcome concepts success %v proxy %v", es, ep)
+	if byName["goal_right"].Values[1] != 1 || byName["goal_left"].Values[1] != 0 {
+		t.Error("goal direction wrong")
 	}
 	if gv := byName["goal_visible"].Values; gv[2] != 1 || gv[1] != 0 {
 		t.Errorf("goal_visible %v", gv)
 	}
-	if o := byName["ood"].Values; o[0] != 0 || o[4] != 1 {
-		t.Errorf("ood %v", o)
+	for _, banned := range []string{"episode_success", "episode_proxy", "ood"} {
+		if _, ok := byName[banned]; ok {
+			t.Errorf("outcome label %q offered as a concept", banned)
+		}
 	}
 }

@@ -4,65 +4,184 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/interp"
+	"github.com/misgen/misgen/schema"
 )
 
-// An end-to-end smoke run of the interp stage on a barely trained bilinear
-// maze policy: every output file appears and the summary is populated.
-// Figures are meaningless at this size; the point is the wiring.
-func TestRunStageSmoke(t *testing.T) {
+func smallMaze(region int) *maze.Config {
+	c := maze.DefaultConfig()
+	c.Size, c.CheeseRegion, c.MaxSteps = 7, region, 30
+	return c
+}
+
+var smallObs = envs.ObsConfig{Kind: envs.ObsSymbolic, View: 5, RGBSize: 64}
+
+// trainTiny trains a barely competent maze policy of arch for a few updates.
+func trainTiny(t *testing.T, arch string) string {
+	t.Helper()
 	dir := t.TempDir()
 	ppo := agents.DefaultPPOConfig()
-	ppo.NumEnvs, ppo.NumSteps, ppo.NumMinibatches, ppo.UpdateEpochs = 4, 16, 1, 1
-	ppo.TotalSteps = 64
-	obs := envs.ObsConfig{Kind: envs.ObsSymbolic, View: 5, RGBSize: 64}
-	small := func(region int) *maze.Config {
-		c := maze.DefaultConfig()
-		c.Size, c.CheeseRegion, c.MaxSteps = 7, region, 30
-		return c
-	}
+	ppo.NumEnvs, ppo.NumSteps, ppo.NumMinibatches, ppo.UpdateEpochs = 8, 32, 2, 2
+	ppo.TotalSteps = 4 * 8 * 32
+	pc := agents.PolicyConfig{Arch: arch, Hidden: 16, Layers: 2}
 	if _, err := agents.Train(context.Background(), agents.TrainOptions{
-		Game: "maze", GameConfig: small(3), Obs: obs, Seed: 1, Dir: dir, PPO: ppo,
-		Policy: agents.PolicyConfig{Arch: "bilinear", Hidden: 16},
+		Game: "maze", GameConfig: smallMaze(3), Obs: smallObs, Seed: 1, Dir: dir, PPO: ppo, Policy: pc,
 	}); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "interp")
-	sum, err := Run(context.Background(), Options{
-		Checkpoint: agents.CheckpointPath(dir), OutDir: out, Game: "maze", Obs: obs,
-		Variants: []Variant{{Name: "train", Config: small(3)}, {Name: "cheese_anywhere", Config: small(0), OOD: true}},
-		Levels:   func(int) envs.LevelSeeds { return envs.EvalSeeds(0, 6) },
-		Layers:   []string{"embed"}, Samples: 300, NumEnvs: 6,
-		SAE:          SAE{Kind: interp.TopK, Sizes: []int{32}, K: 4, Steps: 30, BatchSize: 64, LR: 1e-3, EndToEnd: true},
-		MDLTolerance: 0.5, Bilinear: true, Polytope: true, Interventions: true,
-		Interval: func(k, n int) (float64, float64) { return 0, 1 },
-	})
+	return agents.CheckpointPath(dir)
+}
+
+func tinyOptions(ckpt, out string) Options {
+	return Options{
+		Checkpoint: ckpt, OutDir: out, Game: "maze", Obs: smallObs,
+		Variants:  []Variant{{Name: schema.IDVariant, Config: smallMaze(3)}, {Name: "cheese_anywhere", Config: smallMaze(0), OOD: true}},
+		Selection: envs.EvalSeeds(0, 12), Test: envs.EvalSeeds(12, 12),
+		Samples: 400, NumEnvs: 6, MDLTolerance: 0.5, Shifts: 19, Bootstrap: 200, SteerScales: []float64{-1, 1},
+		SAE: interp.SAESettings{Kind: interp.TopK, Sizes: []int{16}, L0: []int{2, 4}, L1: 1e-3, Steps: 40, BatchSize: 64,
+			LearningRate: 1e-3, EndToEnd: true},
+		Interventions: true,
+	}
+}
+
+// An end-to-end run on a barely trained bilinear maze policy: every output
+// appears, the bilinear forms match the forward pass, and the summary holds
+// the sweep, the MDL choice and paired interventions on the test levels.
+func TestRunBilinear(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "interp")
+	o := tinyOptions(trainTiny(t, "bilinear"), out)
+	o.Layers, o.Bilinear = []string{"embed"}, true
+	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(sum.Layers) != 1 || len(sum.Layers[0].SAEs) != 2 || len(sum.Layers[0].Comparisons) != 1 ||
-		len(sum.Layers[0].MDL) != 2 || len(sum.Layers[0].TopGoal) == 0 || sum.Layers[0].Polytope == nil {
-		t.Errorf("summary layers %+v", sum.Layers)
+	if len(sum.Layers) != 1 || len(sum.Layers[0].SAEs) != 4 {
+		t.Fatalf("layers %+v", sum.Layers)
 	}
-	if len(sum.Bilinear) == 0 || len(sum.Interventions) == 0 {
-		t.Errorf("bilinear %d directions, %d interventions", len(sum.Bilinear), len(sum.Interventions))
+	if sum.Levels.Selection[1] > sum.Levels.Test[0] {
+		t.Errorf("levels %+v overlap", sum.Levels)
 	}
-	for _, f := range []string{"summary.json", "embed.sae.md", "embed.mdl.md", "embed.features.md", "embed.local_vs_e2e.md",
-		"embed.polytope.md", "interventions.md", "bilinear.md", "bilinear.action0.png", "acts/train.embed.acts"} {
+	if len(sum.Bilinear) == 0 {
+		t.Fatal("no bilinear spectra")
+	}
+	for _, b := range sum.Bilinear {
+		if b.MaxError > 1e-3 {
+			t.Errorf("action %d: logit form differs from the forward pass by %g", b.Action, b.MaxError)
+		}
+	}
+	for _, iv := range sum.Interventions {
+		if iv.Failure.N != 12 || iv.Variant != "cheese_anywhere" || iv.PHolm < iv.Failure.P {
+			t.Errorf("intervention %+v", iv)
+		}
+	}
+	for _, f := range []string{"summary.json", "embed.saes.md", "embed.pareto_kl.png", "embed.pareto_alive.png",
+		"bilinear.md", "acts/train.embed.acts", "acts/cheese_anywhere.embed.acts"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
 	}
-	st, err := interp.ReadStoreFile(filepath.Join(out, "acts", "cheese_anywhere.embed.acts"))
+	if _, err := schema.ReadInterpSummary(filepath.Join(out, schema.InterpSummaryJSON)); err != nil {
+		t.Errorf("summary does not read back strictly: %v", err)
+	}
+}
+
+// The polytope comparison codes every ReLU layer, and a policy without
+// ReLUs is refused.
+func TestRunPolytope(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "interp")
+	o := tinyOptions(trainTiny(t, "mlp"), out)
+	o.Layers, o.Polytope, o.Interventions = []string{"fc1"}, true, false
+	o.SAE.EndToEnd = false
+	sum, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Acts.Rows == 0 || st.Acts.Rows > 300 || st.Truth.Steps[0].Action < 0 {
-		t.Errorf("stored %d rows, first step %+v", st.Acts.Rows, st.Truth.Steps[0])
+	if sum.Polytope == nil || sum.Polytope.Bits != 32 || strings.Join(sum.Polytope.Layers, ",") != "fc0,fc1" {
+		t.Fatalf("polytope %+v", sum.Polytope)
+	}
+	if sum.Polytope.OOD.Samples == 0 || sum.Polytope.HeldID.Samples == 0 {
+		t.Errorf("polytope %+v", sum.Polytope)
+	}
+	if _, err := analysePolytope(&capture{}, &capture{}, nil); err == nil {
+		t.Error("polytope codes of a policy without ReLUs accepted")
+	}
+}
+
+func TestOptionsRefuseOverlappingLevels(t *testing.T) {
+	o := tinyOptions("x", t.TempDir())
+	o.Test = envs.EvalSeeds(11, 5) // shares level 11 with the selection
+	if err := o.defaults(); err == nil || !strings.Contains(err.Error(), "overlap") {
+		t.Errorf("overlapping levels: %v", err)
+	}
+	o.Test = envs.EvalSeeds(12, 5)
+	if err := o.defaults(); err != nil {
+		t.Errorf("disjoint levels refused: %v", err)
+	}
+}
+
+// The held-out split is by whole episodes, the same for every site, and
+// end-to-end SAEs train on training episodes' observations only.
+func TestSplitByEpisode(t *testing.T) {
+	var caps []*capture
+	for vi, v := range []Variant{{Name: schema.IDVariant}, {Name: "ood", OOD: true}} {
+		c := &capture{variant: v, truth: interp.NewGroundTruth(nil, "", ""), acts: map[string]interp.Matrix{},
+			shapes: map[string][]int64{"conv": {2, 1, 3}}, shape: []int64{1, 1, 2}}
+		n := 400
+		acts := interp.NewMatrix(n, 6)
+		c.obs = interp.NewMatrix(n, 2)
+		for i := 0; i < n; i++ {
+			ep := episodeBase(vi) + int32(i/7)
+			c.truth.Add(interp.Step{Episode: ep, T: int32(i % 7)}, v.Name)
+			c.obs.Data[2*i], c.obs.Data[2*i+1] = float32(ep), float32(i)
+			for j := 0; j < 6; j++ {
+				acts.Data[6*i+j] = float32(ep)
+			}
+		}
+		c.acts["conv"] = acts
+		caps = append(caps, c)
+	}
+	d, err := poolSite(caps, "conv", []int64{1, 1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.site.PerPosition || d.perSample != 3 || d.acts.Rows != 800*3 || d.acts.Cols != 2 {
+		t.Fatalf("site %v, %d rows per sample, acts %d×%d", d.site, d.perSample, d.acts.Rows, d.acts.Cols)
+	}
+	trainEps, heldEps := map[int32]bool{}, map[int32]bool{}
+	for _, s := range d.train {
+		trainEps[d.steps[s].Episode] = true
+	}
+	for _, s := range d.held {
+		heldEps[d.steps[s].Episode] = true
+	}
+	for ep := range heldEps {
+		if trainEps[ep] {
+			t.Fatalf("episode %d on both sides of the split", ep)
+		}
+	}
+	if len(heldEps) < 10 || len(trainEps) < 4*len(heldEps)/2 {
+		t.Errorf("%d held-out and %d training episodes", len(heldEps), len(trainEps))
+	}
+	held := d.rows(d.held)
+	for i := 0; i < held.Rows; i++ {
+		if !heldEps[int32(held.Data[2*i])] {
+			t.Fatalf("held-out row %d comes from training episode %v", i, held.Data[2*i])
+		}
+	}
+	w := &sweep{d: d}
+	obs := w.e2eObservations()
+	if obs.Rows != len(d.train) {
+		t.Fatalf("e2e trains on %d observations, the training split has %d", obs.Rows, len(d.train))
+	}
+	for i := 0; i < obs.Rows; i++ {
+		if heldEps[int32(obs.Data[2*i])] {
+			t.Fatalf("e2e observation %d is from held-out episode %v", i, obs.Data[2*i])
+		}
 	}
 }

@@ -32,11 +32,11 @@
 //   - plots/*.png: learning curves and failure bars (drawn from the logs
 //     and the table when absent).
 //   - replays/*: replay files (package viz/replay).
-//   - interp/summary.json: the interp stage's summary (InterpSummary
-//     mirrors interp.StageSummary), the one source of the audit summary's
-//     white-box findings: SAE metrics, local vs end-to-end SAEs, the MDL
-//     choice, top goal and proxy features, polytope statistics,
-//     interventions with Wilson intervals and bilinear spectra.
+//   - interp/summary.json: the interp stage's summary
+//     (schema.InterpSummary), the one source of the audit summary's
+//     white-box findings: goal- and proxy-specific latents, paired
+//     interventions on the test levels, the SAE sweep and its MDL choice,
+//     bilinear spectra and polytope codes.
 //   - interp/*.md, *.png, other *.json: shown under Internals as formatted
 //     text, figures and tables, grouped by analysis.
 package report

@@ -18,7 +18,6 @@ import (
 	"github.com/misgen/misgen/experiments"
 	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/replay"
-	"github.com/misgen/misgen/viz/report"
 )
 
 // fakeRun options choose which stages leave outputs.
@@ -200,18 +199,13 @@ func evaluate(r *experiments.Run) error {
 }
 
 // writeInterp writes interp outputs in the interp stage's formats: a
-// summary.json (through the report's mirror types, whose JSON names a
-// test checks against package interp) whose intervention rates come from
-// the run's own pooled OOD proxy count through schema.Wilson, a
-// Markdown table and an eigenvector heat map.
+// summary.json (schema.InterpSummary) whose paired intervention rates come
+// from the run's own pooled OOD proxy count, a Markdown table and an
+// eigenvector heat map.
 func writeInterp(r *experiments.Run) error {
 	dir := r.Interp()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
-	}
-	prop := func(k, n int) report.Proportion {
-		lo, hi := schema.Wilson(k, n)
-		return report.Proportion{K: k, N: n, Rate: float64(k) / float64(n), Lo: lo, Hi: hi}
 	}
 	// The base failure count is the run's own pooled OOD proxy count; the
 	// ablation removes most of it, the goal vector little.
@@ -219,68 +213,53 @@ func writeInterp(r *experiments.Run) error {
 	if err != nil {
 		return err
 	}
-	var k, n, coins int
+	var k, n int
 	for _, row := range rows {
-		if row.Variant == "random_coin" && row.Seed == schema.PooledSeed {
-			switch row.Outcome {
-			case "reached_end_no_coin":
-				k, n = row.Count, row.Episodes
-			case "coin":
-				coins = row.Count
-			}
+		if row.Variant == "random_coin" && row.Seed == schema.PooledSeed && row.Outcome == "reached_end_no_coin" {
+			k, n = row.Count, row.Episodes
 		}
 	}
 	if n == 0 {
 		return fmt.Errorf("no pooled OOD proxy row")
 	}
-	intervention := func(name string, after int) report.Intervention {
-		return report.Intervention{Name: name, Variant: "random_coin",
-			BaseFailure: prop(k, n), TreatedFailure: prop(after, n), BaseSuccess: prop(coins, n), TreatedSuccess: prop(coins+k-after, n),
-			Base:          report.EpisodeStats{Episodes: n, Successes: coins, Proxy: k},
-			Treated:       report.EpisodeStats{Episodes: n, Successes: coins + k - after, Proxy: after},
-			FailureChange: float64(after-k) / float64(n), SuccessChange: float64(k-after) / float64(n)}
+	paired := func(after int, p float64) schema.PairedDifference {
+		d := float64(after-k) / float64(n)
+		return schema.PairedDifference{N: n, Base: float64(k) / float64(n), Treated: float64(after) / float64(n), Delta: d,
+			Lo: d - 0.05, Hi: d + 0.05, Down: k - after, P: p}
 	}
-	auc := 0.61 // strength 2·|AUC − ½| = 0.22
-	local := report.SAEMetrics{Name: "local-256", Samples: 4000, L0: 16, MSE: 0.012, FVU: 0.081, DeadFraction: 0.02, Alive: 251, DownstreamKL: 0.004,
-		Spliced: report.EpisodeStats{Episodes: 40, Successes: 3, Proxy: 35, MeanReturn: 0.75}}
-	e2e := report.SAEMetrics{Name: "e2e-256", Samples: 4000, L0: 16, MSE: 0.09, FVU: 0.52, DeadFraction: 0.05, Alive: 243, DownstreamKL: 0.0008,
-		Spliced: report.EpisodeStats{Episodes: 40, Successes: 2, Proxy: 36, MeanReturn: 0.5}}
-	side := func(m report.SAEMetrics) report.SAESide {
-		return report.SAESide{L0: m.L0, KL: m.DownstreamKL, FVU: m.FVU, Alive: m.Alive}
+	auc := 0.61
+	mdl := func(dl float64) schema.MDLResult {
+		return schema.MDLResult{L0: 16, KL: 0.004, Bits: 4, KLAtBits: 0.009, IndexBits: dl - 64, ValueBits: 64, DL: schema.JSONFloat(dl), Feasible: true, Coding: "combinatorial", Tolerance: 0.05}
 	}
-	sum := report.InterpSummary{
-		Layers: []report.InterpLayer{{
-			Layer:       "fc",
-			SAEs:        []report.SAEMetrics{local, e2e},
-			Comparisons: []report.LocalVsE2E{{Layer: "fc", Kind: "topk", Latents: 256, K: 16, Local: side(local), E2E: side(e2e)}},
-			MDL: []report.MDLResult{
-				{Name: "local-256", Latents: 256, K: 16, L0: 16, KL: 0.004, Bits: 4, KLAtBits: 0.009, IndexBits: 92.4, ValueBits: 64, DL: 156.4, Feasible: true, Coding: "combinatorial", Tolerance: 0.05},
-				{Name: "e2e-256", Latents: 256, K: 16, L0: 16, KL: 0.0008, Bits: 5, KLAtBits: 0.002, IndexBits: 92.4, ValueBits: 80, DL: 172.4, Feasible: true, Coding: "combinatorial", Tolerance: 0.05},
+	sum := schema.InterpSummary{
+		Levels: schema.LevelSplit{Selection: [2]uint64{100, 200}, Test: [2]uint64{200, 300}},
+		Layers: []schema.LayerSummary{{
+			Site: "fc", Rows: schema.RowCounts{Train: 3200, TrainEpisodes: 160, Held: 800, HeldEpisodes: 40, Apart: 1500},
+			SAEs: []schema.SAEResult{
+				{Name: "local-256-L016", Training: "local", Kind: "topk", Latents: 256, K: 16, TargetL0: 16, L0: 16, FVU: 0.081, KL: 0.004, Alive: 251, MDL: mdl(156.4)},
+				{Name: "e2e-256-L016", Training: "e2e", Kind: "topk", Latents: 256, K: 16, TargetL0: 16, L0: 16, FVU: 0.52, KL: 0.0008, Alive: 243, MDL: mdl(172.4)},
 			},
-			Chosen:   "local-256",
-			TopGoal:  []report.FeatureConcept{{Latent: 4, Concept: "coin_visible", Role: "goal", Pearson: 0.22, AUC: &auc, Strength: 0.22}},
-			TopProxy: []report.FeatureConcept{{Latent: 17, Concept: "dist_to_end", Role: "proxy", Pearson: -0.81, Strength: 0.81}},
-			Polytope: &report.PolytopeComparison{
-				A:    report.PolytopeStats{Samples: 4000, Distinct: 900, ChangeRate: 0.3, Transitions: 3960},
-				B:    report.PolytopeStats{Samples: 4000, Distinct: 1200, ChangeRate: 0.35, Transitions: 3960},
-				BInA: 0.61},
+			Chosen: "local-256-L016",
+			Goal:   []schema.Feature{{Latent: 4, Concept: "goal_visible", Role: "goal", R: 0.22, Control: "proxy_near", AUC: &auc, P: 0.01}},
+			Proxy:  []schema.Feature{{Latent: 17, Concept: "proxy_near", Role: "proxy", R: 0.81, Control: "goal_near", P: 0.005}},
 		}},
-		Bilinear: []report.BilinearSpectrum{{Direction: "action 8 right+jump − mean",
-			Spectrum: report.Spectrum{Values: []float64{2.5, -1.2, 0.3}, CumAbs: []float64{0.625, 0.925, 1}, CumSq: []float64{0.802, 0.987, 1}}}},
-		Interventions: []report.Intervention{
-			intervention("fc: ablate proxy latent 17", k/5),
-			intervention("fc: goal vector × +1", k-1),
+		Bilinear: []schema.BilinearSpectrum{{Action: 8, Name: "right+jump", Eigenvalues: []float64{2.5, -1.2, 0.3}, CumAbs: []float64{0.625, 0.925, 1}, MaxError: 2e-5, Image: "bilinear.action8.png"}},
+		Polytope: &schema.Polytope{Layers: []string{"fc"}, Bits: 64, OOD: schema.NearestSummary{Samples: 4000, Exact: 0.61, Median: 0.02},
+			HeldID: schema.NearestSummary{Samples: 800, Exact: 0.8, Median: 0}, DistinctID: 900, DistinctOOD: 1200},
+		Interventions: []schema.Intervention{
+			{Name: "fc: ablate proxy latent 17", Kind: "ablate", Site: "fc", Variant: "random_coin", Failure: paired(k/5, 0.001), Success: paired(k, 1), PHolm: 0.002},
+			{Name: "fc: goal vector × +1", Kind: "steer", Vector: "goal vector", Site: "fc", Variant: "random_coin", Scale: 1, Failure: paired(k-1, 0.9), Success: paired(k, 1), PHolm: 0.9},
 		},
 	}
 	data, err := json.MarshalIndent(sum, "", "  ")
 	if err != nil {
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, report.SummaryJSON), data, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, schema.InterpSummaryJSON), data, 0o644); err != nil {
 		return err
 	}
-	mdl := "DL = index bits (combinatorial) + L0 × bits per value; KL tolerance 0.05 nats.\n\n| SAE | latents | k | L0 | KL | bits/value | DL (bits) |  |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n| local-256 | 256 | 16 | 16 | 0.004 | 4 | 156.4 | **min** |\n| e2e-256 | 256 | 16 | 16 | 0.0008 | 5 | 172.4 |  |\n\nChosen: local-256\n"
-	if err := os.WriteFile(filepath.Join(dir, "fc.mdl.md"), []byte(mdl), 0o644); err != nil {
+	table := "DL = index bits (combinatorial) + L0 × bits per value; KL tolerance 0.05 nats.\n\n| SAE | latents | k | L0 | KL | bits/value | DL (bits) |  |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n| local-256 | 256 | 16 | 16 | 0.004 | 4 | 156.4 | **min** |\n| e2e-256 | 256 | 16 | 16 | 0.0008 | 5 | 172.4 |  |\n\nChosen: local-256\n"
+	if err := os.WriteFile(filepath.Join(dir, "fc.mdl.md"), []byte(table), 0o644); err != nil {
 		return err
 	}
 	img := image.NewRGBA(image.Rect(0, 0, 13*8, 13*8))

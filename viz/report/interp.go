@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // interpFile is one file in interp/ prepared for display.
@@ -39,7 +41,7 @@ type interpOutputs struct {
 	Exists bool
 	Files  []interpFile
 	// Summary is the decoded summary.json (nil when absent).
-	Summary *InterpSummary
+	Summary *schema.InterpSummary
 }
 
 // readInterp reads every JSON, Markdown and image file in dir and one
@@ -83,9 +85,9 @@ func readInterp(dir string) (*interpOutputs, error) {
 			if f.JSON, err = decodeDocument(json.NewDecoder(bytes.NewReader(data))); err != nil {
 				return nil, fmt.Errorf("%s: %w", p, err)
 			}
-			if rel == SummaryJSON {
-				if out.Summary, err = decodeSummary(data); err != nil {
-					return nil, fmt.Errorf("%s: %w", p, err)
+			if rel == schema.InterpSummaryJSON {
+				if out.Summary, err = schema.ReadInterpSummary(p); err != nil {
+					return nil, err
 				}
 			}
 			f.HTML = jsonHTML(f.JSON)
@@ -173,7 +175,7 @@ func (o *interpOutputs) Topics() []interpTopic {
 		for i := range fs {
 			// summary.json repeats the Markdown tables and feeds the
 			// audit summary, so it is shown folded too.
-			fs[i].Collapsed = fs[i].Kind == "json" && (hasMD[fs[i].Stem] || fs[i].Stem+".json" == SummaryJSON)
+			fs[i].Collapsed = fs[i].Kind == "json" && (hasMD[fs[i].Stem] || fs[i].Stem+".json" == schema.InterpSummaryJSON)
 		}
 		out = append(out, interpTopic{title, fs})
 	}

@@ -3,44 +3,45 @@ package report
 import (
 	"strings"
 	"testing"
+
+	"github.com/misgen/misgen/schema"
 )
 
-func TestFeatureFindingsGoalVsProxy(t *testing.T) {
-	fc := func(latent int, role string, strength float64) FeatureConcept {
-		return FeatureConcept{Latent: latent, Concept: role + "_dx", Role: role, Pearson: -strength, Strength: strength}
+func TestFeatureFinding(t *testing.T) {
+	f := func(latent int, role string, r float64) schema.Feature {
+		return schema.Feature{Latent: latent, Concept: role + "_near", Role: role, R: r, Control: "x", P: 0.01}
 	}
 	cases := []struct {
-		goal, proxy []FeatureConcept
-		want, not   string
+		l         schema.LayerSummary
+		want, not string
 	}{
-		0: {[]FeatureConcept{fc(22, "goal", 0.65)}, []FeatureConcept{fc(22, "proxy", 0.97)},
-			"The proxy is represented more strongly than the goal (strength 0.97 vs 0.65); the top goal and the top proxy feature are the same latent 22", "only partly"},
-		1: {[]FeatureConcept{fc(3, "goal", 0.8), fc(5, "goal", 0.5)}, []FeatureConcept{fc(5, "proxy", 0.4)},
-			"The goal is represented at least as strongly as the proxy (strength 0.80 vs 0.40); latent(s) 5 appear among both", "same latent"},
-		2: {[]FeatureConcept{fc(3, "goal", 0.5)}, []FeatureConcept{fc(4, "proxy", 0.5)},
-			"The goal is represented at least as strongly as the proxy (strength 0.50 vs 0.50).", "latent(s)"},
-		3: {nil, []FeatureConcept{fc(4, "proxy", 0.5)}, "No latent of <code>fc</code> is associated with a goal concept.", "represented"},
-		4: {nil, nil, "none recorded", "Strongest"},
+		0: {schema.LayerSummary{Site: "fc", Chosen: "local-64-L08", Goal: []schema.Feature{f(3, "goal", 0.5)}, Proxy: []schema.Feature{f(4, "proxy", 0.7)}},
+			"<b>goal-specific</b> latent 3 (<code>goal_near</code>, partial r +0.50", "No goal"},
+		1: {schema.LayerSummary{Site: "fc", Chosen: "local-64-L08", Proxy: []schema.Feature{f(4, "proxy", 0.7)}, FeatureNote: "No goal-specific latent: none beat the null."},
+			"No goal-specific latent", "goal-specific</b>"},
+		2: {schema.LayerSummary{Site: "stage1/pos"}, "read per position", "Features"},
 	}
 	for i, c := range cases {
-		got := strings.Join(featureFindings(InterpLayer{Layer: "fc", Chosen: "local-8", TopGoal: c.goal, TopProxy: c.proxy}), "\n")
+		got := featureFinding(c.l)
 		if !strings.Contains(got, c.want) || strings.Contains(got, c.not) {
-			t.Errorf("case %d: findings\n%s\nwant %q and not %q", i, got, c.want, c.not)
+			t.Errorf("case %d: %s\nwant %q and not %q", i, got, c.want, c.not)
 		}
 	}
 }
 
 func TestInterventionFindings(t *testing.T) {
-	p := func(k, lo, hi float64) Proportion { return Proportion{K: int(k), N: 40, Rate: k / 40, Lo: lo, Hi: hi} }
-	ablate := Intervention{Name: "fc: ablate proxy latent 1", Variant: "ood", BaseFailure: p(20, 0.35, 0.65), TreatedFailure: p(2, 0.01, 0.16), FailureChange: -0.45}
-	steer := Intervention{Name: "fc: goal vector × +1", Variant: "ood", BaseFailure: p(20, 0.35, 0.65), TreatedFailure: p(18, 0.3, 0.6), FailureChange: -0.05}
+	d := func(base, treated, p float64) schema.PairedDifference {
+		return schema.PairedDifference{N: 40, Base: base, Treated: treated, Delta: treated - base, Lo: treated - base - 0.1, Hi: treated - base + 0.1, P: p}
+	}
+	ablate := schema.Intervention{Name: "fc: ablate proxy latent 1", Variant: "ood", Failure: d(0.5, 0.05, 0.001), Success: d(0.4, 0.8, 0.001), PHolm: 0.002}
+	steer := schema.Intervention{Name: "fc: goal vector × +1", Variant: "ood", Failure: d(0.5, 0.45, 0.6), Success: d(0.4, 0.4, 1), PHolm: 0.6}
 	cases := []struct {
-		ivs       []Intervention
+		ivs       []schema.Intervention
 		want, not []string
 	}{
-		0: {nil, []string{"Interventions: not available"}, []string{"goal-vector"}},
-		1: {[]Intervention{ablate}, []string{"do not overlap: a causal handle", "-45.0 points", "No goal-vector steering"}, []string{"intervals overlap"}},
-		2: {[]Intervention{ablate, steer}, []string{"do not overlap", "the failure intervals overlap", "50.0% [35.0, 65.0] (20/40)"}, []string{"No goal-vector"}},
+		0: {nil, []string{"Interventions: not available"}, nil},
+		1: {[]schema.Intervention{ablate, steer}, []string{"2 paired interventions on 40 test levels", "ablate proxy latent 1</code> moved the proxy outcome 50.0% → 5.0% (Δ -45.0 [-55.0, -35.0] points, Holm p 0.002)"}, []string{"goal vector × +1</code> moved"}},
+		2: {[]schema.Intervention{steer}, []string{"<b>none</b> changed the proxy outcome significantly"}, []string{"moved"}},
 	}
 	for i, c := range cases {
 		got := strings.Join(interventionFindings(c.ivs), "\n")

@@ -1,0 +1,224 @@
+package stage
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/interp"
+)
+
+// direction is an activation-space direction to steer along, in the
+// layer's flat units: steering by scale adds scale·Vec.
+type direction struct {
+	Name string
+	Vec  []float32
+	Note string
+}
+
+// goalVector is the mean change of the layer's flat output when the goal
+// is removed from the observation of the same state (paired observations
+// from envs.GoalEditor), over the selection steps where the goal was
+// visible: what the goal itself adds, unconfounded by where the agent is.
+func goalVector(model interp.ModelFunc, caps []*capture, layer string) (direction, error) {
+	var with, without interp.Matrix
+	for _, c := range caps {
+		if c.hidden == nil {
+			continue
+		}
+		var rows []int
+		for i, s := range c.truth.Steps {
+			if s.GoalVisible {
+				rows = append(rows, i)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		a, err := layerOutput(model, layer, c.obs.SubRows(rows), c.obsShape())
+		if err != nil {
+			return direction{}, err
+		}
+		b, err := layerOutput(model, layer, c.hidden.SubRows(rows), c.obsShape())
+		if err != nil {
+			return direction{}, err
+		}
+		with, without = appendRows(with, a), appendRows(without, b)
+	}
+	if with.Rows == 0 {
+		return direction{}, fmt.Errorf("no paired observations with the goal in view (the game cannot hide its goal, or the agent never saw it)")
+	}
+	v, err := interp.PairedVector(with, without)
+	return direction{Name: "goal vector", Vec: v, Note: fmt.Sprintf("mean of %d paired observations, goal shown minus hidden", with.Rows)}, err
+}
+
+// probeDirection fits a ridge regression of the goal's horizontal offset
+// from the agent on the layer's flat output over the selection steps where
+// goal and proxy are apart (training episodes), and returns its unit
+// direction scaled to one standard deviation of the projection. The fit's
+// R² on the held-out episodes is in the note.
+func probeDirection(d *siteData) (direction, error) {
+	rows := d.truth().Apart(apartTiles)
+	var train, held []int
+	for _, r := range rows {
+		if heldOut(d.steps[r].Episode) {
+			held = append(held, r)
+		} else {
+			train = append(train, r)
+		}
+	}
+	if len(train) < 50 || len(held) < 10 {
+		return direction{}, fmt.Errorf("too few steps with goal and proxy apart (%d training, %d held-out)", len(train), len(held))
+	}
+	target := func(rs []int) []float64 {
+		y := make([]float64, len(rs))
+		for i, r := range rs {
+			y[i] = float64(d.steps[r].GoalX - d.steps[r].AgentX)
+		}
+		return y
+	}
+	x := d.rows(train)
+	w, b := ridge(x, target(train), 1e-2)
+	r2 := rSquared(d.rows(held), target(held), w, b)
+	norm := 0.0
+	for _, v := range w {
+		norm += v * v
+	}
+	norm = math.Sqrt(norm)
+	if norm == 0 {
+		return direction{}, fmt.Errorf("goal_dx probe has zero weights")
+	}
+	proj := make([]float64, x.Rows)
+	for i := range proj {
+		for j, v := range x.Row(i) {
+			proj[i] += float64(v) * w[j] / norm
+		}
+	}
+	sd := stddev(proj)
+	vec := make([]float32, len(w))
+	for j := range w {
+		vec[j] = float32(w[j] / norm * sd)
+	}
+	return direction{Name: "goal_dx probe", Vec: vec,
+		Note: fmt.Sprintf("ridge probe of the goal's x offset, held-out R² %.2f; one unit = one s.d. (%.3g) of the projection", r2, sd)}, nil
+}
+
+// ridge fits y ≈ X w + b with penalty lambda·trace(XᵀX)/d on ‖w‖².
+func ridge(x interp.Matrix, y []float64, lambda float64) ([]float64, float64) {
+	n, d := x.Rows, x.Cols
+	mean := make([]float64, d)
+	var ym float64
+	for i := 0; i < n; i++ {
+		for j, v := range x.Row(i) {
+			mean[j] += float64(v)
+		}
+		ym += y[i]
+	}
+	for j := range mean {
+		mean[j] /= float64(n)
+	}
+	ym /= float64(n)
+	xc := mat.NewDense(n, d, nil)
+	yc := mat.NewVecDense(n, nil)
+	for i := 0; i < n; i++ {
+		for j, v := range x.Row(i) {
+			xc.Set(i, j, float64(v)-mean[j])
+		}
+		yc.SetVec(i, y[i]-ym)
+	}
+	var xtx mat.SymDense
+	xtx.SymOuterK(1, xc.T())
+	tr := 0.0
+	for j := 0; j < d; j++ {
+		tr += xtx.At(j, j)
+	}
+	pen := lambda * tr / float64(d)
+	if pen == 0 {
+		pen = 1e-6
+	}
+	for j := 0; j < d; j++ {
+		xtx.SetSym(j, j, xtx.At(j, j)+pen)
+	}
+	var xty, w mat.VecDense
+	xty.MulVec(xc.T(), yc)
+	var chol mat.Cholesky
+	if !chol.Factorize(&xtx) {
+		return make([]float64, d), ym
+	}
+	if err := chol.SolveVecTo(&w, &xty); err != nil {
+		return make([]float64, d), ym
+	}
+	out := make([]float64, d)
+	b := ym
+	for j := range out {
+		out[j] = w.AtVec(j)
+		b -= out[j] * mean[j]
+	}
+	return out, b
+}
+
+// rSquared is 1 − SSE/SST of the linear prediction on x.
+func rSquared(x interp.Matrix, y, w []float64, b float64) float64 {
+	var ym, sse, sst float64
+	for _, v := range y {
+		ym += v
+	}
+	ym /= float64(len(y))
+	for i := 0; i < x.Rows; i++ {
+		p := b
+		for j, v := range x.Row(i) {
+			p += float64(v) * w[j]
+		}
+		sse += (y[i] - p) * (y[i] - p)
+		sst += (y[i] - ym) * (y[i] - ym)
+	}
+	if sst == 0 {
+		return 0
+	}
+	return 1 - sse/sst
+}
+
+func stddev(v []float64) float64 {
+	var m, s float64
+	for _, x := range v {
+		m += x
+	}
+	m /= float64(len(v))
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return math.Sqrt(s / float64(len(v)))
+}
+
+// layerOutput runs the model on obs (rows of shape) and returns layer's
+// flat output, one row per observation.
+func layerOutput(model interp.ModelFunc, layer string, obs interp.Matrix, shape []int64) (interp.Matrix, error) {
+	c := interp.NewCapture(layer)
+	for lo := 0; lo < obs.Rows; lo += 1024 {
+		hi := min(obs.Rows, lo+1024)
+		s := torch.NewNoGradScope()
+		x := s.FromFloat32(obs.Data[lo*obs.Cols:hi*obs.Cols], append([]int64{int64(hi - lo)}, shape...)...)
+		model(s, x, c.Hook())
+		err := s.Err()
+		s.Close()
+		if err != nil {
+			return interp.Matrix{}, err
+		}
+	}
+	if err := c.Err(); err != nil {
+		return interp.Matrix{}, err
+	}
+	return c.Acts(layer), nil
+}
+
+// appendRows appends b's rows to a (same columns).
+func appendRows(a, b interp.Matrix) interp.Matrix {
+	if a.Cols == 0 {
+		a.Cols = b.Cols
+	}
+	a.Data = append(a.Data, b.Data...)
+	a.Rows += b.Rows
+	return a
+}
