@@ -2,6 +2,7 @@ package stage
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
@@ -96,9 +97,11 @@ func analyseLayer(model interp.ModelFunc, rollout interp.RolloutFunc, freeze []t
 		if err != nil {
 			return err
 		}
-		ls.SAEs = append(ls.SAEs, interp.NamedMetrics{Name: name, Metrics: mt, DownstreamKL: kl, Spliced: ep})
+		nm := interp.NamedMetrics{Name: name, Metrics: mt, DownstreamKL: kl, Spliced: ep}
+		ls.SAEs = append(ls.SAEs, nm)
 		saes = append(saes, named{name, m})
-		return nil
+		objective, _, _ := strings.Cut(name, "-")
+		return m.WriteFile(interp.SAEPath(o.OutDir, layer, name), interp.SAEFileInfo{Layer: layer, Name: name, Objective: objective, Metrics: &nm})
 	}
 	for i, size := range o.SAE.Sizes {
 		cfg := interp.SAEConfig{Kind: o.SAE.Kind, DIn: p.acts.Cols, Latents: size, K: min(o.SAE.K, size), L1: o.SAE.L1}

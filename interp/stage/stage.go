@@ -140,7 +140,8 @@ func (o *Options) defaults() error {
 // concepts, renders the top goal/proxy features' top-activating
 // observations, and optionally runs interventions on the OOD variants,
 // bilinear eigen-analysis and polytope codes. It writes summary.json plus
-// one markdown table per analysis and PNGs into OutDir.
+// one markdown table per analysis and PNGs into OutDir, and every trained
+// SAE as safetensors (see interp.SAEPath and interp.SAE.WriteFile).
 func Run(ctx context.Context, o Options) (*Summary, error) {
 	if err := o.defaults(); err != nil {
 		return nil, err

@@ -53,7 +53,8 @@ func TestRunStageSmoke(t *testing.T) {
 		t.Errorf("bilinear %d directions, %d interventions", len(sum.Bilinear), len(sum.Interventions))
 	}
 	for _, f := range []string{"summary.json", "embed.sae.md", "embed.mdl.md", "embed.features.md", "embed.local_vs_e2e.md",
-		"embed.polytope.md", "interventions.md", "bilinear.md", "bilinear.action0.png", "acts/train.embed.acts"} {
+		"embed.polytope.md", "interventions.md", "bilinear.md", "bilinear.action0.png", "acts/train.embed.acts",
+		"saes/embed.local-32.safetensors", "saes/embed.e2e-32.safetensors"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
