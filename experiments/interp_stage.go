@@ -23,11 +23,10 @@ func InterpStage(ctx context.Context, r *Run) error {
 		return nil
 	}
 	c := r.Config
-	seeds := r.Seeds()
-	if len(seeds) == 0 {
+	seed, ok := InterpSeed(r)
+	if !ok {
 		return nil
 	}
-	seed := seeds[0]
 	var variants []stage.Variant
 	for _, name := range c.Variants() {
 		cfg, err := c.VariantConfig(name)
@@ -36,7 +35,7 @@ func InterpStage(ctx context.Context, r *Run) error {
 		}
 		variants = append(variants, stage.Variant{Name: name, Config: cfg, OOD: name != schema.IDVariant})
 	}
-	levels := envs.EvalSeeds(uint64(c.Eval.Episodes), uint64(c.Interp.Episodes))
+	levels := InterpLevels(c)
 	in := c.Interp
 	r.Progress.Printf("interp: analysing seed %d's policy at layers %v on %d episodes per variant", seed, in.Layers, in.Episodes)
 	_, err := stage.Run(ctx, stage.Options{
@@ -66,4 +65,20 @@ func InterpStage(ctx context.Context, r *Run) error {
 		return fmt.Errorf("seed %d: %w", seed, err)
 	}
 	return nil
+}
+
+// InterpSeed is the training seed whose policy the interp stage analyses
+// (the run's first seed); ok is false when the run has no seeds.
+func InterpSeed(r *Run) (seed int, ok bool) {
+	seeds := r.Seeds()
+	if len(seeds) == 0 {
+		return 0, false
+	}
+	return seeds[0], true
+}
+
+// InterpLevels are the levels of the interp stage's episodes, the same for
+// every variant: the held-out levels after the evaluation ones.
+func InterpLevels(c *Config) envs.LevelSeeds {
+	return envs.EvalSeeds(uint64(c.Eval.Episodes), uint64(c.Interp.Episodes))
 }

@@ -208,6 +208,15 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	return sum, interp.WriteJSON(o.OutDir, "summary.json", sum)
 }
 
+// episodeShift packs captured episode ids: variant index << episodeShift |
+// episode index, so ids are unique across a stage's variants.
+const episodeShift = 20
+
+// EpisodeIndex returns the index of a captured episode (Step.Episode)
+// within its variant's evaluation levels: the episode ran on level
+// Levels(variant).Start + EpisodeIndex(id).
+func EpisodeIndex(id int32) int { return int(id & (1<<episodeShift - 1)) }
+
 // observingEnv records the ground truth and observation of every Observe
 // call, so the rows of each forward pass can be paired with the state the
 // policy saw (Evaluate observes all active envs in row order before each
@@ -245,7 +254,7 @@ func captureVariant(ctx context.Context, p agents.Policy, g envs.Game, o Options
 	var obsRows []float32
 	rowOf := map[int]int{} // episode -> its latest captured row
 	full := false
-	episodeBase := int32(vi) << 20
+	episodeBase := int32(vi) << episodeShift
 	_, err = agents.Evaluate(ctx, agents.EvalOptions{
 		Policy: p, Levels: o.Levels(vi), NumEnvs: o.NumEnvs, Seed: o.Seed + uint64(vi),
 		NewEnv: func() (envs.Env, error) {

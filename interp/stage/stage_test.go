@@ -66,4 +66,9 @@ func TestRunStageSmoke(t *testing.T) {
 	if st.Acts.Rows == 0 || st.Acts.Rows > 300 || st.Truth.Steps[0].Action < 0 {
 		t.Errorf("stored %d rows, first step %+v", st.Acts.Rows, st.Truth.Steps[0])
 	}
+	for _, step := range st.Truth.Steps { // the second variant's episodes on the 6 levels
+		if step.Episode>>episodeShift != 1 || EpisodeIndex(step.Episode) >= 6 {
+			t.Fatalf("episode id %d: variant %d, index %d", step.Episode, step.Episode>>episodeShift, EpisodeIndex(step.Episode))
+		}
+	}
 }
