@@ -1,7 +1,9 @@
 package export
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -82,11 +84,11 @@ type captured struct {
 // o.InterpDir/acts to .npy files and writes activations/index.json. It
 // returns the loaded stores (nil when there are none).
 func exportActivations(o Options) ([]captured, error) {
-	actsDir := filepath.Join(o.InterpDir, "acts")
 	if o.InterpDir == "" {
 		return nil, nil
 	}
-	if _, err := os.Stat(actsDir); os.IsNotExist(err) {
+	actsDir := filepath.Join(o.InterpDir, "acts")
+	if _, err := os.Stat(actsDir); errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	dir := filepath.Join(o.Out, "activations")
