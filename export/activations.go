@@ -185,6 +185,16 @@ func outcomeOf(g *interp.GroundTruth, s interp.Step) string {
 	return ""
 }
 
+// conceptDocs describe the concepts of interp.GroundTruth.Concepts.
+var conceptDocs = map[string]string{
+	"goal_visible": "the true goal is in the observation", "goal_dx": "goal x − agent x, tiles",
+	"goal_dy": "goal y − agent y, tiles", "goal_dist": "Euclidean distance to the goal, tiles",
+	"goal_right": "the goal is right of the agent (goal_dx > 0)", "proxy_dx": "proxy x − agent x, tiles",
+	"proxy_dy": "proxy y − agent y, tiles", "proxy_dist": "Euclidean distance to the proxy goal, tiles",
+	"proxy_right": "the proxy goal is right of the agent", "episode_success": "the step's episode reached the true goal",
+	"episode_proxy": "the step's episode ended at the proxy goal (the misgeneralization)", "ood": "the variant is out of distribution",
+}
+
 // conceptColumns lays out the concepts record array: the step's identity
 // and raw ground truth, then misgen's derived concepts (GroundTruth.Concepts,
 // the values the feature ↔ concept statistics use).
@@ -218,9 +228,12 @@ func conceptColumns(g *interp.GroundTruth, levelStart uint64) ([]column, []Colum
 	}
 	for _, c := range g.Concepts() {
 		cols = append(cols, f64Column(c.Name, c.Values))
-		doc := "concept"
+		doc := conceptDocs[c.Name]
+		if doc == "" {
+			doc = "concept computed by misgen's interp stage"
+		}
 		if c.Binary {
-			doc = "binary concept (0/1)"
+			doc += " (binary: 0 or 1)"
 		}
 		infos = append(infos, ColumnInfo{Name: c.Name, Role: string(c.Role), Doc: doc})
 	}
