@@ -22,11 +22,10 @@ func InterpStage(ctx context.Context, r *Run) error {
 		return nil
 	}
 	c := r.Config
-	seeds := r.Seeds()
-	if len(seeds) == 0 {
+	seed, ok := InterpSeed(r)
+	if !ok {
 		return nil
 	}
-	seed := seeds[0]
 	var variants []stage.Variant
 	for _, name := range c.Variants() {
 		cfg, err := c.VariantConfig(name)
@@ -72,4 +71,14 @@ func InterpStage(ctx context.Context, r *Run) error {
 func InterpLevels(c *Config) (selection, test envs.LevelSeeds) {
 	e, n := uint64(c.Eval.Episodes), uint64(c.Interp.Episodes)
 	return envs.EvalSeeds(e, n), envs.EvalSeeds(e+n, n)
+}
+
+// InterpSeed is the training seed whose policy the interp stage analyses
+// (the run's first seed); ok is false when the run has no seeds.
+func InterpSeed(r *Run) (seed int, ok bool) {
+	seeds := r.Seeds()
+	if len(seeds) == 0 {
+		return 0, false
+	}
+	return seeds[0], true
 }

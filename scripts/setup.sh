@@ -3,6 +3,7 @@
 # `make run`, `make test` and CI can all call it every time (idempotent).
 #   - libtorch (CPU) + OpenBLAS (pthread build: ~3x faster than reference BLAS)
 #   - python3-torch: the Python reference for `make bench` (same libtorch 1.13.1)
+#     and, with python3-numpy, for the export tests (python/misgen)
 #   - ebiten's cgo dependencies, Xvfb for headless viewer tests
 #   - chromium for the report's browser test
 #   - Go modules
@@ -10,7 +11,7 @@ set -euo pipefail
 
 packages=(
 	g++ make pkg-config
-	libtorch-dev libopenblas0-pthread python3-torch
+	libtorch-dev libopenblas0-pthread python3-torch python3-numpy
 	libc6-dev libx11-dev libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl-dev
 	xvfb xauth
 	chromium

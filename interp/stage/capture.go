@@ -152,9 +152,17 @@ func (c *capture) store(layer string) *interp.Store {
 	return &interp.Store{Layer: layer, Shape: c.shapes[layer], Acts: c.acts[layer], Truth: c.truth}
 }
 
-// episodeBase offsets variant vi's episode ids so ids are unique across
-// variants.
-func episodeBase(vi int) int32 { return int32(vi) << 20 }
+// episodeShift packs captured episode ids: variant index << episodeShift |
+// episode index, so ids are unique across a stage's variants.
+const episodeShift = 20
+
+// episodeBase offsets variant vi's episode ids.
+func episodeBase(vi int) int32 { return int32(vi) << episodeShift }
+
+// EpisodeIndex returns the index of a captured episode (Step.Episode)
+// within its variant's selection levels: the episode ran on level
+// Selection.Start + EpisodeIndex(id).
+func EpisodeIndex(id int32) int { return int(id & (1<<episodeShift - 1)) }
 
 // variantConfig is v's game config (the game's default when unset).
 func variantConfig(g envs.Game, v Variant) any {

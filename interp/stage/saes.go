@@ -124,6 +124,11 @@ func (w *sweep) fit(training string, size, l0 int, seed uint64, train func(*inte
 		m.Free()
 		return trainedSAE{}, err
 	}
+	info := interp.SAEFileInfo{Layer: w.d.site.Layer, PerPosition: w.d.site.PerPosition, Name: t.res.Name, Objective: training, Metrics: &t.res}
+	if err := m.WriteFile(interp.SAEPath(w.o.OutDir, fileSafe(w.d.site.String()), t.res.Name), info); err != nil {
+		m.Free()
+		return trainedSAE{}, err
+	}
 	w.o.Log("interp: %s: SAE %s: L0 %.1f, FVU %.3f, KL %.4f", w.d.site, t.res.Name, t.res.L0, t.res.FVU, t.res.KL)
 	return t, nil
 }

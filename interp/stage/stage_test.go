@@ -81,13 +81,23 @@ func TestRunBilinear(t *testing.T) {
 		}
 	}
 	for _, f := range []string{"summary.json", "embed.saes.md", "embed.pareto_kl.png", "embed.pareto_alive.png",
-		"bilinear.md", "acts/train.embed.acts", "acts/cheese_anywhere.embed.acts"} {
+		"bilinear.md", "acts/train.embed.acts", "acts/cheese_anywhere.embed.acts",
+		"saes/embed.local-16-L02.safetensors", "saes/embed.e2e-16-L04.safetensors"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing output: %v", err)
 		}
 	}
 	if _, err := schema.ReadInterpSummary(filepath.Join(out, schema.InterpSummaryJSON)); err != nil {
 		t.Errorf("summary does not read back strictly: %v", err)
+	}
+	st, err := interp.ReadStoreFile(filepath.Join(out, "acts", "cheese_anywhere.embed.acts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range st.Truth.Steps { // the second variant's episodes on the 12 selection levels
+		if step.Episode>>episodeShift != 1 || EpisodeIndex(step.Episode) >= 12 {
+			t.Fatalf("episode id %d: variant %d, index %d", step.Episode, step.Episode>>episodeShift, EpisodeIndex(step.Episode))
+		}
 	}
 }
 

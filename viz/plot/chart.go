@@ -32,10 +32,15 @@ type Chart struct {
 }
 
 // PNG draws the chart.
-func (c Chart) PNG(size Size) ([]byte, error) {
+func (c Chart) PNG(size Size) (png []byte, err error) {
 	if len(c.Series) == 0 {
 		return nil, fmt.Errorf("plot: chart %q without series", c.Title)
 	}
+	defer func() { // gonum/plot panics on some degenerate ranges
+		if r := recover(); r != nil {
+			png, err = nil, fmt.Errorf("plot: chart %q: %v", c.Title, r)
+		}
+	}()
 	p := gplot.New()
 	p.Title.Text = c.Title
 	p.X.Label.Text, p.Y.Label.Text = c.XLabel, c.YLabel
@@ -79,6 +84,12 @@ func (c Chart) PNG(size Size) ([]byte, error) {
 			p.Add(eb)
 		}
 	}
+	if c.LogX {
+		p.X.Min, p.X.Max = logRange(c.Series, func(s Series) []float64 { return s.X })
+	}
+	if c.LogY {
+		p.Y.Min, p.Y.Max = logRange(c.Series, func(s Series) []float64 { return s.Y })
+	}
 	if !math.IsNaN(c.HLine) {
 		ref := plotter.NewFunction(func(float64) float64 { return c.HLine })
 		ref.Dashes = []vg.Length{vg.Points(2), vg.Points(2)}
@@ -121,4 +132,16 @@ func WriteChart(path string, c Chart, size Size) error {
 		return err
 	}
 	return writePNG(path, png)
+}
+
+// logRange is an axis range for a log scale that holds every value of the
+// series with a margin, also when they are all equal.
+func logRange(series []Series, values func(Series) []float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, s := range series {
+		for _, v := range values(s) {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	return lo / 1.5, hi * 1.5
 }

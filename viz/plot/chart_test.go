@@ -33,6 +33,11 @@ func TestChartPNG(t *testing.T) {
 			t.Errorf("bad chart %d accepted", i)
 		}
 	}
+	// One point on log axes (a range of zero width) still draws.
+	one := Chart{LogX: true, LogY: true, HLine: math.NaN(), Series: []Series{{X: []float64{4}, Y: []float64{1e-6}}}}
+	if _, err := one.PNG(size); err != nil {
+		t.Errorf("single point on log axes: %v", err)
+	}
 	path := filepath.Join(t.TempDir(), "c.png")
 	if err := WriteChart(path, c, size); err != nil {
 		t.Fatal(err)
