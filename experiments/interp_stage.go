@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
@@ -23,11 +24,14 @@ func InterpStage(ctx context.Context, r *Run) error {
 		return nil
 	}
 	c := r.Config
-	seeds := r.Seeds()
-	if len(seeds) == 0 {
+	// The run's first seed, in whichever shard trains it: shards share the
+	// interp directory, and a sharded run must analyse what an unsharded
+	// one does.
+	seed := c.Experiment.Seeds[0]
+	if !slices.Contains(r.Seeds(), seed) {
+		r.Progress.Printf("interp: seed %d is analysed by the shard that trains it", seed)
 		return nil
 	}
-	seed := seeds[0]
 	var variants []stage.Variant
 	for _, name := range c.Variants() {
 		cfg, err := c.VariantConfig(name)
