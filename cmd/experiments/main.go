@@ -8,6 +8,7 @@
 //	experiments list
 //	experiments validate maze-ood
 //	experiments table results/coinrun-ood/*/
+//	experiments slurm coinrun-ood.toml --shards 3 --submit
 //
 // Exit status: 0 on success, 2 for usage and config errors, 1 for runtime
 // failures.
@@ -62,6 +63,7 @@ var commands = []command{
 	evalCommand,
 	tableCommand,
 	reportCommand,
+	slurmCommand,
 }
 
 // usageError is a command-line mistake: exit status 2 with usage help.
