@@ -5,6 +5,8 @@
 #   - python3-torch: the Python reference for `make bench` (same libtorch 1.13.1)
 #   - ebiten's cgo dependencies, Xvfb for headless viewer tests
 #   - chromium for the report's browser test
+#   - Slurm and munge: the `experiments slurm` tests bring up a private
+#     single-node cluster (scripts/slurm-up.sh)
 #   - Go modules
 set -euo pipefail
 
@@ -14,6 +16,7 @@ packages=(
 	libc6-dev libx11-dev libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl-dev
 	xvfb xauth
 	chromium
+	slurmctld slurmd slurm-client munge
 )
 
 missing=()
