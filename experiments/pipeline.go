@@ -35,9 +35,10 @@ type Stages struct {
 	Train, Eval, Interp, Report StageFunc
 }
 
-// StandardStages are misgen's stage implementations.
+// StandardStages are misgen's stage implementations. The stages that use
+// libtorch run on the config's ppo.device (onDevice).
 func StandardStages() Stages {
-	return Stages{Train: TrainStage, Eval: EvalStage, Interp: InterpStage, Report: ReportStage}
+	return Stages{Train: onDevice(TrainStage), Eval: onDevice(EvalStage), Interp: onDevice(InterpStage), Report: ReportStage}
 }
 
 // Pipeline returns train → eval → interp → report. The report needs every

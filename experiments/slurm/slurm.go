@@ -65,6 +65,9 @@ type Scripts struct {
 	Shards int
 	// CPUsPerTask is the --cpus-per-task of the array tasks.
 	CPUsPerTask int
+	// GPU is set when ppo.device = "cuda": each task asks for one GPU
+	// (--gres=gpu:1), which its seeds share.
+	GPU bool
 }
 
 // MaxDefaultShards caps the default of one array task per job.
@@ -99,7 +102,7 @@ func Write(c *experiments.Config, o Options) (*Scripts, error) {
 	s := &Scripts{
 		Dir: dir, Array: filepath.Join(dir, "array.sbatch"), Merge: filepath.Join(dir, "merge.sbatch"),
 		Submit: filepath.Join(dir, "submit.sh"), Logs: filepath.Join(dir, "logs"),
-		RunDirs: plan.runDirs, Shards: plan.shards, CPUsPerTask: CPUsPerTask(c, plan.maxConcurrent),
+		RunDirs: plan.runDirs, Shards: plan.shards, CPUsPerTask: CPUsPerTask(c, plan.maxConcurrent), GPU: plan.gpu,
 	}
 	if err := os.MkdirAll(s.Logs, 0o755); err != nil {
 		return nil, err
@@ -147,6 +150,7 @@ func (o Options) check() error {
 type shardPlan struct {
 	shards  int
 	runDirs []string
+	gpu     bool // some run has ppo.device = "cuda"
 	// maxConcurrent is the most seed jobs any task runs at once.
 	maxConcurrent int
 }
@@ -163,6 +167,7 @@ func planShards(c *experiments.Config, out string, n int) (shardPlan, error) {
 	jobs := 0
 	for _, r := range all {
 		p.runDirs = append(p.runDirs, r.Dir)
+		p.gpu = p.gpu || r.Config.PPO.Device == "cuda"
 		jobs += len(r.Jobs)
 	}
 	if n == 0 {
@@ -236,6 +241,9 @@ func arrayScript(c *experiments.Config, o Options, s *Scripts) string {
 	var b strings.Builder
 	b.WriteString(sbatchHeader(o, "misgen-"+c.Experiment.Name, filepath.Join(s.Logs, "array-%A_%a.log"), s.CPUsPerTask))
 	fmt.Fprintf(&b, "#SBATCH --array=0-%d\n", o.Shards-1)
+	if s.GPU {
+		b.WriteString("#SBATCH --gres=gpu:1\n")
+	}
 	fmt.Fprintf(&b, "\n# One shard of %s (profile %s) per task; written by `experiments slurm`.\n", c.Experiment.Name, o.Profile)
 	b.WriteString("# A requeued task resumes from the run directory's markers and checkpoints.\nset -euo pipefail\n")
 	fmt.Fprintf(&b, "cd %s\n", quote(o.WorkDir))
