@@ -460,7 +460,7 @@ func TestNoLeakOver100kCycles(t *testing.T) {
 
 // TestCUDAMatchesCPU runs a forward and backward pass on the CPU and on the
 // first GPU and compares gradients. It runs only where the linked libtorch
-// has CUDA and a GPU is present (see README "CUDA libtorch").
+// has CUDA and a GPU is present (see README "GPU build").
 func TestCUDAMatchesCPU(t *testing.T) {
 	if CUDADeviceCount() == 0 {
 		t.Skip("no CUDA device (CPU-only libtorch or no GPU)")
