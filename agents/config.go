@@ -117,6 +117,10 @@ type PPOConfig struct {
 	Threads        int     `toml:"threads"`          // libtorch intra-op threads (1 was fastest here)
 	EnvWorkers     int     `toml:"env_workers"`      // goroutines stepping the envs (1 = inline)
 	CheckpointSecs float64 `toml:"checkpoint_every"` // seconds between checkpoints
+	// Device is where tensors live: "" or "cpu" (default), or "cuda". The
+	// agents code does not read it: the caller (experiments) resolves it
+	// and sets torch.SetDefaultDevice, which every scope here follows.
+	Device string `toml:"device,omitempty"`
 }
 
 // DefaultPPOConfig returns CleanRL's hyperparameters with the sizes shrunk
@@ -166,6 +170,7 @@ func (c PPOConfig) Validate() error {
 		{c.Threads >= 1 && c.Threads <= 256, "threads", c.Threads, "[1, 256]"},
 		{c.EnvWorkers >= 1 && c.EnvWorkers <= 256, "env_workers", c.EnvWorkers, "[1, 256]"},
 		{c.CheckpointSecs > 0, "checkpoint_every", c.CheckpointSecs, "> 0 seconds"},
+		{c.Device == "" || c.Device == "cpu" || c.Device == "cuda", "device", c.Device, `"cpu" or "cuda"`},
 	}
 	for _, ch := range checks {
 		if !ch.ok {

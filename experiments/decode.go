@@ -189,6 +189,9 @@ func (d *decoding) config(profile string, point int) *Config {
 		Agent:      raw.Agent, PPO: raw.PPO, Eval: raw.Eval, Interp: raw.Interp, Report: raw.Report,
 		Sweep: raw.Sweep,
 	}
+	if c.PPO.Device == "cpu" {
+		c.PPO.Device = "" // the default: resolved.toml and the run ID leave it out
+	}
 	if point >= 0 {
 		c.Sweep = SweepConfig{}
 		c.Experiment.Point = d.pointLabel

@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
@@ -24,6 +25,7 @@ func InterpStage(ctx context.Context, r *Run) error {
 	c := r.Config
 	seed, ok := InterpSeed(r)
 	if !ok {
+		r.Progress.Printf("interp: seed %d is analysed by the shard that trains it", seed)
 		return nil
 	}
 	var variants []stage.Variant
@@ -73,12 +75,11 @@ func InterpLevels(c *Config) (selection, test envs.LevelSeeds) {
 	return envs.EvalSeeds(e, n), envs.EvalSeeds(e+n, n)
 }
 
-// InterpSeed is the training seed whose policy the interp stage analyses
-// (the run's first seed); ok is false when the run has no seeds.
+// InterpSeed is the training seed whose policy the interp stage analyses:
+// the run's first seed, in whichever shard trains it (shards share the
+// interp directory, and a sharded run must analyse what an unsharded one
+// does). ok is false in the other shards.
 func InterpSeed(r *Run) (seed int, ok bool) {
-	seeds := r.Seeds()
-	if len(seeds) == 0 {
-		return 0, false
-	}
-	return seeds[0], true
+	seed = r.Config.Experiment.Seeds[0]
+	return seed, slices.Contains(r.Seeds(), seed)
 }

@@ -41,6 +41,16 @@ func (l Layout) ManifestPath(s Shard) string {
 	return filepath.Join(l.Dir, fmt.Sprintf("manifest.shard-%d-of-%d.json", s.Index, s.Count))
 }
 
+// LockPath is the run lock of one shard (see AcquireLock): .lock, or
+// .lock.shard-<i>-of-<n> for a sharded run, so shards of one directory run
+// side by side while two processes on the same shard do not.
+func (l Layout) LockPath(s Shard) string {
+	if s.Count <= 1 {
+		return filepath.Join(l.Dir, ".lock")
+	}
+	return filepath.Join(l.Dir, fmt.Sprintf(".lock.shard-%d-of-%d", s.Index, s.Count))
+}
+
 // Logs is the directory of training logs.
 func (l Layout) Logs() string { return filepath.Join(l.Dir, "logs") }
 

@@ -35,9 +35,10 @@ type Stages struct {
 	Train, Eval, Interp, Report StageFunc
 }
 
-// StandardStages are misgen's stage implementations.
+// StandardStages are misgen's stage implementations. The stages that use
+// libtorch run on the config's ppo.device (onDevice).
 func StandardStages() Stages {
-	return Stages{Train: TrainStage, Eval: EvalStage, Interp: InterpStage, Report: ReportStage}
+	return Stages{Train: onDevice(TrainStage), Eval: onDevice(EvalStage), Interp: onDevice(InterpStage), Report: ReportStage}
 }
 
 // Pipeline returns train → eval → interp → report. The report needs every
@@ -270,12 +271,18 @@ func (r *Run) ForEachJobParallel(ctx context.Context, stage string, parallel int
 	return ctx.Err()
 }
 
-// Execute runs stages in order on the run directory: it writes
-// resolved.toml (or checks that an existing one matches), records the
-// session in the manifest, skips stages whose marker exists (unless
+// Execute runs stages in order on the run directory: it takes the run lock
+// of the directory and shard (a *LockedError while another process holds
+// it, see AcquireLock), writes resolved.toml (or checks that an existing
+// one matches), records the session in the manifest, skips stages whose marker exists (unless
 // r.Force), runs the others and marks each done after it succeeds. The
 // first failing stage stops the run; its error is returned and recorded.
 func (r *Run) Execute(ctx context.Context, stages []Stage) (err error) {
+	lock, err := r.lock()
+	if err != nil {
+		return err
+	}
+	defer func() { err = errors.Join(err, lock.Release()) }()
 	if err := r.writeResolved(); err != nil {
 		return err
 	}
@@ -332,6 +339,19 @@ func (r *Run) Execute(ctx context.Context, stages []Stage) (err error) {
 		man.FinishedAt = &end
 	}
 	return nil
+}
+
+// lock takes the run lock of r's directory and shard, reporting a stale
+// lock it took over.
+func (r *Run) lock() (*RunLock, error) {
+	lock, takeover, err := AcquireLock(r.LockPath(r.Shard), r.Args)
+	if err != nil {
+		return nil, err
+	}
+	if takeover != nil {
+		r.Progress.Printf("lock %s: %s", r.LockPath(r.Shard), takeover)
+	}
+	return lock, nil
 }
 
 // writeResolved writes resolved.toml, or checks that the one already in

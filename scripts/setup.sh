@@ -6,6 +6,8 @@
 #     and, with python3-numpy, for the export tests (python/misgen)
 #   - ebiten's cgo dependencies, Xvfb for headless viewer tests
 #   - chromium for the report's browser test
+#   - Slurm and munge: the `experiments slurm` tests bring up a private
+#     single-node cluster (scripts/slurm-up.sh)
 #   - Go modules
 set -euo pipefail
 
@@ -15,6 +17,7 @@ packages=(
 	libc6-dev libx11-dev libxrandr-dev libxcursor-dev libxinerama-dev libxi-dev libxxf86vm-dev libgl-dev
 	xvfb xauth
 	chromium
+	slurmctld slurmd slurm-client munge
 )
 
 missing=()

@@ -9,6 +9,7 @@
 //	experiments validate maze-ood
 //	experiments table results/coinrun-ood/*/
 //	experiments export results/coinrun-ood/quick-*/
+//	experiments slurm coinrun-ood.toml --shards 3 --submit
 //
 // Exit status: 0 on success, 2 for usage and config errors, 1 for runtime
 // failures.
@@ -64,6 +65,7 @@ var commands = []command{
 	tableCommand,
 	reportCommand,
 	exportCommand,
+	slurmCommand,
 }
 
 // usageError is a command-line mistake: exit status 2 with usage help.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"syscall"
 	"testing"
@@ -13,12 +14,14 @@ import (
 )
 
 // childEnv makes the test binary act as the experiments command, so the
-// test can kill a real run mid-training.
+// test can kill a real run mid-training. Like main, it stops cleanly on
+// SIGINT and SIGTERM (Slurm's requeue sends SIGTERM).
 const childEnv = "MISGEN_EXPERIMENTS_CHILD"
 
 func init() {
 	if os.Getenv(childEnv) == "1" {
-		os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+		ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		os.Exit(Main(ctx, os.Args[1:], os.Stdout, os.Stderr))
 	}
 }
 

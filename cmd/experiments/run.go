@@ -76,6 +76,9 @@ func runRun(ctx context.Context, o *runOptions) error {
 	if err != nil {
 		return err
 	}
+	if _, err := c.Device(); err != nil {
+		return err // before any directory is made: this binary cannot run it
+	}
 	shard, err := parseShardFlag(o.shard)
 	if err != nil {
 		return err

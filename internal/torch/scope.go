@@ -3,7 +3,10 @@ package torch
 // #include "shim.h"
 import "C"
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // Scope owns the tensors created through it and frees them all on Close.
 // It also carries a sticky error: after the first failing op every op returns
@@ -20,12 +23,30 @@ type Scope struct {
 }
 
 // NewScope returns a scope whose ops are recorded by autograd and whose
-// creation functions allocate on the CPU.
-func NewScope() *Scope { return &Scope{device: CPU} }
+// creation functions allocate on DefaultDevice() (the CPU unless set).
+func NewScope() *Scope { return &Scope{device: DefaultDevice()} }
 
 // NewNoGradScope returns a scope whose ops are not recorded by autograd
 // (inference, rollouts, metrics): cheaper, and results have no grad history.
-func NewNoGradScope() *Scope { return &Scope{device: CPU, noGrad: 1} }
+// Its creation functions allocate on DefaultDevice().
+func NewNoGradScope() *Scope { return &Scope{device: DefaultDevice(), noGrad: 1} }
+
+// defaultDevice is the device new scopes allocate on, for the process.
+var defaultDevice atomic.Int64
+
+func init() { defaultDevice.Store(int64(CPU)) }
+
+// SetDefaultDevice sets the device that scopes created from now on
+// allocate on (Scope.On still overrides it per scope) and returns the
+// previous one. It is process-wide: a program whose tensors should all
+// live on a GPU (training, evaluation, the interp stage) sets it once
+// before building them, so code that creates its scopes with NewScope
+// needs no device argument. It does not check that d exists: creating a
+// tensor on a missing device is an error of that op.
+func SetDefaultDevice(d Device) Device { return Device(defaultDevice.Swap(int64(d))) }
+
+// DefaultDevice is the device new scopes allocate on.
+func DefaultDevice() Device { return Device(defaultDevice.Load()) }
 
 // On sets the device that creation functions (FromFloat32, Zeros, Randn...)
 // allocate on, and returns s.

@@ -460,7 +460,7 @@ func TestNoLeakOver100kCycles(t *testing.T) {
 
 // TestCUDAMatchesCPU runs a forward and backward pass on the CPU and on the
 // first GPU and compares gradients. It runs only where the linked libtorch
-// has CUDA and a GPU is present (see README "CUDA libtorch").
+// has CUDA and a GPU is present (see README "GPU build").
 func TestCUDAMatchesCPU(t *testing.T) {
 	if CUDADeviceCount() == 0 {
 		t.Skip("no CUDA device (CPU-only libtorch or no GPU)")
@@ -529,4 +529,35 @@ func equalFloats(a, b []float32, tol float64) bool {
 		}
 	}
 	return true
+}
+
+// TestDefaultDevice: scopes allocate on the process's default device, which
+// starts as the CPU; on a CPU-only libtorch a CUDA default makes creation
+// ops fail with libtorch's error instead of silently using the CPU.
+func TestDefaultDevice(t *testing.T) {
+	if d := DefaultDevice(); d != CPU {
+		t.Fatalf("default device %v, want cpu", d)
+	}
+	target := CUDA(0)
+	prev := SetDefaultDevice(target)
+	defer SetDefaultDevice(prev)
+	if prev != CPU || DefaultDevice() != target {
+		t.Fatalf("SetDefaultDevice returned %v, default now %v", prev, DefaultDevice())
+	}
+	for _, s := range []*Scope{NewScope(), NewNoGradScope()} {
+		x := s.FromFloat32([]float32{1, 2}, 2)
+		if CUDADeviceCount() == 0 {
+			if s.Err() == nil {
+				t.Errorf("tensor created on %v without CUDA: %v", target, x)
+			}
+		} else if err := s.Err(); err != nil || x.Device() != target {
+			t.Errorf("tensor on %v (%v), want %v", x.Device(), err, target)
+		}
+		// Scope.On still overrides the default.
+		s.Close()
+		if y := s.On(CPU).FromFloat32([]float32{1}, 1); s.Err() != nil || y.Device() != CPU {
+			t.Errorf("On(CPU) under a CUDA default: %v, %v", y, s.Err())
+		}
+		s.Close()
+	}
 }

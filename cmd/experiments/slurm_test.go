@@ -1,0 +1,326 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/experiments"
+)
+
+// The Slurm tests run `experiments slurm --submit` against a real
+// single-node Slurm brought up by scripts/slurm-up.sh in a scratch
+// directory, with its own cluster name, ports and munged, and compare the
+// merged failure table with a local run of the same tiny config. The array
+// tasks and the merge job run this test binary as the experiments command
+// (childEnv, exported to the jobs by sbatch).
+
+// slurmTOML trains two seeds of a small maze for a few seconds each;
+// checkpoints every 0.2 s so a task can be requeued mid-training.
+const slurmTOML = `
+[experiment]
+name = "slurmtiny"
+description = "tiny experiment for the Slurm tests"
+seeds = 2
+[env]
+game = "maze"
+[env.train]
+size = 7
+cheese_region = 3
+[env.ood.anywhere]
+cheese_region = 0
+[agent]
+arch = "mlp"
+hidden = 32
+layers = 1
+[ppo]
+total_steps = 49152
+num_envs = 16
+num_steps = 64
+threads = 1
+checkpoint_every = 0.2
+[eval]
+episodes = 30
+replays = 0
+[report]
+plots = false
+`
+
+func TestSlurmJobArrayMatchesLocalRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("brings up a Slurm cluster and trains small agents (~1 min)")
+	}
+	ready := startSlurm(t) // comes up while the local run trains
+	dir := t.TempDir()
+	config := filepath.Join(dir, "slurmtiny.toml")
+	if err := os.WriteFile(config, []byte(slurmTOML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The reference: an unsharded local run.
+	localOut := filepath.Join(dir, "local")
+	start := time.Now()
+	if code, _, errOut := runMain(t, "run", config, "--profile", "base", "--out", localOut); code != 0 {
+		t.Fatalf("local run: code %d\n%s", code, errOut)
+	}
+	want := failureTable(t, localOut)
+	t.Logf("local run: %s", time.Since(start).Round(100*time.Millisecond))
+	ready()
+	t.Setenv(childEnv, "1") // sbatch exports it: the jobs run this binary as experiments
+
+	t.Run("rejected partition", func(t *testing.T) {
+		code, _, errOut := runMain(t, "slurm", config, "--profile", "base", "--out", filepath.Join(dir, "bad"),
+			"--shards", "2", "--partition", "nosuchpartition", "--submit")
+		if code != 1 || !strings.Contains(errOut, "sbatch refused") || !strings.Contains(errOut, "nosuchpartition") ||
+			!strings.Contains(strings.ToLower(errOut), "invalid partition") {
+			t.Errorf("code %d, stderr:\n%s", code, errOut)
+		}
+	})
+
+	t.Run("array and merge", func(t *testing.T) {
+		out := filepath.Join(dir, "slurm")
+		ids := submit(t, config, out)
+		waitJobs(t, out, ids, nil)
+		if got := failureTable(t, out); !bytes.Equal(got, want) {
+			t.Errorf("merged table differs from the local run's:\n--- local\n%s\n--- slurm\n%s", want, got)
+		}
+		// Each shard ran once, as its own session, and the merge wrote the report.
+		for i := 0; i < 2; i++ {
+			if n := len(shardManifest(t, out, i).Sessions); n != 1 {
+				t.Errorf("shard %d ran %d sessions, want 1", i, n)
+			}
+		}
+		if reports, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", "report.html")); len(reports) != 1 {
+			t.Errorf("merge job wrote %d report.html files, want 1", len(reports))
+		}
+	})
+
+	t.Run("requeue mid-training", func(t *testing.T) {
+		out := filepath.Join(dir, "requeue")
+		ids := submit(t, config, out)
+		// Task 1 trains seed 1: requeue it once it has written a checkpoint,
+		// before it finishes training.
+		task := ids.array + "_1"
+		var requeued time.Time
+		waitJobs(t, out, ids, func() {
+			if !requeued.IsZero() {
+				releaseRequeued(t, task, requeued)
+				return
+			}
+			ckpt, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", "checkpoints", "seed-1", agents.CheckpointFile))
+			done, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", ".done", "train.jobs", "seed-1"))
+			if len(ckpt) == 0 || len(done) > 0 {
+				return
+			}
+			if b, err := exec.Command("scontrol", "requeue", task).CombinedOutput(); err != nil {
+				t.Fatalf("scontrol requeue %s: %v\n%s", task, err, b)
+			}
+			requeued = time.Now()
+		})
+		if requeued.IsZero() {
+			t.Fatal("task 1 finished before it could be requeued: the test did not interrupt it")
+		}
+		if got := failureTable(t, out); !bytes.Equal(got, want) {
+			t.Errorf("table after a requeue differs from the local run's:\n--- local\n%s\n--- slurm\n%s", want, got)
+		}
+		// The requeued task ran twice and resumed from its checkpoint.
+		if s := shardManifest(t, out, 1).Sessions; len(s) != 2 || s[0].Error == "" || s[1].Error != "" {
+			t.Errorf("shard 1 sessions %+v: want an interrupted one, then a finished one", s)
+		}
+		log, _ := os.ReadFile(filepath.Join(scriptDir(t, out), "logs", fmt.Sprintf("array-%s_1.log", ids.array)))
+		m := regexp.MustCompile(`seed 1: .*resumed at update ([0-9]+)`).FindAllSubmatch(log, -1)
+		if !bytes.Contains(log, []byte("restart 1")) || len(m) != 2 || string(m[0][1]) != "0" || string(m[1][1]) == "0" {
+			t.Errorf("task 1's log does not show a restart that resumed seed 1 mid-training:\n%s", log)
+		}
+	})
+}
+
+// startSlurm starts bringing up a private cluster for this test; the
+// returned function waits until it is up and points the Slurm commands at
+// it. The cluster is stopped and removed in t.Cleanup.
+func startSlurm(t *testing.T) (ready func()) {
+	t.Helper()
+	var missing []string
+	for _, b := range []string{"slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "munged"} {
+		if _, err := exec.LookPath(b); err != nil {
+			missing = append(missing, b)
+		}
+	}
+	if len(missing) > 0 {
+		t.Skipf("Slurm is not installed (no %s): scripts/setup.sh installs slurmctld slurmd slurm-client munge", strings.Join(missing, ", "))
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("the Slurm test needs root (SlurmUser=root, munged as the munge user); run it as root as CI does")
+	}
+	// Not t.TempDir: the munge user must be able to reach the directory.
+	dir, err := os.MkdirTemp("", "misgen-slurm-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scripts, _ := filepath.Abs("../../scripts")
+	ctld, slurmd := freePort(t), freePort(t)
+	up := exec.Command(filepath.Join(scripts, "slurm-up.sh"), dir)
+	up.Env = append(os.Environ(), fmt.Sprintf("SLURM_CLUSTER=mgtest%d", os.Getpid()),
+		fmt.Sprintf("SLURMCTLD_PORT=%d", ctld), fmt.Sprintf("SLURMD_PORT=%d", slurmd))
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, f := range []string{"log/slurmctld.log", "log/slurmd.log"} {
+				b, _ := os.ReadFile(filepath.Join(dir, f))
+				t.Logf("%s (last 3000 bytes):\n%s", f, b[max(0, len(b)-3000):])
+			}
+		}
+		if b, err := exec.Command(filepath.Join(scripts, "slurm-down.sh"), dir).CombinedOutput(); err != nil {
+			t.Errorf("slurm-down.sh: %v\n%s", err, b)
+		}
+		os.RemoveAll(dir)
+	})
+	var upOut bytes.Buffer
+	up.Stdout, up.Stderr = &upOut, &upOut
+	if err := up.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waited := false
+	t.Cleanup(func() {
+		if !waited {
+			up.Wait()
+		}
+	})
+	return func() {
+		t.Helper()
+		waited = true
+		if err := up.Wait(); err != nil {
+			t.Fatalf("slurm-up.sh: %v\n%s", err, upOut.String())
+		}
+		t.Setenv("SLURM_CONF", filepath.Join(dir, "slurm.conf"))
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type jobIDs struct{ array, merge string }
+
+// submit runs `experiments slurm --submit` with 2 shards and returns the
+// printed job ids.
+func submit(t *testing.T, config, out string) jobIDs {
+	t.Helper()
+	code, stdout, errOut := runMain(t, "slurm", config, "--profile", "base", "--out", out, "--shards", "2", "--submit")
+	var ids jobIDs
+	if n, _ := fmt.Sscanf(stdout, "array %s\nmerge %s\n", &ids.array, &ids.merge); code != 0 || n != 2 {
+		t.Fatalf("experiments slurm --submit: code %d\nstdout: %s\nstderr: %s", code, stdout, errOut)
+	}
+	return ids
+}
+
+// waitJobs polls squeue until the merge job completed, calling each (if
+// set) on every poll; a failed job or a timeout fails the test with the
+// job logs.
+func waitJobs(t *testing.T, out string, ids jobIDs, each func()) {
+	t.Helper()
+	start := time.Now()
+	defer func() { t.Logf("jobs %s, %s: %s", ids.array, ids.merge, time.Since(start).Round(100*time.Millisecond)) }()
+	deadline := time.Now().Add(4 * time.Minute)
+	var states string
+	for time.Now().Before(deadline) {
+		b, err := exec.Command("squeue", "-h", "-t", "all", "-j", ids.array+","+ids.merge, "-o", "%i %T %r").CombinedOutput()
+		if err != nil {
+			t.Fatalf("squeue: %v\n%s", err, b)
+		}
+		states = string(b)
+		if regexp.MustCompile(`\b(FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|BOOT_FAIL|DEADLINE)\b`).MatchString(states) {
+			t.Fatalf("a job failed:\n%s\n%s", states, jobLogs(t, out))
+		}
+		for _, line := range strings.Split(states, "\n") {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == ids.merge && f[1] == "COMPLETED" {
+				return
+			}
+		}
+		if each != nil {
+			each()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("jobs not done after 4 minutes:\n%s\n%s", states, jobLogs(t, out))
+}
+
+// releaseRequeued starts a requeued task early: Slurm holds a requeued job
+// back (reason BeginTime) for the credential lifetime, two minutes, because
+// slurmd refuses a job credential issued in the same second as the revoked
+// one of the killed run. Two seconds after the requeue is enough for that.
+func releaseRequeued(t *testing.T, task string, requeued time.Time) {
+	if time.Since(requeued) < 2*time.Second {
+		return
+	}
+	b, _ := exec.Command("squeue", "-h", "-t", "all", "-j", task, "-o", "%T %r").Output()
+	if strings.TrimSpace(string(b)) != "PENDING BeginTime" {
+		return
+	}
+	if b, err := exec.Command("scontrol", "update", "JobId="+task, "StartTime=now").CombinedOutput(); err != nil {
+		t.Logf("scontrol update %s StartTime=now: %v %s", task, err, b)
+	}
+}
+
+func scriptDir(t *testing.T, out string) string {
+	t.Helper()
+	d, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "slurm", "base-*"))
+	if len(d) != 1 {
+		t.Fatalf("script directories %v", d)
+	}
+	return d[0]
+}
+
+func jobLogs(t *testing.T, out string) string {
+	logs, _ := filepath.Glob(filepath.Join(scriptDir(t, out), "logs", "*.log"))
+	var b strings.Builder
+	for _, l := range logs {
+		data, _ := os.ReadFile(l)
+		fmt.Fprintf(&b, "== %s (last 2000 bytes)\n%s\n", l, data[max(0, len(data)-2000):])
+	}
+	return b.String()
+}
+
+// failureTable reads the one run directory's failure_rates.csv under out.
+func failureTable(t *testing.T, out string) []byte {
+	t.Helper()
+	tables, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", "tables", experiments.FailureRatesCSV))
+	if len(tables) != 1 {
+		t.Fatalf("%d failure tables under %s", len(tables), out)
+	}
+	b, err := os.ReadFile(tables[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func shardManifest(t *testing.T, out string, i int) experiments.Manifest {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", fmt.Sprintf("manifest.shard-%d-of-2.json", i)))
+	var m experiments.Manifest
+	if len(paths) != 1 {
+		t.Fatalf("shard %d manifests: %v", i, paths)
+	}
+	b, err := os.ReadFile(paths[0])
+	if err == nil {
+		err = json.Unmarshal(b, &m)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
