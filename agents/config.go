@@ -22,8 +22,9 @@
 // cannot be saved.
 //
 // Determinism: with a fixed seed and threads = 1, two runs give identical
-// logs (but for steps_per_s). libtorch's thread count is per OS thread, so
-// Train and Evaluate lock their goroutine to one OS thread.
+// logs (but for steps_per_s). Train and Evaluate lock their goroutine to one
+// OS thread: the shim applies the thread count on any thread, but runs that
+// moved between OS threads still diverged (see Train).
 package agents
 
 import (

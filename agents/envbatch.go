@@ -1,6 +1,7 @@
 package agents
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"sync"
@@ -52,6 +53,42 @@ type slotState struct {
 	Actions  []int32 `json:"actions"`
 	EpReturn float64 `json:"ep_return"`
 	EpLen    int     `json:"ep_len"`
+}
+
+// resolveEnvs returns the constructor of the envs a run or an evaluation
+// steps: newEnv when set (id is then ""), else the registered game with cfg
+// (nil: the game's default config) and obs, with an id naming the game and
+// both configs.
+func resolveEnvs(game string, cfg any, obs envs.ObsConfig, newEnv func() (envs.Env, error)) (func() (envs.Env, error), string, error) {
+	if newEnv != nil {
+		return newEnv, "", nil
+	}
+	g, err := envs.Lookup(game)
+	if err != nil {
+		return nil, "", err
+	}
+	if cfg == nil {
+		cfg = g.NewConfig()
+	}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, "", fmt.Errorf("agents: game config: %w", err)
+	}
+	obsJSON, _ := json.Marshal(obs)
+	id := game + " " + string(cfgJSON) + " " + string(obsJSON)
+	return func() (envs.Env, error) { return g.New(cfg, obs) }, id, nil
+}
+
+// makeEnvs builds n envs with newEnv.
+func makeEnvs(newEnv func() (envs.Env, error), n int) ([]envs.Env, error) {
+	es := make([]envs.Env, n)
+	for i := range es {
+		var err error
+		if es[i], err = newEnv(); err != nil {
+			return nil, err
+		}
+	}
+	return es, nil
 }
 
 func newEnvBatch(es []envs.Env, levels envs.LevelSeeds, seedStream uint64, workers int) (*envBatch, error) {
