@@ -29,7 +29,10 @@ type EvalOptions struct {
 	// default 32.
 	NumEnvs int
 	// Greedy takes the most probable action; otherwise actions are
-	// sampled with a PCG generator seeded by Seed.
+	// sampled, each episode from its own PCG stream seeded by (Seed, level
+	// seed), so an episode's actions and outcome do not depend on NumEnvs
+	// or on which episodes run beside it. Callers pass the training seed
+	// (or a seed of their own per evaluation).
 	Greedy bool
 	Seed   uint64
 	// Hook, if set, is passed to every forward pass (capture or
@@ -122,6 +125,9 @@ type evalSlot struct {
 	env     envs.Env
 	episode int // index into the results; -1 when idle
 	step    int // steps taken in the episode
+	// the episode's action generator, reseeded at every episode start
+	src *rand.PCG
+	rng *rand.Rand
 }
 
 // evaluator is one evaluation's live state: NumEnvs slots, each running
@@ -133,7 +139,6 @@ type evaluator struct {
 	slots   []evalSlot
 	results []EpisodeResult
 	next    int // next episode to start
-	rng     *rand.Rand
 
 	// one forward pass, row r belonging to slot rows[r]
 	obs, logp, probs, values []float32
@@ -166,7 +171,6 @@ func newEvaluator(opt *EvalOptions) (*evaluator, error) {
 	}
 	ev := &evaluator{
 		opt: opt, io: io, slots: make([]evalSlot, numEnvs), results: make([]EpisodeResult, n),
-		rng:    rand.New(rand.NewPCG(opt.Seed, streamActions)),
 		obs:    make([]float32, numEnvs*io.ObsSize()),
 		logp:   make([]float32, numEnvs*io.NumActions),
 		probs:  make([]float32, numEnvs*io.NumActions),
@@ -174,8 +178,10 @@ func newEvaluator(opt *EvalOptions) (*evaluator, error) {
 		rows:   make([]int, 0, numEnvs), episodes: make([]int, 0, numEnvs),
 	}
 	for i, e := range es {
-		ev.slots[i].env = e
-		ev.startEpisode(&ev.slots[i])
+		sl := &ev.slots[i]
+		sl.env, sl.src = e, rand.NewPCG(0, 0)
+		sl.rng = rand.New(sl.src)
+		ev.startEpisode(sl)
 	}
 	return ev, nil
 }
@@ -191,7 +197,18 @@ func (ev *evaluator) startEpisode(sl *evalSlot) {
 	seed := ev.opt.Levels.Start + uint64(ev.next)
 	ev.results[ev.next].LevelSeed = seed
 	sl.env.Reset(seed)
+	sl.src.Seed(ev.opt.Seed, episodeStream(seed))
 	ev.next++
+}
+
+// episodeStream is the second PCG seed of the evaluation episode on level
+// seed: the SplitMix64 finaliser of the seed and the action stream id, so
+// neighbouring levels start unrelated streams.
+func episodeStream(levelSeed uint64) uint64 {
+	z := levelSeed ^ streamActions<<56
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
 }
 
 // observe gathers the observations of the busy slots into the batch and
@@ -240,7 +257,7 @@ func (ev *evaluator) step() error {
 	A, obsSize := ev.io.NumActions, ev.io.ObsSize()
 	for r, si := range ev.rows {
 		sl := &ev.slots[si]
-		a := pickAction(ev.rng, ev.logp[r*A:(r+1)*A], ev.opt.Greedy)
+		a := pickAction(sl.rng, ev.logp[r*A:(r+1)*A], ev.opt.Greedy)
 		reward, done, err := sl.env.Step(a)
 		if err != nil {
 			return err

@@ -121,3 +121,60 @@ func TestEvaluateHookInterventionAndErrors(t *testing.T) {
 		t.Errorf("shape mismatch: %v", err)
 	}
 }
+
+// Sampled actions come from one stream per episode, seeded by (Seed, level
+// seed): every episode's actions and outcome are the same whatever the
+// number of envs run at once, and whichever levels run beside it.
+func TestEvaluateEpisodesIndependentOfNumEnvs(t *testing.T) {
+	p, opt := evalPolicy(t)
+	defer p.Free()
+	type key struct {
+		level uint64
+		step  int
+	}
+	run := func(numEnvs int, levels envs.LevelSeeds) (map[uint64]EpisodeResult, map[key]int) {
+		t.Helper()
+		o := opt
+		o.NumEnvs, o.Levels = numEnvs, levels
+		actions := map[key]int{}
+		o.OnStep = func(r StepRecord) error { actions[key{r.LevelSeed, r.Step}] = r.Action; return nil }
+		rs, err := Evaluate(context.Background(), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byLevel := map[uint64]EpisodeResult{}
+		for _, r := range rs {
+			byLevel[r.LevelSeed] = r
+		}
+		return byLevel, actions
+	}
+	ref, refActions := run(1, opt.Levels)
+	for _, tc := range []struct {
+		numEnvs int
+		levels  envs.LevelSeeds
+	}{{3, opt.Levels}, {8, opt.Levels}, {5, envs.EvalSeeds(17, 8)}} {
+		got, gotActions := run(tc.numEnvs, tc.levels)
+		for level, r := range got {
+			if r != ref[level] {
+				t.Errorf("num_envs %d levels %+v: level %d: %+v, with one env %+v", tc.numEnvs, tc.levels, level, r, ref[level])
+			}
+		}
+		for k, a := range gotActions {
+			if a != refActions[k] {
+				t.Fatalf("num_envs %d: level %d step %d: action %d, with one env %d", tc.numEnvs, k.level, k.step, a, refActions[k])
+			}
+		}
+	}
+	// Another seed samples other actions.
+	opt.Seed++
+	other, _ := run(4, opt.Levels)
+	differ := 0
+	for level, r := range other {
+		if r != ref[level] {
+			differ++
+		}
+	}
+	if differ == 0 {
+		t.Error("a different seed gave the same episodes")
+	}
+}
