@@ -257,12 +257,17 @@ func (ev *evaluator) step() error {
 	A, obsSize := ev.io.NumActions, ev.io.ObsSize()
 	for r, si := range ev.rows {
 		sl := &ev.slots[si]
-		a := pickAction(sl.rng, ev.logp[r*A:(r+1)*A], ev.opt.Greedy)
+		res := &ev.results[sl.episode]
+		logp := ev.logp[r*A : (r+1)*A]
+		a, ok := pickAction(sl.rng, logp, ev.opt.Greedy)
+		if !ok {
+			return fmt.Errorf("agents: Evaluate: level %d step %d: the policy gave non-finite action log-probabilities %v; no action taken",
+				res.LevelSeed, sl.step, logp)
+		}
 		reward, done, err := sl.env.Step(a)
 		if err != nil {
 			return err
 		}
-		res := &ev.results[sl.episode]
 		res.Return += float64(reward)
 		res.Length++
 		info := sl.env.Info()

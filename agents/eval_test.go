@@ -3,6 +3,7 @@ package agents
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -176,5 +177,38 @@ func TestEvaluateEpisodesIndependentOfNumEnvs(t *testing.T) {
 	}
 	if differ == 0 {
 		t.Error("a different seed gave the same episodes")
+	}
+}
+
+// A policy whose output turns non-finite stops the evaluation with an error
+// naming the level and step, in greedy and sampled mode alike, instead of
+// acting on it.
+func TestEvaluateRefusesNonFiniteProbabilities(t *testing.T) {
+	p, opt := evalPolicy(t)
+	defer p.Free()
+	opt.NumEnvs = 1
+	for _, greedy := range []bool{false, true} {
+		opt.Greedy = greedy
+		const poisonPass = 5 // the forward pass whose output is NaN
+		passes := 0
+		var last StepRecord
+		opt.BeforeForward = func([]int) { passes++ }
+		opt.OnStep = func(r StepRecord) error { last = r; return nil }
+		opt.Hook = func(s *torch.Scope, layer string, act *torch.Tensor) *torch.Tensor {
+			if passes == poisonPass {
+				return s.MulScalar(act, math.NaN())
+			}
+			return act
+		}
+		_, err := Evaluate(context.Background(), opt)
+		// The poisoned pass chooses the step after the last one recorded.
+		level, step := last.LevelSeed, last.Step+1
+		if last.Done {
+			level, step = last.LevelSeed+1, 0
+		}
+		want := fmt.Sprintf("level %d step %d: the policy gave non-finite", level, step)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("greedy %v: err %v, want one containing %q", greedy, err, want)
+		}
 	}
 }

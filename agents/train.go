@@ -554,7 +554,10 @@ func (t *trainer) rollout() error {
 		s.Close()
 		for i := 0; i < E; i++ {
 			lp := t.stepLogits[i*A : (i+1)*A]
-			a := pickAction(t.actionRNG, lp, false)
+			a, ok := pickAction(t.actionRNG, lp, false)
+			if !ok {
+				return fmt.Errorf("env %d step %d: the policy gave non-finite action log-probabilities %v", i, step, lp)
+			}
 			t.stepActions[i] = a
 			t.actions[base+i] = int64(a)
 			t.logProbs[base+i] = lp[a]
