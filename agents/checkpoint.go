@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/internal/torch"
 )
@@ -47,7 +48,10 @@ type checkpointMeta struct {
 	IO         PolicyIO     `json:"io"`
 	PPO        PPOConfig    `json:"ppo"`
 	Seed       uint64       `json:"seed"`
-	State      trainState   `json:"state"`
+	// TrainLevels are the run's training levels (absent from checkpoints
+	// written before it was recorded: zero, Train's default).
+	TrainLevels envs.LevelSeeds `json:"train_levels"`
+	State       trainState      `json:"state"`
 }
 
 // trainState is everything besides parameters and optimizer moments that a
@@ -74,10 +78,13 @@ type Checkpoint struct {
 	IO         PolicyIO
 	PPO        PPOConfig
 	Seed       uint64
-	Update     int   // completed PPO updates
-	GlobalStep int64 // env steps taken
-	Params     []torch.HostTensor
-	OptimState []byte
+	// TrainLevels are the levels the run trained on (zero in checkpoints
+	// that predate the field: Train's default), for EvalOptions.TrainLevels.
+	TrainLevels envs.LevelSeeds
+	Update      int   // completed PPO updates
+	GlobalStep  int64 // env steps taken
+	Params      []torch.HostTensor
+	OptimState  []byte
 
 	state trainState
 }
@@ -180,7 +187,7 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	}
 	return &Checkpoint{
 		Path: path, ConfigHash: meta.ConfigHash, Policy: meta.Policy, IO: meta.IO, PPO: meta.PPO, Seed: meta.Seed,
-		Update: meta.State.Update, GlobalStep: meta.State.GlobalStep,
+		TrainLevels: meta.TrainLevels, Update: meta.State.Update, GlobalStep: meta.State.GlobalStep,
 		Params: params, OptimState: append([]byte(nil), optBytes...), state: meta.State,
 	}, nil
 }

@@ -25,6 +25,13 @@ type EvalOptions struct {
 	// Levels are the evaluation levels: one episode on each seed
 	// Start, Start+1, ..., Start+Count-1 (e.g. envs.EvalSeeds(0, 200)).
 	Levels envs.LevelSeeds
+	// TrainLevels are the levels the policy was trained on (as in
+	// TrainOptions and Checkpoint; Count = 0 means Train's default, every
+	// seed below envs.EvalSeedBase). Levels overlapping them are refused
+	// unless OnTrainLevels is set, for measuring training-level
+	// performance on purpose.
+	TrainLevels   envs.LevelSeeds
+	OnTrainLevels bool
 	// NumEnvs is how many episodes run at once (batched forward passes);
 	// default 32.
 	NumEnvs int
@@ -116,6 +123,14 @@ func (opt *EvalOptions) check() error {
 	}
 	if opt.Levels.Count > 1<<24 {
 		return fmt.Errorf("agents: Evaluate: %d episodes is too many", opt.Levels.Count)
+	}
+	train := opt.TrainLevels
+	if train.Count == 0 {
+		train = envs.TrainSeeds(envs.EvalSeedBase)
+	}
+	if !opt.OnTrainLevels && opt.Levels.Overlaps(train) {
+		return fmt.Errorf("agents: Evaluate: evaluation levels %v overlap the training levels %v, so the results would not be held out (set OnTrainLevels to evaluate training levels on purpose)",
+			opt.Levels, train)
 	}
 	return nil
 }

@@ -212,3 +212,40 @@ func TestEvaluateRefusesNonFiniteProbabilities(t *testing.T) {
 		}
 	}
 }
+
+// Training and evaluation level ranges must not overlap, unless evaluating
+// training levels is asked for.
+func TestLevelRangesKeptApart(t *testing.T) {
+	p, opt := evalPolicy(t)
+	defer p.Free()
+	for i, tc := range []struct {
+		levels, train envs.LevelSeeds
+		onTrain       bool
+		refused       bool
+	}{
+		{envs.EvalSeeds(0, 5), envs.LevelSeeds{}, false, false},
+		{envs.LevelSeeds{Start: 3, Count: 5}, envs.LevelSeeds{}, false, true}, // default training range
+		{envs.LevelSeeds{Start: 3, Count: 5}, envs.LevelSeeds{}, true, false},
+		{envs.LevelSeeds{Start: 300, Count: 5}, envs.TrainSeeds(100), false, false},
+		{envs.LevelSeeds{Start: 99, Count: 5}, envs.TrainSeeds(100), false, true},
+		{envs.LevelSeeds{Start: 99, Count: 5}, envs.TrainSeeds(100), true, false},
+	} {
+		opt.Levels, opt.TrainLevels, opt.OnTrainLevels = tc.levels, tc.train, tc.onTrain
+		opt.Levels.Order = envs.SeedsSequential
+		_, err := Evaluate(context.Background(), opt)
+		if refused := err != nil && strings.Contains(err.Error(), "overlap the training levels"); refused != tc.refused || !refused && err != nil {
+			t.Errorf("case %d: err %v, want refused %v", i, err, tc.refused)
+		}
+	}
+	for i, levels := range []envs.LevelSeeds{
+		{Start: envs.EvalSeedBase - 5, Count: 10},
+		{Start: envs.EvalSeedBase, Count: 1},
+	} {
+		o := tinyOptions(t)
+		o.TrainLevels = levels
+		_, err := Train(context.Background(), o)
+		if err == nil || !strings.Contains(err.Error(), "reach into the evaluation range") {
+			t.Errorf("training case %d (%v): err %v", i, levels, err)
+		}
+	}
+}

@@ -39,7 +39,8 @@ type TrainOptions struct {
 	// and the training level sequence.
 	Seed uint64
 	// TrainLevels is the set of training level seeds, drawn uniformly;
-	// Count = 0 means every seed below envs.EvalSeedBase.
+	// Count = 0 means every seed below envs.EvalSeedBase. A set reaching
+	// envs.EvalSeedBase or above, the evaluation range, is refused.
 	TrainLevels envs.LevelSeeds
 
 	// Dir receives the checkpoint (CheckpointPath(Dir)).
@@ -169,6 +170,10 @@ func (o *TrainOptions) withDefaults() error {
 	o.TrainLevels.Order = envs.SeedsUniform
 	if err := o.TrainLevels.Validate(); err != nil {
 		return err
+	}
+	if end := o.TrainLevels.Start + o.TrainLevels.Count; end > envs.EvalSeedBase {
+		return fmt.Errorf("agents: training levels %v reach into the evaluation range (seeds from envs.EvalSeedBase = %d): held-out evaluation would replay training levels",
+			o.TrainLevels, envs.EvalSeedBase)
 	}
 	if o.Progress == nil {
 		o.Progress = io.Discard
@@ -444,7 +449,8 @@ func (t *trainer) checkpoint(path string, elapsed time.Duration) error {
 	if st.ShuffleRNG, err = t.shuffleSrc.MarshalBinary(); err != nil {
 		return err
 	}
-	meta := checkpointMeta{ConfigHash: t.hash, Policy: t.opt.Policy, IO: t.io, PPO: t.opt.PPO, Seed: t.opt.Seed, State: st}
+	meta := checkpointMeta{ConfigHash: t.hash, Policy: t.opt.Policy, IO: t.io, PPO: t.opt.PPO, Seed: t.opt.Seed,
+		TrainLevels: t.opt.TrainLevels, State: st}
 	return writeCheckpoint(path, meta, t.policy, t.optim)
 }
 
