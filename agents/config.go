@@ -152,7 +152,7 @@ func (c PPOConfig) Validate() error {
 	checks := []check{
 		{c.NumEnvs >= 1 && c.NumEnvs <= 4096, "num_envs", c.NumEnvs, "[1, 4096]"},
 		{c.NumSteps >= 1 && c.NumSteps <= 4096, "num_steps", c.NumSteps, "[1, 4096]"},
-		{c.NumMinibatches >= 1 && c.NumMinibatches <= c.NumEnvs*c.NumSteps, "num_minibatches", c.NumMinibatches, "[1, num_envs*num_steps]"},
+		{minibatchErr(c.BatchSize(), c.NumMinibatches, c.NormAdv) == nil, "num_minibatches", c.NumMinibatches, minibatchWant(c.BatchSize(), c.NormAdv)},
 		{c.TotalSteps >= int64(c.NumEnvs*c.NumSteps), "total_steps", c.TotalSteps, ">= num_envs*num_steps"},
 		{c.LearningRate > 0 && c.LearningRate < 1, "learning_rate", c.LearningRate, "(0, 1)"},
 		{c.Gamma > 0 && c.Gamma <= 1, "gamma", c.Gamma, "(0, 1]"},
@@ -174,4 +174,31 @@ func (c PPOConfig) Validate() error {
 		}
 	}
 	return nil
+}
+
+// minMinibatch is the smallest minibatch: 2 with advantage normalisation,
+// whose unbiased standard deviation of one sample is NaN, else 1.
+func minMinibatch(normAdv bool) int {
+	if normAdv {
+		return 2
+	}
+	return 1
+}
+
+// minibatchErr reports a batch of batch samples that numMinibatches does
+// not cut into equal minibatches of at least minMinibatch(normAdv) (the
+// remainder would be silently dropped every epoch).
+func minibatchErr(batch, numMinibatches int, normAdv bool) error {
+	if numMinibatches < 1 || batch%numMinibatches != 0 || batch/numMinibatches < minMinibatch(normAdv) {
+		return fmt.Errorf("%d minibatches of %d samples: want %s", numMinibatches, batch, minibatchWant(batch, normAdv))
+	}
+	return nil
+}
+
+func minibatchWant(batch int, normAdv bool) string {
+	w := fmt.Sprintf("a divisor of num_envs*num_steps = %d leaving minibatches of >= %d", batch, minMinibatch(normAdv))
+	if normAdv {
+		w += " (norm_adv standardises advantages within each minibatch)"
+	}
+	return w
 }

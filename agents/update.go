@@ -40,8 +40,9 @@ type UpdateStats struct {
 // shuffle) cut into cfg.NumMinibatches minibatches, taking one Adam step per
 // minibatch on PPOLoss with the global gradient norm clipped to
 // cfg.MaxGradNorm; with cfg.TargetKL > 0 it stops after an epoch whose last
-// minibatch's approx-KL exceeds it (as CleanRL). Samples left over when
-// len(b) is not a multiple of NumMinibatches are skipped in that epoch.
+// minibatch's approx-KL exceeds it (as CleanRL). len(b) must be a multiple
+// of NumMinibatches leaving minibatches of at least 2 samples with NormAdv
+// (1 without); otherwise it returns an error and changes nothing.
 //
 // A non-finite loss or gradient norm stops the update before the optimizer
 // step with a *NaNError (Update 0, Minibatch set); a non-finite parameter
@@ -53,10 +54,10 @@ func PPOUpdate(p Policy, opt *torch.Optimizer, b Batch, cfg PPOConfig, shuffle *
 func ppoUpdate(p Policy, opt *torch.Optimizer, b Batch, cfg PPOConfig, shuffle *rand.Rand, fault func(minibatch int) bool) (UpdateStats, error) {
 	io := p.IO()
 	B := b.Len(io.ObsSize())
-	mb := B / cfg.NumMinibatches
-	if mb < 1 {
-		return UpdateStats{}, fmt.Errorf("agents: PPOUpdate: %d samples for %d minibatches", B, cfg.NumMinibatches)
+	if err := minibatchErr(B, cfg.NumMinibatches, cfg.NormAdv); err != nil {
+		return UpdateStats{}, fmt.Errorf("agents: PPOUpdate: %w", err)
 	}
+	mb := B / cfg.NumMinibatches
 	data := torch.NewNoGradScope()
 	defer data.Close()
 	bt, err := uploadBatch(data, b, io)
