@@ -68,6 +68,9 @@ type trainState struct {
 	ShuffleRNG []byte            `json:"shuffle_rng"`
 	NextDone   []bool            `json:"next_done"`
 	RewardNorm *RewardNormalizer `json:"reward_norm,omitempty"`
+	// RecentEpisodes is the log's window of finished episodes, oldest
+	// first (absent in checkpoints that predate it: the window restarts).
+	RecentEpisodes recentEpisodes `json:"recent_episodes,omitempty"`
 }
 
 // Checkpoint is a decoded checkpoint file.

@@ -3,6 +3,7 @@ package agents
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -42,9 +43,46 @@ type envSlot struct {
 
 // episodeStat is one finished training episode.
 type episodeStat struct {
-	Return  float64
-	Length  int
-	Success bool
+	Return  float64 `json:"return"` // undiscounted, raw rewards
+	Length  int     `json:"length"`
+	Success bool    `json:"success"`
+}
+
+// episodeWindow is how many of the most recent finished training episodes
+// the log's episode columns average over, across rollouts (SB3's
+// ep_info_buffer), so that episodes longer than a rollout count as often
+// as short ones.
+const episodeWindow = 100
+
+// recentEpisodes holds the last episodeWindow finished episodes, oldest
+// first.
+type recentEpisodes []episodeStat
+
+// add appends finished episodes, dropping the oldest beyond the window.
+func (r *recentEpisodes) add(eps []episodeStat) {
+	*r = append(*r, eps...)
+	if n := len(*r); n > episodeWindow {
+		*r = append(recentEpisodes(nil), (*r)[n-episodeWindow:]...)
+	}
+}
+
+// means are the mean return, length and success rate of the window, NaN
+// while it is empty.
+func (r recentEpisodes) means() (ret, length, success Metric) {
+	if len(r) == 0 {
+		nan := Metric(math.NaN())
+		return nan, nan, nan
+	}
+	var sr, sl, ss float64
+	for _, e := range r {
+		sr += e.Return
+		sl += float64(e.Length)
+		if e.Success {
+			ss++
+		}
+	}
+	n := float64(len(r))
+	return Metric(sr / n), Metric(sl / n), Metric(ss / n)
 }
 
 // slotState is an env's resumable state in a checkpoint.

@@ -194,6 +194,7 @@ type trainer struct {
 	actionSrc, shuffleSrc *rand.PCG
 	actionRNG, shuffleRNG *rand.Rand
 	rewardNorm            *RewardNormalizer
+	recent                recentEpisodes // for the log's episode columns
 	nextDone              []bool
 	update                int
 	globalStep            int64
@@ -438,7 +439,7 @@ func (t *trainer) allocRollout() {
 // checkpoint writes the resumable state at an update boundary.
 func (t *trainer) checkpoint(path string, elapsed time.Duration) error {
 	st := trainState{Update: t.update, GlobalStep: t.globalStep, ElapsedSec: elapsed.Seconds(),
-		NextDone: append([]bool(nil), t.nextDone...), RewardNorm: t.rewardNorm}
+		NextDone: append([]bool(nil), t.nextDone...), RewardNorm: t.rewardNorm, RecentEpisodes: t.recent}
 	var err error
 	if st.Envs, st.LevelRNG, err = t.envs.state(); err != nil {
 		return err
@@ -485,6 +486,10 @@ func (t *trainer) restore(c *Checkpoint) error {
 		}
 		t.rewardNorm = st.RewardNorm
 	}
+	if len(st.RecentEpisodes) > episodeWindow {
+		return fmt.Errorf("agents: checkpoint %s: %w: %d recent episodes, at most %d", c.Path, ErrCheckpoint, len(st.RecentEpisodes), episodeWindow)
+	}
+	t.recent = st.RecentEpisodes
 	copy(t.nextDone, st.NextDone)
 	t.update, t.globalStep = st.Update, st.GlobalStep
 	t.elapsed = time.Duration(st.ElapsedSec * float64(time.Second))
@@ -505,6 +510,7 @@ func (t *trainer) runUpdate(update int) (LogRow, error) {
 		return LogRow{}, fmt.Errorf("agents: update %d rollout: %w", update, err)
 	}
 	eps := t.envs.takeFinished()
+	t.recent.add(eps)
 	adv, ret := GAE(t.rewards, t.values, t.dones, t.lastValues, t.lastDones, t.sizes.NumEnvs, t.sizes.NumSteps, ppo.Gamma, ppo.GAELambda)
 	st, err := t.learn(update, adv, ret)
 	if err != nil {
@@ -515,20 +521,8 @@ func (t *trainer) runUpdate(update int) (LogRow, error) {
 		PolicyLoss: Metric(st.PolicyLoss), ValueLoss: Metric(st.ValueLoss), Entropy: Metric(st.Entropy),
 		ApproxKL: Metric(st.ApproxKL), ClipFrac: Metric(st.ClipFrac),
 		ExplainedVariance: Metric(ExplainedVariance(t.values, ret)), LearningRate: Metric(lr),
-		EpisodicReturn: Metric(math.NaN()), EpisodicLength: Metric(math.NaN()), SuccessRate: Metric(math.NaN()),
 	}
-	if len(eps) > 0 {
-		var r, l, s float64
-		for _, e := range eps {
-			r += e.Return
-			l += float64(e.Length)
-			if e.Success {
-				s++
-			}
-		}
-		n := float64(len(eps))
-		row.EpisodicReturn, row.EpisodicLength, row.SuccessRate = Metric(r/n), Metric(l/n), Metric(s/n)
-	}
+	row.EpisodicReturn, row.EpisodicLength, row.SuccessRate = t.recent.means()
 	return row, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -304,5 +305,77 @@ func TestCheckpointWrittenAtomicallyInDir(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(o.Dir, CheckpointFile)); err != nil {
 		t.Error(err)
+	}
+}
+
+// The log's episode columns average the most recent finished episodes
+// across rollouts: episodes longer than a rollout count, updates in which
+// none ends keep the window's values, and the window holds the last
+// episodeWindow episodes.
+func TestLogEpisodeWindowSpansRollouts(t *testing.T) {
+	length := func(k int) int { return 1 + k*5%9 } // 1..9 steps, rollouts of 4
+	reward := func(k int) float32 { return float32(k + 1) }
+	win := func(k int) bool { return k%3 == 0 }
+	o := tinyOptions(t)
+	o.NewEnv = func() (envs.Env, error) { return newScriptEnv(length, reward, win, nil), nil }
+	o.EnvID = "script"
+	o.Policy = PolicyConfig{Arch: "mlp", Hidden: 4, Layers: 1}
+	o.PPO.NumEnvs, o.PPO.NumSteps, o.PPO.NumMinibatches, o.PPO.UpdateEpochs = 1, 4, 2, 1
+	o.PPO.NormReward = false
+	const updates = 160
+	o.PPO.TotalSteps = 4 * updates
+	res, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadTrainLog(res.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != updates {
+		t.Fatalf("%d rows, want %d", len(rows), updates)
+	}
+	ends := []int{} // global step at which episode k ends (one env)
+	for k, step := 0, 0; step <= 4*updates; k++ {
+		step += length(k)
+		ends = append(ends, step)
+	}
+	finished, quiet := 0, 0
+	for u, row := range rows {
+		n := 0
+		for n < len(ends) && ends[n] <= 4*(u+1) {
+			n++
+		}
+		if row.Episodes != n-finished {
+			t.Errorf("update %d: %d episodes ended, want %d", u+1, row.Episodes, n-finished)
+		}
+		if row.Episodes == 0 && n > 0 {
+			quiet++
+		}
+		finished = n
+		if n == 0 {
+			if !math.IsNaN(float64(row.EpisodicReturn)) {
+				t.Errorf("update %d: return %v before any episode ended, want NaN", u+1, row.EpisodicReturn)
+			}
+			continue
+		}
+		var ret, l, s float64
+		from := max(0, n-episodeWindow)
+		for k := from; k < n; k++ {
+			ret += float64(reward(k))
+			l += float64(length(k))
+			if win(k) {
+				s++
+			}
+		}
+		m := float64(n - from)
+		if d := math.Abs(float64(row.EpisodicReturn) - ret/m); d > 1e-9 ||
+			math.Abs(float64(row.EpisodicLength)-l/m) > 1e-9 || math.Abs(float64(row.SuccessRate)-s/m) > 1e-9 {
+			t.Errorf("update %d: return %v length %v success %v, want %v %v %v (episodes %d..%d)", u+1,
+				row.EpisodicReturn, row.EpisodicLength, row.SuccessRate, ret/m, l/m, s/m, from, n-1)
+		}
+	}
+	if finished <= episodeWindow || quiet == 0 {
+		t.Errorf("%d episodes, %d updates without one ending: the test exercises neither the window's end nor spanning episodes", finished, quiet)
 	}
 }
