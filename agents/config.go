@@ -118,6 +118,14 @@ type PPOConfig struct {
 	Threads        int     `toml:"threads"`          // libtorch intra-op threads (1 was fastest here)
 	EnvWorkers     int     `toml:"env_workers"`      // goroutines stepping the envs (1 = inline)
 	CheckpointSecs float64 `toml:"checkpoint_every"` // seconds between checkpoints
+	// BootstrapTimeouts: when an episode ends by its time limit
+	// (envs.Info.TimeLimit), the GAE target of its last step bootstraps
+	// from the critic's value of the final observed state, r + γ·V(s_T),
+	// as if the episode went on (Pardo et al. 2018); otherwise timeouts are
+	// terminal like every other end (CleanRL: terminal). Default false.
+	// Omitted from the config hash and resolved TOML when false, so runs
+	// from before it existed keep their identity.
+	BootstrapTimeouts bool `toml:"bootstrap_timeouts,omitempty" json:",omitempty"`
 }
 
 // DefaultPPOConfig returns CleanRL's hyperparameters with the sizes shrunk

@@ -25,12 +25,17 @@ type envBatch struct {
 	seedRNG *rand.Rand
 	workers int
 
-	obs      []float32 // numEnvs × obsSize, the current observations
-	rewards  []float32 // raw rewards of the last step
-	dones    []bool    // episode ended on the last step
-	infos    []envs.Info
-	finished []episodeStat // episodes ended since the last takeFinished
-	actions  []int
+	obs     []float32 // numEnvs × obsSize, the current observations
+	rewards []float32 // raw rewards of the last step
+	dones   []bool    // episode ended on the last step
+	// truncated marks the dones that were time limits (Info.TimeLimit);
+	// finalObs, when keepFinalObs allocated it, holds those episodes'
+	// final observations (numEnvs × obsSize, rows of other envs stale).
+	truncated []bool
+	finalObs  []float32
+	infos     []envs.Info
+	finished  []episodeStat // episodes ended since the last takeFinished
+	actions   []int
 }
 
 type envSlot struct {
@@ -138,16 +143,17 @@ func newEnvBatch(es []envs.Env, levels envs.LevelSeeds, seedStream uint64, worke
 	}
 	spec := es[0].Spec()
 	b := &envBatch{
-		spec:    spec,
-		obsSize: spec.ObsSize(),
-		levels:  levels,
-		seedSrc: rand.NewPCG(seedStream, 0x6c6576656c73), // "levels"
-		workers: min(max(workers, 1), len(es)),
-		obs:     make([]float32, len(es)*spec.ObsSize()),
-		rewards: make([]float32, len(es)),
-		dones:   make([]bool, len(es)),
-		infos:   make([]envs.Info, len(es)),
-		actions: make([]int, len(es)),
+		spec:      spec,
+		obsSize:   spec.ObsSize(),
+		levels:    levels,
+		seedSrc:   rand.NewPCG(seedStream, 0x6c6576656c73), // "levels"
+		workers:   min(max(workers, 1), len(es)),
+		obs:       make([]float32, len(es)*spec.ObsSize()),
+		rewards:   make([]float32, len(es)),
+		dones:     make([]bool, len(es)),
+		truncated: make([]bool, len(es)),
+		infos:     make([]envs.Info, len(es)),
+		actions:   make([]int, len(es)),
 	}
 	b.seedRNG = rand.New(b.seedSrc)
 	for i, e := range es {
@@ -159,6 +165,12 @@ func newEnvBatch(es []envs.Env, levels envs.LevelSeeds, seedStream uint64, worke
 		b.slots = append(b.slots, envSlot{env: e})
 	}
 	return b, nil
+}
+
+// keepFinalObs makes step keep the final observation of every episode
+// that ends by its time limit, in finalObs.
+func (b *envBatch) keepFinalObs() {
+	b.finalObs = make([]float32, len(b.slots)*b.obsSize)
 }
 
 // start resets every env to a freshly drawn level.
@@ -238,7 +250,12 @@ func (b *envBatch) stepRange(lo, hi int) error {
 		b.rewards[i], b.dones[i] = r, done
 		if done {
 			b.infos[i] = sl.env.Info() // terminal info; resetSlot overwrites after stats
+			b.truncated[i] = b.infos[i].TimeLimit
+			if b.truncated[i] && b.finalObs != nil {
+				sl.env.Observe(b.finalObs[i*b.obsSize : (i+1)*b.obsSize])
+			}
 		} else {
+			b.truncated[i] = false
 			sl.env.Observe(b.obs[i*b.obsSize : (i+1)*b.obsSize])
 			b.infos[i] = sl.env.Info()
 		}

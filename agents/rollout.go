@@ -19,6 +19,11 @@ func (t *trainer) rollout() error {
 		if err := t.envStep(step); err != nil {
 			return err
 		}
+		if t.opt.PPO.BootstrapTimeouts {
+			if err := t.bootstrapTimeLimits(s, step); err != nil {
+				return err
+			}
+		}
 	}
 	if err := t.criticValues(s, t.envs.obs, t.lastValues); err != nil {
 		return err
@@ -79,6 +84,27 @@ func (t *trainer) envStep(step int) error {
 		t.rewardNorm.Normalize(r, t.envs.dones)
 	}
 	copy(t.nextDone, t.envs.dones)
+	return nil
+}
+
+// bootstrapTimeLimits adds γ·V(s_T) to the step's reward of every env
+// whose episode its time limit just cut, V(s_T) being the critic's value
+// of the episode's final observation (see BootstrapTimeLimits).
+func (t *trainer) bootstrapTimeLimits(s *torch.Scope, step int) error {
+	cut := false
+	for _, tr := range t.envs.truncated {
+		cut = cut || tr
+	}
+	if !cut {
+		return nil
+	}
+	// One forward pass over every env's row keeps the code simple;
+	// truncations are rare (at most one per episode).
+	if err := t.criticValues(s, t.envs.finalObs, t.timeLimitValues); err != nil {
+		return err
+	}
+	E := t.sizes.NumEnvs
+	BootstrapTimeLimits(t.rewards[step*E:(step+1)*E], t.envs.truncated, t.timeLimitValues, t.opt.PPO.Gamma)
 	return nil
 }
 

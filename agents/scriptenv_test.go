@@ -58,7 +58,7 @@ func (e *scriptEnv) Observe(dst []float32) {
 }
 
 func (e *scriptEnv) Info() envs.Info {
-	return envs.Info{Step: e.step, Outcome: e.outcome}
+	return envs.Info{Step: e.step, Outcome: e.outcome, TimeLimit: e.outcome == "timeout"}
 }
 
 func (e *scriptEnv) Render(int) *image.RGBA { return image.NewRGBA(image.Rect(0, 0, 1, 1)) }

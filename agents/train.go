@@ -207,6 +207,7 @@ type trainer struct {
 	stepLogits                       []float32
 	stepActions                      []int
 	lastValues, lastDones            []float32
+	timeLimitValues                  []float32 // V(s_T) of each env's truncated episode (BootstrapTimeouts)
 
 	// this call's progress
 	log      *trainLog
@@ -434,6 +435,10 @@ func (t *trainer) allocRollout() {
 	t.stepActions = make([]int, t.sizes.NumEnvs)
 	t.lastValues = make([]float32, t.sizes.NumEnvs)
 	t.lastDones = make([]float32, t.sizes.NumEnvs)
+	if t.opt.PPO.BootstrapTimeouts {
+		t.timeLimitValues = make([]float32, t.sizes.NumEnvs)
+		t.envs.keepFinalObs()
+	}
 }
 
 // checkpoint writes the resumable state at an update boundary.
