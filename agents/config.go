@@ -5,11 +5,18 @@
 // The pieces:
 //   - Policy (NewPolicy, LoadPolicy): one Forward path with an optional
 //     Hook at every named layer, for activation capture and interventions.
-//   - GAE, ExplainedVariance, PPOLoss, RewardNormalizer, PPOUpdate: the
-//     steps CleanRL's ppo_procgen does inline, as tested functions.
+//   - GAE, BootstrapTimeLimits, ExplainedVariance, PPOLoss,
+//     RewardNormalizer, PPOUpdate: the steps CleanRL's ppo_procgen does
+//     inline, as tested functions.
 //   - Train: the CleanRL loop with per-update logs (train.jsonl and
-//     train.csv), a resumable checkpoint (CheckpointPath) and a NaN guard.
-//   - Evaluate: one episode per held-out level, with per-step callbacks.
+//     train.csv; episode columns over the last 100 finished episodes), a
+//     resumable checkpoint (CheckpointPath) and a NaN guard.
+//   - Evaluate: one episode per held-out level, each sampling from its own
+//     stream seeded by (seed, level seed), with per-step callbacks.
+//
+// Training and evaluation levels are kept apart: Train trains below
+// envs.EvalSeedBase, Evaluate refuses levels overlapping the policy's
+// training levels unless asked to evaluate them.
 //
 // Resuming: a checkpoint is taken at an update boundary and holds the
 // parameters, Adam state, every generator's state (action sampling,
