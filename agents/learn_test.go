@@ -19,14 +19,7 @@ func TestSmallTaskLearns(t *testing.T) {
 	o.PPO.Gamma = 0.95
 	o.Policy = PolicyConfig{Arch: "mlp", Hidden: 64, Layers: 2}
 	o.TrainLevels = envs.TrainSeeds(3)
-	res, err := Train(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := ReadTrainLog(res.LogPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, rows := trainAndReadLog(t, o)
 	first, last := rows[0].SuccessRate, res.Last.SuccessRate
 	if !(last >= 0.95) || !(first < 0.7) {
 		t.Errorf("training success rate %.2f at update 1, %.2f at the end; want < 0.7 then ≥ 0.95", first, last)

@@ -57,6 +57,20 @@ func paramValues(t *testing.T, path string) map[string][]float32 {
 	return m
 }
 
+// trainAndReadLog runs Train and reads back its JSONL log.
+func trainAndReadLog(t *testing.T, o TrainOptions) (*TrainResult, []LogRow) {
+	t.Helper()
+	res, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadTrainLog(res.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, rows
+}
+
 // logWithoutClock returns the JSONL log with the wall-clock column removed.
 func logWithoutClock(t *testing.T, path string) []LogRow {
 	t.Helper()
@@ -327,14 +341,7 @@ func TestLogEpisodeWindowSpansRollouts(t *testing.T) {
 	o.PPO.NormReward = false
 	const updates = 160
 	o.PPO.TotalSteps = 4 * updates
-	res, err := Train(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := ReadTrainLog(res.LogPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, rows := trainAndReadLog(t, o)
 	if len(rows) != updates {
 		t.Fatalf("%d rows, want %d", len(rows), updates)
 	}
