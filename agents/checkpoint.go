@@ -9,8 +9,11 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
 
+	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/internal/binio"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -30,7 +33,6 @@ const (
 	// CheckpointFile is the name of the resumable checkpoint in a run's
 	// checkpoint directory.
 	CheckpointFile = "latest.ckpt"
-	maxMetaBytes   = 256 << 20
 )
 
 // CheckpointPath is the checkpoint Train writes in dir.
@@ -47,7 +49,10 @@ type checkpointMeta struct {
 	IO         PolicyIO     `json:"io"`
 	PPO        PPOConfig    `json:"ppo"`
 	Seed       uint64       `json:"seed"`
-	State      trainState   `json:"state"`
+	// TrainLevels are the run's training levels (absent from checkpoints
+	// written before it was recorded: zero, Train's default).
+	TrainLevels envs.LevelSeeds `json:"train_levels"`
+	State       trainState      `json:"state"`
 }
 
 // trainState is everything besides parameters and optimizer moments that a
@@ -64,6 +69,9 @@ type trainState struct {
 	ShuffleRNG []byte            `json:"shuffle_rng"`
 	NextDone   []bool            `json:"next_done"`
 	RewardNorm *RewardNormalizer `json:"reward_norm,omitempty"`
+	// RecentEpisodes is the log's window of finished episodes, oldest
+	// first (absent in checkpoints that predate it: the window restarts).
+	RecentEpisodes recentEpisodes `json:"recent_episodes,omitempty"`
 }
 
 // Checkpoint is a decoded checkpoint file.
@@ -74,10 +82,13 @@ type Checkpoint struct {
 	IO         PolicyIO
 	PPO        PPOConfig
 	Seed       uint64
-	Update     int   // completed PPO updates
-	GlobalStep int64 // env steps taken
-	Params     []torch.HostTensor
-	OptimState []byte
+	// TrainLevels are the levels the run trained on (zero in checkpoints
+	// that predate the field: Train's default), for EvalOptions.TrainLevels.
+	TrainLevels envs.LevelSeeds
+	Update      int   // completed PPO updates
+	GlobalStep  int64 // env steps taken
+	Params      []torch.HostTensor
+	OptimState  []byte
 
 	state trainState
 }
@@ -96,93 +107,105 @@ func writeCheckpoint(path string, meta checkpointMeta, policy Policy, opt *torch
 	if err != nil {
 		return fmt.Errorf("agents: checkpoint %s: optimizer: %w", path, err)
 	}
-	var buf bytes.Buffer
-	buf.WriteString(checkpointMagic)
-	le := binary.LittleEndian
-	buf.Write(le.AppendUint16(nil, checkpointVersion))
-	buf.Write(le.AppendUint32(nil, uint32(len(metaJSON))))
-	buf.Write(metaJSON)
-	buf.Write(le.AppendUint64(nil, uint64(params.Len())))
-	buf.Write(params.Bytes())
-	buf.Write(le.AppendUint64(nil, uint64(len(optState))))
-	buf.Write(optState)
-	buf.Write(le.AppendUint32(nil, crc32.ChecksumIEEE(buf.Bytes())))
-	if err := atomicfile.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, encodeCheckpoint(metaJSON, params.Bytes(), optState), 0o644); err != nil {
 		return fmt.Errorf("agents: checkpoint: %w", err)
 	}
 	return nil
 }
 
+// encodeCheckpoint lays out a checkpoint file from its three sections.
+func encodeCheckpoint(metaJSON, params, optState []byte) []byte {
+	le := binary.LittleEndian
+	b := append([]byte(checkpointMagic), le.AppendUint16(nil, checkpointVersion)...)
+	b = append(le.AppendUint32(b, uint32(len(metaJSON))), metaJSON...)
+	b = append(le.AppendUint64(b, uint64(len(params))), params...)
+	b = append(le.AppendUint64(b, uint64(len(optState))), optState...)
+	return le.AppendUint32(b, crc32.ChecksumIEEE(b))
+}
+
 // ReadCheckpoint reads and verifies a checkpoint file. A missing file gives
-// an error satisfying errors.Is(err, fs.ErrNotExist); a corrupt, truncated
-// or unknown-version file an error wrapping ErrCheckpoint that names path.
+// an error satisfying errors.Is(err, fs.ErrNotExist); a corrupt, truncated,
+// unknown-version or inconsistent file (parameters other than its policy
+// config describes) an error wrapping ErrCheckpoint that names path.
 func ReadCheckpoint(path string) (*Checkpoint, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("agents: reading checkpoint: %w", err)
 	}
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("agents: checkpoint %s: %w: %s", path, ErrCheckpoint, fmt.Sprintf(format, args...))
+	c, err := decodeCheckpoint(b)
+	if err != nil {
+		return nil, fmt.Errorf("agents: checkpoint %s: %w: %v", path, ErrCheckpoint, err)
 	}
+	c.Path = path
+	return c, nil
+}
+
+// decodeCheckpoint decodes and verifies the bytes of a checkpoint file.
+// Every size it acts on is checked against the bytes present, and the
+// parameters must be exactly those the policy config describes, so a
+// decoded checkpoint never asks for more memory than its file's size when
+// its policy is built.
+func decodeCheckpoint(b []byte) (*Checkpoint, error) {
 	if len(b) < len(checkpointMagic)+2+4+8+8+4 || string(b[:len(checkpointMagic)]) != checkpointMagic {
-		return nil, bad("not a misgen checkpoint (bad magic or %d bytes)", len(b))
+		return nil, fmt.Errorf("not a misgen checkpoint (bad magic or %d bytes)", len(b))
 	}
-	le := binary.LittleEndian
-	body, sum := b[:len(b)-4], le.Uint32(b[len(b)-4:])
+	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
 	if got := crc32.ChecksumIEEE(body); got != sum {
-		return nil, bad("checksum mismatch (file %08x, content %08x): truncated or corrupted", sum, got)
+		return nil, fmt.Errorf("checksum mismatch (file %08x, content %08x): truncated or corrupted", sum, got)
 	}
-	rest := body[len(checkpointMagic):]
-	if v := le.Uint16(rest); v != checkpointVersion {
-		return nil, bad("version %d, this build reads version %d", v, checkpointVersion)
+	rd := binio.NewReader(body[len(checkpointMagic):])
+	if v := rd.U16(); v != checkpointVersion {
+		return nil, fmt.Errorf("version %d, this build reads version %d", v, checkpointVersion)
 	}
-	rest = rest[2:]
-	section := func(name string, lenBytes int) ([]byte, error) {
-		if len(rest) < lenBytes {
-			return nil, bad("truncated before %s", name)
-		}
-		var n uint64
-		if lenBytes == 4 {
-			n = uint64(le.Uint32(rest))
-		} else {
-			n = le.Uint64(rest)
-		}
-		rest = rest[lenBytes:]
-		if n > uint64(len(rest)) {
-			return nil, bad("%s needs %d bytes, %d left", name, n, len(rest))
-		}
-		s := rest[:n]
-		rest = rest[n:]
-		return s, nil
+	metaJSON := rd.Bytes(rd.Count(uint64(rd.U32()), 1, "metadata bytes"))
+	paramBytes := rd.Bytes(rd.Count(rd.U64(), 1, "parameter bytes"))
+	optBytes := rd.Bytes(rd.Count(rd.U64(), 1, "optimizer state bytes"))
+	if rd.Err == nil && rd.Remaining() != 0 {
+		rd.Err = fmt.Errorf("%d unexpected trailing bytes", rd.Remaining())
 	}
-	metaJSON, err := section("metadata", 4)
-	if err != nil {
-		return nil, err
-	}
-	paramBytes, err := section("parameters", 8)
-	if err != nil {
-		return nil, err
-	}
-	optBytes, err := section("optimizer state", 8)
-	if err != nil {
-		return nil, err
-	}
-	if len(rest) != 0 {
-		return nil, bad("%d unexpected trailing bytes", len(rest))
+	if rd.Err != nil {
+		return nil, rd.Err
 	}
 	var meta checkpointMeta
 	if err := json.Unmarshal(metaJSON, &meta); err != nil {
-		return nil, bad("metadata: %v", err)
+		return nil, fmt.Errorf("metadata: %v", err)
 	}
 	params, err := torch.ReadNamed(bytes.NewReader(paramBytes))
 	if err != nil {
-		return nil, bad("parameters: %v", err)
+		return nil, fmt.Errorf("parameters: %v", err)
+	}
+	if err := checkParamShapes(params, meta.Policy, meta.IO); err != nil {
+		return nil, err
 	}
 	return &Checkpoint{
-		Path: path, ConfigHash: meta.ConfigHash, Policy: meta.Policy, IO: meta.IO, PPO: meta.PPO, Seed: meta.Seed,
-		Update: meta.State.Update, GlobalStep: meta.State.GlobalStep,
+		ConfigHash: meta.ConfigHash, Policy: meta.Policy, IO: meta.IO, PPO: meta.PPO, Seed: meta.Seed,
+		TrainLevels: meta.TrainLevels, Update: meta.State.Update, GlobalStep: meta.State.GlobalStep,
 		Params: params, OptimState: append([]byte(nil), optBytes...), state: meta.State,
 	}, nil
+}
+
+// checkParamShapes reports parameters other than the float32 tensors, in
+// order and with the shapes, that the policy config and io describe
+// (computed without building the network).
+func checkParamShapes(params []torch.HostTensor, cfg PolicyConfig, io PolicyIO) error {
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("policy config: %v", err)
+	}
+	if err := io.Validate(); err != nil {
+		return err
+	}
+	want := paramShapes(cfg, io)
+	if len(params) != len(want) {
+		return fmt.Errorf("%d parameter tensors, the %s policy has %d", len(params), cfg.Arch, len(want))
+	}
+	for i, w := range want {
+		p := params[i]
+		if p.Name != w.name || !slices.Equal(p.Shape, w.shape) || p.Ints != nil {
+			return fmt.Errorf("parameter %d is %q %v (int64 %v), the %s policy's is %q %v float32",
+				i, p.Name, p.Shape, p.Ints != nil, cfg.Arch, w.name, w.shape)
+		}
+	}
+	return nil
 }
 
 // loadParams copies the checkpoint's parameters into p, which must have the
@@ -205,13 +228,22 @@ func LoadPolicy(path string) (Policy, *Checkpoint, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	p, err := NewPolicy(c.Policy, c.IO, 0)
+	p, err := c.buildPolicy()
 	if err != nil {
-		return nil, nil, fmt.Errorf("agents: checkpoint %s: %w", path, err)
-	}
-	if err := c.loadParams(p); err != nil {
-		p.Free()
 		return nil, nil, err
 	}
 	return p, c, nil
+}
+
+// buildPolicy builds the checkpoint's policy and loads its parameters.
+func (c *Checkpoint) buildPolicy() (Policy, error) {
+	p, err := NewPolicy(c.Policy, c.IO, 0)
+	if err != nil {
+		return nil, fmt.Errorf("agents: checkpoint %s: %w", c.Path, err)
+	}
+	if err := c.loadParams(p); err != nil {
+		p.Free()
+		return nil, err
+	}
+	return p, nil
 }

@@ -5,11 +5,18 @@
 // The pieces:
 //   - Policy (NewPolicy, LoadPolicy): one Forward path with an optional
 //     Hook at every named layer, for activation capture and interventions.
-//   - GAE, ExplainedVariance, PPOLoss, RewardNormalizer, PPOUpdate: the
-//     steps CleanRL's ppo_procgen does inline, as tested functions.
+//   - GAE, BootstrapTimeLimits, ExplainedVariance, PPOLoss,
+//     RewardNormalizer, PPOUpdate: the steps CleanRL's ppo_procgen does
+//     inline, as tested functions.
 //   - Train: the CleanRL loop with per-update logs (train.jsonl and
-//     train.csv), a resumable checkpoint (CheckpointPath) and a NaN guard.
-//   - Evaluate: one episode per held-out level, with per-step callbacks.
+//     train.csv; episode columns over the last 100 finished episodes), a
+//     resumable checkpoint (CheckpointPath) and a NaN guard.
+//   - Evaluate: one episode per held-out level, each sampling from its own
+//     stream seeded by (seed, level seed), with per-step callbacks.
+//
+// Training and evaluation levels are kept apart: Train trains below
+// envs.EvalSeedBase, Evaluate refuses levels overlapping the policy's
+// training levels unless asked to evaluate them.
 //
 // Resuming: a checkpoint is taken at an update boundary and holds the
 // parameters, Adam state, every generator's state (action sampling,
@@ -22,8 +29,9 @@
 // cannot be saved.
 //
 // Determinism: with a fixed seed and threads = 1, two runs give identical
-// logs (but for steps_per_s). libtorch's thread count is per OS thread, so
-// Train and Evaluate lock their goroutine to one OS thread.
+// logs (but for steps_per_s). Train and Evaluate lock their goroutine to one
+// OS thread: the shim applies the thread count on any thread, but runs that
+// moved between OS threads still diverged (see Train).
 package agents
 
 import (
@@ -121,6 +129,14 @@ type PPOConfig struct {
 	// agents code does not read it: the caller (experiments) resolves it
 	// and sets torch.SetDefaultDevice, which every scope here follows.
 	Device string `toml:"device,omitempty"`
+	// BootstrapTimeouts: when an episode ends by its time limit
+	// (envs.Info.TimeLimit), the GAE target of its last step bootstraps
+	// from the critic's value of the final observed state, r + γ·V(s_T),
+	// as if the episode went on (Pardo et al. 2018); otherwise timeouts are
+	// terminal like every other end (CleanRL: terminal). Default false.
+	// Omitted from the config hash and resolved TOML when false, so runs
+	// from before it existed keep their identity.
+	BootstrapTimeouts bool `toml:"bootstrap_timeouts,omitempty" json:",omitempty"`
 }
 
 // DefaultPPOConfig returns CleanRL's hyperparameters with the sizes shrunk
@@ -155,7 +171,7 @@ func (c PPOConfig) Validate() error {
 	checks := []check{
 		{c.NumEnvs >= 1 && c.NumEnvs <= 4096, "num_envs", c.NumEnvs, "[1, 4096]"},
 		{c.NumSteps >= 1 && c.NumSteps <= 4096, "num_steps", c.NumSteps, "[1, 4096]"},
-		{c.NumMinibatches >= 1 && c.NumMinibatches <= c.NumEnvs*c.NumSteps, "num_minibatches", c.NumMinibatches, "[1, num_envs*num_steps]"},
+		{minibatchErr(c.BatchSize(), c.NumMinibatches, c.NormAdv) == nil, "num_minibatches", c.NumMinibatches, minibatchWant(c.BatchSize(), c.NormAdv)},
 		{c.TotalSteps >= int64(c.NumEnvs*c.NumSteps), "total_steps", c.TotalSteps, ">= num_envs*num_steps"},
 		{c.LearningRate > 0 && c.LearningRate < 1, "learning_rate", c.LearningRate, "(0, 1)"},
 		{c.Gamma > 0 && c.Gamma <= 1, "gamma", c.Gamma, "(0, 1]"},
@@ -178,4 +194,31 @@ func (c PPOConfig) Validate() error {
 		}
 	}
 	return nil
+}
+
+// minMinibatch is the smallest minibatch: 2 with advantage normalisation,
+// whose unbiased standard deviation of one sample is NaN, else 1.
+func minMinibatch(normAdv bool) int {
+	if normAdv {
+		return 2
+	}
+	return 1
+}
+
+// minibatchErr reports a batch of batch samples that numMinibatches does
+// not cut into equal minibatches of at least minMinibatch(normAdv) (the
+// remainder would be silently dropped every epoch).
+func minibatchErr(batch, numMinibatches int, normAdv bool) error {
+	if numMinibatches < 1 || batch%numMinibatches != 0 || batch/numMinibatches < minMinibatch(normAdv) {
+		return fmt.Errorf("%d minibatches of %d samples: want %s", numMinibatches, batch, minibatchWant(batch, normAdv))
+	}
+	return nil
+}
+
+func minibatchWant(batch int, normAdv bool) string {
+	w := fmt.Sprintf("a divisor of num_envs*num_steps = %d leaving minibatches of >= %d", batch, minMinibatch(normAdv))
+	if normAdv {
+		w += " (norm_adv standardises advantages within each minibatch)"
+	}
+	return w
 }

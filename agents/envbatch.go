@@ -1,7 +1,9 @@
 package agents
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 
@@ -23,12 +25,17 @@ type envBatch struct {
 	seedRNG *rand.Rand
 	workers int
 
-	obs      []float32 // numEnvs × obsSize, the current observations
-	rewards  []float32 // raw rewards of the last step
-	dones    []bool    // episode ended on the last step
-	infos    []envs.Info
-	finished []episodeStat // episodes ended since the last takeFinished
-	actions  []int
+	obs     []float32 // numEnvs × obsSize, the current observations
+	rewards []float32 // raw rewards of the last step
+	dones   []bool    // episode ended on the last step
+	// truncated marks the dones that were time limits (Info.TimeLimit);
+	// finalObs, when keepFinalObs allocated it, holds those episodes'
+	// final observations (numEnvs × obsSize, rows of other envs stale).
+	truncated []bool
+	finalObs  []float32
+	infos     []envs.Info
+	finished  []episodeStat // episodes ended since the last takeFinished
+	actions   []int
 }
 
 type envSlot struct {
@@ -41,9 +48,46 @@ type envSlot struct {
 
 // episodeStat is one finished training episode.
 type episodeStat struct {
-	Return  float64
-	Length  int
-	Success bool
+	Return  float64 `json:"return"` // undiscounted, raw rewards
+	Length  int     `json:"length"`
+	Success bool    `json:"success"`
+}
+
+// episodeWindow is how many of the most recent finished training episodes
+// the log's episode columns average over, across rollouts (SB3's
+// ep_info_buffer), so that episodes longer than a rollout count as often
+// as short ones.
+const episodeWindow = 100
+
+// recentEpisodes holds the last episodeWindow finished episodes, oldest
+// first.
+type recentEpisodes []episodeStat
+
+// add appends finished episodes, dropping the oldest beyond the window.
+func (r *recentEpisodes) add(eps []episodeStat) {
+	*r = append(*r, eps...)
+	if n := len(*r); n > episodeWindow {
+		*r = append(recentEpisodes(nil), (*r)[n-episodeWindow:]...)
+	}
+}
+
+// means are the mean return, length and success rate of the window, NaN
+// while it is empty.
+func (r recentEpisodes) means() (ret, length, success Metric) {
+	if len(r) == 0 {
+		nan := Metric(math.NaN())
+		return nan, nan, nan
+	}
+	var sr, sl, ss float64
+	for _, e := range r {
+		sr += e.Return
+		sl += float64(e.Length)
+		if e.Success {
+			ss++
+		}
+	}
+	n := float64(len(r))
+	return Metric(sr / n), Metric(sl / n), Metric(ss / n)
 }
 
 // slotState is an env's resumable state in a checkpoint.
@@ -52,6 +96,42 @@ type slotState struct {
 	Actions  []int32 `json:"actions"`
 	EpReturn float64 `json:"ep_return"`
 	EpLen    int     `json:"ep_len"`
+}
+
+// resolveEnvs returns the constructor of the envs a run or an evaluation
+// steps: newEnv when set (id is then ""), else the registered game with cfg
+// (nil: the game's default config) and obs, with an id naming the game and
+// both configs.
+func resolveEnvs(game string, cfg any, obs envs.ObsConfig, newEnv func() (envs.Env, error)) (func() (envs.Env, error), string, error) {
+	if newEnv != nil {
+		return newEnv, "", nil
+	}
+	g, err := envs.Lookup(game)
+	if err != nil {
+		return nil, "", err
+	}
+	if cfg == nil {
+		cfg = g.NewConfig()
+	}
+	cfgJSON, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, "", fmt.Errorf("agents: game config: %w", err)
+	}
+	obsJSON, _ := json.Marshal(obs)
+	id := game + " " + string(cfgJSON) + " " + string(obsJSON)
+	return func() (envs.Env, error) { return g.New(cfg, obs) }, id, nil
+}
+
+// makeEnvs builds n envs with newEnv.
+func makeEnvs(newEnv func() (envs.Env, error), n int) ([]envs.Env, error) {
+	es := make([]envs.Env, n)
+	for i := range es {
+		var err error
+		if es[i], err = newEnv(); err != nil {
+			return nil, err
+		}
+	}
+	return es, nil
 }
 
 func newEnvBatch(es []envs.Env, levels envs.LevelSeeds, seedStream uint64, workers int) (*envBatch, error) {
@@ -63,16 +143,17 @@ func newEnvBatch(es []envs.Env, levels envs.LevelSeeds, seedStream uint64, worke
 	}
 	spec := es[0].Spec()
 	b := &envBatch{
-		spec:    spec,
-		obsSize: spec.ObsSize(),
-		levels:  levels,
-		seedSrc: rand.NewPCG(seedStream, 0x6c6576656c73), // "levels"
-		workers: min(max(workers, 1), len(es)),
-		obs:     make([]float32, len(es)*spec.ObsSize()),
-		rewards: make([]float32, len(es)),
-		dones:   make([]bool, len(es)),
-		infos:   make([]envs.Info, len(es)),
-		actions: make([]int, len(es)),
+		spec:      spec,
+		obsSize:   spec.ObsSize(),
+		levels:    levels,
+		seedSrc:   rand.NewPCG(seedStream, 0x6c6576656c73), // "levels"
+		workers:   min(max(workers, 1), len(es)),
+		obs:       make([]float32, len(es)*spec.ObsSize()),
+		rewards:   make([]float32, len(es)),
+		dones:     make([]bool, len(es)),
+		truncated: make([]bool, len(es)),
+		infos:     make([]envs.Info, len(es)),
+		actions:   make([]int, len(es)),
 	}
 	b.seedRNG = rand.New(b.seedSrc)
 	for i, e := range es {
@@ -84,6 +165,12 @@ func newEnvBatch(es []envs.Env, levels envs.LevelSeeds, seedStream uint64, worke
 		b.slots = append(b.slots, envSlot{env: e})
 	}
 	return b, nil
+}
+
+// keepFinalObs makes step keep the final observation of every episode
+// that ends by its time limit, in finalObs.
+func (b *envBatch) keepFinalObs() {
+	b.finalObs = make([]float32, len(b.slots)*b.obsSize)
 }
 
 // start resets every env to a freshly drawn level.
@@ -163,7 +250,12 @@ func (b *envBatch) stepRange(lo, hi int) error {
 		b.rewards[i], b.dones[i] = r, done
 		if done {
 			b.infos[i] = sl.env.Info() // terminal info; resetSlot overwrites after stats
+			b.truncated[i] = b.infos[i].TimeLimit
+			if b.truncated[i] && b.finalObs != nil {
+				sl.env.Observe(b.finalObs[i*b.obsSize : (i+1)*b.obsSize])
+			}
 		} else {
+			b.truncated[i] = false
 			sl.env.Observe(b.obs[i*b.obsSize : (i+1)*b.obsSize])
 			b.infos[i] = sl.env.Info()
 		}

@@ -25,11 +25,21 @@ type EvalOptions struct {
 	// Levels are the evaluation levels: one episode on each seed
 	// Start, Start+1, ..., Start+Count-1 (e.g. envs.EvalSeeds(0, 200)).
 	Levels envs.LevelSeeds
+	// TrainLevels are the levels the policy was trained on (as in
+	// TrainOptions and Checkpoint; Count = 0 means Train's default, every
+	// seed below envs.EvalSeedBase). Levels overlapping them are refused
+	// unless OnTrainLevels is set, for measuring training-level
+	// performance on purpose.
+	TrainLevels   envs.LevelSeeds
+	OnTrainLevels bool
 	// NumEnvs is how many episodes run at once (batched forward passes);
 	// default 32.
 	NumEnvs int
 	// Greedy takes the most probable action; otherwise actions are
-	// sampled with a PCG generator seeded by Seed.
+	// sampled, each episode from its own PCG stream seeded by (Seed, level
+	// seed), so an episode's actions and outcome do not depend on NumEnvs
+	// or on which episodes run beside it. Callers pass the training seed
+	// (or a seed of their own per evaluation).
 	Greedy bool
 	Seed   uint64
 	// Hook, if set, is passed to every forward pass (capture or
@@ -75,32 +85,87 @@ type StepRecord struct {
 // returns the episodes in level order. Episodes end by the game's own rules
 // (outcome and time limit).
 func Evaluate(ctx context.Context, opt EvalOptions) ([]EpisodeResult, error) {
-	if opt.Policy == nil {
-		return nil, fmt.Errorf("agents: Evaluate: nil policy")
-	}
-	if err := opt.Levels.Validate(); err != nil {
+	if err := opt.check(); err != nil {
 		return nil, err
 	}
-	if opt.Levels.Count > 1<<24 {
-		return nil, fmt.Errorf("agents: Evaluate: %d episodes is too many", opt.Levels.Count)
-	}
-	// libtorch's thread count is per OS thread (see Train).
-	runtime.LockOSThread()
+	runtime.LockOSThread() // reproducible results (see Train)
 	defer runtime.UnlockOSThread()
 	if opt.Threads > 0 {
 		torch.SetNumThreads(opt.Threads)
 	}
-	newEnv := opt.NewEnv
-	if newEnv == nil {
-		g, err := envs.Lookup(opt.Game)
-		if err != nil {
+	ev, err := newEvaluator(&opt)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		cfg := opt.GameConfig
-		if cfg == nil {
-			cfg = g.NewConfig()
+		if ev.observe() == 0 {
+			return ev.results, nil
 		}
-		newEnv = func() (envs.Env, error) { return g.New(cfg, opt.Obs) }
+		if err := ev.forward(); err != nil {
+			return nil, err
+		}
+		if err := ev.step(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// check validates the options.
+func (opt *EvalOptions) check() error {
+	if opt.Policy == nil {
+		return fmt.Errorf("agents: Evaluate: nil policy")
+	}
+	if err := opt.Levels.Validate(); err != nil {
+		return err
+	}
+	if opt.Levels.Count > 1<<24 {
+		return fmt.Errorf("agents: Evaluate: %d episodes is too many", opt.Levels.Count)
+	}
+	train := opt.TrainLevels
+	if train.Count == 0 {
+		train = envs.TrainSeeds(envs.EvalSeedBase)
+	}
+	if !opt.OnTrainLevels && opt.Levels.Overlaps(train) {
+		return fmt.Errorf("agents: Evaluate: evaluation levels %v overlap the training levels %v, so the results would not be held out (set OnTrainLevels to evaluate training levels on purpose)",
+			opt.Levels, train)
+	}
+	return nil
+}
+
+// evalSlot is one env of an evaluation and the episode it is running.
+type evalSlot struct {
+	env     envs.Env
+	episode int // index into the results; -1 when idle
+	step    int // steps taken in the episode
+	// the episode's action generator, reseeded at every episode start
+	src *rand.PCG
+	rng *rand.Rand
+}
+
+// evaluator is one evaluation's live state: NumEnvs slots, each running
+// the next unplayed level when its episode ends, and the buffers of one
+// batched forward pass over the busy slots.
+type evaluator struct {
+	opt     *EvalOptions
+	io      PolicyIO
+	slots   []evalSlot
+	results []EpisodeResult
+	next    int // next episode to start
+
+	// one forward pass, row r belonging to slot rows[r]
+	obs, logp, probs, values []float32
+	rows, episodes           []int
+}
+
+// newEvaluator builds the envs, checks them against the policy and starts
+// the first episodes.
+func newEvaluator(opt *EvalOptions) (*evaluator, error) {
+	newEnv, _, err := resolveEnvs(opt.Game, opt.GameConfig, opt.Obs, opt.NewEnv)
+	if err != nil {
+		return nil, err
 	}
 	n := int(opt.Levels.Count)
 	numEnvs := opt.NumEnvs
@@ -108,135 +173,133 @@ func Evaluate(ctx context.Context, opt EvalOptions) ([]EpisodeResult, error) {
 		numEnvs = 32
 	}
 	numEnvs = min(numEnvs, n)
+	es, err := makeEnvs(newEnv, numEnvs)
+	if err != nil {
+		return nil, err
+	}
 	io := opt.Policy.IO()
-	obsSize := io.ObsSize()
-
-	type slot struct {
-		env     envs.Env
-		episode int // -1 when idle
-		step    int
-	}
-	slots := make([]slot, numEnvs)
-	results := make([]EpisodeResult, n)
-	next := 0
-	startEpisode := func(sl *slot) {
-		if next >= n {
-			sl.episode = -1
-			return
-		}
-		sl.episode, sl.step = next, 0
-		seed := opt.Levels.Start + uint64(next)
-		results[next].LevelSeed = seed
-		sl.env.Reset(seed)
-		next++
-	}
-	for i := range slots {
-		e, err := newEnv()
-		if err != nil {
-			return nil, err
-		}
+	for _, e := range es {
 		if got := IOOf(e.Spec()); got.ObsShape != io.ObsShape || got.NumActions != io.NumActions {
 			return nil, fmt.Errorf("agents: Evaluate: env %s has observations %v and %d actions, policy expects %v and %d",
 				got.Game, got.ObsShape, got.NumActions, io.ObsShape, io.NumActions)
 		}
-		slots[i].env = e
-		startEpisode(&slots[i])
 	}
-	rng := rand.New(rand.NewPCG(opt.Seed, streamActions))
-	obs := make([]float32, numEnvs*obsSize)
-	probs := make([]float32, numEnvs*io.NumActions)
-	values := make([]float32, numEnvs)
-	rows := make([]int, 0, numEnvs) // slot index of each batch row
-	episodes := make([]int, 0, numEnvs)
-	sh := io.ObsShape
-	s := torch.NewNoGradScope()
-	defer s.Close()
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		rows, episodes = rows[:0], episodes[:0]
-		for i := range slots {
-			if slots[i].episode >= 0 {
-				slots[i].env.Observe(obs[len(rows)*obsSize : (len(rows)+1)*obsSize])
-				rows = append(rows, i)
-				episodes = append(episodes, slots[i].episode)
-			}
-		}
-		if len(rows) == 0 {
-			break
-		}
-		if opt.BeforeForward != nil {
-			opt.BeforeForward(episodes)
-		}
-		m := len(rows)
-		x := s.FromFloat32(obs[:m*obsSize], int64(m), int64(sh[0]), int64(sh[1]), int64(sh[2]))
-		logits, value := opt.Policy.Forward(s, x, opt.Hook)
-		p := s.Softmax(logits, 1)
-		if err := s.Err(); err != nil {
-			return nil, fmt.Errorf("agents: Evaluate: %w", err)
-		}
-		if err := p.CopyToFloat32(probs[:m*io.NumActions]); err != nil {
-			return nil, err
-		}
-		if err := value.CopyToFloat32(values[:m]); err != nil {
-			return nil, err
-		}
-		s.Close()
-		for r, si := range rows {
-			sl := &slots[si]
-			pr := probs[r*io.NumActions : (r+1)*io.NumActions]
-			a := pickAction(rng, pr, opt.Greedy)
-			reward, done, err := sl.env.Step(a)
-			if err != nil {
-				return nil, err
-			}
-			res := &results[sl.episode]
-			res.Return += float64(reward)
-			res.Length++
-			info := sl.env.Info()
-			if opt.OnStep != nil {
-				if err := opt.OnStep(StepRecord{Episode: sl.episode, LevelSeed: res.LevelSeed, Step: sl.step,
-					Obs: obs[r*obsSize : (r+1)*obsSize], Action: a, Probs: pr, Value: values[r], Reward: reward,
-					Done: done, Info: info, Env: sl.env}); err != nil {
-					return nil, err
-				}
-			}
-			sl.step++
-			if done {
-				res.Outcome = info.Outcome
-				startEpisode(sl)
-			}
-		}
+	ev := &evaluator{
+		opt: opt, io: io, slots: make([]evalSlot, numEnvs), results: make([]EpisodeResult, n),
+		obs:    make([]float32, numEnvs*io.ObsSize()),
+		logp:   make([]float32, numEnvs*io.NumActions),
+		probs:  make([]float32, numEnvs*io.NumActions),
+		values: make([]float32, numEnvs),
+		rows:   make([]int, 0, numEnvs), episodes: make([]int, 0, numEnvs),
 	}
-	return results, nil
+	for i, e := range es {
+		sl := &ev.slots[i]
+		sl.env, sl.src = e, rand.NewPCG(0, 0)
+		sl.rng = rand.New(sl.src)
+		ev.startEpisode(sl)
+	}
+	return ev, nil
 }
 
-// pickAction takes the argmax of probs (greedy) or samples from them.
-func pickAction(rng *rand.Rand, probs []float32, greedy bool) int {
-	if greedy {
-		best := 0
-		for i, p := range probs {
-			if p > probs[best] {
-				best = i
+// startEpisode resets sl to the next unplayed level, or idles it when
+// every level has been started.
+func (ev *evaluator) startEpisode(sl *evalSlot) {
+	if ev.next >= len(ev.results) {
+		sl.episode = -1
+		return
+	}
+	sl.episode, sl.step = ev.next, 0
+	seed := ev.opt.Levels.Start + uint64(ev.next)
+	ev.results[ev.next].LevelSeed = seed
+	sl.env.Reset(seed)
+	sl.src.Seed(ev.opt.Seed, episodeStream(seed))
+	ev.next++
+}
+
+// episodeStream is the second PCG seed of the evaluation episode on level
+// seed: the SplitMix64 finaliser of the seed and the action stream id, so
+// neighbouring levels start unrelated streams.
+func episodeStream(levelSeed uint64) uint64 {
+	z := levelSeed ^ streamActions<<56
+	z = (z ^ z>>30) * 0xbf58476d1ce4e5b9
+	z = (z ^ z>>27) * 0x94d049bb133111eb
+	return z ^ z>>31
+}
+
+// observe gathers the observations of the busy slots into the batch and
+// returns how many there are.
+func (ev *evaluator) observe() int {
+	obsSize := ev.io.ObsSize()
+	ev.rows, ev.episodes = ev.rows[:0], ev.episodes[:0]
+	for i := range ev.slots {
+		if ev.slots[i].episode >= 0 {
+			r := len(ev.rows)
+			ev.slots[i].env.Observe(ev.obs[r*obsSize : (r+1)*obsSize])
+			ev.rows = append(ev.rows, i)
+			ev.episodes = append(ev.episodes, ev.slots[i].episode)
+		}
+	}
+	return len(ev.rows)
+}
+
+// forward runs the policy on the batch: log-probabilities, probabilities
+// and values of every row.
+func (ev *evaluator) forward() error {
+	if ev.opt.BeforeForward != nil {
+		ev.opt.BeforeForward(ev.episodes)
+	}
+	m, sh, A := len(ev.rows), ev.io.ObsShape, ev.io.NumActions
+	s := torch.NewNoGradScope()
+	defer s.Close()
+	x := s.FromFloat32(ev.obs[:m*ev.io.ObsSize()], int64(m), int64(sh[0]), int64(sh[1]), int64(sh[2]))
+	logits, value := ev.opt.Policy.Forward(s, x, ev.opt.Hook)
+	logp := s.LogSoftmax(logits, 1)
+	if err := s.Err(); err != nil {
+		return fmt.Errorf("agents: Evaluate: %w", err)
+	}
+	if err := logp.CopyToFloat32(ev.logp[:m*A]); err != nil {
+		return err
+	}
+	for i, lp := range ev.logp[:m*A] {
+		ev.probs[i] = float32(math.Exp(float64(lp)))
+	}
+	return value.CopyToFloat32(ev.values[:m])
+}
+
+// step takes every row's action, records the step and starts the next
+// episode in slots whose episode ended.
+func (ev *evaluator) step() error {
+	A, obsSize := ev.io.NumActions, ev.io.ObsSize()
+	for r, si := range ev.rows {
+		sl := &ev.slots[si]
+		res := &ev.results[sl.episode]
+		logp := ev.logp[r*A : (r+1)*A]
+		a, ok := pickAction(sl.rng, logp, ev.opt.Greedy)
+		if !ok {
+			return fmt.Errorf("agents: Evaluate: level %d step %d: the policy gave non-finite action log-probabilities %v; no action taken",
+				res.LevelSeed, sl.step, logp)
+		}
+		reward, done, err := sl.env.Step(a)
+		if err != nil {
+			return err
+		}
+		res.Return += float64(reward)
+		res.Length++
+		info := sl.env.Info()
+		if ev.opt.OnStep != nil {
+			if err := ev.opt.OnStep(StepRecord{Episode: sl.episode, LevelSeed: res.LevelSeed, Step: sl.step,
+				Obs: ev.obs[r*obsSize : (r+1)*obsSize], Action: a, Probs: ev.probs[r*A : (r+1)*A], Value: ev.values[r],
+				Reward: reward, Done: done, Info: info, Env: sl.env}); err != nil {
+				return err
 			}
 		}
-		return best
-	}
-	u := rng.Float64()
-	var cum float64
-	for i, p := range probs {
-		cum += float64(p)
-		if u < cum {
-			return i
+		sl.step++
+		if done {
+			res.Outcome = info.Outcome
+			ev.startEpisode(sl)
 		}
 	}
-	for i := len(probs) - 1; i >= 0; i-- {
-		if probs[i] > 0 && !math.IsNaN(float64(probs[i])) {
-			return i
-		}
-	}
-	return len(probs) - 1
+	return nil
 }
 
 // SuccessRate is the fraction of results whose outcome is success.

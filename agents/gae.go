@@ -52,6 +52,26 @@ func GAE(rewards, values, dones, lastValues, lastDones []float32, numEnvs, numSt
 	return advantages, returns
 }
 
+// BootstrapTimeLimits prepares one vector step's rewards for GAE when
+// time-limit truncations are not to count as terminal: for every env i
+// whose episode its time limit cut on this step (truncated[i]), it adds
+// γ·finalValues[i] to rewards[i], finalValues[i] being the critic's value
+// of that episode's final observation s_T. GAE treats the episode end as
+// terminal (its done flag cuts the next value), so its target for the step
+// becomes r + γ·V(s_T), as if the episode had gone on (Pardo et al. 2018,
+// "Time Limits in Reinforcement Learning"; SB3 does the same). Rewards of
+// other envs are unchanged. It panics if the lengths differ.
+func BootstrapTimeLimits(rewards []float32, truncated []bool, finalValues []float32, gamma float64) {
+	if len(truncated) != len(rewards) || len(finalValues) != len(rewards) {
+		panic(fmt.Sprintf("agents: BootstrapTimeLimits: %d rewards, %d truncation flags, %d final values", len(rewards), len(truncated), len(finalValues)))
+	}
+	for i, tr := range truncated {
+		if tr {
+			rewards[i] = float32(float64(rewards[i]) + gamma*float64(finalValues[i]))
+		}
+	}
+}
+
 // ExplainedVariance is 1 - Var(target - pred) / Var(target): 1 for a
 // perfect value function, 0 for one no better than the mean, negative for
 // worse. It is NaN when the targets have zero variance (as in CleanRL) or

@@ -35,6 +35,42 @@ func TestGAEHandComputed(t *testing.T) {
 	}
 }
 
+// A time-limit truncation, with its reward bootstrapped, targets
+// r + γ·V(s_T) at the cut step; without, the cut is terminal.
+func TestGAETimeLimitBootstrapHandComputed(t *testing.T) {
+	// One env, three steps; the episode is cut by its time limit on step 1
+	// (so the observation at step 2 starts a new episode), and the critic
+	// values the cut episode's final observation at 0.8.
+	values := []float32{0.5, 0.4, 0.3}
+	dones := []float32{0, 0, 1}
+	gamma, lambda := 0.9, 0.95
+	for _, tc := range []struct {
+		bootstrap bool
+		want      []float64
+	}{
+		// t=2: delta = 2 + 0.9*0.6 - 0.3 = 2.24; A = 2.24
+		// t=1: reward 0 + 0.9*0.8 = 0.72; cut: delta = 0.72 - 0.4 = 0.32; A = 0.32
+		// t=0: delta = 1 + 0.9*0.4 - 0.5 = 0.86; A = 0.86 + 0.9*0.95*0.32 = 1.1336
+		{true, []float64{1.1336, 0.32, 2.24}},
+		// t=1 terminal: delta = 0 - 0.4; A = -0.4; t=0: A = 0.86 - 0.855*0.4 = 0.518
+		{false, []float64{0.518, -0.4, 2.24}},
+	} {
+		rewards := []float32{1, 0, 2}
+		if tc.bootstrap {
+			// The vector step of step 1 (one env): cut, V(s_T) = 0.8.
+			BootstrapTimeLimits(rewards[1:2], []bool{true}, []float32{0.8}, gamma)
+		}
+		// Steps that were not cut keep their rewards.
+		BootstrapTimeLimits(rewards[2:3], []bool{false}, []float32{100}, gamma)
+		adv, ret := GAE(rewards, values, dones, []float32{0.6}, []float32{0}, 1, 3, gamma, lambda)
+		for i, w := range tc.want {
+			if !near(float64(adv[i]), w, 1e-6) || !near(float64(ret[i]), w+float64(values[i]), 1e-6) {
+				t.Errorf("bootstrap %v: adv[%d] = %v ret %v, want %v and %v", tc.bootstrap, i, adv[i], ret[i], w, w+float64(values[i]))
+			}
+		}
+	}
+}
+
 // With λ = 1 and no episode boundaries the advantage is the discounted
 // return (bootstrapped with the last value) minus the value; with λ = 0 it
 // is the one-step TD error. Checked per env on a step-major layout.

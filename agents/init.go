@@ -17,6 +17,26 @@ type paramBuilder struct {
 	s      *torch.Scope
 	rng    *rand.Rand
 	params []torch.Named
+	// dry only records each parameter's name and shape in shapes: no
+	// tensor is created, no value drawn (paramShapes).
+	dry    bool
+	shapes []paramShape
+}
+
+// paramShape is a parameter's name and shape.
+type paramShape struct {
+	name  string
+	shape []int64
+}
+
+// paramShapes lists the parameters NewPolicy(cfg, io, ·) creates, in order,
+// without creating them or drawing values: cheap for any size, so a
+// checkpoint's parameters can be checked against its config before a
+// network of that size is built. cfg and io must be valid.
+func paramShapes(cfg PolicyConfig, io PolicyIO) []paramShape {
+	b := &paramBuilder{dry: true}
+	buildArch(b, cfg, io)
+	return b.shapes
 }
 
 func newParamBuilder(seed uint64) *paramBuilder {
@@ -33,8 +53,15 @@ func (b *paramBuilder) base(cfg PolicyConfig, io PolicyIO, layers, relu []string
 	return basePolicy{cfg: cfg, io: io, params: b.params, owner: b.s, layers: layers, relu: relu}
 }
 
-func (b *paramBuilder) add(name string, data []float32, shape ...int64) *torch.Tensor {
-	t := b.s.FromFloat32(data, shape...)
+// add creates the parameter name with the values gen returns (called
+// here, so values are drawn in parameter order), or in a dry run records
+// its shape.
+func (b *paramBuilder) add(name string, gen func() []float32, shape ...int64) *torch.Tensor {
+	if b.dry {
+		b.shapes = append(b.shapes, paramShape{name: name, shape: shape})
+		return nil
+	}
+	t := b.s.FromFloat32(gen(), shape...)
 	if t == nil {
 		return nil
 	}
@@ -47,23 +74,25 @@ func (b *paramBuilder) add(name string, data []float32, shape ...int64) *torch.T
 }
 
 func (b *paramBuilder) zeros(name string, n int) *torch.Tensor {
-	return b.add(name, make([]float32, n), int64(n))
+	return b.add(name, func() []float32 { return make([]float32, n) }, int64(n))
 }
 
 // uniformFanIn adds a tensor drawn from U(-1/√fanIn, 1/√fanIn), the bound of
 // PyTorch's default conv/linear weight init (kaiming-uniform with a = √5),
 // which CleanRL's IMPALA convolutions keep.
 func (b *paramBuilder) uniformFanIn(name string, fanIn int, shape ...int64) *torch.Tensor {
-	n := 1
-	for _, d := range shape {
-		n *= int(d)
-	}
-	bound := 1 / math.Sqrt(float64(fanIn))
-	data := make([]float32, n)
-	for i := range data {
-		data[i] = float32((2*b.rng.Float64() - 1) * bound)
-	}
-	return b.add(name, data, shape...)
+	return b.add(name, func() []float32 {
+		n := 1
+		for _, d := range shape {
+			n *= int(d)
+		}
+		bound := 1 / math.Sqrt(float64(fanIn))
+		data := make([]float32, n)
+		for i := range data {
+			data[i] = float32((2*b.rng.Float64() - 1) * bound)
+		}
+		return data
+	}, shape...)
 }
 
 // orthogonal adds a [rows, cols] weight initialised like
@@ -71,7 +100,7 @@ func (b *paramBuilder) uniformFanIn(name string, fanIn int, shape ...int64) *tor
 // orthogonal (orthonormal rows or columns, whichever are fewer), scaled by
 // gain.
 func (b *paramBuilder) orthogonal(name string, gain float64, rows, cols int) *torch.Tensor {
-	return b.add(name, orthogonalData(b.rng, gain, rows, cols), int64(rows), int64(cols))
+	return b.add(name, func() []float32 { return orthogonalData(b.rng, gain, rows, cols) }, int64(rows), int64(cols))
 }
 
 // orthogonalData returns a rows×cols row-major matrix with orthonormal

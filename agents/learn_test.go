@@ -19,25 +19,22 @@ func TestSmallTaskLearns(t *testing.T) {
 	o.PPO.Gamma = 0.95
 	o.Policy = PolicyConfig{Arch: "mlp", Hidden: 64, Layers: 2}
 	o.TrainLevels = envs.TrainSeeds(3)
-	res, err := Train(context.Background(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := ReadTrainLog(res.LogPath)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, rows := trainAndReadLog(t, o)
 	first, last := rows[0].SuccessRate, res.Last.SuccessRate
 	if !(last >= 0.95) || !(first < 0.7) {
 		t.Errorf("training success rate %.2f at update 1, %.2f at the end; want < 0.7 then ≥ 0.95", first, last)
 	}
-	p, _, err := LoadPolicy(res.Checkpoint)
+	p, c, err := LoadPolicy(res.Checkpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.Free()
+	if c.TrainLevels != o.TrainLevels {
+		t.Errorf("checkpoint records training levels %+v, want %+v", c.TrainLevels, o.TrainLevels)
+	}
 	rs, err := Evaluate(context.Background(), EvalOptions{Policy: p, Game: o.Game, GameConfig: o.GameConfig, Obs: o.Obs,
-		Levels: envs.LevelSeeds{Start: 0, Count: 3, Order: envs.SeedsSequential}, Greedy: true})
+		Levels: envs.LevelSeeds{Start: 0, Count: 3, Order: envs.SeedsSequential}, Greedy: true,
+		TrainLevels: c.TrainLevels, OnTrainLevels: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,22 +80,25 @@ func NewPolicy(cfg PolicyConfig, io PolicyIO, seed uint64) (Policy, error) {
 		return nil, err
 	}
 	b := newParamBuilder(seed)
-	var p Policy
-	switch cfg.Arch {
-	case "impala":
-		p = newImpala(b, cfg, io)
-	case "mlp":
-		p = newMLP(b, cfg, io)
-	case "bilinear":
-		p = newBilinear(b, cfg, io)
-	default:
-		panic("agents: unreachable arch " + cfg.Arch) // Validate checked it
-	}
+	p := buildArch(b, cfg, io)
 	if err := b.err(); err != nil {
 		b.free()
 		return nil, fmt.Errorf("agents: building %s policy: %w", cfg.Arch, err)
 	}
 	return p, nil
+}
+
+// buildArch builds the network cfg.Arch names with b (cfg valid).
+func buildArch(b *paramBuilder, cfg PolicyConfig, io PolicyIO) Policy {
+	switch cfg.Arch {
+	case "impala":
+		return newImpala(b, cfg, io)
+	case "mlp":
+		return newMLP(b, cfg, io)
+	case "bilinear":
+		return newBilinear(b, cfg, io)
+	}
+	panic("agents: unreachable arch " + cfg.Arch) // Validate checked it
 }
 
 // checkObs fails s unless obs is [N, C, H, W] with io's C, H, W.

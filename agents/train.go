@@ -39,7 +39,8 @@ type TrainOptions struct {
 	// and the training level sequence.
 	Seed uint64
 	// TrainLevels is the set of training level seeds, drawn uniformly;
-	// Count = 0 means every seed below envs.EvalSeedBase.
+	// Count = 0 means every seed below envs.EvalSeedBase. A set reaching
+	// envs.EvalSeedBase or above, the evaluation range, is refused.
 	TrainLevels envs.LevelSeeds
 
 	// Dir receives the checkpoint (CheckpointPath(Dir)).
@@ -138,27 +139,46 @@ func configHash(o *TrainOptions, io PolicyIO, envID string) string {
 
 // envFactory returns the env constructor and its identity for the hash.
 func (o *TrainOptions) envFactory() (func() (envs.Env, error), string, error) {
+	if o.NewEnv != nil && o.EnvID == "" {
+		return nil, "", fmt.Errorf("agents: TrainOptions.NewEnv set without EnvID")
+	}
+	newEnv, id, err := resolveEnvs(o.Game, o.GameConfig, o.Obs, o.NewEnv)
 	if o.NewEnv != nil {
-		if o.EnvID == "" {
-			return nil, "", fmt.Errorf("agents: TrainOptions.NewEnv set without EnvID")
-		}
-		return o.NewEnv, o.EnvID, nil
+		id = o.EnvID
 	}
-	g, err := envs.Lookup(o.Game)
-	if err != nil {
-		return nil, "", err
+	return newEnv, id, err
+}
+
+// withDefaults validates the options and fills in the defaults their
+// comments promise.
+func (o *TrainOptions) withDefaults() error {
+	if err := o.Policy.Validate(); err != nil {
+		return err
 	}
-	cfg := o.GameConfig
-	if cfg == nil {
-		cfg = g.NewConfig()
+	if err := o.PPO.Validate(); err != nil {
+		return err
 	}
-	cfgJSON, err := json.Marshal(cfg)
-	if err != nil {
-		return nil, "", fmt.Errorf("agents: game config: %w", err)
+	if o.Dir == "" {
+		return fmt.Errorf("agents: TrainOptions.Dir is empty")
 	}
-	obsJSON, _ := json.Marshal(o.Obs)
-	id := o.Game + " " + string(cfgJSON) + " " + string(obsJSON)
-	return func() (envs.Env, error) { return g.New(cfg, o.Obs) }, id, nil
+	if o.LogPath == "" {
+		o.LogPath = filepath.Join(o.Dir, "train.jsonl")
+	}
+	if o.TrainLevels.Count == 0 {
+		o.TrainLevels = envs.TrainSeeds(envs.EvalSeedBase)
+	}
+	o.TrainLevels.Order = envs.SeedsUniform
+	if err := o.TrainLevels.Validate(); err != nil {
+		return err
+	}
+	if end := o.TrainLevels.Start + o.TrainLevels.Count; end > envs.EvalSeedBase {
+		return fmt.Errorf("agents: training levels %v reach into the evaluation range (seeds from envs.EvalSeedBase = %d): held-out evaluation would replay training levels",
+			o.TrainLevels, envs.EvalSeedBase)
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	return nil
 }
 
 // trainer is one run's live state.
@@ -174,6 +194,7 @@ type trainer struct {
 	actionSrc, shuffleSrc *rand.PCG
 	actionRNG, shuffleRNG *rand.Rand
 	rewardNorm            *RewardNormalizer
+	recent                recentEpisodes // for the log's episode columns
 	nextDone              []bool
 	update                int
 	globalStep            int64
@@ -186,6 +207,15 @@ type trainer struct {
 	stepLogits                       []float32
 	stepActions                      []int
 	lastValues, lastDones            []float32
+	timeLimitValues                  []float32 // V(s_T) of each env's truncated episode (BootstrapTimeouts)
+
+	// this call's progress
+	log      *trainLog
+	res      *TrainResult
+	ckptPath string
+	start    time.Time // when this call's first update began
+	lastCkpt time.Time
+	ranHere  int // updates run by this call
 }
 
 // Train runs PPO (CleanRL ppo_procgen) on the options' game: rollouts of
@@ -200,60 +230,55 @@ type trainer struct {
 // and leaves the last checkpoint as it was. On ctx cancellation it
 // checkpoints at the next update boundary and returns ctx.Err().
 func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
-	if err := o.Policy.Validate(); err != nil {
+	if err := o.withDefaults(); err != nil {
 		return nil, err
 	}
-	if err := o.PPO.Validate(); err != nil {
-		return nil, err
-	}
-	if o.Dir == "" {
-		return nil, fmt.Errorf("agents: TrainOptions.Dir is empty")
-	}
-	if o.LogPath == "" {
-		o.LogPath = filepath.Join(o.Dir, "train.jsonl")
-	}
-	if o.TrainLevels.Count == 0 {
-		o.TrainLevels = envs.TrainSeeds(envs.EvalSeedBase)
-	}
-	o.TrainLevels.Order = envs.SeedsUniform
-	if err := o.TrainLevels.Validate(); err != nil {
-		return nil, err
-	}
-	if o.Progress == nil {
-		o.Progress = io.Discard
-	}
-	// libtorch's OpenMP thread count is per OS thread, and a goroutine may
-	// move between OS threads between cgo calls: without the lock some ops
-	// would run with the default thread count, changing reduction order and
-	// so breaking determinism (and the threads setting).
+	// The shim applies the thread count on every OS thread it is called
+	// from, yet fixed-seed runs still diverged (losses differing from about
+	// the 7th update, in 3 of 4 runs) when the goroutine was free to move
+	// between OS threads: some other per-thread state of libtorch or its
+	// BLAS changes results. One OS thread per run keeps runs reproducible.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	torch.SetNumThreads(o.PPO.Threads)
+	t, err := newTrainer(&o)
+	if err != nil {
+		return nil, err
+	}
+	defer t.free()
+	if err := t.startOrResume(); err != nil {
+		return nil, err
+	}
+	defer t.log.close()
+	fmt.Fprintf(o.Progress, "train %s seed %d: %s; policy %s %d params; resumed at update %d\n",
+		t.io.Game, o.Seed, t.sizes, o.Policy.Arch, NumParams(t.policy), t.update)
+	return t.trainLoop(ctx)
+}
 
+// newTrainer builds a run's envs, policy, optimizer, generators and
+// rollout storage (CleanRL's setup: env setup, agent, optimizer, storage).
+func newTrainer(o *TrainOptions) (*trainer, error) {
 	newEnv, envID, err := o.envFactory()
 	if err != nil {
 		return nil, err
 	}
-	es := make([]envs.Env, o.PPO.NumEnvs)
-	for i := range es {
-		if es[i], err = newEnv(); err != nil {
-			return nil, err
-		}
+	es, err := makeEnvs(newEnv, o.PPO.NumEnvs)
+	if err != nil {
+		return nil, err
 	}
-	t := &trainer{opt: &o, sizes: SizesOf(o.PPO), io: IOOf(es[0].Spec())}
-	t.hash = configHash(&o, t.io, envID)
+	t := &trainer{opt: o, sizes: SizesOf(o.PPO), io: IOOf(es[0].Spec())}
+	t.hash = configHash(o, t.io, envID)
 	if t.envs, err = newEnvBatch(es, o.TrainLevels, o.Seed^streamLevels, o.PPO.EnvWorkers); err != nil {
 		return nil, err
 	}
 	if t.policy, err = NewPolicy(o.Policy, t.io, o.Seed); err != nil {
 		return nil, err
 	}
-	defer t.policy.Free()
 	adam := torch.AdamOptions{LR: o.PPO.LearningRate, Beta1: 0.9, Beta2: 0.999, Eps: 1e-5}
 	if t.optim, err = torch.NewAdam(ParamTensors(t.policy), adam); err != nil {
+		t.policy.Free()
 		return nil, err
 	}
-	defer t.optim.Free()
 	t.actionSrc = rand.NewPCG(o.Seed, streamActions)
 	t.shuffleSrc = rand.NewPCG(o.Seed, streamShuffle)
 	t.actionRNG, t.shuffleRNG = rand.New(t.actionSrc), rand.New(t.shuffleSrc)
@@ -261,84 +286,64 @@ func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
 	if o.PPO.NormReward {
 		t.rewardNorm = NewRewardNormalizer(o.PPO.NumEnvs, o.PPO.Gamma, o.PPO.RewardClip)
 	}
+	t.allocRollout()
+	return t, nil
+}
 
-	ckptPath := CheckpointPath(o.Dir)
-	res := &TrainResult{NumUpdates: t.sizes.NumUpdates, LogPath: o.LogPath}
+// free releases the optimizer and the policy.
+func (t *trainer) free() {
+	t.optim.Free()
+	t.policy.Free()
+}
+
+// startOrResume restores the checkpoint when resuming from one (else
+// resets the envs to their first levels) and opens the logs, keeping the
+// rows up to the checkpoint.
+func (t *trainer) startOrResume() error {
+	t.ckptPath = CheckpointPath(t.opt.Dir)
+	t.res = &TrainResult{NumUpdates: t.sizes.NumUpdates, LogPath: t.opt.LogPath}
 	keepLog := -1
-	if o.Resume {
-		c, err := ReadCheckpoint(ckptPath)
+	if t.opt.Resume {
+		c, err := ReadCheckpoint(t.ckptPath)
 		switch {
 		case err == nil:
 			if err := t.restore(c); err != nil {
-				return nil, err
+				return err
 			}
-			res.Resumed, keepLog = true, t.update
+			t.res.Resumed, keepLog = true, t.update
 		case errors.Is(err, fs.ErrNotExist):
 		default:
-			return nil, err
+			return err
 		}
 	}
-	if !res.Resumed {
+	if !t.res.Resumed {
 		t.envs.start()
 	}
-	log, err := openTrainLog(o.LogPath, keepLog)
-	if err != nil {
-		return nil, err
-	}
-	defer log.close()
+	var err error
+	t.log, err = openTrainLog(t.opt.LogPath, keepLog)
+	return err
+}
 
-	fmt.Fprintf(o.Progress, "train %s seed %d: %s; policy %s %d params; resumed at update %d\n",
-		t.io.Game, o.Seed, t.sizes, o.Policy.Arch, NumParams(t.policy), t.update)
-	t.allocRollout()
-	start := time.Now()
-	lastCkpt := start
-	ranHere := 0
-	save := func() error {
-		if err := log.sync(); err != nil {
-			return err
-		}
-		if err := t.checkpoint(ckptPath, t.elapsed+time.Since(start)); err != nil {
-			return err
-		}
-		res.Checkpoint = ckptPath
-		lastCkpt = time.Now()
-		return nil
-	}
-	finish := func() *TrainResult {
-		res.Updates, res.GlobalStep = t.update, t.globalStep
-		res.Done = t.update == t.sizes.NumUpdates
-		res.Elapsed = t.elapsed + time.Since(start)
-		if res.Checkpoint == "" && res.Resumed {
-			res.Checkpoint = ckptPath // nothing new to save: the loaded checkpoint stands
-		}
-		return res
-	}
+// trainLoop runs updates until the run is complete, StopAfterUpdates
+// updates have run, ctx is cancelled or an update fails.
+func (t *trainer) trainLoop(ctx context.Context) (*TrainResult, error) {
+	t.start = time.Now()
+	t.lastCkpt = t.start
 	for t.update < t.sizes.NumUpdates {
 		if err := ctx.Err(); err != nil {
-			if ranHere > 0 {
-				if err := save(); err != nil {
+			if t.ranHere > 0 {
+				if err := t.save(); err != nil {
 					return nil, err
 				}
 			}
-			return finish(), err
+			return t.finish(), err
 		}
-		updStart := time.Now()
-		row, err := t.runUpdate(t.update + 1)
-		if err != nil {
+		if err := t.loggedUpdate(); err != nil {
 			return nil, err
 		}
-		t.update++
-		ranHere++
-		row.StepsPerS = Metric(float64(t.sizes.BatchSize) / time.Since(updStart).Seconds())
-		if err := log.append(row); err != nil {
-			return nil, err
-		}
-		res.Last = row
-		t.progress(row, t.elapsed+time.Since(start))
-		stop := o.StopAfterUpdates > 0 && ranHere >= o.StopAfterUpdates
-		if t.update == t.sizes.NumUpdates || stop || time.Since(lastCkpt).Seconds() >= o.PPO.CheckpointSecs ||
-			(o.CheckpointEveryUpdates > 0 && t.update%o.CheckpointEveryUpdates == 0) {
-			if err := save(); err != nil {
+		stop := t.opt.StopAfterUpdates > 0 && t.ranHere >= t.opt.StopAfterUpdates
+		if stop || t.checkpointDue() {
+			if err := t.save(); err != nil {
 				return nil, err
 			}
 		}
@@ -346,7 +351,58 @@ func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
 			break
 		}
 	}
-	return finish(), nil
+	return t.finish(), nil
+}
+
+// loggedUpdate runs the next update and logs it.
+func (t *trainer) loggedUpdate() error {
+	updStart := time.Now()
+	row, err := t.runUpdate(t.update + 1)
+	if err != nil {
+		return err
+	}
+	t.update++
+	t.ranHere++
+	row.StepsPerS = Metric(float64(t.sizes.BatchSize) / time.Since(updStart).Seconds())
+	if err := t.log.append(row); err != nil {
+		return err
+	}
+	t.res.Last = row
+	t.progress(row, t.elapsed+time.Since(t.start))
+	return nil
+}
+
+// checkpointDue reports whether the update just run ends the run or a
+// checkpoint interval.
+func (t *trainer) checkpointDue() bool {
+	every := t.opt.CheckpointEveryUpdates
+	return t.update == t.sizes.NumUpdates || time.Since(t.lastCkpt).Seconds() >= t.opt.PPO.CheckpointSecs ||
+		(every > 0 && t.update%every == 0)
+}
+
+// save makes the logs durable and writes the checkpoint.
+func (t *trainer) save() error {
+	if err := t.log.sync(); err != nil {
+		return err
+	}
+	if err := t.checkpoint(t.ckptPath, t.elapsed+time.Since(t.start)); err != nil {
+		return err
+	}
+	t.res.Checkpoint = t.ckptPath
+	t.lastCkpt = time.Now()
+	return nil
+}
+
+// finish completes the result of this call.
+func (t *trainer) finish() *TrainResult {
+	res := t.res
+	res.Updates, res.GlobalStep = t.update, t.globalStep
+	res.Done = t.update == t.sizes.NumUpdates
+	res.Elapsed = t.elapsed + time.Since(t.start)
+	if res.Checkpoint == "" && res.Resumed {
+		res.Checkpoint = t.ckptPath // nothing new to save: the loaded checkpoint stands
+	}
+	return res
 }
 
 func (t *trainer) progress(r LogRow, elapsed time.Duration) {
@@ -379,12 +435,16 @@ func (t *trainer) allocRollout() {
 	t.stepActions = make([]int, t.sizes.NumEnvs)
 	t.lastValues = make([]float32, t.sizes.NumEnvs)
 	t.lastDones = make([]float32, t.sizes.NumEnvs)
+	if t.opt.PPO.BootstrapTimeouts {
+		t.timeLimitValues = make([]float32, t.sizes.NumEnvs)
+		t.envs.keepFinalObs()
+	}
 }
 
 // checkpoint writes the resumable state at an update boundary.
 func (t *trainer) checkpoint(path string, elapsed time.Duration) error {
 	st := trainState{Update: t.update, GlobalStep: t.globalStep, ElapsedSec: elapsed.Seconds(),
-		NextDone: append([]bool(nil), t.nextDone...), RewardNorm: t.rewardNorm}
+		NextDone: append([]bool(nil), t.nextDone...), RewardNorm: t.rewardNorm, RecentEpisodes: t.recent}
 	var err error
 	if st.Envs, st.LevelRNG, err = t.envs.state(); err != nil {
 		return err
@@ -395,7 +455,8 @@ func (t *trainer) checkpoint(path string, elapsed time.Duration) error {
 	if st.ShuffleRNG, err = t.shuffleSrc.MarshalBinary(); err != nil {
 		return err
 	}
-	meta := checkpointMeta{ConfigHash: t.hash, Policy: t.opt.Policy, IO: t.io, PPO: t.opt.PPO, Seed: t.opt.Seed, State: st}
+	meta := checkpointMeta{ConfigHash: t.hash, Policy: t.opt.Policy, IO: t.io, PPO: t.opt.PPO, Seed: t.opt.Seed,
+		TrainLevels: t.opt.TrainLevels, State: st}
 	return writeCheckpoint(path, meta, t.policy, t.optim)
 }
 
@@ -430,6 +491,10 @@ func (t *trainer) restore(c *Checkpoint) error {
 		}
 		t.rewardNorm = st.RewardNorm
 	}
+	if len(st.RecentEpisodes) > episodeWindow {
+		return fmt.Errorf("agents: checkpoint %s: %w: %d recent episodes, at most %d", c.Path, ErrCheckpoint, len(st.RecentEpisodes), episodeWindow)
+	}
+	t.recent = st.RecentEpisodes
 	copy(t.nextDone, st.NextDone)
 	t.update, t.globalStep = st.Update, st.GlobalStep
 	t.elapsed = time.Duration(st.ElapsedSec * float64(time.Second))
@@ -450,120 +515,25 @@ func (t *trainer) runUpdate(update int) (LogRow, error) {
 		return LogRow{}, fmt.Errorf("agents: update %d rollout: %w", update, err)
 	}
 	eps := t.envs.takeFinished()
+	t.recent.add(eps)
 	adv, ret := GAE(t.rewards, t.values, t.dones, t.lastValues, t.lastDones, t.sizes.NumEnvs, t.sizes.NumSteps, ppo.Gamma, ppo.GAELambda)
-	m, err := t.learn(update, adv, ret)
+	st, err := t.learn(update, adv, ret)
 	if err != nil {
 		return LogRow{}, err
 	}
 	row := LogRow{
 		Update: update, GlobalStep: t.globalStep, Episodes: len(eps),
-		PolicyLoss: m[0], ValueLoss: m[1], Entropy: m[2], ApproxKL: m[3], ClipFrac: m[4],
+		PolicyLoss: Metric(st.PolicyLoss), ValueLoss: Metric(st.ValueLoss), Entropy: Metric(st.Entropy),
+		ApproxKL: Metric(st.ApproxKL), ClipFrac: Metric(st.ClipFrac),
 		ExplainedVariance: Metric(ExplainedVariance(t.values, ret)), LearningRate: Metric(lr),
-		EpisodicReturn: Metric(math.NaN()), EpisodicLength: Metric(math.NaN()), SuccessRate: Metric(math.NaN()),
 	}
-	if len(eps) > 0 {
-		var r, l, s float64
-		for _, e := range eps {
-			r += e.Return
-			l += float64(e.Length)
-			if e.Success {
-				s++
-			}
-		}
-		n := float64(len(eps))
-		row.EpisodicReturn, row.EpisodicLength, row.SuccessRate = Metric(r/n), Metric(l/n), Metric(s/n)
-	}
+	row.EpisodicReturn, row.EpisodicLength, row.SuccessRate = t.recent.means()
 	return row, nil
 }
 
-// rollout steps the envs NumSteps times with actions sampled from the
-// policy, filling the rollout storage and the bootstrap values.
-func (t *trainer) rollout() error {
-	E, A, obsSize := t.sizes.NumEnvs, t.io.NumActions, t.io.ObsSize()
-	sh := t.io.ObsShape
-	s := torch.NewNoGradScope()
-	defer s.Close()
-	for step := 0; step < t.sizes.NumSteps; step++ {
-		base := step * E
-		copy(t.obs[base*obsSize:(base+E)*obsSize], t.envs.obs)
-		for i, d := range t.nextDone {
-			t.dones[base+i] = b2f(d)
-		}
-		obs := s.FromFloat32(t.envs.obs, int64(E), int64(sh[0]), int64(sh[1]), int64(sh[2]))
-		logits, value := t.policy.Forward(s, obs, nil)
-		logp := s.LogSoftmax(logits, 1)
-		if err := s.Err(); err != nil {
-			return err
-		}
-		if err := logp.CopyToFloat32(t.stepLogits); err != nil {
-			return err
-		}
-		if err := value.CopyToFloat32(t.values[base : base+E]); err != nil {
-			return err
-		}
-		s.Close()
-		for i := 0; i < E; i++ {
-			lp := t.stepLogits[i*A : (i+1)*A]
-			a := sampleLogProbs(t.actionRNG, lp)
-			t.stepActions[i] = a
-			t.actions[base+i] = int64(a)
-			t.logProbs[base+i] = lp[a]
-		}
-		if err := t.envs.step(t.stepActions); err != nil {
-			return err
-		}
-		t.globalStep += int64(E)
-		r := t.rewards[base : base+E]
-		copy(r, t.envs.rewards)
-		if t.rewardNorm != nil {
-			t.rewardNorm.Normalize(r, t.envs.dones)
-		}
-		copy(t.nextDone, t.envs.dones)
-	}
-	obs := s.FromFloat32(t.envs.obs, int64(E), int64(sh[0]), int64(sh[1]), int64(sh[2]))
-	_, value := t.policy.Forward(s, obs, nil)
-	if err := s.Err(); err != nil {
-		return err
-	}
-	if err := value.CopyToFloat32(t.lastValues); err != nil {
-		return err
-	}
-	for i, d := range t.nextDone {
-		t.lastDones[i] = b2f(d)
-	}
-	return nil
-}
-
-func b2f(b bool) float32 {
-	if b {
-		return 1
-	}
-	return 0
-}
-
-// sampleLogProbs draws an index from a categorical distribution given its
-// log-probabilities, by inverting the CDF with one uniform draw.
-func sampleLogProbs(rng *rand.Rand, logp []float32) int {
-	u := rng.Float64()
-	var cum float64
-	for i, lp := range logp {
-		cum += math.Exp(float64(lp))
-		if u < cum {
-			return i
-		}
-	}
-	// Rounding left u above the total: take the last action with mass.
-	for i := len(logp) - 1; i >= 0; i-- {
-		if !math.IsInf(float64(logp[i]), -1) {
-			return i
-		}
-	}
-	return len(logp) - 1
-}
-
-// learn runs the PPO update on the collected rollout and returns the mean
-// policy loss, value loss, entropy, approx-KL and clip fraction.
-func (t *trainer) learn(update int, adv, ret []float32) ([5]Metric, error) {
+// learn runs the PPO update on the collected rollout and returns its
+// statistics (means over the minibatches run).
+func (t *trainer) learn(update int, adv, ret []float32) (UpdateStats, error) {
 	b := Batch{Obs: t.obs, Actions: t.actions, LogProbs: t.logProbs, Values: t.values, Advantages: adv, Returns: ret}
 	var fault func(int) bool
 	if t.opt.faultAt != nil {
@@ -573,12 +543,12 @@ func (t *trainer) learn(update int, adv, ret []float32) ([5]Metric, error) {
 	var nan *NaNError
 	if errors.As(err, &nan) {
 		nan.Update = update
-		return [5]Metric{}, nan
+		return UpdateStats{}, nan
 	}
 	if err != nil {
-		return [5]Metric{}, fmt.Errorf("agents: update %d: %w", update, err)
+		return UpdateStats{}, fmt.Errorf("agents: update %d: %w", update, err)
 	}
-	return [5]Metric{Metric(st.PolicyLoss), Metric(st.ValueLoss), Metric(st.Entropy), Metric(st.ApproxKL), Metric(st.ClipFrac)}, nil
+	return st, nil
 }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -3,11 +3,15 @@ package agents
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/misgen/misgen/envs"
 	_ "github.com/misgen/misgen/envs/all"
@@ -51,6 +55,20 @@ func paramValues(t *testing.T, path string) map[string][]float32 {
 		m[p.Name] = p.Data
 	}
 	return m
+}
+
+// trainAndReadLog runs Train and reads back its JSONL log.
+func trainAndReadLog(t *testing.T, o TrainOptions) (*TrainResult, []LogRow) {
+	t.Helper()
+	res, err := Train(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ReadTrainLog(res.LogPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, rows
 }
 
 // logWithoutClock returns the JSONL log with the wall-clock column removed.
@@ -304,5 +322,163 @@ func TestCheckpointWrittenAtomicallyInDir(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(o.Dir, CheckpointFile)); err != nil {
 		t.Error(err)
+	}
+}
+
+// The log's episode columns average the most recent finished episodes
+// across rollouts: episodes longer than a rollout count, updates in which
+// none ends keep the window's values, and the window holds the last
+// episodeWindow episodes.
+func TestLogEpisodeWindowSpansRollouts(t *testing.T) {
+	length := func(k int) int { return 1 + k*5%9 } // 1..9 steps, rollouts of 4
+	reward := func(k int) float32 { return float32(k + 1) }
+	win := func(k int) bool { return k%3 == 0 }
+	o := tinyOptions(t)
+	o.NewEnv = func() (envs.Env, error) { return newScriptEnv(length, reward, win, nil), nil }
+	o.EnvID = "script"
+	o.Policy = PolicyConfig{Arch: "mlp", Hidden: 4, Layers: 1}
+	o.PPO.NumEnvs, o.PPO.NumSteps, o.PPO.NumMinibatches, o.PPO.UpdateEpochs = 1, 4, 2, 1
+	o.PPO.NormReward = false
+	const updates = 160
+	o.PPO.TotalSteps = 4 * updates
+	_, rows := trainAndReadLog(t, o)
+	if len(rows) != updates {
+		t.Fatalf("%d rows, want %d", len(rows), updates)
+	}
+	ends := []int{} // global step at which episode k ends (one env)
+	for k, step := 0, 0; step <= 4*updates; k++ {
+		step += length(k)
+		ends = append(ends, step)
+	}
+	finished, quiet := 0, 0
+	for u, row := range rows {
+		n := 0
+		for n < len(ends) && ends[n] <= 4*(u+1) {
+			n++
+		}
+		if row.Episodes != n-finished {
+			t.Errorf("update %d: %d episodes ended, want %d", u+1, row.Episodes, n-finished)
+		}
+		if row.Episodes == 0 && n > 0 {
+			quiet++
+		}
+		finished = n
+		if n == 0 {
+			if !math.IsNaN(float64(row.EpisodicReturn)) {
+				t.Errorf("update %d: return %v before any episode ended, want NaN", u+1, row.EpisodicReturn)
+			}
+			continue
+		}
+		var ret, l, s float64
+		from := max(0, n-episodeWindow)
+		for k := from; k < n; k++ {
+			ret += float64(reward(k))
+			l += float64(length(k))
+			if win(k) {
+				s++
+			}
+		}
+		m := float64(n - from)
+		if d := math.Abs(float64(row.EpisodicReturn) - ret/m); d > 1e-9 ||
+			math.Abs(float64(row.EpisodicLength)-l/m) > 1e-9 || math.Abs(float64(row.SuccessRate)-s/m) > 1e-9 {
+			t.Errorf("update %d: return %v length %v success %v, want %v %v %v (episodes %d..%d)", u+1,
+				row.EpisodicReturn, row.EpisodicLength, row.SuccessRate, ret/m, l/m, s/m, from, n-1)
+		}
+	}
+	if finished <= episodeWindow || quiet == 0 {
+		t.Errorf("%d episodes, %d updates without one ending: the test exercises neither the window's end nor spanning episodes", finished, quiet)
+	}
+}
+
+// With BootstrapTimeouts, the rollout adds γ·V(s_T) to the reward of each
+// step on which an episode's time limit cut it, V(s_T) being the critic's
+// value of that episode's final observation; terminal ends and other steps
+// keep their rewards. Without it every reward is the env's.
+func TestRolloutBootstrapsTimeLimits(t *testing.T) {
+	const length = 3
+	reward := func(k int) float32 { return float32(k + 1) }
+	cut := func(k int) bool { return k%2 == 0 }
+	for _, bootstrap := range []bool{false, true} {
+		o := tinyOptions(t)
+		o.NewEnv = func() (envs.Env, error) {
+			return newScriptEnv(func(int) int { return length }, reward, func(int) bool { return true }, cut), nil
+		}
+		o.EnvID = "script"
+		o.Policy = PolicyConfig{Arch: "mlp", Hidden: 8, Layers: 1}
+		o.PPO.NumEnvs, o.PPO.NumSteps, o.PPO.NumMinibatches = 2, 8, 2
+		o.PPO.NormReward, o.PPO.BootstrapTimeouts = false, bootstrap
+		if err := o.withDefaults(); err != nil {
+			t.Fatal(err)
+		}
+		tr, err := newTrainer(&o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.envs.start()
+		if err := tr.rollout(); err != nil {
+			t.Fatal(err)
+		}
+		cuts := 0
+		for step := 0; step < o.PPO.NumSteps; step++ {
+			want := 0.0
+			if (step+1)%length == 0 { // both envs end episode k on this step
+				k := (step+1)/length - 1
+				want = float64(reward(k))
+				if bootstrap && cut(k) {
+					// The final observation of episode k (scriptEnv.Observe).
+					want += o.PPO.Gamma * float64(criticValue(t, tr.policy, []float32{length / 10.0, float32(k) / 100}))
+					cuts++
+				}
+			}
+			for e := 0; e < 2; e++ {
+				if got := tr.rewards[step*2+e]; !near(float64(got), want, 1e-6) {
+					t.Errorf("bootstrap %v: step %d env %d: reward %v, want %v", bootstrap, step, e, got, want)
+				}
+			}
+		}
+		if bootstrap && cuts == 0 {
+			t.Error("no time-limit cut in the rollout")
+		}
+		tr.free()
+	}
+}
+
+// criticValue is p's value of one observation.
+func criticValue(t *testing.T, p Policy, obs []float32) float32 {
+	t.Helper()
+	s := torch.NewNoGradScope()
+	defer s.Close()
+	sh := p.IO().ObsShape
+	_, v := p.Forward(s, s.FromFloat32(obs, 1, int64(sh[0]), int64(sh[1]), int64(sh[2])), nil)
+	vals, err := v.Float32s()
+	if err != nil || s.Err() != nil {
+		t.Fatal(err, s.Err())
+	}
+	return vals[0]
+}
+
+// bootstrap_timeouts is left out of the resolved config and the config
+// hash while false, so runs from before it existed keep their identity,
+// and enters both when true.
+func TestBootstrapTimeoutsKeepsOldIdentity(t *testing.T) {
+	c := DefaultPPOConfig()
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(c); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := json.Marshal(c)
+	if strings.Contains(buf.String(), "bootstrap_timeouts") || strings.Contains(string(js), "Bootstrap") {
+		t.Errorf("false bootstrap_timeouts encoded:\n%s\n%s", buf.String(), js)
+	}
+	o := tinyOptions(t)
+	before := configHash(&o, PolicyIO{}, "env")
+	o.PPO.BootstrapTimeouts = true
+	buf.Reset()
+	if err := toml.NewEncoder(&buf).Encode(o.PPO); err != nil {
+		t.Fatal(err)
+	}
+	var back PPOConfig
+	if _, err := toml.Decode(buf.String(), &back); err != nil || !back.BootstrapTimeouts || configHash(&o, PolicyIO{}, "env") == before {
+		t.Errorf("true bootstrap_timeouts: decoded %v (%v), hash changed %v", back.BootstrapTimeouts, err, configHash(&o, PolicyIO{}, "env") != before)
 	}
 }

@@ -40,14 +40,17 @@ func (m *Metric) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// LogRow is one PPO update in train.jsonl / train.csv. Episode columns
-// cover the episodes that ended during this update's rollout (raw,
-// unnormalised rewards); loss columns are means over the update's
-// minibatches. StepsPerS is the only wall-clock column.
+// LogRow is one PPO update in train.jsonl / train.csv. Episodes counts the
+// training episodes that ended during this update's rollout; the episode
+// columns (return, length, success) are means over the 100 most recent
+// finished episodes, across rollouts (like SB3's ep_info_buffer), with raw,
+// unnormalised rewards; null until the first episode ends. Loss columns are
+// means over the update's minibatches. StepsPerS is the only wall-clock
+// column.
 type LogRow struct {
 	Update            int    `json:"update"`
 	GlobalStep        int64  `json:"global_step"`
-	Episodes          int    `json:"episodes"`
+	Episodes          int    `json:"episodes"` // ended in this update's rollout
 	EpisodicReturn    Metric `json:"episodic_return"`
 	EpisodicLength    Metric `json:"episodic_length"`
 	SuccessRate       Metric `json:"success_rate"`

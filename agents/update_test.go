@@ -1,9 +1,14 @@
 package agents
 
 import (
+	"errors"
+	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 
+	"github.com/misgen/misgen/internal/keyerr"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -43,4 +48,60 @@ func TestPPOUpdateEpochsAndTargetKL(t *testing.T) {
 		opt.Free()
 		p.Free()
 	}
+}
+
+// Minibatch sizes that would drop samples every epoch, or standardise the
+// advantages of a single sample (NaN), are refused by Validate (as a key
+// error on num_minibatches) and by PPOUpdate.
+func TestMinibatchSizesValidated(t *testing.T) {
+	for i, tc := range []struct {
+		envs, steps, minibatches int
+		normAdv                  bool
+		ok                       bool
+	}{
+		{4, 3, 6, true, true},
+		{4, 3, 12, false, true},
+		{4, 3, 12, true, false}, // minibatches of 1 sample
+		{4, 3, 5, true, false},  // 2 samples dropped
+		{4, 3, 5, false, false},
+		{64, 128, 8, true, true},
+		{64, 128, 0, true, false},
+	} {
+		c := DefaultPPOConfig()
+		c.NumEnvs, c.NumSteps, c.NumMinibatches, c.NormAdv = tc.envs, tc.steps, tc.minibatches, tc.normAdv
+		c.TotalSteps = int64(c.BatchSize())
+		err := c.Validate()
+		var ke *keyerr.Error
+		if (err == nil) != tc.ok || err != nil && (!errors.As(err, &ke) || ke.Key != "num_minibatches" ||
+			!strings.Contains(err.Error(), fmt.Sprintf("a divisor of num_envs*num_steps = %d", c.BatchSize()))) {
+			t.Errorf("case %d: %v, want ok %v", i, err, tc.ok)
+		}
+	}
+	p, _ := NewPolicy(PolicyConfig{Arch: "mlp", Hidden: 8, Layers: 1}, testIO, 1)
+	defer p.Free()
+	opt, _ := torch.NewAdam(ParamTensors(p), torch.AdamOptions{LR: 1e-2, Beta1: 0.9, Beta2: 0.999, Eps: 1e-5})
+	defer opt.Free()
+	before := paramSnapshot(t, p)
+	cfg := DefaultPPOConfig()
+	cfg.NumMinibatches = 4
+	rng := rand.New(rand.NewPCG(1, 1))
+	if _, err := PPOUpdate(p, opt, randomBatch(rng, 66, testIO), cfg, rng); err == nil || !strings.Contains(err.Error(), "4 minibatches of 66 samples") {
+		t.Errorf("66 samples in 4 minibatches: err %v", err)
+	}
+	if after := paramSnapshot(t, p); !slices.Equal(before, after) {
+		t.Error("a refused update changed the parameters")
+	}
+}
+
+func paramSnapshot(t *testing.T, p Policy) []float32 {
+	t.Helper()
+	var all []float32
+	for _, n := range p.Params() {
+		v, err := n.Tensor.Float32s()
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, v...)
+	}
+	return all
 }

@@ -99,6 +99,10 @@ func (s Spec) ObsSize() int { return s.ObsShape[0] * s.ObsShape[1] * s.ObsShape[
 type Info struct {
 	Step    int     // steps taken in this episode
 	Outcome Outcome // set on the step that ends the episode, else ""
+	// TimeLimit is set on the step that ends the episode by its time limit
+	// (Spec.MaxSteps) rather than by the task: a truncation, after which
+	// the episode could have gone on, whatever the outcome is called.
+	TimeLimit bool
 
 	AgentX, AgentY float32 // agent position
 	GoalX, GoalY   float32 // true goal (coin, cheese, nearest closed chest)

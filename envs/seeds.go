@@ -54,6 +54,11 @@ func (s LevelSeeds) Validate() error {
 	return nil
 }
 
+// Overlaps reports whether two valid sets share a seed.
+func (s LevelSeeds) Overlaps(o LevelSeeds) bool {
+	return s.Count > 0 && o.Count > 0 && s.Start < o.Start+o.Count && o.Start < s.Start+s.Count
+}
+
 // Contains reports whether seed belongs to the set.
 func (s LevelSeeds) Contains(seed uint64) bool { return seed-s.Start < s.Count && seed >= s.Start }
 

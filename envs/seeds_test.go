@@ -15,6 +15,26 @@ func TestSeedConventionsDisjoint(t *testing.T) {
 	}
 }
 
+func TestOverlaps(t *testing.T) {
+	for i, tc := range []struct {
+		a, b LevelSeeds
+		want bool
+	}{
+		{TrainSeeds(10), EvalSeeds(0, 10), false},
+		{TrainSeeds(EvalSeedBase), EvalSeeds(0, 1), false},
+		{TrainSeeds(EvalSeedBase + 1), EvalSeeds(0, 1), true},
+		{LevelSeeds{Start: 5, Count: 5}, LevelSeeds{Start: 9, Count: 1}, true},
+		{LevelSeeds{Start: 5, Count: 5}, LevelSeeds{Start: 10, Count: 1}, false},
+		{LevelSeeds{Start: 5, Count: 5}, LevelSeeds{Start: 0, Count: 6}, true},
+		{LevelSeeds{Start: 5, Count: 5}, LevelSeeds{Start: 0, Count: 5}, false},
+		{LevelSeeds{Start: 5, Count: 5}, LevelSeeds{Start: 6, Count: 0}, false},
+	} {
+		if got, rev := tc.a.Overlaps(tc.b), tc.b.Overlaps(tc.a); got != tc.want || rev != tc.want {
+			t.Errorf("case %d: %v overlaps %v: %v (reversed %v), want %v", i, tc.a, tc.b, got, rev, tc.want)
+		}
+	}
+}
+
 func TestSeedSourceUniform(t *testing.T) {
 	src := seedSource{set: LevelSeeds{Start: 10, Count: 5}, rng: NewRNG(1)}
 	counts := map[uint64]int{}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/misgen/misgen/internal/torch"
 )
@@ -357,7 +358,9 @@ func (t *trainer) resample() error {
 		pick := t.rng.IntN(len(e))
 		if total > 0 {
 			r := t.rng.Float64() * total
-			pick = searchCum(cum, r)
+			// The first input whose cumulative squared error exceeds r
+			// (the last one if rounding leaves r at the total).
+			pick = min(sort.Search(len(cum), func(i int) bool { return cum[i] > r }), len(cum)-1)
 		}
 		v := xs.Row(pick)
 		nv := norm32(v)
@@ -387,19 +390,6 @@ func (t *trainer) resample() error {
 		}
 	}
 	return t.newOptimizer()
-}
-
-func searchCum(cum []float64, r float64) int {
-	lo, hi := 0, len(cum)-1
-	for lo < hi {
-		mid := (lo + hi) / 2
-		if cum[mid] > r {
-			hi = mid
-		} else {
-			lo = mid + 1
-		}
-	}
-	return lo
 }
 
 func norm32(v []float32) float64 {

@@ -61,3 +61,46 @@ func TestEveryGameRegisteredAndRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeLimitFlag checks every game's Info.TimeLimit: unset while an
+// episode runs and on episodes that end before Spec.MaxSteps, set on the
+// "timeout" outcome, and only ever at Spec.MaxSteps.
+func TestTimeLimitFlag(t *testing.T) {
+	for _, name := range envs.Names() {
+		g, _ := envs.Lookup(name)
+		e, err := g.New(g.NewConfig(), envs.DefaultObsConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		spec := e.Spec()
+		rng := envs.NewRNG(5)
+		obs := make([]float32, spec.ObsSize())
+		limited := 0
+		for ep := 0; ep < 12; ep++ {
+			e.Reset(uint64(ep))
+			for done := false; !done; {
+				if _, done, err = e.Step(rng.Intn(spec.NumActions)); err != nil {
+					t.Fatal(err)
+				}
+				info := e.Info()
+				switch {
+				case !done && info.TimeLimit:
+					t.Fatalf("%s level %d step %d: TimeLimit set while the episode runs", name, ep, info.Step)
+				case info.TimeLimit && info.Step != spec.MaxSteps:
+					t.Errorf("%s level %d: TimeLimit at step %d, limit %d (outcome %s)", name, ep, info.Step, spec.MaxSteps, info.Outcome)
+				case done && info.Outcome == "timeout" && !info.TimeLimit:
+					t.Errorf("%s level %d: outcome timeout without TimeLimit", name, ep)
+				}
+				if done && info.TimeLimit {
+					limited++
+					// Training observes the final state of a cut episode
+					// (ppo.bootstrap_timeouts) before resetting.
+					e.Observe(obs)
+				}
+			}
+		}
+		if limited == 0 {
+			t.Errorf("%s: no random episode reached the time limit; the test checks nothing", name)
+		}
+	}
+}

@@ -195,6 +195,7 @@ func (e *Env) Info() envs.Info {
 	return envs.Info{
 		Step:         e.t,
 		Outcome:      e.outcome,
+		TimeLimit:    e.outcome == OutcomeTimeout,
 		AgentX:       float32(e.b.x),
 		AgentY:       float32(e.b.y + agentHeight/2),
 		GoalX:        float32(lv.coinX),

@@ -250,6 +250,7 @@ func (e *Env) Info() envs.Info {
 	return envs.Info{
 		Step:          e.step,
 		Outcome:       e.outcome,
+		TimeLimit:     e.outcome == OutcomeTimeout || e.outcome == OutcomeKeysHoarded, // both only at the limit
 		AgentX:        float32(e.agent.X),
 		AgentY:        float32(e.agent.Y),
 		GoalX:         gx,

@@ -221,6 +221,7 @@ func (e *Env) Info() envs.Info {
 	return envs.Info{
 		Step:         e.step,
 		Outcome:      e.outcome,
+		TimeLimit:    e.outcome == OutcomeTimeout || e.outcome == OutcomeCornerNoCheese, // both only at the limit
 		AgentX:       float32(e.mouse.X),
 		AgentY:       float32(e.mouse.Y),
 		GoalX:        float32(e.lvl.cheese.X),

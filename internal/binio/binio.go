@@ -42,6 +42,24 @@ func (r *Reader) Bytes(n int) []byte {
 	return v
 }
 
+// Count checks a declared number of items, each taking at least minBytes
+// bytes of what follows, against the bytes left, and returns it as an int.
+// A count that cannot fit fails the reader with an error naming what, so a
+// decoder never sizes a loop or an allocation by a corrupt header: every
+// count and length a file declares is capped by the file's own size.
+// minBytes < 1 counts as 1.
+func (r *Reader) Count(n uint64, minBytes int, what string) int {
+	if r.Err != nil {
+		return 0
+	}
+	minBytes = max(minBytes, 1)
+	if n > uint64(len(r.b)/minBytes) {
+		r.Err = fmt.Errorf("%s: %d declared, at most %d fit in the %d bytes left", what, n, len(r.b)/minBytes, len(r.b))
+		return 0
+	}
+	return int(n)
+}
+
 // U8 reads one byte.
 func (r *Reader) U8() uint8 {
 	if b := r.Bytes(1); b != nil {

@@ -35,3 +35,22 @@ func TestReaderDecodesAndStopsAtTruncation(t *testing.T) {
 		t.Error("error not sticky")
 	}
 }
+
+func TestCountCapsDeclaredSizes(t *testing.T) {
+	r := NewReader(make([]byte, 10))
+	if n := r.Count(5, 2, "pairs"); n != 5 || r.Err != nil {
+		t.Fatalf("5 pairs in 10 bytes: %d, %v", n, r.Err)
+	}
+	if n := r.Count(10, 0, "bytes"); n != 10 || r.Err != nil {
+		t.Fatalf("10 bytes in 10: %d, %v", n, r.Err)
+	}
+	for _, n := range []uint64{6, 1 << 40, ^uint64(0)} {
+		r := NewReader(make([]byte, 10))
+		if got := r.Count(n, 2, "pairs"); got != 0 || r.Err == nil || !strings.Contains(r.Err.Error(), "pairs: ") {
+			t.Errorf("%d pairs in 10 bytes: %d, %v", n, got, r.Err)
+		}
+		if r.Bytes(1) != nil {
+			t.Error("error not sticky after Count")
+		}
+	}
+}

@@ -37,8 +37,10 @@ const namedMagic = "MGTS"
 
 const namedVersion = 1
 
-// maxNamedElems bounds a single tensor read from a file so a corrupt header
-// cannot make the reader allocate without limit (2^31 floats = 8 GiB).
+// maxNamedElems bounds a single tensor's declared element count (2^31),
+// which keeps the byte arithmetic far from overflow; the values must then
+// also be present in the file before anything is allocated for them, so a
+// small corrupt file cannot make the reader allocate more than its size.
 const maxNamedElems = 1 << 31
 
 // WriteNamed writes the tensors' names, shapes and values to w. Tensors on a
@@ -116,9 +118,11 @@ func ReadNamed(r io.Reader) ([]HostTensor, error) {
 	if v := rd.U32(); v != namedVersion {
 		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrCorrupt, v, namedVersion)
 	}
-	count := rd.U32()
+	// Each tensor takes at least 4 bytes of header (name length, dtype,
+	// rank) besides its values.
+	count := rd.Count(uint64(rd.U32()), 4, "tensor count")
 	var out []HostTensor
-	for i := uint32(0); i < count && rd.Err == nil; i++ {
+	for i := 0; i < count && rd.Err == nil; i++ {
 		t := HostTensor{Name: string(rd.Bytes(int(rd.U16())))}
 		dt := DType(rd.U8())
 		nd := int(rd.U8())
