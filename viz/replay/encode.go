@@ -86,10 +86,16 @@ func encodeEpisodes(buf *bytes.Buffer, eps []Episode) error {
 	return nil
 }
 
+// minEpisodeBytes is the smallest episode record: 12 one-byte fields
+// (empty strings, zero numbers, no steps).
+const minEpisodeBytes = 12
+
 func decodeEpisodes(raw []byte) ([]Episode, error) {
 	d := decoder{buf: raw}
-	n := d.count(1)
-	eps := make([]Episode, 0, n)
+	// An episode record takes at least minEpisodeBytes; the slice grows
+	// as records decode, so memory follows the records actually present.
+	n := d.count(minEpisodeBytes)
+	var eps []Episode
 	for i := 0; i < n && d.err == nil; i++ {
 		var ep Episode
 		ep.Game = d.s()
