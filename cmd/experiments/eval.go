@@ -19,16 +19,14 @@ type evalOptions struct {
 
 var evalCommand = command{
 	name: "eval", args: "<run-dir>", minArgs: 1, maxArgs: 1,
-	summary: "Re-evaluate the trained agents of a run directory (seed × variant jobs), then rebuild its tables.",
-	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
-		o := &evalOptions{streams: st}
-		fs.StringVar(&o.seeds, "seeds", "", "evaluate only these training seeds of the run (a list like 0,2)")
-		fs.StringVar(&o.shard, "shard", "", "evaluate only shard i/n (0 <= i < n) of the seed × variant jobs")
-		return func(ctx context.Context, args []string) error {
-			o.runDir = args[0]
-			return runEval(ctx, o)
-		}
-	},
+	summary: "Re-evaluate the trained agents of a run directory (seed × variant jobs), then rebuild its tables.\n\n" +
+		"--seeds selects seeds the run has: --seeds 0 is seed 0 and --seeds 0,2 seeds 0 and 2 (not a count, unlike run).",
+	setup: setupOf[evalOptions](),
+}
+
+func (o *evalOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.seeds, "seeds", "", "evaluate only these training `seeds` of the run: one seed (0) or a list (0,2); not a count")
+	fs.StringVar(&o.shard, "shard", "", "evaluate only shard i/n (0 <= i < n) of the seed × variant jobs")
 }
 
 // openRun opens a run directory, reporting a missing one as a usage error.
@@ -39,7 +37,8 @@ func openRun(dir string) (*experiments.Run, error) {
 	return experiments.OpenRun(dir)
 }
 
-func runEval(ctx context.Context, o *evalOptions) error {
+func (o *evalOptions) run(ctx context.Context, args []string) error {
+	o.runDir = args[0]
 	r, err := openRun(o.runDir)
 	if err != nil {
 		return err
@@ -50,7 +49,7 @@ func runEval(ctx context.Context, o *evalOptions) error {
 	}
 	keep := map[int]bool{}
 	if o.seeds != "" {
-		s, err := experiments.ParseSeeds(o.seeds)
+		s, err := experiments.ParseSeedList(o.seeds)
 		if err != nil {
 			return usagef("%v", err)
 		}
