@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/misgen/misgen/experiments"
 )
@@ -37,6 +38,31 @@ func openRun(dir string) (*experiments.Run, error) {
 	return experiments.OpenRun(dir)
 }
 
+// selectSeeds is the run's seeds (have) that --seeds flag selects, in the
+// run's order; all of them when flag is empty. A seed the run lacks is a
+// usage error.
+func selectSeeds(flag string, have []int) ([]int, error) {
+	if flag == "" {
+		return have, nil
+	}
+	want, err := experiments.ParseSeedList(flag)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	for _, s := range want {
+		if !slices.Contains(have, s) {
+			return nil, usagef("--seeds %s: the run has seeds %v", flag, have)
+		}
+	}
+	var out []int
+	for _, s := range have {
+		if slices.Contains(want, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
 func (o *evalOptions) run(ctx context.Context, args []string) error {
 	o.runDir = args[0]
 	r, err := openRun(o.runDir)
@@ -47,28 +73,15 @@ func (o *evalOptions) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	keep := map[int]bool{}
-	if o.seeds != "" {
-		s, err := experiments.ParseSeedList(o.seeds)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		for _, x := range s {
-			keep[x] = true
-		}
+	seeds, err := selectSeeds(o.seeds, r.Config.Experiment.Seeds)
+	if err != nil {
+		return err
 	}
 	var jobs []experiments.Job
-	for _, s := range r.Config.Experiment.Seeds {
-		if len(keep) > 0 && !keep[s] {
-			continue
-		}
-		delete(keep, s)
+	for _, s := range seeds {
 		for _, v := range r.Config.Variants() {
 			jobs = append(jobs, experiments.Job{Point: r.Config.Experiment.Point, Seed: s, Variant: v})
 		}
-	}
-	if len(keep) > 0 && o.seeds != "" {
-		return usagef("--seeds %s: the run has seeds %v", o.seeds, r.Config.Experiment.Seeds)
 	}
 	r.Shard = shard
 	r.Jobs = shard.Select(jobs)
