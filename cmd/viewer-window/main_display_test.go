@@ -11,10 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/coinrun"
-	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/replay/replaytest"
 	"github.com/misgen/misgen/viz/viewer/app"
 )
 
@@ -50,18 +48,7 @@ func TestViewerOpensWindow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	dir := t.TempDir()
-	meta, err := replay.NewMeta(coinrun.Name, schema.IDVariant, coinrun.DefaultConfig(), envs.DefaultObsConfig(), 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ep, err := replay.Run(meta, func(int, envs.Env) (int, []float32, float32) { return 8, nil, 0 }, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := replay.Write(filepath.Join(dir, "r"+replay.Ext), []replay.Episode{ep}); err != nil {
-		t.Fatal(err)
-	}
+	dir, _ := replaytest.RunDir(t, 1)
 	cmd := exec.Command(filepath.Join(bin, "viewer"), dir)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr

@@ -11,10 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/envs/coinrun"
-	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/replay/replaytest"
 )
 
 // buildViewer builds this command into a fresh directory and returns its
@@ -26,34 +23,6 @@ func buildViewer(t *testing.T) string {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	return bin
-}
-
-// replayDir writes a run directory with one replay file of two CoinRun
-// episodes (ID and OOD) of a scripted "hold right+jump" agent.
-func replayDir(t *testing.T) string {
-	t.Helper()
-	dir := t.TempDir()
-	ood := coinrun.DefaultConfig()
-	ood.Coin = coinrun.CoinRandom
-	var eps []replay.Episode
-	for _, v := range []struct {
-		name string
-		cfg  coinrun.Config
-	}{{schema.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
-		meta, err := replay.NewMeta(coinrun.Name, v.name, v.cfg, envs.DefaultObsConfig(), 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ep, err := replay.Run(meta, func(int, envs.Env) (int, []float32, float32) { return 8, nil, 0 }, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		eps = append(eps, ep)
-	}
-	if err := replay.Write(filepath.Join(dir, "replays", "seed-0"+replay.Ext), eps); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // environ is the test's environment without an X or Wayland display, with
@@ -92,7 +61,7 @@ func runBin(t *testing.T, env []string, bin string, args ...string) result {
 // how to get a display.
 func TestNoDisplay(t *testing.T) {
 	bin := buildViewer(t)
-	dir := replayDir(t)
+	dir, _ := replaytest.RunDir(t, 1)
 	out := t.TempDir()
 	noDisplay := environ()
 
@@ -150,7 +119,7 @@ func TestNoDisplay(t *testing.T) {
 // its exit status.
 func TestWindowIsStarted(t *testing.T) {
 	bin := buildViewer(t)
-	dir := replayDir(t)
+	dir, _ := replaytest.RunDir(t, 1)
 	got := filepath.Join(t.TempDir(), "args")
 	script := "#!/bin/sh\nprintf '%s\\n' \"$@\" > " + got + "\necho window on $DISPLAY\nexit 3\n"
 	if err := os.WriteFile(filepath.Join(filepath.Dir(bin), windowBinary), []byte(script), 0o755); err != nil {

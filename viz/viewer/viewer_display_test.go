@@ -5,18 +5,15 @@ package viewer
 import (
 	"bytes"
 	"image"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
-	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/envs/maze"
-	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/render"
-	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/replay/replaytest"
 	"github.com/misgen/misgen/viz/viewer/app"
 )
 
@@ -24,31 +21,7 @@ import (
 // "hold right+jump" agent and opens them as the viewer does.
 func session(t *testing.T, extra ...string) *app.Session {
 	t.Helper()
-	ood := coinrun.DefaultConfig()
-	ood.Coin = coinrun.CoinRandom
-	var eps []replay.Episode
-	for _, v := range []struct {
-		name string
-		cfg  coinrun.Config
-	}{{schema.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
-		meta, err := replay.NewMeta(coinrun.Name, v.name, v.cfg, envs.DefaultObsConfig(), 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ep, err := replay.Run(meta, func(int, envs.Env) (int, []float32, float32) {
-			p := make([]float32, coinrun.NumActions)
-			p[8] = 1
-			return 8, p, 0
-		}, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		eps = append(eps, ep)
-	}
-	path := filepath.Join(t.TempDir(), "r"+replay.Ext)
-	if err := replay.Write(path, eps); err != nil {
-		t.Fatal(err)
-	}
+	path, _ := replaytest.RunDir(t, 1)
 	a, err := app.ParseArgs(append([]string{path, "-scale", "4"}, extra...), &bytes.Buffer{}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)

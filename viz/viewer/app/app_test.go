@@ -16,48 +16,16 @@ import (
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/envs/heist"
 	"github.com/misgen/misgen/envs/maze"
-	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/render"
 	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/replay/replaytest"
 	"github.com/misgen/misgen/viz/viewer/control"
 )
 
 // runDir writes a run directory whose replays hold, for training seeds 0
 // and 1, an ID and an OOD CoinRun episode of a scripted "hold right+jump"
 // agent on level 0 — in the OOD level it runs past the coin to the end.
-func runDir(t *testing.T) (dir string, eps []replay.Episode) {
-	t.Helper()
-	dir = t.TempDir()
-	ood := coinrun.DefaultConfig()
-	ood.Coin = coinrun.CoinRandom
-	for seed := 0; seed < 2; seed++ {
-		var set []replay.Episode
-		for _, v := range []struct {
-			name string
-			cfg  coinrun.Config
-		}{{schema.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
-			meta, err := replay.NewMeta(coinrun.Name, v.name, v.cfg, envs.DefaultObsConfig(), 0, seed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ep, err := replay.Run(meta, func(int, envs.Env) (int, []float32, float32) {
-				probs := make([]float32, coinrun.NumActions)
-				probs[8], probs[7] = 0.8, 0.2
-				return 8, probs, 1
-			}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			set = append(set, ep)
-		}
-		name := filepath.Join(dir, "replays", "seed-"+string(rune('0'+seed))+replay.Ext)
-		if err := replay.Write(name, set); err != nil {
-			t.Fatal(err)
-		}
-		eps = append(eps, set...)
-	}
-	return dir, eps
-}
+func runDir(t *testing.T) (dir string, eps []replay.Episode) { return replaytest.RunDir(t, 2) }
 
 func TestParseArgs(t *testing.T) {
 	cases := []struct {
