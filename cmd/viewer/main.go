@@ -116,11 +116,16 @@ func shellJoin(args []string) string {
 	return strings.Join(q, " ")
 }
 
-// findWindow locates viewer-window: next to this executable, else on PATH.
+// findWindow locates viewer-window: next to this executable (or the file
+// a symlink to it names), else on PATH.
 func findWindow() (string, error) {
-	self, err := os.Executable()
-	if err == nil {
-		p := filepath.Join(filepath.Dir(self), windowBinary)
+	self, _ := os.Executable()
+	real, _ := filepath.EvalSymlinks(self)
+	for _, exe := range []string{self, real} {
+		if exe == "" {
+			continue
+		}
+		p := filepath.Join(filepath.Dir(exe), windowBinary)
 		if st, err := os.Stat(p); err == nil && !st.IsDir() {
 			return p, nil
 		}

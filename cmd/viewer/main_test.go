@@ -138,6 +138,16 @@ func TestWindowIsStarted(t *testing.T) {
 		t.Errorf("window got arguments %q, want %q", passed, args)
 	}
 
+	// Through a symlink elsewhere (an install into a bin directory), the
+	// window is still found next to the real file.
+	link := filepath.Join(t.TempDir(), "viewer")
+	if err := os.Symlink(bin, link); err != nil {
+		t.Fatal(err)
+	}
+	if r = runBin(t, environ("DISPLAY=:42"), link, args...); r.code != 3 {
+		t.Errorf("viewer run through a symlink: exit %d %q", r.code, r.stderr)
+	}
+
 	// Without the window binary (not next to viewer, not on PATH): one
 	// line saying how to build it.
 	os.Remove(filepath.Join(filepath.Dir(bin), windowBinary))
