@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/viz/render"
 )
@@ -86,18 +87,23 @@ func checkLegend(t *testing.T, img, scene *image.RGBA, legend string) {
 }
 
 func TestLiveLegend(t *testing.T) {
+	// A stand-in policy: always action 0.
+	policy := func(string, envs.Env) (Actor, func(), error) {
+		return func(envs.Env) (int, []float32, float32, error) { return 0, nil, 0, nil }, func() {}, nil
+	}
 	for _, c := range []struct {
 		args []string
 		keys []string
 	}{
 		{[]string{"-play", "coinrun"}, []string{"arrows", "(up jumps)", "r next level", "+/- speed", "q quit"}},
 		{[]string{"-play", maze.Name}, []string{"arrows", "r next level", "q quit"}},
+		{[]string{"-checkpoint", "c.ckpt", "-env", maze.Name}, []string{"space pause", "r next level", "+/- speed", "q quit"}},
 	} {
 		a, err := ParseArgs(c.args, &bytes.Buffer{}, &bytes.Buffer{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, err := NewLive(a, Loaders{})
+		l, err := NewLive(a, Loaders{Policy: policy})
 		if err != nil {
 			t.Fatal(err)
 		}
