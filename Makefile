@@ -7,6 +7,10 @@ GO ?= go
 BIN := bin
 # Profile for `make run` (quick: minutes on a 2-core CPU; full: research scale).
 PROFILE ?= quick
+# What `make run` runs, and where: runs/ is ignored by git, so a run never
+# rewrites the reference results under results/ that the README cites.
+CONFIG ?= coinrun-ood.toml
+RUN_OUT ?= runs
 
 .PHONY: setup build run test bench vet clean
 
@@ -16,9 +20,13 @@ setup:
 build: setup
 	$(GO) build -o $(BIN)/ ./cmd/...
 
-# The main job: a quick coinrun-ood experiment (train → eval → interp → report).
+# The main job: a quick coinrun-ood experiment (train → eval → interp → report)
+# in runs/<experiment>/<profile>-<config hash>/; re-running resumes there.
 run: build
-	./$(BIN)/experiments run coinrun-ood.toml --profile $(PROFILE)
+	@dir=$$(./$(BIN)/experiments validate $(CONFIG) --profile $(PROFILE) --out $(RUN_OUT) | sed -n 's/^ *run dir //p'); \
+	echo "make run: writing $$dir (re-running resumes; the reference results stay in results/)"; \
+	./$(BIN)/experiments run $(CONFIG) --profile $(PROFILE) --out $(RUN_OUT) && \
+	echo "make run: the run is in $$dir (report.html; replays: bin/viewer $$dir)"
 
 # The test command (CI runs exactly this). Under Xvfb so the ebiten viewer
 # tests run too (tag `display`: ebiten needs an X display at package load);

@@ -112,6 +112,13 @@ func readManifest(path string) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	return decodeManifest(data)
+}
+
+// decodeManifest decodes a manifest file's bytes. The file may come from
+// elsewhere (a shared run directory): FuzzManifest checks that any bytes
+// give an error or a manifest that writeManifest can write back.
+func decodeManifest(data []byte) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(data, &m); err != nil {
 		return nil, err

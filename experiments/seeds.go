@@ -43,9 +43,10 @@ func countSeeds(n int) Seeds {
 	return s
 }
 
-// ParseSeeds parses the --seeds flag: a plain integer N means seeds
-// 0..N-1, a comma-separated list ("0,5,7", or "7," for the single seed 7)
-// names the seeds.
+// ParseSeeds parses the --seeds flag of commands that choose the training
+// seeds (run, validate): a plain integer N means seeds 0..N-1, a
+// comma-separated list ("0,5,7", or "7," for the single seed 7) names the
+// seeds.
 func ParseSeeds(s string) (Seeds, error) {
 	s = strings.TrimSpace(s)
 	if !strings.Contains(s, ",") {
@@ -55,6 +56,13 @@ func ParseSeeds(s string) (Seeds, error) {
 		}
 		return countSeeds(n), nil
 	}
+	return ParseSeedList(s)
+}
+
+// ParseSeedList parses the --seeds flag of commands that select seeds a
+// run already has (eval): one seed ("0") or a comma-separated list ("0,2"),
+// never a count.
+func ParseSeedList(s string) (Seeds, error) {
 	var out Seeds
 	seen := map[int]bool{}
 	for _, f := range strings.Split(s, ",") {

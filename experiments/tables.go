@@ -252,6 +252,6 @@ func MarkdownDocument(title string, rows []schema.Row) string {
 	}
 	return "# " + title + "\n\n" +
 		"Share of evaluation episodes ending in each outcome, per variant and training seed, " +
-		"on held-out levels. Brackets: schema.Wilson 95% score interval in percent. " +
+		"on held-out levels. Brackets: Wilson 95% score interval in percent. " +
 		"Pooled rows treat all seeds' episodes as one sample.\n\n" + Markdown(rows)
 }

@@ -13,10 +13,10 @@ every=${3:-2}
 cd "$(dirname "$0")/.."
 export PATH="/usr/local/go/bin:$PATH"
 mkdir -p bin
-go build -tags headless -o bin/viewer-headless ./cmd/viewer
+go build -o bin/viewer ./cmd/viewer # -gif and -screenshot need no display
 mkdir -p "$run/media"
-bin/viewer-headless "$run" -filter "$proxy" -gif "$run/media/ood_failure.gif" -scale 6 -every "$every"
-bin/viewer-headless "$run" -filter "$proxy" -side -frame -1 -screenshot "$run/media/ood_failure_side_by_side.png"
+bin/viewer "$run" -filter "$proxy" -gif "$run/media/ood_failure.gif" -scale 6 -every "$every"
+bin/viewer "$run" -filter "$proxy" -side -frame -1 -screenshot "$run/media/ood_failure_side_by_side.png"
 if [ -f "$run/report.html" ] && command -v chromium >/dev/null; then
 	profile=$(mktemp -d)
 	chromium --headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking \

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/misgen/misgen/experiments"
 )
@@ -19,16 +20,14 @@ type evalOptions struct {
 
 var evalCommand = command{
 	name: "eval", args: "<run-dir>", minArgs: 1, maxArgs: 1,
-	summary: "Re-evaluate the trained agents of a run directory (seed × variant jobs), then rebuild its tables.",
-	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
-		o := &evalOptions{streams: st}
-		fs.StringVar(&o.seeds, "seeds", "", "evaluate only these training seeds of the run (a list like 0,2)")
-		fs.StringVar(&o.shard, "shard", "", "evaluate only shard i/n (0 <= i < n) of the seed × variant jobs")
-		return func(ctx context.Context, args []string) error {
-			o.runDir = args[0]
-			return runEval(ctx, o)
-		}
-	},
+	summary: "Re-evaluate the trained agents of a run directory (seed × variant jobs), then rebuild its tables.\n\n" +
+		"--seeds selects seeds the run has: --seeds 0 is seed 0 and --seeds 0,2 seeds 0 and 2 (not a count, unlike run).",
+	setup: setupOf[evalOptions](),
+}
+
+func (o *evalOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.seeds, "seeds", "", "evaluate only these training `seeds` of the run: one seed (0) or a list (0,2); not a count")
+	fs.StringVar(&o.shard, "shard", "", "evaluate only shard i/n (0 <= i < n) of the seed × variant jobs")
 }
 
 // openRun opens a run directory, reporting a missing one as a usage error.
@@ -39,7 +38,33 @@ func openRun(dir string) (*experiments.Run, error) {
 	return experiments.OpenRun(dir)
 }
 
-func runEval(ctx context.Context, o *evalOptions) error {
+// selectSeeds is the run's seeds (have) that --seeds flag selects, in the
+// run's order; all of them when flag is empty. A seed the run lacks is a
+// usage error.
+func selectSeeds(flag string, have []int) ([]int, error) {
+	if flag == "" {
+		return have, nil
+	}
+	want, err := experiments.ParseSeedList(flag)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	for _, s := range want {
+		if !slices.Contains(have, s) {
+			return nil, usagef("--seeds %s: the run has seeds %v", flag, have)
+		}
+	}
+	var out []int
+	for _, s := range have {
+		if slices.Contains(want, s) {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+func (o *evalOptions) run(ctx context.Context, args []string) error {
+	o.runDir = args[0]
 	r, err := openRun(o.runDir)
 	if err != nil {
 		return err
@@ -48,28 +73,15 @@ func runEval(ctx context.Context, o *evalOptions) error {
 	if err != nil {
 		return err
 	}
-	keep := map[int]bool{}
-	if o.seeds != "" {
-		s, err := experiments.ParseSeeds(o.seeds)
-		if err != nil {
-			return usagef("%v", err)
-		}
-		for _, x := range s {
-			keep[x] = true
-		}
+	seeds, err := selectSeeds(o.seeds, r.Config.Experiment.Seeds)
+	if err != nil {
+		return err
 	}
 	var jobs []experiments.Job
-	for _, s := range r.Config.Experiment.Seeds {
-		if len(keep) > 0 && !keep[s] {
-			continue
-		}
-		delete(keep, s)
+	for _, s := range seeds {
 		for _, v := range r.Config.Variants() {
 			jobs = append(jobs, experiments.Job{Point: r.Config.Experiment.Point, Seed: s, Variant: v})
 		}
-	}
-	if len(keep) > 0 && o.seeds != "" {
-		return usagef("--seeds %s: the run has seeds %v", o.seeds, r.Config.Experiment.Seeds)
 	}
 	r.Shard = shard
 	r.Jobs = shard.Select(jobs)

@@ -25,17 +25,15 @@ var exportCommand = command{
 	name: "export", args: "<run-dir>", minArgs: 1, maxArgs: 1,
 	summary: "Export a run for Python: policies and SAEs as safetensors, activations and concepts as .npy, outcomes as CSV.\n" +
 		"python/misgen loads them in PyTorch (README: \"Using the results from Python\").",
-	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
-		o := &exportOptions{streams: st}
-		fs.StringVar(&o.out, "out", "", "export directory (default <run-dir>/export)")
-		return func(ctx context.Context, args []string) error {
-			o.runDir = args[0]
-			return runExport(ctx, o)
-		}
-	},
+	setup: setupOf[exportOptions](),
 }
 
-func runExport(ctx context.Context, o *exportOptions) error {
+func (o *exportOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.out, "out", "", "export directory (default <run-dir>/export)")
+}
+
+func (o *exportOptions) run(ctx context.Context, args []string) error {
+	o.runDir = args[0]
 	start := time.Now()
 	r, err := openRun(o.runDir)
 	if err != nil {

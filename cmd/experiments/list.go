@@ -15,13 +15,12 @@ type listOptions struct{ streams }
 var listCommand = command{
 	name: "list", args: "", minArgs: 0, maxArgs: 0,
 	summary: "List the configs shipped in the binary, with one-line descriptions.",
-	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
-		o := &listOptions{streams: st}
-		return func(ctx context.Context, _ []string) error { return runList(ctx, o) }
-	},
+	setup:   setupOf[listOptions](),
 }
 
-func runList(_ context.Context, o *listOptions) error {
+func (o *listOptions) register(*flag.FlagSet) {}
+
+func (o *listOptions) run(context.Context, []string) error {
 	tw := tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)
 	for _, s := range experiments.List() {
 		fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Description)

@@ -56,6 +56,31 @@ type command struct {
 	setup   func(fs *flag.FlagSet, st streams) func(ctx context.Context, args []string) error
 }
 
+// options is a command's flags and arguments: register binds the flags,
+// run runs the command with the positional arguments.
+type options interface {
+	register(fs *flag.FlagSet)
+	run(ctx context.Context, args []string) error
+}
+
+// setupOf is the setup of a command whose options are a T that embeds
+// streams: a fresh T per invocation, bound to fs.
+func setupOf[T any, P interface {
+	*T
+	options
+	use(streams)
+}]() func(*flag.FlagSet, streams) func(context.Context, []string) error {
+	return func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
+		o := P(new(T))
+		o.use(st)
+		o.register(fs)
+		return o.run
+	}
+}
+
+// use sets where a command writes.
+func (s *streams) use(st streams) { *s = st }
+
 // commands lists every subcommand, in help order.
 var commands = []command{
 	runCommand,

@@ -18,16 +18,13 @@ type reportOptions struct {
 var reportCommand = command{
 	name: "report", args: "<run-dir>", minArgs: 1, maxArgs: 1,
 	summary: "(Re)build the tables, plots and report.html of a run directory, e.g. after all shards finished.",
-	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
-		o := &reportOptions{streams: st}
-		return func(ctx context.Context, args []string) error {
-			o.runDir = args[0]
-			return runReport(ctx, o)
-		}
-	},
+	setup:   setupOf[reportOptions](),
 }
 
-func runReport(ctx context.Context, o *reportOptions) error {
+func (o *reportOptions) register(*flag.FlagSet) {}
+
+func (o *reportOptions) run(ctx context.Context, args []string) error {
+	o.runDir = args[0]
 	r, err := openRun(o.runDir)
 	if err != nil {
 		return err

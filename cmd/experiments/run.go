@@ -22,8 +22,8 @@ type runOptions struct {
 
 func (o *runOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.profile, "profile", "quick", "profile to apply: "+experiments.ProfileChoices())
-	fs.StringVar(&o.out, "out", "results", "results root directory")
-	fs.StringVar(&o.seeds, "seeds", "", "override the training seeds: a count N (seeds 0..N-1) or a list like 0,5,7")
+	fs.StringVar(&o.out, "out", "runs", "results root directory (the reference results under results/ are written with --out results)")
+	fs.StringVar(&o.seeds, "seeds", "", seedsOverrideHelp)
 	fs.StringVar(&o.shard, "shard", "", "run only shard i/n (0 <= i < n) of the independent seed jobs")
 }
 
@@ -31,16 +31,15 @@ var runCommand = command{
 	name: "run", args: "<config>", minArgs: 1, maxArgs: 1,
 	summary: "Run an experiment: train → eval → interp → report.\n\n" +
 		"<config> is a TOML file, or the name of a shipped config (see 'experiments list'). A re-run of\n" +
-		"the same command resumes in the same run directory: finished stages and seeds are skipped.",
-	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
-		o := &runOptions{streams: st}
-		o.register(fs)
-		return func(ctx context.Context, args []string) error {
-			o.config = args[0]
-			return runRun(ctx, o)
-		}
-	},
+		"the same command resumes in the same run directory: finished stages and seeds are skipped.\n" +
+		"--seeds chooses the training seeds: --seeds 3 is a count (seeds 0, 1, 2), --seeds 0,5,7 a list\n" +
+		"and --seeds 7, the single seed 7 (unlike eval, where --seeds 0 selects seed 0).",
+	setup: setupOf[runOptions](),
 }
+
+// seedsOverrideHelp is the --seeds help of the commands that choose the
+// training seeds (run, validate); eval's --seeds selects existing ones.
+const seedsOverrideHelp = "override the training `seeds`: a count N (seeds 0..N-1), or a list like 0,5,7 (7, for seed 7 alone)"
 
 // loadWithOverrides loads a config with the profile and --seeds applied.
 func loadWithOverrides(config, profile, seeds string) (*experiments.Config, error) {
@@ -71,7 +70,8 @@ func parseShardFlag(s string) (experiments.Shard, error) {
 	return sh, nil
 }
 
-func runRun(ctx context.Context, o *runOptions) error {
+func (o *runOptions) run(ctx context.Context, args []string) error {
+	o.config = args[0]
 	c, err := loadWithOverrides(o.config, o.profile, o.seeds)
 	if err != nil {
 		return err

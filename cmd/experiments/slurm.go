@@ -34,7 +34,7 @@ var slurmCommand = command{
 	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
 		o := &slurmOptions{streams: st}
 		fs.StringVar(&o.profile, "profile", "quick", "profile to apply: quick, full or base")
-		fs.StringVar(&o.out, "out", "results", "results root directory (shared by all tasks)")
+		fs.StringVar(&o.out, "out", "runs", "results root directory (shared by all tasks)")
 		fs.StringVar(&o.seeds, "seeds", "", "override the training seeds: a count N or a list like 0,5,7")
 		fs.IntVar(&o.shards, "shards", 0, fmt.Sprintf("number of array tasks (default: one per seed × sweep point, at most %d)", slurm.MaxDefaultShards))
 		fs.StringVar(&o.partition, "partition", "", "Slurm partition (default: the cluster's)")

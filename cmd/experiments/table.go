@@ -22,18 +22,16 @@ var tableCommand = command{
 	name: "table", args: "<run-dir>...", minArgs: 1, maxArgs: -1,
 	summary: "Merge the failure-rate tables of run directories (shards, seed splits, sweep points)\n" +
 		"into one table, recomputing the pooled rows; print it as Markdown.",
-	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
-		o := &tableOptions{streams: st}
-		fs.StringVar(&o.write, "write", "", "also write failure_rates.{md,csv,json} and failure_rates.png (pooled) into this directory")
-		fs.StringVar(&o.title, "title", "Failure rates", "title of the written Markdown and plot")
-		return func(ctx context.Context, args []string) error {
-			o.runDirs = args
-			return runTable(ctx, o)
-		}
-	},
+	setup: setupOf[tableOptions](),
 }
 
-func runTable(_ context.Context, o *tableOptions) error {
+func (o *tableOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.write, "write", "", "also write failure_rates.{md,csv,json} and failure_rates.png (pooled) into this directory")
+	fs.StringVar(&o.title, "title", "Failure rates", "title of the written Markdown and plot")
+}
+
+func (o *tableOptions) run(_ context.Context, args []string) error {
+	o.runDirs = args
 	var runs []experiments.RunRows
 	for _, d := range o.runDirs {
 		rr, err := experiments.ReadRunRows(d)

@@ -22,20 +22,18 @@ type validateOptions struct {
 var validateCommand = command{
 	name: "validate", args: "<config>", minArgs: 1, maxArgs: 1,
 	summary: "Check a config strictly (every profile and sweep point) and summarise it.",
-	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
-		o := &validateOptions{streams: st}
-		fs.StringVar(&o.profile, "profile", "quick", "profile to summarise: "+experiments.ProfileChoices())
-		fs.StringVar(&o.out, "out", "results", "results root, for the run directory shown")
-		fs.StringVar(&o.seeds, "seeds", "", "override the training seeds: a count N or a list like 0,5,7")
-		fs.BoolVar(&o.print, "print", false, "print the resolved TOML of the profile (each sweep point)")
-		return func(ctx context.Context, args []string) error {
-			o.config = args[0]
-			return runValidate(ctx, o)
-		}
-	},
+	setup:   setupOf[validateOptions](),
 }
 
-func runValidate(_ context.Context, o *validateOptions) error {
+func (o *validateOptions) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.profile, "profile", "quick", "profile to summarise: "+experiments.ProfileChoices())
+	fs.StringVar(&o.out, "out", "runs", "results root, for the run directory shown")
+	fs.StringVar(&o.seeds, "seeds", "", seedsOverrideHelp)
+	fs.BoolVar(&o.print, "print", false, "print the resolved TOML of the profile (each sweep point)")
+}
+
+func (o *validateOptions) run(_ context.Context, args []string) error {
+	o.config = args[0]
 	c, err := loadWithOverrides(o.config, o.profile, o.seeds)
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/gif"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/envs"
@@ -299,5 +300,49 @@ func TestWriteGIF(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestCaption(t *testing.T) {
+	frame := image.NewRGBA(image.Rect(0, 0, 400, 50))
+	fill(frame, frame.Rect, color.RGBA{R: 200, A: 255})
+	inked := func(img *image.RGBA, r image.Rectangle) int {
+		n := 0
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				if img.RGBAAt(x, y) == colDim {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	for i, c := range []struct {
+		line  string
+		width int
+	}{
+		{"space play/pause", 400},                       // shorter than the frame
+		{strings.Repeat("n/p episode ", 6), 2*6 + 72*7}, // wider: the strip widens the image
+	} {
+		got := Caption(frame, c.line)
+		if got.Rect != image.Rect(0, 0, c.width, 50+CaptionHeight) {
+			t.Fatalf("case %d: caption image %v, want %dx%d", i, got.Rect, c.width, 50+CaptionHeight)
+		}
+		if got.RGBAAt(399, 49) != frame.RGBAAt(399, 49) || got.RGBAAt(0, 0) != frame.RGBAAt(0, 0) {
+			t.Errorf("case %d: the frame is not kept at the top left", i)
+		}
+		strip := image.Rect(0, 50, got.Rect.Dx(), got.Rect.Dy())
+		// Every visible glyph inks some pixels; the text spans the strip.
+		letters := len(strings.ReplaceAll(c.line, " ", ""))
+		if n := inked(got, strip); n < 8*letters {
+			t.Errorf("case %d: %d text pixels for %d letters", i, n, letters)
+		}
+		last := image.Rect(padding+(len(strings.TrimRight(c.line, " "))-1)*charW, 50, got.Rect.Dx(), got.Rect.Dy())
+		if inked(got, last) == 0 {
+			t.Errorf("case %d: the line's last letter is not drawn (cut?)", i)
+		}
+	}
+	if a, b := Caption(frame, "f filter"), Caption(frame, "s side-by-side"); string(a.Pix) == string(b.Pix) {
+		t.Error("different lines draw the same pixels")
 	}
 }

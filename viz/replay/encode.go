@@ -21,7 +21,7 @@ import (
 //	  u step count, then per step:
 //	    u action, A×f probs, f value, f reward,
 //	    info: u step, s outcome, 6×f agent/goal/proxy x,y,
-//	          u flags (1 goal visible, 2 goal reached, 4 proxy reached),
+//	          u flags (1 goal visible, 2 goal reached, 4 proxy reached, 8 time limit),
 //	          u keys held, u keys collected, u chests opened,
 //	    u feature count, then per feature: u id, f value.
 
@@ -86,10 +86,16 @@ func encodeEpisodes(buf *bytes.Buffer, eps []Episode) error {
 	return nil
 }
 
+// minEpisodeBytes is the smallest episode record: 12 one-byte fields
+// (empty strings, zero numbers, no steps).
+const minEpisodeBytes = 12
+
 func decodeEpisodes(raw []byte) ([]Episode, error) {
 	d := decoder{buf: raw}
-	n := d.count(1)
-	eps := make([]Episode, 0, n)
+	// An episode record takes at least minEpisodeBytes; the slice grows
+	// as records decode, so memory follows the records actually present.
+	n := d.count(minEpisodeBytes)
+	var eps []Episode
 	for i := 0; i < n && d.err == nil; i++ {
 		var ep Episode
 		ep.Game = d.s()
@@ -144,6 +150,7 @@ const (
 	flagGoalVisible = 1 << iota
 	flagGoalReached
 	flagProxyReached
+	flagTimeLimit
 )
 
 type encoder struct {
@@ -173,6 +180,9 @@ func (e *encoder) info(in *envs.Info) {
 	}
 	if in.ProxyReached {
 		flags |= flagProxyReached
+	}
+	if in.TimeLimit {
+		flags |= flagTimeLimit
 	}
 	e.u(flags)
 	e.u(uint64(max(in.KeysHeld, 0)))
@@ -261,6 +271,7 @@ func (d *decoder) info(in *envs.Info) {
 	in.GoalVisible = flags&flagGoalVisible != 0
 	in.GoalReached = flags&flagGoalReached != 0
 	in.ProxyReached = flags&flagProxyReached != 0
+	in.TimeLimit = flags&flagTimeLimit != 0
 	in.KeysHeld = d.count(0)
 	in.KeysCollected = d.count(0)
 	in.ChestsOpened = d.count(0)

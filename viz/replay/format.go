@@ -32,6 +32,19 @@ const (
 	Version = 1
 )
 
+// Size caps. Replay files get shared, so a file is checked against these
+// before it is read, and its payload while it is decompressed: a small
+// crafted file cannot make the viewer allocate more than about ten times
+// MaxRawSize. Real replays are far smaller (16 CoinRun episodes of 1000
+// steps with action probabilities are about 2.5 MB raw); Marshal refuses
+// to write a file over the caps.
+const (
+	// MaxPayloadSize caps the compressed payload a header may declare.
+	MaxPayloadSize = 64 << 20
+	// MaxRawSize caps the decompressed payload.
+	MaxRawSize = 64 << 20
+)
+
 // Typed errors let callers (and tests) tell failure kinds apart; the
 // messages returned by Read wrap them with the file name and details.
 var (
@@ -40,6 +53,7 @@ var (
 	ErrTruncated = errors.New("replay file truncated")
 	ErrChecksum  = errors.New("replay checksum mismatch (file corrupt)")
 	ErrCorrupt   = errors.New("replay payload corrupt")
+	ErrTooLarge  = errors.New("replay larger than the size cap")
 )
 
 // Write atomically replaces path with a replay file holding eps.
@@ -52,9 +66,10 @@ func Write(path string, eps []Episode) error {
 }
 
 // Read reads a replay file and checks its framing and checksum. It does not
-// replay the episodes against the games; Load does.
+// replay the episodes against the games; Load does. A file larger than the
+// header and MaxPayloadSize is refused before it is read.
 func Read(path string) ([]Episode, error) {
-	data, err := os.ReadFile(path)
+	data, err := readCapped(path, headerSize+MaxPayloadSize)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
 	}
@@ -80,11 +95,36 @@ func Load(path string) ([]Episode, error) {
 	return eps, nil
 }
 
-// Marshal encodes eps as the bytes of a replay file.
+// readCapped reads the file at path, refusing one over limit bytes.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() && st.Size() > limit {
+		return nil, fmt.Errorf("%s: %w: the file has %d bytes, the cap is %d", path, ErrTooLarge, st.Size(), limit)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s: %w: the file is over %d bytes", path, ErrTooLarge, limit)
+	}
+	return data, nil
+}
+
+// Marshal encodes eps as the bytes of a replay file. Episodes that encode
+// to more than MaxRawSize bytes are refused (ErrTooLarge): Read could not
+// read the file back.
 func Marshal(eps []Episode) ([]byte, error) {
 	var raw bytes.Buffer
 	if err := encodeEpisodes(&raw, eps); err != nil {
 		return nil, err
+	}
+	if raw.Len() > MaxRawSize {
+		return nil, fmt.Errorf("replay: %w: %d episodes encode to %d bytes, over the %d-byte cap; record fewer (eval.replays)", ErrTooLarge, len(eps), raw.Len(), MaxRawSize)
 	}
 	var out bytes.Buffer
 	out.Write(make([]byte, headerSize))
@@ -109,7 +149,9 @@ func Marshal(eps []Episode) ([]byte, error) {
 }
 
 // Unmarshal decodes the bytes of a replay file. Errors wrap ErrBadMagic,
-// ErrVersion, ErrTruncated, ErrChecksum or ErrCorrupt.
+// ErrVersion, ErrTruncated, ErrChecksum, ErrCorrupt or ErrTooLarge (a
+// declared payload over MaxPayloadSize, or one that decompresses to more
+// than MaxRawSize bytes).
 func Unmarshal(data []byte) ([]Episode, error) {
 	n := min(len(data), len(magic))
 	if string(data[:n]) != magic[:n] {
@@ -124,6 +166,8 @@ func Unmarshal(data []byte) ([]Episode, error) {
 	size := binary.LittleEndian.Uint64(data[12:])
 	payload := data[headerSize:]
 	switch {
+	case size > MaxPayloadSize:
+		return nil, fmt.Errorf("%w: header declares a %d-byte payload, the cap is %d", ErrTooLarge, size, MaxPayloadSize)
 	case uint64(len(payload)) < size:
 		return nil, fmt.Errorf("%w: header announces %d payload bytes, file has %d", ErrTruncated, size, len(payload))
 	case uint64(len(payload)) > size:
@@ -132,9 +176,12 @@ func Unmarshal(data []byte) ([]Episode, error) {
 	if got, want := crc32.ChecksumIEEE(payload), binary.LittleEndian.Uint32(data[20:]); got != want {
 		return nil, fmt.Errorf("%w: payload CRC-32 %08x, header says %08x", ErrChecksum, got, want)
 	}
-	raw, err := io.ReadAll(flate.NewReader(bytes.NewReader(payload)))
+	raw, err := io.ReadAll(io.LimitReader(flate.NewReader(bytes.NewReader(payload)), MaxRawSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: decompressing: %v", ErrCorrupt, err)
+	}
+	if len(raw) > MaxRawSize {
+		return nil, fmt.Errorf("%w: the %d-byte payload decompresses to more than %d bytes", ErrTooLarge, size, MaxRawSize)
 	}
 	eps, err := decodeEpisodes(raw)
 	if err != nil {

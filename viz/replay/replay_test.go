@@ -21,7 +21,7 @@ import (
 // scripted plays real episodes of every game with fixed-seed random or
 // scripted actions, with made-up but deterministic probabilities, values
 // and features so every field of the format is exercised.
-func scripted(t *testing.T) []Episode {
+func scripted(t testing.TB) []Episode {
 	t.Helper()
 	obs := envs.DefaultObsConfig()
 	ood := coinrun.DefaultConfig()
@@ -193,7 +193,7 @@ func TestLoadRefusesMismatchedReplay(t *testing.T) {
 				ep.Steps[j].Probs = ep.Steps[j].Probs[:3]
 			}
 		}, "3 action probabilities, coinrun has 15"},
-		{"config", func(ep *Episode) { ep.Config = []byte("coin = \"sideways\"\n") }, "env.coinrun.coin"},
+		{"config", func(ep *Episode) { ep.Config = []byte("coin = \"sideways\"\n") }, `rebuilding coinrun: coin = "sideways"`},
 		{"unknown config key", func(ep *Episode) { ep.Config = append(ep.Config, "bogus = 1\n"...) }, "unknown key \"bogus\""},
 		{"unknown game", func(ep *Episode) { ep.Game = "pong" }, "unknown game \"pong\""},
 		{"action", func(ep *Episode) { ep.Steps[2].Action = 99 }, "action 99"},

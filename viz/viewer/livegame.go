@@ -68,8 +68,7 @@ func (g *liveGame) Update() error {
 		return err
 	}
 	if g.dirty {
-		img, _ := g.live.Render(g.opts)
-		g.set(img)
+		g.set(g.live.Screen(g.opts))
 		g.dirty = false
 		ebiten.SetWindowTitle(title("%s %s level %d  %.0f steps/s", g.live.Game, g.live.Variant, g.live.Seed(), control.Speeds[g.speed]))
 	}

@@ -5,8 +5,11 @@
 // *image.RGBA on screen, scaled with nearest-neighbour filtering so pixel
 // art stays crisp.
 //
-// Importing ebiten initialises GLFW, which panics without an X display, so
-// this package's tests are behind the "display" build tag:
+// Importing ebiten initialises GLFW at program start (ebiten's package
+// init), which panics without an X display. Only cmd/viewer-window links
+// this package, and cmd/viewer starts it for the window modes when DISPLAY
+// is set; cmd/viewer itself (help, -screenshot, -gif) needs no display.
+// This package's tests are behind the "display" build tag:
 //
 //	xvfb-run -a go test -tags display ./viz/viewer/...
 package viewer
@@ -23,9 +26,9 @@ import (
 )
 
 // Run opens the window for a (replay, play or checkpoint mode) and returns
-// when it is closed. load loads -checkpoint policies (nil: checkpoint mode
-// reports app.ErrNoPolicy).
-func Run(a *app.Args, load app.PolicyLoader) error {
+// when it is closed. ld loads -checkpoint policies and -config experiment
+// files (a nil loader makes its flag report an error).
+func Run(a *app.Args, ld app.Loaders) error {
 	var g ebiten.Game
 	switch a.Mode() {
 	case app.ModeReplay:
@@ -35,7 +38,7 @@ func Run(a *app.Args, load app.PolicyLoader) error {
 		}
 		g = newReplayGame(s)
 	default:
-		live, err := app.NewLive(a, load)
+		live, err := app.NewLive(a, ld)
 		if err != nil {
 			return err
 		}

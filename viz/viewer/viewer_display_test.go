@@ -5,17 +5,15 @@ package viewer
 import (
 	"bytes"
 	"image"
-	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
-	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/envs/maze"
-	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/render"
-	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/replay/replaytest"
 	"github.com/misgen/misgen/viz/viewer/app"
 )
 
@@ -23,32 +21,8 @@ import (
 // "hold right+jump" agent and opens them as the viewer does.
 func session(t *testing.T, extra ...string) *app.Session {
 	t.Helper()
-	ood := coinrun.DefaultConfig()
-	ood.Coin = coinrun.CoinRandom
-	var eps []replay.Episode
-	for _, v := range []struct {
-		name string
-		cfg  coinrun.Config
-	}{{schema.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
-		meta, err := replay.NewMeta(coinrun.Name, v.name, v.cfg, envs.DefaultObsConfig(), 0, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ep, err := replay.Run(meta, func(int, envs.Env) (int, []float32, float32) {
-			p := make([]float32, coinrun.NumActions)
-			p[8] = 1
-			return 8, p, 0
-		}, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		eps = append(eps, ep)
-	}
-	path := filepath.Join(t.TempDir(), "r"+replay.Ext)
-	if err := replay.Write(path, eps); err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.ParseArgs(append([]string{path, "-scale", "4"}, extra...), &bytes.Buffer{})
+	path, _ := replaytest.RunDir(t, 1)
+	a, err := app.ParseArgs(append([]string{path, "-scale", "4"}, extra...), &bytes.Buffer{}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,8 +43,10 @@ func drawTo(g interface{ Draw(*ebiten.Image) }, w, h int) *image.RGBA {
 }
 
 func TestReplayGameDrawsFrameWithNearestScaling(t *testing.T) {
-	g := newReplayGame(session(t))
-	if err := g.refresh(); err != nil {
+	s := session(t)
+	g := newReplayGame(s)
+	g.win.Apply(app.CmdTogglePlay) // pause: the test places the frame
+	if err := g.tick(0); err != nil {
 		t.Fatal(err)
 	}
 	frame := g.img
@@ -96,58 +72,81 @@ func TestReplayGameDrawsFrameWithNearestScaling(t *testing.T) {
 		t.Errorf("border %v, want black", c)
 	}
 	// Clicking the timeline's middle (screen coordinates) seeks there.
-	tl := g.timeline.Timeline.Inset(2)
-	steps := len(g.sess.Eps[0].Steps)
+	_, l, _, err := app.NewScene(s.Eps, render.Options{Scale: 4}).Render(s.Ctl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl := l.Timeline.Inset(2)
+	steps := len(s.Eps[0].Steps)
 	mid := render.TimelineX(tl, steps/2, steps)
 	if !g.click(image.Pt(5+2*mid, 3+2*(tl.Min.Y+1))) {
 		t.Fatal("click on the timeline ignored")
 	}
-	if g.ctl.Frame() != steps/2 {
-		t.Fatalf("timeline click: frame %d, want %d", g.ctl.Frame(), steps/2)
+	if s.Ctl.Frame() != steps/2 {
+		t.Fatalf("timeline click: frame %d, want %d", s.Ctl.Frame(), steps/2)
 	}
 }
 
 func TestReplayGameCommands(t *testing.T) {
-	g := newReplayGame(session(t))
-	for k, want := range map[ebiten.Key]command{
-		ebiten.KeySpace: cmdTogglePlay, ebiten.KeyArrowRight: cmdStepForward, ebiten.KeyArrowLeft: cmdStepBack,
-		ebiten.KeyEqual: cmdSpeedUp, ebiten.KeyMinus: cmdSpeedDown, ebiten.KeyN: cmdNextEpisode,
-		ebiten.KeyP: cmdPrevEpisode, ebiten.KeyF: cmdCycleFilter, ebiten.KeyS: cmdSideBySide,
+	s := session(t)
+	g := newReplayGame(s)
+	for k, want := range map[ebiten.Key]app.Command{
+		ebiten.KeySpace: app.CmdTogglePlay, ebiten.KeyArrowRight: app.CmdStepForward, ebiten.KeyArrowLeft: app.CmdStepBack,
+		ebiten.KeyEqual: app.CmdSpeedUp, ebiten.KeyMinus: app.CmdSpeedDown, ebiten.KeyN: app.CmdNextEpisode,
+		ebiten.KeyP: app.CmdPrevEpisode, ebiten.KeyF: app.CmdCycleFilter, ebiten.KeyS: app.CmdSideBySide,
+		ebiten.KeyQ: app.CmdQuit, ebiten.KeyEscape: app.CmdQuit,
 	} {
 		if replayKeys[k] != want {
 			t.Errorf("key %v → %v, want %v", k, replayKeys[k], want)
 		}
 	}
-	if err := g.refresh(); err != nil {
+	// The legend names the bound keys as a person types them.
+	for _, name := range []string{"space", "left/right", "+/-", "n/p", "f ", "s ", "q quit"} {
+		if !strings.Contains(app.ReplayLegend, name) {
+			t.Errorf("legend %q lacks %q", app.ReplayLegend, name)
+		}
+	}
+	// Playing from the start: ticks advance the frame and the title.
+	if !s.Ctl.Playing() {
+		t.Fatal("replay window opened paused")
+	}
+	for i := 0; i < 30; i++ {
+		if err := g.tick(1.0 / 60); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Ctl.Frame() == 0 || g.img == nil || !strings.Contains(g.title, "15 fps") {
+		t.Fatalf("after 0.5 s: frame %d, title %q", s.Ctl.Frame(), g.title)
+	}
+	g.win.Apply(app.CmdTogglePlay)
+	if err := g.tick(0); err != nil {
 		t.Fatal(err)
 	}
-	single := g.img.Rect.Dx()
-	g.apply(cmdSideBySide)
-	if err := g.refresh(); err != nil {
+	scene, _, _, err := app.NewScene(s.Eps, render.Options{Scale: 4}).Render(s.Ctl)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if g.img.Rect.Dx() != 2*single {
-		t.Fatalf("side by side %d px wide, want %d", g.img.Rect.Dx(), 2*single)
+	g.win.Apply(app.CmdSideBySide)
+	if err := g.tick(0); err != nil {
+		t.Fatal(err)
 	}
-	g.apply(cmdStepForward)
-	g.apply(cmdStepForward)
-	if g.ctl.Frame() != 2 {
-		t.Fatalf("frame %d after two steps", g.ctl.Frame())
+	// Two scenes side by side, or the legend's width if that is wider.
+	want := max(2*scene.Rect.Dx(), render.Caption(scene, app.ReplayLegend).Rect.Dx())
+	if g.img.Rect.Dx() != want || g.img.Rect.Dy() != scene.Rect.Dy()+render.CaptionHeight {
+		t.Fatalf("side by side %v, want %d wide", g.img.Rect, want)
 	}
 	before := g.img
-	if err := g.refresh(); err != nil || g.img == before {
+	g.win.Apply(app.CmdStepForward)
+	if err := g.tick(0); err != nil || g.img == before {
 		t.Fatalf("frame not re-rendered after stepping (%v)", err)
 	}
 	same := g.img
-	if err := g.refresh(); err != nil || g.img != same {
+	if err := g.tick(0); err != nil || g.img != same {
 		t.Fatalf("unchanged view re-rendered (%v)", err)
 	}
-	g.apply(cmdCycleFilter) // first outcome in Spec order: coin
-	if g.ctl.Filter() != coinrun.OutcomeCoin || g.ctl.Episode() != 0 {
-		t.Fatalf("filter %q episode %d", g.ctl.Filter(), g.ctl.Episode())
-	}
-	if g.apply(cmdQuit) {
-		t.Error("quit command does not stop the game")
+	g.win.Apply(app.CmdCycleFilter) // first outcome in Spec order: coin
+	if s.Ctl.Filter() != coinrun.OutcomeCoin || s.Ctl.Episode() != 0 {
+		t.Fatalf("filter %q episode %d", s.Ctl.Filter(), s.Ctl.Episode())
 	}
 }
 
@@ -156,11 +155,11 @@ func TestLiveGame(t *testing.T) {
 		args     []string
 		realtime bool
 	}{{[]string{"-play", "coinrun", "-variant", "ood"}, true}, {[]string{"-play", maze.Name}, false}} {
-		a, err := app.ParseArgs(c.args, &bytes.Buffer{})
+		a, err := app.ParseArgs(c.args, &bytes.Buffer{}, &bytes.Buffer{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		l, err := app.NewLive(a, nil)
+		l, err := app.NewLive(a, app.Loaders{})
 		if err != nil {
 			t.Fatal(err)
 		}

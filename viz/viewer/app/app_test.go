@@ -16,48 +16,16 @@ import (
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/envs/heist"
 	"github.com/misgen/misgen/envs/maze"
-	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/render"
 	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/replay/replaytest"
 	"github.com/misgen/misgen/viz/viewer/control"
 )
 
 // runDir writes a run directory whose replays hold, for training seeds 0
 // and 1, an ID and an OOD CoinRun episode of a scripted "hold right+jump"
 // agent on level 0 — in the OOD level it runs past the coin to the end.
-func runDir(t *testing.T) (dir string, eps []replay.Episode) {
-	t.Helper()
-	dir = t.TempDir()
-	ood := coinrun.DefaultConfig()
-	ood.Coin = coinrun.CoinRandom
-	for seed := 0; seed < 2; seed++ {
-		var set []replay.Episode
-		for _, v := range []struct {
-			name string
-			cfg  coinrun.Config
-		}{{schema.IDVariant, coinrun.DefaultConfig()}, {"random_coin", ood}} {
-			meta, err := replay.NewMeta(coinrun.Name, v.name, v.cfg, envs.DefaultObsConfig(), 0, seed)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ep, err := replay.Run(meta, func(int, envs.Env) (int, []float32, float32) {
-				probs := make([]float32, coinrun.NumActions)
-				probs[8], probs[7] = 0.8, 0.2
-				return 8, probs, 1
-			}, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			set = append(set, ep)
-		}
-		name := filepath.Join(dir, "replays", "seed-"+string(rune('0'+seed))+replay.Ext)
-		if err := replay.Write(name, set); err != nil {
-			t.Fatal(err)
-		}
-		eps = append(eps, set...)
-	}
-	return dir, eps
-}
+func runDir(t *testing.T) (dir string, eps []replay.Episode) { return replaytest.RunDir(t, 2) }
 
 func TestParseArgs(t *testing.T) {
 	cases := []struct {
@@ -82,7 +50,7 @@ func TestParseArgs(t *testing.T) {
 	}
 	for i, c := range cases {
 		var stderr bytes.Buffer
-		a, err := ParseArgs(c.args, &stderr)
+		a, err := ParseArgs(c.args, &bytes.Buffer{}, &stderr)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error()+stderr.String(), c.err) {
 				t.Errorf("case %d %v: error %v, want %q", i, c.args, err, c.err)
@@ -96,12 +64,19 @@ func TestParseArgs(t *testing.T) {
 			t.Errorf("case %d: mode %s, want %s", i, a.Mode(), c.mode)
 		}
 	}
-	a, _ := ParseArgs([]string{"-checkpoint", "c.ckpt", "-env", "coinrun", "-seed", "7"}, &bytes.Buffer{})
+	a, _ := ParseArgs([]string{"-checkpoint", "c.ckpt", "-env", "coinrun", "-seed", "7"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if a.Seed != 7 || a.Env != "coinrun" {
 		t.Errorf("checkpoint args %+v", a)
 	}
-	if _, err := ParseArgs([]string{"-h"}, &bytes.Buffer{}); !errors.Is(err, flag.ErrHelp) {
-		t.Errorf("-h: %v", err)
+	// Help goes to stdout (exit 0 in main); a flag error's help to stderr.
+	var out, errb bytes.Buffer
+	if _, err := ParseArgs([]string{"-h"}, &out, &errb); !errors.Is(err, flag.ErrHelp) || !strings.HasPrefix(out.String(), Usage) || !strings.Contains(out.String(), "-screenshot file") || errb.Len() != 0 {
+		t.Errorf("-h: %v\nstdout %q\nstderr %q", err, out.String(), errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	if _, err := ParseArgs([]string{"-bogus"}, &out, &errb); err == nil || out.Len() != 0 || strings.Count(errb.String(), "usage:") != 1 {
+		t.Errorf("-bogus: %v\nstdout %q\nstderr %q", err, out.String(), errb.String())
 	}
 }
 
@@ -139,7 +114,7 @@ func TestHeadlessScreenshotAndGIF(t *testing.T) {
 	shot := filepath.Join(out, "shot.png")
 	var log bytes.Buffer
 	args := func(s ...string) *Args {
-		a, err := ParseArgs(s, &log)
+		a, err := ParseArgs(s, &log, &log)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,9 +237,20 @@ func TestVariantConfig(t *testing.T) {
 		{"pong", "train", "", nil, "unknown game"},
 		{"", "nope", "coinrun-ood", nil, "no variant \"nope\""},
 		{maze.Name, "train", "coinrun-ood", nil, "not maze"},
+		{"", "train", "missing.toml", nil, "viewer: no such file"},
+	}
+	// The experiment-file reader is injected; this one knows one file.
+	load := func(path string) (*Experiment, error) {
+		if path != "coinrun-ood" {
+			return nil, errors.New("no such file")
+		}
+		ood := coinrun.DefaultConfig()
+		ood.Coin = coinrun.CoinRandom
+		train := coinrun.DefaultConfig()
+		return &Experiment{Game: coinrun.Name, Obs: envs.DefaultObsConfig(), Train: &train, OOD: map[string]any{"random_coin": &ood}}, nil
 	}
 	for i, c := range cases {
-		game, cfg, _, err := VariantConfig(c.game, c.variant, c.file)
+		game, cfg, _, err := VariantConfig(c.game, c.variant, c.file, load)
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("case %d: error %v, want %q", i, err, c.err)
@@ -277,6 +263,9 @@ func TestVariantConfig(t *testing.T) {
 		if !c.check(cfg) || (c.game != "" && game != c.game) {
 			t.Errorf("case %d: wrong config %+v for %s", i, cfg, game)
 		}
+	}
+	if _, _, _, err := VariantConfig("", "train", "coinrun-ood", nil); !errors.Is(err, ErrNoExperimentLoader) {
+		t.Errorf("-config without a loader: %v", err)
 	}
 }
 
@@ -303,7 +292,7 @@ func TestHumanActionAndLive(t *testing.T) {
 			}
 			continue
 		}
-		_, cfg, obs, _ := VariantConfig(c.game, "train", "")
+		_, cfg, obs, _ := VariantConfig(c.game, "train", "", nil)
 		g, _ := envs.Lookup(c.game)
 		env, _ := g.New(cfg, obs)
 		if got := env.Spec().ActionName[a]; got != c.want {
@@ -311,8 +300,8 @@ func TestHumanActionAndLive(t *testing.T) {
 		}
 	}
 	// Holding right+jump on OOD level 0 reproduces the misgeneralization.
-	a, _ := ParseArgs([]string{"-play", "coinrun", "-variant", "ood"}, &bytes.Buffer{})
-	l, err := NewLive(a, nil)
+	a, _ := ParseArgs([]string{"-play", "coinrun", "-variant", "ood"}, &bytes.Buffer{}, &bytes.Buffer{})
+	l, err := NewLive(a, Loaders{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -330,8 +319,8 @@ func TestHumanActionAndLive(t *testing.T) {
 	if l.Done() || l.env.Info().Step != 0 {
 		t.Fatal("reset did not start a new level")
 	}
-	c, _ := ParseArgs([]string{"-checkpoint", "x", "-env", "coinrun"}, &bytes.Buffer{})
-	if _, err := NewLive(c, nil); !errors.Is(err, ErrNoPolicy) {
+	c, _ := ParseArgs([]string{"-checkpoint", "x", "-env", "coinrun"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if _, err := NewLive(c, Loaders{}); !errors.Is(err, ErrNoPolicy) {
 		t.Errorf("checkpoint mode: %v", err)
 	}
 }

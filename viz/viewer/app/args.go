@@ -55,26 +55,56 @@ func (a *Args) Headless() bool { return a.Screenshot != "" || a.GIF != "" }
 
 // Usage is the viewer's synopsis.
 const Usage = `usage:
-  viewer [flags] <replay-file | run-dir>       watch recorded episodes
+  viewer [flags] <replay-file | run-dir>       watch recorded episodes (plays on open)
   viewer -play <game> [-variant train|ood] [-config exp.toml] [-seed N]
   viewer -checkpoint <file> -env <game> [-variant ...] [-seed N]
   viewer <replay-file | run-dir> -screenshot out.png [-frame N] [-episode K] [-side]
   viewer <replay-file | run-dir> -gif out.gif [-episode K] [-every N] [-delay D]
+The window needs an X display (on a server: xvfb-run -a viewer ..., or ssh -X);
+-screenshot and -gif need none.
 keys: space play/pause, left/right step, +/- speed, n/p episode,
-      f cycle outcome filter, s side-by-side ID vs OOD, click the timeline to seek;
-      live play: arrows (up jumps), r next level, +/- speed;
+      f cycle outcome filter, s side-by-side ID vs OOD, click the timeline to seek,
+      q or esc quit; live play: arrows or wasd (up jumps), r next level, +/- speed;
       -checkpoint: space pause, r next level, +/- speed
 flags:
 `
 
 // ParseArgs parses the viewer's command line (without the program name).
-// Flags may follow the replay path. Help output and errors go to stderr;
-// -h returns flag.ErrHelp.
-func ParseArgs(args []string, stderr io.Writer) (*Args, error) {
+// Flags may follow the replay path. -h prints the help to stdout and
+// returns flag.ErrHelp; a flag error is reported, with the help, on stderr.
+func ParseArgs(args []string, stdout, stderr io.Writer) (*Args, error) {
 	a := &Args{}
 	fs := flag.NewFlagSet("viewer", flag.ContinueOnError)
+	a.register(fs)
+	// The flag package calls Usage on -h and on bad flags alike; stay
+	// silent while parsing and print the help once, where it belongs.
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, Usage); fs.PrintDefaults() }
+	fs.Usage = func() {}
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
+		w := stderr
+		if errors.Is(err, flag.ErrHelp) {
+			w = stdout
+		}
+		fmt.Fprint(w, Usage)
+		fs.SetOutput(w)
+		fs.PrintDefaults()
+		return nil, err
+	}
+	switch {
+	case len(positional) > 1:
+		return nil, fmt.Errorf("viewer: one replay file or run directory, got %d: %s", len(positional), strings.Join(positional, " "))
+	case len(positional) == 1:
+		a.Source = positional[0]
+	}
+	if err := a.validate(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// register binds a's fields to the viewer's flags.
+func (a *Args) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.Play, "play", "", "play `game` (coinrun, maze, heist) with the keyboard")
 	fs.StringVar(&a.Checkpoint, "checkpoint", "", "watch the policy in checkpoint `file` play live")
 	fs.StringVar(&a.Env, "env", "", "`game` for -checkpoint")
@@ -91,7 +121,11 @@ func ParseArgs(args []string, stderr io.Writer) (*Args, error) {
 	fs.IntVar(&a.Scale, "scale", 0, "`pixels` per tile (0: automatic)")
 	fs.IntVar(&a.Every, "every", 0, "GIF: keep every `n`-th frame (0: at most 300 frames)")
 	fs.IntVar(&a.Delay, "delay", 5, "GIF: frame delay in `hundredths` of a second")
+}
 
+// parseInterspersed parses flags before, between and after the positional
+// arguments and returns those.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -104,16 +138,7 @@ func ParseArgs(args []string, stderr io.Writer) (*Args, error) {
 		positional = append(positional, args[0])
 		args = args[1:]
 	}
-	switch {
-	case len(positional) > 1:
-		return nil, fmt.Errorf("viewer: one replay file or run directory, got %d: %s", len(positional), strings.Join(positional, " "))
-	case len(positional) == 1:
-		a.Source = positional[0]
-	}
-	if err := a.validate(); err != nil {
-		return nil, err
-	}
-	return a, nil
+	return positional, nil
 }
 
 func (a *Args) validate() error {

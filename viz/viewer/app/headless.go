@@ -51,9 +51,6 @@ func filterNote(f string) string {
 	return " with outcome " + f
 }
 
-// View is the session's scene.
-func (s *Session) View() *Scene { return s.scene }
-
 // RunHeadless writes the screenshot or GIF a asks for and reports what it
 // wrote to out.
 func RunHeadless(a *Args, out io.Writer) error {

@@ -10,7 +10,7 @@ import (
 )
 
 // ErrNoPolicy is returned for -checkpoint when no PolicyLoader is given
-// (a build without the policy runtime).
+// (a binary without the policy runtime).
 var ErrNoPolicy = errors.New("viewer: -checkpoint: live policy play is not available in this build")
 
 // Actor chooses an action in env's current state and reports the action
@@ -40,16 +40,16 @@ type Live struct {
 }
 
 // NewLive builds the live level of a: play mode, or checkpoint mode with
-// the policy loaded by load.
-func NewLive(a *Args, load PolicyLoader) (*Live, error) {
+// the policy loaded by ld.Policy; -config files are read by ld.Experiment.
+func NewLive(a *Args, ld Loaders) (*Live, error) {
 	game := a.Play
 	if a.Mode() == ModeCheckpoint {
-		if load == nil {
+		if ld.Policy == nil {
 			return nil, ErrNoPolicy
 		}
 		game = a.Env
 	}
-	game, cfg, obs, err := VariantConfig(game, a.Variant, a.ConfigFile)
+	game, cfg, obs, err := VariantConfig(game, a.Variant, a.ConfigFile, ld.Experiment)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func NewLive(a *Args, load PolicyLoader) (*Live, error) {
 	}
 	l := &Live{Game: game, Variant: a.Variant, env: env, spec: env.Spec(), seed: a.Seed}
 	if a.Mode() == ModeCheckpoint {
-		if l.actor, l.release, err = load(a.Checkpoint, env); err != nil {
+		if l.actor, l.release, err = ld.Policy(a.Checkpoint, env); err != nil {
 			return nil, err
 		}
 	}
@@ -140,7 +140,7 @@ func (l *Live) Render(opts render.Options) (*image.RGBA, render.Layout) {
 	}
 	hud := render.HUD{
 		Title:       fmt.Sprintf("%s  %s  (%s)", l.Game, l.Variant, who),
-		Subtitle:    fmt.Sprintf("level %d   r: new level", l.seed),
+		Subtitle:    fmt.Sprintf("level %d", l.seed),
 		ActionNames: l.spec.ActionName,
 		Action:      l.action,
 		Reward:      l.reward,
@@ -155,6 +155,25 @@ func (l *Live) Render(opts render.Options) (*image.RGBA, render.Layout) {
 		hud.Probs, hud.Value, hud.HasValue = l.probs, l.value, true
 	}
 	return render.Draw(l.env, info, hud, opts)
+}
+
+// Legend is the live window's key legend: a policy plays (space pauses
+// it), or a person plays a real-time game (held keys at the +/- speed) or
+// a grid game (one step per key press).
+func (l *Live) Legend() string {
+	switch {
+	case l.actor != nil:
+		return "space pause  r next level  +/- speed  q quit"
+	case Realtime(l.Game):
+		return "arrows/wasd move (up jumps)  r next level  +/- speed  q quit"
+	}
+	return "arrows/wasd move  r next level  q quit"
+}
+
+// Screen is what the live window shows: Render with Legend below it.
+func (l *Live) Screen(opts render.Options) *image.RGBA {
+	img, _ := l.Render(opts)
+	return render.Caption(img, l.Legend())
 }
 
 // Steps is the number of steps taken in the current level.

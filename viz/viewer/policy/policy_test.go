@@ -37,11 +37,11 @@ func checkpoint(t *testing.T) string {
 
 func TestLivePolicyPlays(t *testing.T) {
 	ckpt := checkpoint(t)
-	a, err := app.ParseArgs([]string{"-checkpoint", ckpt, "-env", "maze", "-variant", "ood", "-seed", "7"}, &bytes.Buffer{})
+	a, err := app.ParseArgs([]string{"-checkpoint", ckpt, "-env", "maze", "-variant", "ood", "-seed", "7"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := app.NewLive(a, Loader(1, false))
+	l, err := app.NewLive(a, app.Loaders{Policy: Loader(1, false)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,8 +73,8 @@ func TestLivePolicyPlays(t *testing.T) {
 		t.Errorf("probability bars cover %d px, want about %d", total, w)
 	}
 	// A checkpoint for another game is refused with a clear message.
-	b, _ := app.ParseArgs([]string{"-checkpoint", ckpt, "-env", "coinrun"}, &bytes.Buffer{})
-	if _, err := app.NewLive(b, Loader(1, false)); err == nil || !strings.Contains(err.Error(), "maze policy") {
+	b, _ := app.ParseArgs([]string{"-checkpoint", ckpt, "-env", "coinrun"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if _, err := app.NewLive(b, app.Loaders{Policy: Loader(1, false)}); err == nil || !strings.Contains(err.Error(), "maze policy") {
 		t.Errorf("mismatched env: %v", err)
 	}
 }
