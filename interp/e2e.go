@@ -44,17 +44,13 @@ func TrainE2E(m *SAE, model ModelFunc, site Site, obs Observations, o E2EOptions
 	if o.DeadAfter <= 0 {
 		o.DeadAfter = 20 * o.BatchSize
 	}
-	for _, p := range o.Freeze {
-		if p.Tensor.RequiresGrad() {
-			if err := p.Tensor.SetRequiresGrad(false); err != nil {
-				return TrainStats{}, err
-			}
-			defer p.Tensor.SetRequiresGrad(true)
-		}
+	restore, err := freeze(o.Freeze)
+	defer restore()
+	if err != nil {
+		return TrainStats{}, err
 	}
 	ds := torch.NewNoGradScope()
 	defer ds.Close()
-	all := obs.tensor(ds, 0, obs.Rows)
 	origLP, err := originalLogProbs(ds, model, obs)
 	if err != nil {
 		return TrainStats{}, err
@@ -64,73 +60,104 @@ func TrainE2E(m *SAE, model ModelFunc, site Site, obs Observations, o E2EOptions
 		return TrainStats{}, err
 	}
 	defer opt.Free()
-	rng := rand.New(rand.NewPCG(o.Seed, 0xe2e))
-	dead := deadTracker{since: make([]int, m.Config.Latents), after: o.DeadAfter}
+	e := &e2eTrainer{m: m, model: model, site: site, opt: opt, all: obs.tensor(ds, 0, obs.Rows), origLP: origLP,
+		rows: obs.Rows, rng: rand.New(rand.NewPCG(o.Seed, 0xe2e)), idx: make([]int64, o.BatchSize),
+		dead: deadTracker{since: make([]int, m.Config.Latents), after: o.DeadAfter}}
 	st := TrainStats{Latents: m.Config.Latents}
-	idx := make([]int64, o.BatchSize)
 	every := max(1, o.Steps/20)
 	for step := 0; step < o.Steps; step++ {
-		for i := range idx {
-			idx[i] = int64(rng.IntN(obs.Rows))
-		}
-		s := torch.NewScope()
-		it := s.FromInt64(idx, int64(len(idx)))
-		x := s.IndexSelect(all, 0, it)
-		var z *torch.Tensor
-		hook := site.Hook(func(s *torch.Scope, rows *torch.Tensor) *torch.Tensor {
-			var xHat *torch.Tensor
-			xHat, z = m.Reconstruct(s, s.Detach(rows))
-			return xHat
-		})
-		logits, _ := model(s, x, hook)
-		if z == nil && s.Err() == nil {
-			s.Close()
-			return st, fmt.Errorf("e2e sae training: the model never called the hook at %s", site)
-		}
-		lp := s.LogSoftmax(logits, 1)
-		p := s.IndexSelect(origLP, 0, it)
-		loss := s.Mean(s.Sum(s.Mul(s.Exp(p), s.Sub(p, lp)), false, 1), false)
-		if m.Config.Kind == ReLUL1 && m.Config.L1 > 0 {
-			norms := s.Norm(m.WDec, false, 0)
-			sp := s.DivScalar(s.Sum(s.Mul(s.Abs(z), norms), false), float64(len(idx)))
-			loss = s.Add(loss, s.MulScalar(sp, m.Config.L1))
-		}
-		fired := s.Sum(s.ToFloat32(s.GtScalar(z, 0)), false, 0)
-		err := s.Err()
-		if err == nil {
-			err = opt.ZeroGrad()
-		}
-		if err == nil {
-			err = loss.Backward()
-		}
-		if err == nil {
-			err = opt.Step()
-		}
-		if err == nil {
-			err = m.NormalizeDecoder()
-		}
-		var f []float32
-		var lv float64
-		if err == nil {
-			f, err = fired.Float32s()
-		}
-		if err == nil {
-			lv, err = loss.Item()
-		}
-		s.Close()
+		lv, err := e.step()
 		if err != nil {
 			return st, fmt.Errorf("e2e sae step %d: %w", step, err)
 		}
-		dead.update(f, len(idx))
 		st.Steps++
-		st.SamplesFed += len(idx)
+		st.SamplesFed += len(e.idx)
 		st.FinalLoss = lv
 		if step%every == 0 || step == o.Steps-1 {
 			st.LossCurve = append(st.LossCurve, lv)
 		}
 	}
-	st.DeadAtEnd = len(dead.dead())
+	st.DeadAtEnd = len(e.dead.dead())
 	return st, nil
+}
+
+// freeze turns off the requires-grad flag of the parameters that have it;
+// restore turns it back on (call it even when freeze fails).
+func freeze(ps []torch.Named) (restore func(), err error) {
+	var frozen []*torch.Tensor
+	restore = func() {
+		for _, t := range frozen {
+			t.SetRequiresGrad(true)
+		}
+	}
+	for _, p := range ps {
+		if p.Tensor.RequiresGrad() {
+			if err := p.Tensor.SetRequiresGrad(false); err != nil {
+				return restore, err
+			}
+			frozen = append(frozen, p.Tensor)
+		}
+	}
+	return restore, nil
+}
+
+// e2eTrainer is the state of one end-to-end training run.
+type e2eTrainer struct {
+	m      *SAE
+	model  ModelFunc
+	site   Site
+	opt    *torch.Optimizer
+	all    *torch.Tensor // every observation
+	origLP *torch.Tensor // the unmodified policy's log-probabilities of all
+	rows   int
+	rng    *rand.Rand
+	idx    []int64
+	dead   deadTracker
+}
+
+// step draws a batch, runs the policy with the SAE spliced in, takes one
+// optimiser step on KL(original ‖ spliced) (plus the L1 penalty for
+// ReLU+L1) and returns the loss.
+func (e *e2eTrainer) step() (float64, error) {
+	for i := range e.idx {
+		e.idx[i] = int64(e.rng.IntN(e.rows))
+	}
+	s := torch.NewScope()
+	defer s.Close()
+	it := s.FromInt64(e.idx, int64(len(e.idx)))
+	var z *torch.Tensor
+	hook := e.site.Hook(func(s *torch.Scope, rows *torch.Tensor) *torch.Tensor {
+		var xHat *torch.Tensor
+		xHat, z = e.m.Reconstruct(s, s.Detach(rows))
+		return xHat
+	})
+	logits, _ := e.model(s, s.IndexSelect(e.all, 0, it), hook)
+	if z == nil && s.Err() == nil {
+		return 0, fmt.Errorf("the model never called the hook at %s", e.site)
+	}
+	lp := s.LogSoftmax(logits, 1)
+	p := s.IndexSelect(e.origLP, 0, it)
+	loss := s.Mean(s.Sum(s.Mul(s.Exp(p), s.Sub(p, lp)), false, 1), false)
+	if e.m.Config.Kind == ReLUL1 && e.m.Config.L1 > 0 {
+		norms := s.Norm(e.m.WDec, false, 0)
+		sp := s.DivScalar(s.Sum(s.Mul(s.Abs(z), norms), false), float64(len(e.idx)))
+		loss = s.Add(loss, s.MulScalar(sp, e.m.Config.L1))
+	}
+	fired := s.Sum(s.ToFloat32(s.GtScalar(z, 0)), false, 0)
+	if err := s.Err(); err != nil {
+		return 0, err
+	}
+	for _, f := range []func() error{e.opt.ZeroGrad, loss.Backward, e.opt.Step, e.m.NormalizeDecoder} {
+		if err := f(); err != nil {
+			return 0, err
+		}
+	}
+	f, err := fired.Float32s()
+	if err != nil {
+		return 0, err
+	}
+	e.dead.update(f, len(e.idx))
+	return loss.Item()
 }
 
 // originalLogProbs returns the unmodified policy's log action

@@ -16,13 +16,15 @@ const (
 	// NoRevival leaves dead latents dead.
 	NoRevival Revival = "none"
 	// Resample (Bricken et al.) periodically points each dead latent at an
-	// input the SAE reconstructs badly, sampled with probability ∝ its
-	// squared error: decoder column = that input's unit direction (after
-	// subtracting b_pre), encoder row = the same direction scaled to 0.2×
-	// the mean alive encoder-row norm (1× for TopK, where a weaker row
-	// would never enter the top k and die again at once), encoder bias 0. The Adam state is
-	// reset afterwards (the optimizer is rebuilt) because stale moments
-	// would immediately undo the new weights.
+	// input the SAE reconstructs badly, drawn from a batch with probability
+	// ∝ the square of its loss, the loss being the input's squared
+	// reconstruction error ‖x − x̂‖²: decoder column = that input's unit
+	// direction (after subtracting b_pre), encoder row = the same direction
+	// scaled to 0.2× the mean alive encoder-row norm (1× for TopK, where a
+	// weaker row would never enter the top k and die again at once),
+	// encoder bias 0. The Adam state is reset afterwards (the optimizer is
+	// rebuilt) because stale moments would immediately undo the new
+	// weights.
 	Resample Revival = "resample"
 	// AuxK (Gao et al.) adds α·‖e − W_dec z_aux‖²/B to the loss, where e is
 	// the detached reconstruction error and z_aux keeps the AuxK largest
@@ -290,98 +292,151 @@ func projectDecoderGrad(m *SAE) error {
 	return g.CopyFrom(p)
 }
 
-// resample re-initialises dead latents toward badly reconstructed inputs.
+// resample re-initialises dead latents toward badly reconstructed inputs
+// (see Resample).
 func (t *trainer) resample() error {
 	dead := t.dead.dead()
 	if len(dead) == 0 {
 		return nil
 	}
-	m := t.m
 	s := torch.NewNoGradScope()
 	defer s.Close()
-	nb := min(t.rows, max(4*t.o.BatchSize, 4*len(dead)))
-	x := s.IndexSelect(t.all, 0, s.FromInt64(t.batchIndex(nb), int64(nb)))
-	xHat, _ := m.Reconstruct(s, x)
-	errs := s.Sum(s.Square(s.Sub(xHat, x)), false, 1)
-	centred := s.Sub(x, m.BPre)
-	if err := s.Err(); err != nil {
-		return err
-	}
-	e, err := errs.Float32s()
+	losses, centred, err := t.resampleCandidates(s, len(dead))
 	if err != nil {
 		return err
 	}
-	xs, err := MatrixOf(centred)
+	w, err := hostWeights(t.m)
 	if err != nil {
 		return err
 	}
-	enc, err := MatrixOf(m.WEnc) // [latents, d]
-	if err != nil {
-		return err
+	scale := w.aliveEncoderNorm(dead)
+	if t.m.Config.Kind != TopK {
+		scale *= 0.2
 	}
-	dec, err := MatrixOf(m.WDec) // [d, latents]
-	if err != nil {
-		return err
-	}
-	bEnc, err := m.BEnc.Float32s()
-	if err != nil {
-		return err
-	}
-	isDead := make([]bool, m.Config.Latents)
+	cum := cumulative(losses)
 	for _, j := range dead {
-		isDead[j] = true
-	}
-	var aliveNorm float64
-	alive := 0
-	for j := 0; j < enc.Rows; j++ {
-		if !isDead[j] {
-			aliveNorm += norm32(enc.Row(j))
-			alive++
-		}
-	}
-	if alive > 0 {
-		aliveNorm /= float64(alive)
-	} else {
-		aliveNorm = 1
-	}
-	scale := 0.2 * aliveNorm
-	if m.Config.Kind == TopK {
-		scale = aliveNorm
-	}
-	cum := make([]float64, len(e))
-	var total float64
-	for i, v := range e {
-		total += float64(v) * float64(v)
-		cum[i] = total
-	}
-	for _, j := range dead {
-		pick := t.rng.IntN(len(e))
-		if total > 0 {
-			r := t.rng.Float64() * total
-			// The first input whose cumulative squared error exceeds r
-			// (the last one if rounding leaves r at the total).
-			pick = min(sort.Search(len(cum), func(i int) bool { return cum[i] > r }), len(cum)-1)
-		}
-		v := xs.Row(pick)
-		nv := norm32(v)
-		if nv == 0 {
+		v := centred.Row(t.pickByLoss(cum))
+		if !w.pointAt(j, v, scale) {
 			continue
 		}
-		for i := 0; i < m.Config.DIn; i++ {
-			u := float64(v[i]) / nv
-			dec.Data[i*dec.Cols+j] = float32(u)
-			enc.Data[j*enc.Cols+i] = float32(u * scale)
-		}
-		bEnc[j] = 0
 		t.dead.since[j] = 0
 		t.stats.Resampled++
 	}
+	if err := w.upload(s, t.m); err != nil {
+		return err
+	}
+	return t.newOptimizer()
+}
+
+// resampleCandidates draws a batch of training rows and returns each
+// row's squared reconstruction error and its offset from b_pre.
+func (t *trainer) resampleCandidates(s *torch.Scope, dead int) ([]float32, Matrix, error) {
+	nb := min(t.rows, max(4*t.o.BatchSize, 4*dead))
+	x := s.IndexSelect(t.all, 0, s.FromInt64(t.batchIndex(nb), int64(nb)))
+	xHat, _ := t.m.Reconstruct(s, x)
+	errs := s.Sum(s.Square(s.Sub(xHat, x)), false, 1)
+	centred := s.Sub(x, t.m.BPre)
+	if err := s.Err(); err != nil {
+		return nil, Matrix{}, err
+	}
+	e, err := errs.Float32s()
+	if err != nil {
+		return nil, Matrix{}, err
+	}
+	xs, err := MatrixOf(centred)
+	return e, xs, err
+}
+
+// cumulative returns the running sums of the squared losses.
+func cumulative(losses []float32) []float64 {
+	cum := make([]float64, len(losses))
+	var total float64
+	for i, v := range losses {
+		total += float64(v) * float64(v)
+		cum[i] = total
+	}
+	return cum
+}
+
+// pickByLoss draws an index with probability ∝ its squared loss (uniform
+// when every loss is zero).
+func (t *trainer) pickByLoss(cum []float64) int {
+	pick := t.rng.IntN(len(cum))
+	total := cum[len(cum)-1]
+	if total <= 0 {
+		return pick
+	}
+	r := t.rng.Float64() * total
+	// The first input whose cumulative squared loss exceeds r (the last one
+	// if rounding leaves r at the total).
+	return min(sort.Search(len(cum), func(i int) bool { return cum[i] > r }), len(cum)-1)
+}
+
+// saeWeights are an SAE's encoder, decoder and encoder bias in Go memory,
+// for editing latents one by one.
+type saeWeights struct {
+	enc, dec Matrix // [latents, d], [d, latents]
+	bEnc     []float32
+}
+
+func hostWeights(m *SAE) (saeWeights, error) {
+	var w saeWeights
+	var err error
+	if w.enc, err = MatrixOf(m.WEnc); err != nil {
+		return w, err
+	}
+	if w.dec, err = MatrixOf(m.WDec); err != nil {
+		return w, err
+	}
+	w.bEnc, err = m.BEnc.Float32s()
+	return w, err
+}
+
+// aliveEncoderNorm is the mean norm of the encoder rows of latents not in
+// dead (1 when every latent is dead).
+func (w saeWeights) aliveEncoderNorm(dead []int) float64 {
+	isDead := make([]bool, w.enc.Rows)
+	for _, j := range dead {
+		isDead[j] = true
+	}
+	var sum float64
+	alive := 0
+	for j := 0; j < w.enc.Rows; j++ {
+		if !isDead[j] {
+			sum += norm32(w.enc.Row(j))
+			alive++
+		}
+	}
+	if alive == 0 {
+		return 1
+	}
+	return sum / float64(alive)
+}
+
+// pointAt sets latent j's decoder column to v's unit direction, its
+// encoder row to that direction times scale and its encoder bias to 0. It
+// reports false (and changes nothing) when v is zero.
+func (w saeWeights) pointAt(j int, v []float32, scale float64) bool {
+	nv := norm32(v)
+	if nv == 0 {
+		return false
+	}
+	for i := range v {
+		u := float64(v[i]) / nv
+		w.dec.Data[i*w.dec.Cols+j] = float32(u)
+		w.enc.Data[j*w.enc.Cols+i] = float32(u * scale)
+	}
+	w.bEnc[j] = 0
+	return true
+}
+
+// upload copies the edited weights back into m's tensors.
+func (w saeWeights) upload(s *torch.Scope, m *SAE) error {
 	for _, c := range []struct {
 		dst  *torch.Tensor
 		data []float32
-		sh   []int64
-	}{{m.WEnc, enc.Data, m.WEnc.Shape()}, {m.WDec, dec.Data, m.WDec.Shape()}, {m.BEnc, bEnc, m.BEnc.Shape()}} {
-		src := s.FromFloat32(c.data, c.sh...)
+	}{{m.WEnc, w.enc.Data}, {m.WDec, w.dec.Data}, {m.BEnc, w.bEnc}} {
+		src := s.FromFloat32(c.data, c.dst.Shape()...)
 		if err := s.Err(); err != nil {
 			return err
 		}
@@ -389,7 +444,7 @@ func (t *trainer) resample() error {
 			return err
 		}
 	}
-	return t.newOptimizer()
+	return nil
 }
 
 func norm32(v []float32) float64 {
