@@ -155,3 +155,27 @@ func (g *Grid) Distances(start Point, passable func(tile uint8) bool, dist []int
 	}
 	return queue
 }
+
+// MoveActionNames name the actions of the grid games: the four moves of
+// Dirs4, then the optional no-op.
+var MoveActionNames = []string{"up", "right", "down", "left", "noop"}
+
+// GridSpec is the Spec of a grid game whose actions are the four moves
+// (and a no-op when noop) and whose symbolic observation has the given
+// channels over the view (for rgb observations, 3 colour planes).
+// Outcomes lists every terminal outcome; success and proxy are among them.
+func GridSpec(game string, noop bool, maxSteps int, outcomes []Outcome, success, proxy Outcome, channels []string, obs ObsConfig) Spec {
+	n := 4
+	if noop {
+		n = 5
+	}
+	spec := Spec{Game: game, NumActions: n, ActionName: MoveActionNames[:n], MaxSteps: maxSteps,
+		Outcomes: outcomes, Success: success, Proxy: proxy}
+	if obs.Kind == ObsRGB {
+		spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
+		return spec
+	}
+	spec.ObsShape = [3]int{len(channels), obs.View, obs.View}
+	spec.Channels = channels
+	return spec
+}

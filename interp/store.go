@@ -297,16 +297,9 @@ func ReadStore(r io.Reader) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b) < 8 || string(b[:4]) != storeMagic {
-		return nil, fmt.Errorf("%w: bad magic or too short (%d bytes)", ErrCorruptStore, len(b))
-	}
-	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if crc32.ChecksumIEEE(body) != sum {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorruptStore)
-	}
-	rd := binio.NewReader(body[4:])
-	if v := rd.U32(); v != storeVersion {
-		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrCorruptStore, v, storeVersion)
+	rd, err := binio.OpenFramed(b, storeMagic, storeVersion, 8)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorruptStore, err)
 	}
 	p := Precision(rd.U8())
 	st := &Store{Layer: rd.Str(), Truth: &GroundTruth{}}

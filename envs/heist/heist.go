@@ -23,8 +23,6 @@ const (
 	chKeysHeld
 )
 
-var actionNames = []string{"up", "right", "down", "left", "noop"}
-
 var palette = func() *envs.Palette {
 	var p envs.Palette
 	p[tileFloor] = color.RGBA{200, 195, 180, 255}
@@ -93,26 +91,8 @@ func SpecOf(cfg Config, obs envs.ObsConfig) (envs.Spec, error) {
 	if err := envs.ValidateConfigs(&cfg, obs); err != nil {
 		return envs.Spec{}, err
 	}
-	nActions := 4
-	if cfg.NoOp {
-		nActions = 5
-	}
-	spec := envs.Spec{
-		Game:       Name,
-		NumActions: nActions,
-		ActionName: actionNames[:nActions],
-		MaxSteps:   cfg.MaxSteps,
-		Outcomes:   []envs.Outcome{OutcomeAllChests, OutcomeKeysHoarded, OutcomeTimeout},
-		Success:    OutcomeAllChests,
-		Proxy:      OutcomeKeysHoarded,
-	}
-	if obs.Kind == envs.ObsRGB {
-		spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
-		return spec, nil
-	}
-	spec.ObsShape = [3]int{len(channelNames), obs.View, obs.View}
-	spec.Channels = channelNames
-	return spec, nil
+	return envs.GridSpec(Name, cfg.NoOp, cfg.MaxSteps, []envs.Outcome{OutcomeAllChests, OutcomeKeysHoarded, OutcomeTimeout},
+		OutcomeAllChests, OutcomeKeysHoarded, channelNames, obs), nil
 }
 
 // Spec implements envs.Env.

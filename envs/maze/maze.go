@@ -21,8 +21,6 @@ const (
 	chTrail
 )
 
-var actionNames = []string{"up", "right", "down", "left", "noop"}
-
 // palette colours tiles and window codes for RGB observations and Render.
 var palette = func() *envs.Palette {
 	var p envs.Palette
@@ -94,29 +92,12 @@ func SpecOf(cfg Config, obs envs.ObsConfig) (envs.Spec, error) {
 	if err := envs.ValidateConfigs(&cfg, obs); err != nil {
 		return envs.Spec{}, err
 	}
-	nActions := 4
-	if cfg.NoOp {
-		nActions = 5
-	}
-	spec := envs.Spec{
-		Game:       Name,
-		NumActions: nActions,
-		ActionName: actionNames[:nActions],
-		MaxSteps:   cfg.MaxSteps,
-		Outcomes:   []envs.Outcome{OutcomeCheese, OutcomeCornerNoCheese, OutcomeTimeout},
-		Success:    OutcomeCheese,
-		Proxy:      OutcomeCornerNoCheese,
-	}
-	if obs.Kind == envs.ObsRGB {
-		spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
-		return spec, nil
-	}
-	spec.Channels = channelNames[:chTrail]
+	channels := channelNames[:chTrail]
 	if cfg.Trail > 0 {
-		spec.Channels = channelNames
+		channels = channelNames
 	}
-	spec.ObsShape = [3]int{len(spec.Channels), obs.View, obs.View}
-	return spec, nil
+	return envs.GridSpec(Name, cfg.NoOp, cfg.MaxSteps, []envs.Outcome{OutcomeCheese, OutcomeCornerNoCheese, OutcomeTimeout},
+		OutcomeCheese, OutcomeCornerNoCheese, channels, obs), nil
 }
 
 // Spec implements envs.Env.

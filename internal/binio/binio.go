@@ -6,6 +6,7 @@ package binio
 import (
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 )
 
 // Reader consumes a byte slice front to back. After the first read past the
@@ -94,3 +95,24 @@ func (r *Reader) U64() uint64 {
 
 // Str reads a string prefixed by its uint16 length.
 func (r *Reader) Str() string { return string(r.Bytes(int(r.U16()))) }
+
+// OpenFramed checks the framing misgen's checksummed files share — magic
+// bytes, a little-endian uint32 version, the body, and a trailing CRC-32
+// (IEEE) of every byte before it — and returns a Reader positioned after
+// the version. minLen is the smallest size a valid file can have. Errors
+// say which check failed; callers wrap them with their format's sentinel
+// error.
+func OpenFramed(b []byte, magic string, version uint32, minLen int) (*Reader, error) {
+	if len(b) < max(minLen, len(magic)+8) || string(b[:len(magic)]) != magic {
+		return nil, fmt.Errorf("bad magic or too short (%d bytes)", len(b))
+	}
+	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
+	if crc32.ChecksumIEEE(body) != sum {
+		return nil, fmt.Errorf("checksum mismatch")
+	}
+	rd := NewReader(body[len(magic):])
+	if v := rd.U32(); v != version {
+		return nil, fmt.Errorf("version %d, this build reads %d", v, version)
+	}
+	return rd, nil
+}

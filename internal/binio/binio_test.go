@@ -1,6 +1,8 @@
 package binio
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"strings"
 	"testing"
 )
@@ -51,6 +53,34 @@ func TestCountCapsDeclaredSizes(t *testing.T) {
 		}
 		if r.Bytes(1) != nil {
 			t.Error("error not sticky after Count")
+		}
+	}
+}
+
+func TestOpenFramed(t *testing.T) {
+	frame := func(magic string, version uint32, body []byte) []byte {
+		b := append([]byte(magic), binary.LittleEndian.AppendUint32(nil, version)...)
+		b = append(b, body...)
+		return binary.LittleEndian.AppendUint32(b, crc32.ChecksumIEEE(b))
+	}
+	good := frame("MGXX", 3, []byte{7, 0, 0, 0})
+	rd, err := OpenFramed(good, "MGXX", 3, 8)
+	if err != nil || rd.U32() != 7 || rd.Remaining() != 0 {
+		t.Fatalf("good frame: %v", err)
+	}
+	flipped := append([]byte(nil), good...)
+	flipped[9] ^= 1
+	for i, c := range []struct {
+		b    []byte
+		want string
+	}{
+		{good[:6], "too short"},
+		{frame("MGYY", 3, nil), "bad magic"},
+		{frame("MGXX", 4, nil), "version 4, this build reads 3"},
+		{flipped, "checksum mismatch"},
+	} {
+		if _, err := OpenFramed(c.b, "MGXX", 3, 8); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("case %d: %v, want %q", i, err, c.want)
 		}
 	}
 }

@@ -107,16 +107,9 @@ func ReadNamed(r io.Reader) ([]HostTensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(b) < len(namedMagic)+12 || string(b[:4]) != namedMagic {
-		return nil, fmt.Errorf("%w: bad magic or too short (%d bytes)", ErrCorrupt, len(b))
-	}
-	body, sum := b[:len(b)-4], binary.LittleEndian.Uint32(b[len(b)-4:])
-	if crc32.ChecksumIEEE(body) != sum {
-		return nil, fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
-	}
-	rd := binio.NewReader(body[4:])
-	if v := rd.U32(); v != namedVersion {
-		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrCorrupt, v, namedVersion)
+	rd, err := binio.OpenFramed(b, namedMagic, namedVersion, len(namedMagic)+12)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrCorrupt, err)
 	}
 	// Each tensor takes at least 4 bytes of header (name length, dtype,
 	// rank) besides its values.

@@ -145,7 +145,8 @@ func steeringCharts(ivs []schema.Intervention) []namedChart {
 			byVec[iv.Vector] = append(byVec[iv.Vector], iv)
 		}
 		c := plot.Chart{Title: site + ": steering on " + bySite[site][0].Variant + " test levels", XLabel: "scale",
-			YLabel: "share of episodes (paired 95% CI)", HLine: bySite[site][0].Failure.Base, HLineLabel: "proxy outcome without steering"}
+			YLabel: "share of episodes (paired 95% CI)", HLine: bySite[site][0].Failure.Base, HLineLabel: "proxy outcome without steering",
+			YMin: 0, YMax: 1}
 		for _, v := range sortedKeys(byVec) {
 			list := byVec[v]
 			sort.Slice(list, func(a, b int) bool { return list[a].Scale < list[b].Scale })

@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -29,6 +30,9 @@ type Chart struct {
 	// a tolerance or the unedited baseline) labelled HLineLabel.
 	HLine      float64
 	HLineLabel string
+	// YMin and YMax fix the y range when YMax > YMin (e.g. 0 and 1 for
+	// rates); otherwise it fits the data.
+	YMin, YMax float64
 }
 
 // PNG draws the chart.
@@ -86,6 +90,10 @@ func (c Chart) PNG(size Size) (png []byte, err error) {
 	}
 	if c.LogX {
 		p.X.Min, p.X.Max = logRange(c.Series, func(s Series) []float64 { return s.X })
+		p.X.Tick.Marker = valueTicks(c.Series)
+	}
+	if c.YMax > c.YMin {
+		p.Y.Min, p.Y.Max = c.YMin, c.YMax
 	}
 	if c.LogY {
 		p.Y.Min, p.Y.Max = logRange(c.Series, func(s Series) []float64 { return s.Y })
@@ -144,4 +152,21 @@ func logRange(series []Series, values func(Series) []float64) (lo, hi float64) {
 		}
 	}
 	return lo / 1.5, hi * 1.5
+}
+
+// valueTicks labels a log x axis at every x value of the series (e.g. the
+// L0 targets 2, 4, 8, 16), which decade ticks would leave unlabelled.
+func valueTicks(series []Series) gplot.ConstantTicks {
+	seen := map[float64]bool{}
+	var ticks gplot.ConstantTicks
+	for _, s := range series {
+		for _, x := range s.X {
+			if !seen[x] {
+				seen[x] = true
+				ticks = append(ticks, gplot.Tick{Value: x, Label: fmt.Sprintf("%g", x)})
+			}
+		}
+	}
+	sort.Slice(ticks, func(a, b int) bool { return ticks[a].Value < ticks[b].Value })
+	return ticks
 }

@@ -1,6 +1,9 @@
 package report
 
-import "path/filepath"
+import (
+	"path/filepath"
+	"sort"
+)
 
 // Files names the inputs and the output of a report inside one run
 // directory. DefaultFiles gives the names package experiments writes.
@@ -45,4 +48,19 @@ func (f Files) rel(path string) string {
 		return path
 	}
 	return filepath.ToSlash(r)
+}
+
+// filesTwoDeep lists the files and folders of dir and of its direct
+// subfolders, sorted: the layout of interp/ and replays/.
+func filesTwoDeep(dir string) ([]string, error) {
+	var paths []string
+	for _, pat := range []string{"*", "*/*"} {
+		p, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return nil, err
+		}
+		paths = append(paths, p...)
+	}
+	sort.Strings(paths)
+	return paths, nil
 }

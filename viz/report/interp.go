@@ -56,15 +56,10 @@ func readInterp(dir string) (*interpOutputs, error) {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
 	out.Exists = true
-	var paths []string
-	for _, pat := range []string{"*", "*/*"} {
-		p, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, p...)
+	paths, err := filesTwoDeep(dir)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(paths)
 	for _, p := range paths {
 		ext := strings.ToLower(filepath.Ext(p))
 		kind := strings.TrimPrefix(ext, ".")

@@ -59,15 +59,10 @@ type replayEpisode struct {
 // with the recording (game code changed) are listed in Rejected.
 func readReplays(dir string) (*replaySet, error) {
 	s := &replaySet{Dir: dir}
-	var paths []string
-	for _, pat := range []string{"*", "*/*"} {
-		p, err := filepath.Glob(filepath.Join(dir, pat))
-		if err != nil {
-			return nil, err
-		}
-		paths = append(paths, p...)
+	paths, err := filesTwoDeep(dir)
+	if err != nil {
+		return nil, err
 	}
-	sort.Strings(paths)
 	for _, p := range paths {
 		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() {
 			continue
