@@ -9,6 +9,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/palette"
 )
 
 // Layout names the files of one run directory,
@@ -102,6 +103,7 @@ func ReadRunRows(dir string) (RunRows, error) {
 	if err != nil {
 		return RunRows{}, err
 	}
+	rr := RunRows{Rows: rows}
 	label := filepath.Base(filepath.Clean(dir))
 	if src, err := os.ReadFile(l.ResolvedConfig()); err == nil {
 		// Only the identity is needed; the game need not be registered.
@@ -109,11 +111,15 @@ func ReadRunRows(dir string) (RunRows, error) {
 			Experiment struct {
 				Name, Profile, Point string
 			} `toml:"experiment"`
+			Env struct {
+				Game string
+			} `toml:"env"`
 		}
 		if _, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&head); err != nil {
 			return RunRows{}, fmt.Errorf("%s: %w", l.ResolvedConfig(), err)
 		}
 		e := head.Experiment
+		rr.Roles, _ = palette.RolesOf(head.Env.Game)
 		label = e.Name
 		if e.Point != "" {
 			label += "/" + e.Point
@@ -122,5 +128,6 @@ func ReadRunRows(dir string) (RunRows, error) {
 			label += "@" + e.Profile
 		}
 	}
-	return RunRows{Label: label, Rows: rows}, nil
+	rr.Label = label
+	return rr, nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/keyerr"
 	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/palette"
 )
 
 // ResolvedTOML encodes the config with every default, the profile and any
@@ -113,6 +114,25 @@ func (c *Config) VariantConfig(variant string) (any, error) {
 		return nil, fmt.Errorf("experiments: unknown variant %q: want one of %q", variant, c.Variants())
 	}
 	return cfg, nil
+}
+
+// Spec is the game's Spec for the training variant and the config's
+// observations, read without building a level.
+func (c *Config) Spec() (envs.Spec, error) {
+	g, err := envs.Lookup(c.Env.Game)
+	if err != nil {
+		return envs.Spec{}, err
+	}
+	return g.Spec(c.Env.Train, c.Env.Obs)
+}
+
+// Roles names the game's success and proxy outcomes, for colouring.
+func (c *Config) Roles() palette.Roles {
+	spec, err := c.Spec()
+	if err != nil {
+		return palette.Roles{}
+	}
+	return palette.Roles{Success: string(spec.Success), Proxy: string(spec.Proxy)}
 }
 
 // NewEnv builds one environment of variant with the config's observations.

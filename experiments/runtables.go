@@ -21,11 +21,11 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 	if len(recs) == 0 {
 		return nil, fmt.Errorf("no evaluation records in %s", r.OutcomesDir())
 	}
-	env, err := r.Config.NewEnv(schema.IDVariant)
+	spec, err := r.Config.Spec()
 	if err != nil {
 		return nil, err
 	}
-	rows, err := CountOutcomes(recs, r.Config.Variants(), env.Spec().Outcomes)
+	rows, err := CountOutcomes(recs, r.Config.Variants(), spec.Outcomes)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 	if err := WriteTables(r.Tables(), rows, title); err != nil {
 		return nil, err
 	}
-	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), rows, title, plot.DefaultSize); err != nil {
+	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), rows, r.Config.Roles(), title, plot.DefaultSize); err != nil {
 		return nil, err
 	}
 	return rows, nil

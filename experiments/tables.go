@@ -12,6 +12,7 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/palette"
 )
 
 // CountOutcomes tabulates episode records: for each variant in the given
@@ -159,6 +160,9 @@ func contains(xs []string, x string) bool {
 type RunRows struct {
 	Label string // e.g. "coinrun-ood@quick"; see ReadRunRows
 	Rows  []schema.Row
+	// Roles names the game's success and proxy outcomes (zero when the
+	// run's game is unknown), for colouring plots.
+	Roles palette.Roles
 }
 
 // MergeRows combines the tables of several runs into one, recomputing the

@@ -177,7 +177,7 @@ func TestMergeRows(t *testing.T) {
 	// Two shards of one experiment merge back into the original table.
 	a, _ := withPooled(seed0)
 	b, _ := withPooled(seed2)
-	merged, err := MergeRows([]RunRows{{"exp@quick", a}, {"exp@quick", b}})
+	merged, err := MergeRows([]RunRows{{Label: "exp@quick", Rows: a}, {Label: "exp@quick", Rows: b}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,11 +185,11 @@ func TestMergeRows(t *testing.T) {
 		t.Errorf("merged shards differ from the full table:\n got %+v\nwant %+v", merged, rows)
 	}
 	// The same seed twice under one label is a bookkeeping error.
-	if _, err := MergeRows([]RunRows{{"exp@quick", a}, {"exp@quick", a}}); err == nil {
+	if _, err := MergeRows([]RunRows{{Label: "exp@quick", Rows: a}, {Label: "exp@quick", Rows: a}}); err == nil {
 		t.Errorf("duplicate seed rows accepted")
 	}
 	// Different experiments stay apart, prefixed by label.
-	merged, err = MergeRows([]RunRows{{"x@quick", a}, {"y@quick", a}})
+	merged, err = MergeRows([]RunRows{{Label: "x@quick", Rows: a}, {Label: "y@quick", Rows: a}})
 	if err != nil {
 		t.Fatal(err)
 	}

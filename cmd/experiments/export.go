@@ -62,7 +62,7 @@ func (o *exportOptions) run(ctx context.Context, args []string) error {
 // stage's outputs and the evaluation records.
 func exportSources(r *experiments.Run) (export.Options, error) {
 	c := r.Config
-	env, err := c.NewEnv(schema.IDVariant)
+	spec, err := c.Spec()
 	if err != nil {
 		return export.Options{}, err
 	}
@@ -70,7 +70,7 @@ func exportSources(r *experiments.Run) (export.Options, error) {
 	o := export.Options{
 		Run: map[string]string{"experiment": c.Experiment.Name, "point": c.Experiment.Point, "profile": c.Experiment.Profile,
 			"run_dir": r.Dir, "config_hash": r.Hash},
-		Spec: env.Spec(), Obs: c.Env.Obs, NewEnv: c.NewEnv,
+		Spec: spec, Obs: c.Env.Obs, NewEnv: c.NewEnv,
 		InterpLevels: selection,
 	}
 	for _, v := range c.Variants() {

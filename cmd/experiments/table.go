@@ -51,5 +51,5 @@ func (o *tableOptions) run(_ context.Context, args []string) error {
 	if err := experiments.WriteTables(o.write, rows, o.title); err != nil {
 		return err
 	}
-	return plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, o.title, plot.DefaultSize)
+	return plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, runs[0].Roles, o.title, plot.DefaultSize)
 }

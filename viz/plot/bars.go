@@ -10,13 +10,16 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 
 	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/palette"
 )
 
 // FailureBars draws the pooled rows of a failure-rate table (rows of one
 // seed are skipped): one group of bars per variant (in order of first
-// appearance), one bar per outcome (same colour across groups, legend by
-// outcome), with error bars over the Wilson interval, and returns the PNG.
-func FailureBars(rows []schema.Row, title string, size Size) ([]byte, error) {
+// appearance), one bar per outcome, with error bars over the Wilson
+// interval, and returns the PNG. Bars take their outcome's palette colour
+// (the true goal green, the proxy red, other endings neutral) and the
+// legend sits below the axes.
+func FailureBars(rows []schema.Row, roles palette.Roles, title string, size Size) ([]byte, error) {
 	var rates []schema.Row
 	for _, r := range rows {
 		if r.Seed == schema.PooledSeed {
@@ -44,8 +47,7 @@ func FailureBars(rows []schema.Row, title string, size Size) ([]byte, error) {
 	p := gplot.New()
 	p.Title.Text = title
 	p.Y.Label.Text = "share of episodes (Wilson 95% CI)"
-	// Headroom above 100% keeps the legend off the tallest bars.
-	p.Y.Min, p.Y.Max = 0, 1.15
+	p.Y.Min, p.Y.Max = 0, 1
 	p.Y.Tick.Marker = gplot.ConstantTicks([]gplot.Tick{{Value: 0, Label: "0%"}, {Value: 0.25, Label: "25%"}, {Value: 0.5, Label: "50%"}, {Value: 0.75, Label: "75%"}, {Value: 1, Label: "100%"}})
 	p.NominalX(variants...)
 	p.Add(plotter.NewGrid())
@@ -53,8 +55,13 @@ func FailureBars(rows []schema.Row, title string, size Size) ([]byte, error) {
 	// Bars of one group share 80% of the unit spacing between groups.
 	width := 0.8 / float64(len(outcomes))
 	bars := make([]*rectBars, len(outcomes))
+	others := 0
 	for j, o := range outcomes {
-		bars[j] = &rectBars{color: seriesColor(j), width: width}
+		role := roles.Of(o)
+		bars[j] = &rectBars{color: palette.Color(role, others), width: width}
+		if role == palette.Other {
+			others++
+		}
 		p.Legend.Add(o, bars[j])
 	}
 	errs := errorPoints{}
@@ -74,13 +81,12 @@ func FailureBars(rows []schema.Row, title string, size Size) ([]byte, error) {
 	eb.CapWidth = vg.Points(4)
 	p.Add(eb)
 	p.X.Min, p.X.Max = -0.5, float64(len(variants))-0.5
-	p.Legend.Top = true
-	return render(size, p)
+	return renderWithLegendRoom(size, p, len(outcomes))
 }
 
 // WriteFailureBars writes FailureBars to path atomically.
-func WriteFailureBars(path string, rows []schema.Row, title string, size Size) error {
-	png, err := FailureBars(rows, title, size)
+func WriteFailureBars(path string, rows []schema.Row, roles palette.Roles, title string, size Size) error {
+	png, err := FailureBars(rows, roles, title, size)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/palette"
 )
 
 // decode checks the PNG's size and returns how many pixels are not white
@@ -87,6 +88,8 @@ func TestLearningCurvesPNG(t *testing.T) {
 	}
 }
 
+var roles = palette.Roles{Success: "coin", Proxy: "reached_end_no_coin"}
+
 func TestFailureBarsPNG(t *testing.T) {
 	size := Size{W: DefaultSize.W / 2, H: DefaultSize.H / 2, DPI: 100}
 	rates := []schema.Row{
@@ -94,7 +97,7 @@ func TestFailureBarsPNG(t *testing.T) {
 		pooled("random_coin", "coin", 0.2, 0.15, 0.26), pooled("random_coin", "reached_end_no_coin", 0.7, 0.63, 0.76), pooled("random_coin", "died", 0.1, 0.06, 0.15),
 		{Variant: "train", Seed: "0", Outcome: "coin", Rate: 0.1, CILow: 2, CIHigh: 3}, // a per-seed row: skipped
 	}
-	data, err := FailureBars(rates, "failure rates", size)
+	data, err := FailureBars(rates, roles, "failure rates", size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +112,7 @@ func TestFailureBarsPNG(t *testing.T) {
 	for i := range low {
 		low[i].Rate, low[i].CILow, low[i].CIHigh = low[i].Rate/4, low[i].CILow/4, low[i].CIHigh/4
 	}
-	data2, err := FailureBars(low, "failure rates", size)
+	data2, err := FailureBars(low, roles, "failure rates", size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,10 +120,10 @@ func TestFailureBarsPNG(t *testing.T) {
 	if colored2 >= colored/2 {
 		t.Errorf("quartered rates drew %d coloured pixels vs %d", colored2, colored)
 	}
-	if _, err := FailureBars([]schema.Row{pooled("v", "o", 0.5, 0.6, 0.7)}, "", size); err == nil {
+	if _, err := FailureBars([]schema.Row{pooled("v", "o", 0.5, 0.6, 0.7)}, roles, "", size); err == nil {
 		t.Errorf("rate outside its interval accepted")
 	}
-	if _, err := FailureBars(nil, "", size); err == nil {
+	if _, err := FailureBars(nil, roles, "", size); err == nil {
 		t.Errorf("empty rates accepted")
 	}
 }
@@ -138,7 +141,7 @@ func TestWritePNGFiles(t *testing.T) {
 	if err := WriteLearningCurves(p1, testCurves(), "", size); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFailureBars(p2, []schema.Row{pooled("a", "b", 0.5, 0.4, 0.6)}, "", size); err != nil {
+	if err := WriteFailureBars(p2, []schema.Row{pooled("a", "b", 0.5, 0.4, 0.6)}, palette.Roles{}, "", size); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{p1, p2} {

@@ -7,6 +7,7 @@ import (
 	"math"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/viz/palette"
 	"github.com/misgen/misgen/viz/replay"
 )
 
@@ -96,9 +97,6 @@ var (
 	colBarSlot   = color.RGBA{R: 46, G: 49, B: 58, A: 255}
 	colBar       = color.RGBA{R: 90, G: 160, B: 240, A: 255}
 	colBarChosen = color.RGBA{R: 250, G: 190, B: 60, A: 255}
-	colSuccess   = color.RGBA{R: 90, G: 210, B: 110, A: 255}
-	colProxy     = color.RGBA{R: 250, G: 120, B: 60, A: 255}
-	colOther     = color.RGBA{R: 200, G: 90, B: 90, A: 255}
 	colTimeline  = color.RGBA{R: 40, G: 42, B: 50, A: 255}
 	colPlayed    = color.RGBA{R: 110, G: 115, B: 130, A: 255}
 	colCursor    = color.RGBA{R: 255, G: 255, B: 255, A: 255}
@@ -109,18 +107,13 @@ var (
 // panelHeight is the height of a HUD panel with n action rows.
 func panelHeight(n int) int { return 2*padding + (headerRows+n)*lineH }
 
-// outcomeColour colours an outcome by its meaning.
+// outcomeColour colours an outcome by its meaning, in the palette shared
+// with the plots and the report.
 func (h *HUD) outcomeColour(o envs.Outcome) color.RGBA {
-	switch o {
-	case "":
+	if o == "" {
 		return colText
-	case h.Success:
-		return colSuccess
-	case h.Proxy:
-		return colProxy
-	default:
-		return colOther
 	}
+	return palette.Color(palette.Roles{Success: string(h.Success), Proxy: string(h.Proxy)}.Of(string(o)), 0)
 }
 
 // drawPanel draws the HUD into r of dst and returns the full-length slot

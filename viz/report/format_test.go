@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/misgen/misgen/viz/palette"
 )
 
 func TestMarkdownHTML(t *testing.T) {
@@ -53,6 +55,16 @@ func TestThousands(t *testing.T) {
 	}{{0, "0"}, {999, "999"}, {1000, "1\u2009000"}, {163840, "163\u2009840"}, {-1234567, "-1\u2009234\u2009567"}} {
 		if got := thousands(c.n); got != c.want {
 			t.Errorf("case %d: thousands(%d) = %q, want %q", i, c.n, got, c.want)
+		}
+	}
+}
+
+// The report colours the true goal and the proxy with the palette the
+// plots and the viewer use.
+func TestReportColoursFollowThePalette(t *testing.T) {
+	for _, want := range []string{"--goal:" + palette.Hex(palette.SuccessColor), "--proxy:" + palette.Hex(palette.ProxyColor)} {
+		if !strings.Contains(pageCSS, want) {
+			t.Errorf("page.css lacks %q", want)
 		}
 	}
 }

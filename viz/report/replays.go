@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/viz/palette"
 	"github.com/misgen/misgen/viz/render"
 	"github.com/misgen/misgen/viz/replay"
 )
@@ -25,20 +25,12 @@ type roles struct {
 
 // gameRoles looks the game's outcomes up in the registry.
 func gameRoles(game string) roles {
-	if game == "" {
-		return roles{}
-	}
-	g, err := envs.Lookup(game)
-	if err != nil {
-		return roles{}
-	}
-	env, err := g.New(g.NewConfig(), envs.DefaultObsConfig())
-	if err != nil {
-		return roles{}
-	}
-	sp := env.Spec()
-	return roles{Success: string(sp.Success), Proxy: string(sp.Proxy), Known: true}
+	r, ok := palette.RolesOf(game)
+	return roles{Success: r.Success, Proxy: r.Proxy, Known: ok}
 }
+
+// palette is r in the palette's terms.
+func (r roles) palette() palette.Roles { return palette.Roles{Success: r.Success, Proxy: r.Proxy} }
 
 // replaySet is what the replays directory held.
 type replaySet struct {

@@ -177,7 +177,7 @@ func (p *page) failureBars(f Files, rows []schema.Row) error {
 	}
 	src := f.rel(path)
 	if png == nil && len(rows) > 0 {
-		if png, err = plot.FailureBars(rows, "Outcomes pooled over seeds", plot.DefaultSize); err != nil {
+		if png, err = plot.FailureBars(rows, p.Roles.palette(), "Outcomes pooled over seeds", plot.DefaultSize); err != nil {
 			return fmt.Errorf("report: bar chart of %s: %w", f.FailureRates, err)
 		}
 		src = p.TableSource
