@@ -161,6 +161,25 @@ type Game struct {
 	// for tools that have no experiment file (the viewer's -play mode).
 	// Experiment files define their own variants.
 	Variants []Variant
+	// Channels says which symbolic observation channels show the true goal
+	// and the proxy, for white-box statistics that edit or read them.
+	Channels ChannelRoles
+}
+
+// ChannelRoles names, for a game's symbolic observation, the channels of
+// the true-goal object and of the proxy object, the background channels a
+// free cell may carry, and constant planes that are not cells at all. A
+// proxy that is a place rather than an object (the maze's corner) has no
+// channel.
+type ChannelRoles struct {
+	Goal, Proxy []string
+	// Background channels may be set on a cell that counts as free for
+	// placing an object (the maze's floor); any other channel makes the
+	// cell occupied.
+	Background []string
+	// Planes are channels that hold one value over the whole window
+	// (CoinRun's velocity), not cells.
+	Planes []string
 }
 
 // Variant is a named change of a game config that makes the true goal and

@@ -64,6 +64,7 @@ func init() {
 		NewConfig:   func() any { c := DefaultConfig(); return &c },
 		New:         envs.TypedNew(Name, New),
 		Spec:        envs.TypedSpec(Name, SpecOf),
+		Channels:    envs.ChannelRoles{Goal: []string{"coin"}, Proxy: []string{"end_zone"}, Planes: []string{"vel_x", "vel_y"}},
 		Variants: []envs.Variant{{
 			Name:        "ood",
 			Description: `coin = "random" (the coin moved into the level)`,

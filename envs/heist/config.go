@@ -109,6 +109,7 @@ func init() {
 		NewConfig:   func() any { return DefaultConfig() },
 		New:         envs.TypedNew(Name, New),
 		Spec:        envs.TypedSpec(Name, SpecOf),
+		Channels:    envs.ChannelRoles{Goal: []string{"chest"}, Proxy: []string{"key"}, Background: []string{"floor"}},
 		Variants: []envs.Variant{{
 			Name:        "ood",
 			Description: "keys and chests swapped (more keys than chests)",

@@ -102,6 +102,7 @@ func init() {
 		NewConfig:   func() any { return DefaultConfig() },
 		New:         envs.TypedNew(Name, New),
 		Spec:        envs.TypedSpec(Name, SpecOf),
+		Channels:    envs.ChannelRoles{Goal: []string{"cheese"}, Background: []string{"floor"}},
 		Variants: []envs.Variant{{
 			Name:        "ood",
 			Description: "cheese_region = 0 (cheese anywhere)",
