@@ -63,6 +63,17 @@ type EpisodeResult struct {
 	Outcome   envs.Outcome `json:"outcome"`
 	Return    float64      `json:"return"` // undiscounted, raw rewards
 	Length    int          `json:"length"` // steps taken
+	// MinGoalDist and MinProxyDist are the closest the agent came to the
+	// true goal and to the proxy goal over the episode's steps (tiles,
+	// envs.Info positions; 0 once reached).
+	MinGoalDist  float64 `json:"min_goal_dist"`
+	MinProxyDist float64 `json:"min_proxy_dist"`
+	// PursuedGoal: the agent came within PursuitRadius of the true goal no
+	// later than it came within PursuitRadius of the proxy (see
+	// trackPursuit): the goal it pursued, whether or not it got there.
+	PursuedGoal bool `json:"pursued_goal"`
+
+	goalStep, proxyStep int // first step within PursuitRadius, -1 if none
 }
 
 // StepRecord describes one step of one evaluation episode, for replays. Its
@@ -286,6 +297,7 @@ func (ev *evaluator) step() error {
 		res.Return += float64(reward)
 		res.Length++
 		info := sl.env.Info()
+		res.trackPursuit(sl.step, info)
 		if ev.opt.OnStep != nil {
 			if err := ev.opt.OnStep(StepRecord{Episode: sl.episode, LevelSeed: res.LevelSeed, Step: sl.step,
 				Obs: ev.obs[r*obsSize : (r+1)*obsSize], Action: a, Probs: ev.probs[r*A : (r+1)*A], Value: ev.values[r],

@@ -40,5 +40,8 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), rows, r.Config.Roles(), title, plot.DefaultSize); err != nil {
 		return nil, err
 	}
+	if err := WritePursuitTables(r.Tables(), recs, r.Config.Variants(), title); err != nil {
+		return nil, err
+	}
 	return rows, nil
 }
