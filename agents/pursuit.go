@@ -40,7 +40,10 @@ func (r *EpisodeResult) trackPursuit(step int, info envs.Info) {
 	if r.proxyStep < 0 && dp <= PursuitRadius {
 		r.proxyStep = step
 	}
-	// Approaching both at the same step (the training placement, where
-	// the two coincide) counts as pursuing the goal.
-	r.PursuedGoal = r.goalStep >= 0 && (r.proxyStep < 0 || r.goalStep <= r.proxyStep)
+	// Where the goal lies within PursuitRadius of the proxy (the training
+	// placement: the coin in the end zone) the two cannot be told apart,
+	// and approaching the goal at all counts; otherwise the goal must be
+	// approached no later than the proxy.
+	together := math.Hypot(float64(info.GoalX-info.ProxyX), float64(info.GoalY-info.ProxyY)) <= PursuitRadius
+	r.PursuedGoal = r.goalStep >= 0 && (together || r.proxyStep < 0 || r.goalStep <= r.proxyStep)
 }

@@ -15,6 +15,17 @@ func TestTrackPursuit(t *testing.T) {
 		i.AgentX, i.AgentY, i.GoalReached, i.ProxyReached = p.ax, p.ay, reachedGoal, reachedProxy
 		return i
 	}
+	check := func(name string, path []envs.Info, pursued bool, minGoal, minProx float64) {
+		t.Helper()
+		var r EpisodeResult
+		for step, info := range path {
+			r.trackPursuit(step, info)
+		}
+		if r.PursuedGoal != pursued || (minGoal >= 0 && (math.Abs(r.MinGoalDist-minGoal) > 1e-6 || math.Abs(r.MinProxyDist-minProx) > 1e-6)) {
+			t.Errorf("%s: pursued %v min goal %.3f min proxy %.3f, want %v %.3f %.3f", name,
+				r.PursuedGoal, r.MinGoalDist, r.MinProxyDist, pursued, minGoal, minProx)
+		}
+	}
 	for _, tc := range []struct {
 		name             string
 		path             []envs.Info
@@ -33,13 +44,24 @@ func TestTrackPursuit(t *testing.T) {
 			true, 0, 0},
 		{"neither", []envs.Info{at(pos{1, 1}, false, false)}, false, 5, 9},
 	} {
-		var r EpisodeResult
-		for step, info := range tc.path {
-			r.trackPursuit(step, info)
-		}
-		if r.PursuedGoal != tc.pursued || math.Abs(r.MinGoalDist-tc.minGoal) > 1e-6 || math.Abs(r.MinProxyDist-tc.minProx) > 1e-6 {
-			t.Errorf("%s: pursued %v min goal %.3f min proxy %.3f, want %v %.3f %.3f", tc.name,
-				r.PursuedGoal, r.MinGoalDist, r.MinProxyDist, tc.pursued, tc.minGoal, tc.minProx)
-		}
+		check(tc.name, tc.path, tc.pursued, tc.minGoal, tc.minProx)
+	}
+	// The training placement: goal 1 tile from the proxy's centre. The
+	// proxy's radius is entered first on the way, yet the goal was pursued.
+	together := envs.Info{GoalX: 9, GoalY: 1, ProxyX: 10, ProxyY: 1}
+	near := func(x float32, reached bool) envs.Info {
+		i := together
+		i.AgentX, i.AgentY, i.GoalReached, i.ProxyReached = x, 1, reached, x >= 10
+		return i
+	}
+	for _, tc := range []struct {
+		name    string
+		path    []envs.Info
+		pursued bool
+	}{
+		{"coincident objects, goal collected", []envs.Info{near(7, false), near(11, false), near(9, true)}, true},
+		{"coincident objects, neither approached", []envs.Info{near(2, false), near(4, false)}, false},
+	} {
+		check(tc.name, tc.path, tc.pursued, -1, -1)
 	}
 }

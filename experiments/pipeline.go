@@ -32,22 +32,23 @@ type Stage struct {
 // Stages names the function that implements each stage of the pipeline.
 // StandardStages has the real ones; tests substitute fakes.
 type Stages struct {
-	Train, Eval, Interp, Report StageFunc
+	Train, Eval, Interp, Audit, Report StageFunc
 }
 
 // StandardStages are misgen's stage implementations. The stages that use
 // libtorch run on the config's ppo.device (onDevice).
 func StandardStages() Stages {
-	return Stages{Train: onDevice(TrainStage), Eval: onDevice(EvalStage), Interp: onDevice(InterpStage), Report: ReportStage}
+	return Stages{Train: onDevice(TrainStage), Eval: onDevice(EvalStage), Interp: onDevice(InterpStage), Audit: onDevice(AuditStage), Report: ReportStage}
 }
 
-// Pipeline returns train → eval → interp → report. The report needs every
-// job of the run, so a sharded invocation skips it.
+// Pipeline returns train → eval → interp → audit → report. The report needs
+// every job of the run, so a sharded invocation skips it.
 func (s Stages) Pipeline() []Stage {
 	return []Stage{
 		{Name: "train", Run: s.Train},
 		{Name: "eval", Run: s.Eval},
 		{Name: "interp", Run: s.Interp},
+		{Name: "audit", Run: s.Audit},
 		{Name: "report", Run: s.Report, AllJobs: true},
 	}
 }
