@@ -70,7 +70,7 @@ func (res *Result) scatterPanels(st StatRow) []plot.ScatterPanel {
 	for _, t := range Targets {
 		v := st.By[t]
 		pn := plot.ScatterPanel{XLabel: xl + " (ID access only)", Rates: true,
-			Title: fmt.Sprintf("%s vs %s: Spearman ρ = %s (within groups %s), %d agents", st.Name, targetTitle(t), FormatInterval(v.Rho), FormatInterval(v.RhoWithin), st.N),
+			Title:  fmt.Sprintf("%s vs %s: Spearman ρ = %s (within groups %s), %d agents", st.Name, targetTitle(t), FormatInterval(v.Rho), FormatInterval(v.RhoWithin), st.N),
 			YLabel: targetTitle(t) + " (Wilson 95%)"}
 		for _, a := range res.Agents {
 			r := a.Measured.Proxy

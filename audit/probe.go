@@ -7,8 +7,8 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/interp"
 )
 
 // ridgePenalties are the candidate ridge penalties (on standardised

@@ -3,8 +3,8 @@ package audit
 import (
 	"math"
 
-	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/interp"
 )
 
 // SAE settings of wb_sae_goal_latent: a small TopK dictionary, four

@@ -97,9 +97,9 @@ func (a *Agent) rng(stream uint64) *rand.Rand {
 
 // Value is one statistic's value for one agent.
 type Value struct {
-	Name  string  `json:"name"`
+	Name  string `json:"name"`
 	Value Num    `json:"value"` // NaN (null in JSON) when the statistic is undefined for the agent
-	Note  string  `json:"note,omitempty"`
+	Note  string `json:"note,omitempty"`
 }
 
 // Statistics lists every statistic in report order: black-box first.

@@ -22,7 +22,7 @@ func TestPursuitRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []struct {
-		variant, seed string
+		variant, seed   string
 		count, episodes int
 	}{
 		{schema.IDVariant, schema.PooledSeed, 1, 1}, {schema.IDVariant, "0", 1, 1},
