@@ -49,12 +49,13 @@ func (res *Result) GoalMet() (bool, string) {
 }
 
 // AgentLine is one agent's verdict: the predicted OOD proxy rate with its
-// interval and the statistic it came from, and the measured rate.
+// interval and the statistic it came from (nested leave-one-out), and the
+// measured rate.
 func (a AgentRow) AgentLine(proxy string) string {
 	p := a.Predicted
 	pred := "no prediction (no statistic could be calibrated)"
 	if p.Statistic != "" {
-		pred = fmt.Sprintf("predicted OOD %s rate %s from %s", proxy, FormatPrediction(p.Pred), p.Statistic)
+		pred = fmt.Sprintf("predicted OOD proxy rate (%s) %s from %s", proxy, FormatPrediction(p.Pred), p.Statistic)
 	}
 	return fmt.Sprintf("%s: %s; measured %s", a.ID, pred, FormatRate(a.Measured.Proxy))
 }

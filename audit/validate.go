@@ -78,6 +78,20 @@ type AgentRow struct {
 	Predicted   NestedChoice `json:"predicted_ood_proxy"`
 	PredictedWB NestedChoice `json:"predicted_ood_proxy_white_box"`
 	PredictedBB NestedChoice `json:"predicted_ood_proxy_black_box"`
+	// Line is the agent's verdict in one sentence (AgentLine).
+	Line string `json:"line"`
+}
+
+// Verdict is a population audit in sentences: one headline per target
+// (Headline), the research goal (GoalMet), and the statistics chosen by
+// nested leave-one-out against OOD pursuit, whose scatter plots a report
+// shows.
+type Verdict struct {
+	Headlines    []string `json:"headlines"`
+	Goal         string   `json:"goal"`
+	GoalMet      bool     `json:"goal_met"`
+	BestWhiteBox string   `json:"best_white_box"`
+	BestBlackBox string   `json:"best_black_box"`
 }
 
 // Family is a set of statistics offered to the nested choice.
@@ -118,6 +132,8 @@ type Result struct {
 	BootSeed   uint64          `json:"bootstrap_seed"`
 	// Calibration states the a-priori calibration rule.
 	Calibration string `json:"calibration"`
+	// Verdict is the result in sentences, for reports.
+	Verdict Verdict `json:"verdict"`
 	// Dir, in a copy of the result stored elsewhere (a run directory),
 	// is the population output directory relative to the copy's
 	// directory, where the scatter plots are.
@@ -130,8 +146,9 @@ const CalibrationRule = "ordinary least squares of the target rate on the statis
 
 // Validate compares each statistic with the measured OOD rates of the same
 // agents. stats and measured are matched by agent ID; an agent without
-// measured rates is an error.
-func Validate(population string, stats []*AgentStats, measured map[string]Measured, boot BootstrapOptions) (*Result, error) {
+// measured rates is an error. proxyName names the proxy outcome in the
+// sentences (e.g. "reached_end_no_coin").
+func Validate(population, proxyName string, stats []*AgentStats, measured map[string]Measured, boot BootstrapOptions) (*Result, error) {
 	if len(stats) < 3 {
 		return nil, fmt.Errorf("audit: validating %d agents: need at least 3", len(stats))
 	}
@@ -168,7 +185,24 @@ func Validate(population string, stats []*AgentStats, measured map[string]Measur
 		res.Statistics = append(res.Statistics, row)
 	}
 	res.nested(stats, y, all)
+	res.verdict(proxyName)
 	return res, nil
+}
+
+// verdict fills the sentences once every number is known.
+func (res *Result) verdict(proxyName string) {
+	for i := range res.Agents {
+		res.Agents[i].Line = res.Agents[i].AgentLine(proxyName)
+	}
+	v := Verdict{}
+	for _, t := range Targets {
+		v.Headlines = append(v.Headlines, res.Headline(t))
+	}
+	v.GoalMet, v.Goal = res.GoalMet()
+	wb, _ := res.Family(FamilyWhiteBox, TargetPursuit)
+	bb, _ := res.Family(FamilyBlackBox, TargetPursuit)
+	v.BestWhiteBox, v.BestBlackBox = wb.Best, bb.Best
+	res.Verdict = v
 }
 
 // nested runs the nested leave-one-out choice for every family and target

@@ -270,7 +270,11 @@ func AuditPopulation(runs []*Run, name, out string) (*audit.Result, error) {
 			measured[k] = v
 		}
 	}
-	res, err := audit.Validate(name, stats, measured, audit.DefaultBootstrap)
+	spec, err := runs[0].trainSpec()
+	if err != nil {
+		return nil, err
+	}
+	res, err := audit.Validate(name, string(spec.Proxy), stats, measured, audit.DefaultBootstrap)
 	if err != nil {
 		return nil, err
 	}
