@@ -89,7 +89,7 @@ func readVerdict(f Files, group string) (*verdictView, error) {
 		if png != nil {
 			v.Scatter = &figure{URI: dataURI("image/png", png), Alt: "scatter of " + best,
 				Caption: template.HTML(fmt.Sprintf("The white-box statistic chosen by nested leave-one-out, %s, against each agent's measured OOD goal pursuit (top) and OOD failure (bottom); one point per agent, Wilson 95%% intervals.", code(best))),
-				Source: f.rel(path)}
+				Source:  f.rel(path)}
 		}
 	}
 	return v, nil
@@ -111,7 +111,7 @@ func vectorFields(f Files) ([]*figure, error) {
 		which := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "vector_field_"), ".png")
 		out = append(out, &figure{URI: dataURI("image/png", png), Alt: "vector field " + which,
 			Caption: template.HTML(fmt.Sprintf("Vector field (%s): on every open tile, the policy's expected move Σ p(a)·direction(a) as an arrow, goal at its %s position.", template.HTMLEscapeString(which), template.HTMLEscapeString(which))),
-			Source: f.rel(p)})
+			Source:  f.rel(p)})
 	}
 	return out, nil
 }
