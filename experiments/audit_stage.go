@@ -1,9 +1,12 @@
 package experiments
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"sort"
@@ -85,7 +88,7 @@ func AuditStage(ctx context.Context, r *Run) error {
 func AuditStatistics(ctx context.Context, r *Run) error { return r.auditSeeds(ctx) }
 
 func (r *Run) auditSeeds(ctx context.Context) error {
-	return r.ForEachJobParallel(ctx, "audit", r.parallelism(), func(ctx context.Context, j Job) error {
+	err := r.ForEachJobParallel(ctx, "audit", r.parallelism(), func(ctx context.Context, j Job) error {
 		st, err := audit.Measure(ctx, r.AuditSubject(j.Seed), r.Config.auditOptions(j.Seed))
 		if err != nil {
 			return err
@@ -93,6 +96,48 @@ func (r *Run) auditSeeds(ctx context.Context) error {
 		r.Progress.Printf("audit: seed %d: %d statistics from %d ID episodes in %.1f s", j.Seed, len(st.Values), st.Episodes, st.Seconds)
 		return writeJSON(r.AuditStats(j.Seed), st)
 	})
+	if err != nil {
+		return err
+	}
+	return r.writeVectorFields()
+}
+
+// vectorFieldScale is the vector fields' pixels per tile.
+const vectorFieldScale = 32
+
+// writeVectorFields draws, for games whose agent and goal can be placed
+// (mazes), the first seed's vector fields on the first audit level:
+// audit/vector_field_train.png (goal where the training variant put it)
+// and audit/vector_field_moved.png (goal on the farthest open tile).
+func (r *Run) writeVectorFields() error {
+	subj := r.AuditSubject(r.Config.Experiment.Seeds[0])
+	env, err := subj.Env.New()
+	if err != nil {
+		return err
+	}
+	pl, ok := env.(audit.Placeable)
+	if !ok {
+		return nil
+	}
+	policy, _, err := agents.LoadPolicy(subj.Checkpoint)
+	if err != nil {
+		return err
+	}
+	defer policy.Free()
+	train, moved, err := audit.VectorFieldPair(policy, pl, audit.AuditLevels(1).Start, vectorFieldScale)
+	if err != nil {
+		return err
+	}
+	for name, img := range map[string]*image.RGBA{"vector_field_train.png": train, "vector_field_moved.png": moved} {
+		var buf bytes.Buffer
+		if err := png.Encode(&buf, img); err != nil {
+			return err
+		}
+		if err := atomicfile.WriteFile(filepath.Join(r.AuditDir(), name), buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeJSON(path string, v any) error {

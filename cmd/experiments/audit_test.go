@@ -146,6 +146,12 @@ func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 	if len(res.Agents) != 4 || len(res.Statistics) != len(audit.Statistics()) {
 		t.Fatalf("audit.json has %d agents and %d statistics", len(res.Agents), len(res.Statistics))
 	}
+	// The trap game is a maze: the audit drew its vector fields.
+	for _, name := range []string{"vector_field_train.png", "vector_field_moved.png"} {
+		if _, err := os.Stat(filepath.Join(r.AuditDir(), name)); err != nil {
+			t.Errorf("vector field: %v", err)
+		}
+	}
 	for i, a := range res.Agents {
 		if want := float64(i) / 10; a.Measured.Proxy.Rate != want || a.Measured.Proxy.Episodes != 10 {
 			t.Errorf("agent %s: measured proxy %+v, want %v of 10 (from the records)", a.ID, a.Measured.Proxy, want)
