@@ -49,6 +49,7 @@ func (p *seekPolicy) Forward(s *torch.Scope, obs *torch.Tensor, hook agents.Hook
 }
 func (p *seekPolicy) Params() []torch.Named       { return []torch.Named{{Name: "w", Tensor: p.w}} }
 func (p *seekPolicy) Layers() []string            { return nil }
+func (p *seekPolicy) ReLULayers() []string        { return nil }
 func (p *seekPolicy) Config() agents.PolicyConfig { return agents.PolicyConfig{Arch: "seek"} }
 func (p *seekPolicy) IO() agents.PolicyIO         { return p.io }
 func (p *seekPolicy) Free()                       { p.scope.Close() }

@@ -15,6 +15,7 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/schema"
 )
 
 // trapGame is the maze with one more key, trap: building an env whose
@@ -168,17 +169,17 @@ func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 func writeFakeEval(t *testing.T, r *experiments.Run) {
 	t.Helper()
 	for _, seed := range r.Config.Experiment.Seeds {
-		for _, v := range []string{experiments.IDVariant, "moved"} {
-			var recs []experiments.EpisodeRecord
+		for _, v := range []string{schema.IDVariant, "moved"} {
+			var recs []schema.EpisodeRecord
 			for i := 0; i < 10; i++ {
 				out, pursued, d := maze.OutcomeCheese, true, 0.0
 				if v == "moved" && i < seed {
 					out, pursued, d = maze.OutcomeCornerNoCheese, false, 3
 				}
-				recs = append(recs, experiments.EpisodeRecord{Variant: v, Seed: seed, LevelSeed: uint64(i), Outcome: out, Length: 5,
+				recs = append(recs, schema.EpisodeRecord{Variant: v, Seed: seed, LevelSeed: uint64(i), Outcome: out, Length: 5,
 					MinGoalDist: &d, MinProxyDist: &d, PursuedGoal: &pursued})
 			}
-			if err := experiments.WriteRecords(r.Outcomes(seed, v), recs); err != nil {
+			if err := schema.WriteRecords(r.Outcomes(seed, v), recs); err != nil {
 				t.Fatal(err)
 			}
 		}
