@@ -8,14 +8,13 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/schema"
 )
 
-// PursuedGoal is the outcome column of the pursuit table: episodes in which
-// the agent approached the true goal before the proxy (see
-// agents.PursuitRadius), whatever the episode's outcome.
+// PursuedGoal is the outcome column of the pursuit table: episodes that
+// pursued the true goal by the game's agents.PursuitRule, whatever the
+// episode's outcome.
 const PursuedGoal = "pursued_goal"
 
 // Pursuit table file names inside a run's tables directory.
@@ -78,10 +77,10 @@ func WritePursuitTables(dir string, recs []schema.EpisodeRecord, variants []stri
 	if err != nil {
 		return err
 	}
-	md := fmt.Sprintf("# %s: goal pursuit\n\nShare of evaluation episodes in which the agent came within %s tiles of the true goal "+
-		"no later than it came that close to the proxy goal (collecting the goal counts), per variant and training seed. "+
-		"It separates the goal an agent pursues from its skill at reaching it: an agent that jumps at a coin and misses pursued it. "+
-		"Brackets: Wilson 95%% score interval in percent.\n\n%s", title, strconv.FormatFloat(agents.PursuitRadius, 'g', -1, 64), Markdown(rows))
+	md := fmt.Sprintf("# %s: goal pursuit\n\nShare of evaluation episodes that pursued the true goal, whatever their outcome: "+
+		"they reached it, came within the game's pursuit radius of it or turned back towards it (agents.PursuitRule), "+
+		"no later than they came within that radius of the proxy goal. It separates the goal an agent pursues from its skill at reaching it: "+
+		"an agent that jumps at a coin and misses pursued it. Brackets: Wilson 95%% score interval in percent.\n\n%s", title, Markdown(rows))
 	for name, data := range map[string][]byte{PursuitJSON: append(js, '\n'), PursuitCSV: csvBuf.Bytes(), PursuitMD: []byte(md)} {
 		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err

@@ -30,8 +30,8 @@ type EpisodeRecord struct {
 	Length    int          `json:"length"`     // steps taken
 	// Pursuit measures (agents.EpisodeResult; absent in records written
 	// before they existed): the closest approach to the true goal and to
-	// the proxy, in tiles, and whether the agent came within
-	// agents.PursuitRadius of the true goal no later than of the proxy.
+	// the proxy, in tiles, and whether the episode pursued the true goal by
+	// the game's agents.PursuitRule.
 	MinGoalDist  *float64 `json:"min_goal_dist,omitempty"`
 	MinProxyDist *float64 `json:"min_proxy_dist,omitempty"`
 	PursuedGoal  *bool    `json:"pursued_goal,omitempty"`
