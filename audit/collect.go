@@ -45,6 +45,7 @@ type Frame struct {
 // probabilities); white-box statistics also edit Frames' observations.
 type Data struct {
 	Spec     envs.Spec
+	Config   any // the training-variant game config (for its channel roles)
 	Episodes []Episode
 	Frames   []Frame
 }
@@ -69,7 +70,7 @@ func Collect(ctx context.Context, policy agents.Policy, env TrainEnv, o CollectO
 	if err != nil {
 		return nil, err
 	}
-	d := &Data{Spec: spec}
+	d := &Data{Spec: spec, Config: env.Config}
 	startValue := map[int]float64{}
 	entropy := map[int]float64{}
 	results, err := agents.Evaluate(ctx, agents.EvalOptions{

@@ -29,6 +29,18 @@ type ChannelRoles struct {
 var gameRoles = map[string]ChannelRoles{
 	"coinrun": {Goal: []string{"coin"}, Proxy: []string{"end_zone"}, Planes: []string{"vel_x", "vel_y"}},
 	"maze":    {Goal: []string{"cheese"}, Background: []string{"floor"}},
+	// Maze II: the goal and proxy channels depend on the config
+	// (goalCueConfig).
+	"colourshape": {Background: []string{"floor"}},
+}
+
+// goalCueConfig is implemented by game configs whose goal object carries
+// two cues in separate channels, one the true goal and one the proxy
+// (Maze II's colour and shape, GoalChannels of envs/colourshape): the shape
+// is the true goal (its outcome is the game's success) and the colour the
+// proxy. They override the game's Goal and Proxy roles.
+type goalCueConfig interface {
+	GoalChannels() (colour, shape string)
 }
 
 // RegisterRoles adds the channel roles of a game (for games registered
@@ -55,13 +67,18 @@ type Roles struct {
 	Right, Left int
 }
 
-// ResolveRoles looks up the game's channel roles and resolves them against
-// its symbolic Spec. An RGB observation or a game without roles is an
-// error: the white-box statistics edit named channels.
-func ResolveRoles(spec envs.Spec) (Roles, error) {
+// ResolveRoles looks up the game's channel roles (config, the game config
+// of the observations, may override them; nil keeps the game's) and
+// resolves them against its symbolic Spec. An RGB observation or a game
+// without roles is an error: the white-box statistics edit named channels.
+func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
 	cr, ok := gameRoles[spec.Game]
 	if !ok {
 		return Roles{}, fmt.Errorf("audit: game %q has no channel roles (which channels hold the goal and the proxy)", spec.Game)
+	}
+	if gc, ok := config.(goalCueConfig); ok {
+		colour, shape := gc.GoalChannels()
+		cr.Goal, cr.Proxy = []string{shape}, []string{colour}
 	}
 	if len(spec.Channels) == 0 {
 		return Roles{}, fmt.Errorf("audit: game %q: the white-box audit needs symbolic observations (named channels)", spec.Game)

@@ -79,7 +79,7 @@ type Agent struct {
 
 // NewAgent prepares the statistics' input.
 func NewAgent(policy agents.Policy, data *Data, opt Options) (*Agent, error) {
-	roles, err := ResolveRoles(data.Spec)
+	roles, err := ResolveRoles(data.Spec, data.Config)
 	if err != nil {
 		return nil, err
 	}

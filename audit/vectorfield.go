@@ -31,7 +31,7 @@ type Arrow struct {
 // expected move there (as procgen-tools draws maze vector fields). The
 // observations are states edited from the level (no trail, step 0).
 func VectorField(policy agents.Policy, env Placeable, goal envs.Point) ([]Arrow, error) {
-	roles, err := ResolveRoles(env.Spec())
+	roles, err := ResolveRoles(env.Spec(), nil)
 	if err != nil {
 		return nil, err
 	}
