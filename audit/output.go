@@ -12,6 +12,7 @@ import (
 
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/viz/plot"
+	"gonum.org/v1/plot/vg"
 )
 
 // Output file names in a population audit directory.
@@ -51,7 +52,7 @@ func WriteOutputs(dir string, res *Result) error {
 		if st.N == 0 {
 			continue
 		}
-		if err := plot.WriteScatter(filepath.Join(dir, ScatterFile(st.Name)), res.scatterPanels(st), plot.Size{W: plot.DefaultSize.W, H: 2 * plot.DefaultSize.H * 5 / 6, DPI: plot.DefaultSize.DPI}); err != nil {
+		if err := plot.WriteScatter(filepath.Join(dir, ScatterFile(st.Name)), res.scatterPanels(st), scatterSize); err != nil {
 			return fmt.Errorf("audit: scatter of %s: %w", st.Name, err)
 		}
 	}
@@ -70,18 +71,38 @@ func (res *Result) scatterPanels(st StatRow) []plot.ScatterPanel {
 	for _, t := range Targets {
 		v := st.By[t]
 		pn := plot.ScatterPanel{XLabel: xl + " (ID access only)", Rates: true,
-			Title:  fmt.Sprintf("%s vs %s: Spearman ρ = %s (within groups %s), %d agents", st.Name, targetTitle(t), FormatInterval(v.Rho), FormatInterval(v.RhoWithin), st.N),
+			Title:  fmt.Sprintf("%s vs %s\nSpearman ρ = %s, within groups %s; %d agents", st.Name, targetTitle(t), FormatInterval(v.Rho), FormatInterval(v.RhoWithin), st.N),
 			YLabel: targetTitle(t) + " (Wilson 95%)"}
+		prefix := commonGroupPrefix(res.Groups())
 		for _, a := range res.Agents {
 			r := a.Measured.Proxy
 			if t == TargetPursuit {
 				r = a.Measured.Pursuit
 			}
-			pn.Points = append(pn.Points, plot.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Rate, Lo: r.Lo, Hi: r.Hi, Group: a.Group})
+			pn.Points = append(pn.Points, plot.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Rate, Lo: r.Lo, Hi: r.Hi,
+				Group: strings.TrimPrefix(a.Group, prefix)})
 		}
 		panels = append(panels, pn)
 	}
 	return panels
+}
+
+// commonGroupPrefix is the prefix up to a '/' shared by every group name
+// ("coinrun-population/" of sweep points), which legends leave out.
+func commonGroupPrefix(groups []string) string {
+	if len(groups) < 2 {
+		return ""
+	}
+	p := groups[0]
+	for _, g := range groups[1:] {
+		for !strings.HasPrefix(g, p) {
+			p = p[:len(p)-1]
+		}
+	}
+	if i := strings.LastIndex(p, "/"); i >= 0 {
+		return p[:i+1]
+	}
+	return ""
 }
 
 func targetTitle(t Target) string {
@@ -184,3 +205,6 @@ func touches(a []Access) string {
 	}
 	return strings.Join(s, "; ")
 }
+
+// scatterSize is 8 × 10 inches at 64 dpi: 512 × 640 pixels, two panels.
+var scatterSize = plot.Size{W: 8 * vg.Inch, H: 10 * vg.Inch, DPI: 64}

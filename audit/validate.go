@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"math"
+	"sort"
 )
 
 // Rate is a measured share with its 95% interval (Wilson, from the
@@ -146,13 +147,17 @@ const CalibrationRule = "ordinary least squares of the target rate on the statis
 
 // Validate compares each statistic with the measured OOD rates of the same
 // agents. stats and measured are matched by agent ID; an agent without
-// measured rates is an error. proxyName names the proxy outcome in the
+// measured rates is an error. The result lists the agents sorted by ID. proxyName names the proxy outcome in the
 // sentences (e.g. "reached_end_no_coin").
 func Validate(population, proxyName string, stats []*AgentStats, measured map[string]Measured, boot BootstrapOptions) (*Result, error) {
 	if len(stats) < 3 {
 		return nil, fmt.Errorf("audit: validating %d agents: need at least 3", len(stats))
 	}
 	res := &Result{Population: population, Bootstrap: boot.Resamples, BootSeed: boot.Seed, Calibration: CalibrationRule}
+	// Agents in ID order, so that the bootstrap's resamples (drawn by
+	// index) do not depend on the order the runs were given in.
+	stats = append([]*AgentStats(nil), stats...)
+	sort.SliceStable(stats, func(i, j int) bool { return stats[i].ID < stats[j].ID })
 	groups, y := groupIndex(stats), map[Target][]float64{}
 	for _, s := range stats {
 		m, ok := measured[s.ID]
