@@ -106,11 +106,16 @@ func (r *Run) auditSeeds(ctx context.Context) error {
 const vectorFieldScale = 32
 
 // writeVectorFields draws, for games whose agent and goal can be placed
-// (mazes), the first seed's vector fields on the first audit level:
+// (mazes), the vector fields of the first seed of r.Jobs on the first
+// audit level:
 // audit/vector_field_train.png (goal where the training variant put it)
 // and audit/vector_field_moved.png (goal on the farthest open tile).
 func (r *Run) writeVectorFields() error {
-	subj := r.AuditSubject(r.Config.Experiment.Seeds[0])
+	seeds := r.Seeds() // this shard's
+	if len(seeds) == 0 {
+		return nil
+	}
+	subj := r.AuditSubject(seeds[0])
 	env, err := subj.Env.New()
 	if err != nil {
 		return err
