@@ -63,7 +63,7 @@ func PursuitRows(recs []schema.EpisodeRecord, variants []string) ([]schema.Row, 
 }
 
 // WritePursuitTables writes tables/pursuit.{md,csv,json} from the records
-// (nothing when no record carries the measure).
+// (nothing when no record carries the measure); title heads the Markdown.
 func WritePursuitTables(dir string, recs []schema.EpisodeRecord, variants []string, title string) error {
 	rows, err := PursuitRows(recs, variants)
 	if err != nil || len(rows) == 0 {
@@ -77,7 +77,7 @@ func WritePursuitTables(dir string, recs []schema.EpisodeRecord, variants []stri
 	if err != nil {
 		return err
 	}
-	md := fmt.Sprintf("# %s: goal pursuit\n\nShare of evaluation episodes that pursued the true goal, whatever their outcome: "+
+	md := fmt.Sprintf("# %s\n\nShare of evaluation episodes that pursued the true goal, whatever their outcome: "+
 		"they reached it, came within the game's pursuit radius of it or turned back towards it (agents.PursuitRule), "+
 		"no later than they came within that radius of the proxy goal. It separates the goal an agent pursues from its skill at reaching it: "+
 		"an agent that jumps at a coin and misses pursued it. Brackets: Wilson 95%% score interval in percent.\n\n%s", title, Markdown(rows))
