@@ -63,6 +63,17 @@ type EpisodeResult struct {
 	Outcome   envs.Outcome `json:"outcome"`
 	Return    float64      `json:"return"` // undiscounted, raw rewards
 	Length    int          `json:"length"` // steps taken
+	// MinGoalDist and MinProxyDist are the closest the agent came to the
+	// true goal and to the proxy goal over the episode's steps (tiles,
+	// envs.Info positions; 0 once reached).
+	MinGoalDist  float64 `json:"min_goal_dist"`
+	MinProxyDist float64 `json:"min_proxy_dist"`
+	// PursuedGoal: the episode pursued the true goal by the game's
+	// PursuitRule (approached it, or turned back towards it, no later than
+	// it approached the proxy), whether or not it got there.
+	PursuedGoal bool `json:"pursued_goal"`
+
+	pursuit pursuit
 }
 
 // StepRecord describes one step of one evaluation episode, for replays. Its
@@ -151,6 +162,7 @@ type evalSlot struct {
 type evaluator struct {
 	opt     *EvalOptions
 	io      PolicyIO
+	rule    PursuitRule // the game's, for EpisodeResult.PursuedGoal
 	slots   []evalSlot
 	results []EpisodeResult
 	next    int // next episode to start
@@ -185,7 +197,7 @@ func newEvaluator(opt *EvalOptions) (*evaluator, error) {
 		}
 	}
 	ev := &evaluator{
-		opt: opt, io: io, slots: make([]evalSlot, numEnvs), results: make([]EpisodeResult, n),
+		opt: opt, io: io, rule: PursuitRuleFor(es[0].Spec().Game), slots: make([]evalSlot, numEnvs), results: make([]EpisodeResult, n),
 		obs:    make([]float32, numEnvs*io.ObsSize()),
 		logp:   make([]float32, numEnvs*io.NumActions),
 		probs:  make([]float32, numEnvs*io.NumActions),
@@ -286,6 +298,7 @@ func (ev *evaluator) step() error {
 		res.Return += float64(reward)
 		res.Length++
 		info := sl.env.Info()
+		res.trackPursuit(sl.step, info, ev.rule)
 		if ev.opt.OnStep != nil {
 			if err := ev.opt.OnStep(StepRecord{Episode: sl.episode, LevelSeed: res.LevelSeed, Step: sl.step,
 				Obs: ev.obs[r*obsSize : (r+1)*obsSize], Action: a, Probs: ev.probs[r*A : (r+1)*A], Value: ev.values[r],

@@ -33,6 +33,9 @@ type Config struct {
 	Eval       EvalConfig          `toml:"eval"`
 	Interp     InterpConfig        `toml:"interp"`
 	Report     ReportConfig        `toml:"report"`
+	// Audit is omitted from resolved.toml while it has its zero value, so
+	// configs without an [audit] table keep their hash and run directory.
+	Audit AuditConfig `toml:"audit,omitempty"`
 	// Sweep is set in a config that describes several sub-experiments;
 	// Expand turns it into one Config per value. Resolved sub-experiments
 	// have an empty Sweep.
@@ -146,6 +149,28 @@ type ReportConfig struct {
 	HTML bool `toml:"html"`
 }
 
+// AuditConfig is the [audit] table: the audit of each trained agent from
+// in-distribution access alone (package audit), run after eval, and its
+// validation against the agents' measured OOD rates. Zero values mean the
+// defaults named below.
+type AuditConfig struct {
+	// Enabled runs the audit stage (statistics of every seed) and, at the
+	// end of `experiments run`, the population validation over every run
+	// of the config (all sweep points).
+	Enabled bool `toml:"enabled,omitempty"`
+	// Episodes is the number of held-out training-variant levels each
+	// agent plays for the audit (0: 64), half for selection, half for test.
+	Episodes int `toml:"episodes,omitempty"`
+	// Frames bounds the observations per split that each white-box
+	// statistic uses (0: 256).
+	Frames int `toml:"frames,omitempty"`
+	// IGSteps is the number of integrated-gradient steps (0: 32).
+	IGSteps int `toml:"ig_steps,omitempty"`
+	// Variant is the OOD variant whose measured rates validate the audit
+	// ("": the first OOD variant by name).
+	Variant string `toml:"variant,omitempty"`
+}
+
 // SweepConfig is the [sweep] table: Key is a full key path into the config
 // (e.g. "env.train.random_coin_prob") and each element of Values gives one
 // sub-experiment with that key set.
@@ -197,6 +222,26 @@ func (c *Config) validate() error {
 	}
 	if c.Interp.Bilinear && c.Agent.Arch != "bilinear" {
 		return keyErr("interp.bilinear", "true", `false unless agent.arch = "bilinear"`)
+	}
+	return c.Audit.validate(c.Env.OOD)
+}
+
+// validate checks the [audit] table; ood are the config's OOD variants.
+func (a AuditConfig) validate(ood map[string]any) error {
+	if a.Episodes != 0 && (a.Episodes < 8 || a.Episodes > 100_000) {
+		return keyErr("audit.episodes", fmt.Sprint(a.Episodes), "0 (default 64) or [8, 100000]")
+	}
+	if a.Frames < 0 || a.Frames > 100_000 {
+		return keyErr("audit.frames", fmt.Sprint(a.Frames), "0 (default 256) or [1, 100000]")
+	}
+	if a.IGSteps < 0 || a.IGSteps > 4096 {
+		return keyErr("audit.ig_steps", fmt.Sprint(a.IGSteps), "0 (default 32) or [1, 4096]")
+	}
+	if _, ok := ood[a.Variant]; a.Variant != "" && !ok {
+		return keyErr("audit.variant", fmt.Sprintf("%q", a.Variant), "the name of an [env.ood.<name>] variant")
+	}
+	if a.Enabled && len(ood) == 0 {
+		return keyErr("audit.enabled", "true", "false unless the config has an OOD variant to validate against")
 	}
 	return nil
 }

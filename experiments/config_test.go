@@ -113,7 +113,7 @@ func TestLoadStrictErrors(t *testing.T) {
 		key      string // want ConfigError.Key
 		msg      string // want substring of the error
 	}{
-		{"top-level unknown", "", "bogus = 1\n", "quick", "bogus", `t.toml: unknown key "bogus": want one of agent, env, eval, experiment, interp, ppo, profiles, report, sweep`},
+		{"top-level unknown", "", "bogus = 1\n", "quick", "bogus", `t.toml: unknown key "bogus": want one of agent, audit, env, eval, experiment, interp, ppo, profiles, report, sweep`},
 		{"section unknown", "gamma = 0.99", "gamam = 0.99", "quick", "ppo.gamam", `t.toml: unknown key "ppo.gamam": want one of anneal_lr, bootstrap_timeouts, checkpoint_every, clip_coef`},
 		{"nested section unknown", "sizes = [64, 128]", "sizes = [64, 128]\nsise = 3", "base", "interp.sae.sise", `unknown key "interp.sae.sise": want one of batch_size, end_to_end, kind, l0, l1`},
 		{"game train unknown", "size = 10", "sise = 10", "base", "env.train.sise", `t.toml: unknown key "env.train.sise": want one of goal, goal_prob, max_steps, size`},

@@ -43,6 +43,7 @@ type rawConfig struct {
 	Eval       EvalConfig                `toml:"eval"`
 	Interp     InterpConfig              `toml:"interp"`
 	Report     ReportConfig              `toml:"report"`
+	Audit      AuditConfig               `toml:"audit"`
 	Sweep      SweepConfig               `toml:"sweep"`
 	Profiles   map[string]toml.Primitive `toml:"profiles"`
 }
@@ -123,7 +124,7 @@ func decodeFile(src []byte) (*decoding, error) {
 	d := &decoding{raw: rawConfig{
 		Experiment: def.Experiment,
 		Env:        rawEnv{Obs: def.Env.Obs, TrainLevels: def.Env.TrainLevels},
-		Agent:      def.Agent, PPO: def.PPO, Eval: def.Eval, Interp: def.Interp, Report: def.Report,
+		Agent:      def.Agent, PPO: def.PPO, Eval: def.Eval, Interp: def.Interp, Report: def.Report, Audit: def.Audit,
 	}}
 	var err error
 	if d.md, err = toml.NewDecoder(bytes.NewReader(src)).Decode(&d.raw); err != nil {
@@ -187,7 +188,7 @@ func (d *decoding) config(profile string, point int) *Config {
 		Experiment: raw.Experiment,
 		Env:        EnvConfig{Game: raw.Env.Game, Obs: raw.Env.Obs, TrainLevels: raw.Env.TrainLevels},
 		Agent:      raw.Agent, PPO: raw.PPO, Eval: raw.Eval, Interp: raw.Interp, Report: raw.Report,
-		Sweep: raw.Sweep,
+		Audit: raw.Audit, Sweep: raw.Sweep,
 	}
 	if c.PPO.Device == "cpu" {
 		c.PPO.Device = "" // the default: resolved.toml and the run ID leave it out

@@ -97,7 +97,8 @@ func (r *Run) evalVariant(ctx context.Context, policy agents.Policy, seed int, v
 	}
 	recs := make([]schema.EpisodeRecord, len(results))
 	for i, e := range results {
-		recs[i] = schema.EpisodeRecord{Variant: variant, Seed: seed, LevelSeed: e.LevelSeed, Outcome: e.Outcome, Return: e.Return, Length: e.Length}
+		recs[i] = schema.EpisodeRecord{Variant: variant, Seed: seed, LevelSeed: e.LevelSeed, Outcome: e.Outcome, Return: e.Return, Length: e.Length,
+			MinGoalDist: &e.MinGoalDist, MinProxyDist: &e.MinProxyDist, PursuedGoal: &e.PursuedGoal}
 	}
 	if err := schema.WriteRecords(r.Outcomes(seed, variant), recs); err != nil {
 		return err

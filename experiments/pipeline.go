@@ -32,24 +32,34 @@ type Stage struct {
 // Stages names the function that implements each stage of the pipeline.
 // StandardStages has the real ones; tests substitute fakes.
 type Stages struct {
-	Train, Eval, Interp, Report StageFunc
+	Train, Eval, Interp, Audit, Report StageFunc
 }
 
 // StandardStages are misgen's stage implementations. The stages that use
 // libtorch run on the config's ppo.device (onDevice).
 func StandardStages() Stages {
-	return Stages{Train: onDevice(TrainStage), Eval: onDevice(EvalStage), Interp: onDevice(InterpStage), Report: ReportStage}
+	return Stages{Train: onDevice(TrainStage), Eval: onDevice(EvalStage), Interp: onDevice(InterpStage), Audit: onDevice(AuditStage), Report: ReportStage}
 }
 
-// Pipeline returns train → eval → interp → report. The report needs every
-// job of the run, so a sharded invocation skips it.
+// Pipeline returns train → eval → interp → audit → report. The report needs
+// every job of the run, so a sharded invocation skips it.
 func (s Stages) Pipeline() []Stage {
 	return []Stage{
 		{Name: "train", Run: s.Train},
 		{Name: "eval", Run: s.Eval},
 		{Name: "interp", Run: s.Interp},
+		{Name: "audit", Run: s.auditStage()},
 		{Name: "report", Run: s.Report, AllJobs: true},
 	}
+}
+
+// auditStage is s.Audit, or a no-op for a stage set without one (tests'
+// fakes written before the audit existed).
+func (s Stages) auditStage() StageFunc {
+	if s.Audit != nil {
+		return s.Audit
+	}
+	return func(context.Context, *Run) error { return nil }
 }
 
 // Run is one run directory being executed: a resolved config (one sweep

@@ -172,7 +172,7 @@ func TestListShipped(t *testing.T) {
 			t.Errorf("%s has no description", s.Name)
 		}
 	}
-	want := []string{"coinrun-bilinear.toml", "coinrun-mix.toml", "coinrun-ood.toml", "keys-chests-ood.toml", "maze-memory.toml", "maze-ood.toml"}
+	want := []string{"coinrun-bilinear.toml", "coinrun-mix.toml", "coinrun-ood.toml", "coinrun-population.toml", "keys-chests-ood.toml", "maze-memory.toml", "maze-ood.toml"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("List = %v, want %v", names, want)
 	}
@@ -324,8 +324,8 @@ func TestStandardPipelineOrder(t *testing.T) {
 			t.Errorf("stage %d (%s) has no implementation", i, st.Name)
 		}
 	}
-	if got := strings.Join(names, ","); got != "train,eval,interp,report" {
-		t.Errorf("stages = %s, want train,eval,interp,report", got)
+	if got := strings.Join(names, ","); got != "train,eval,interp,audit,report" {
+		t.Errorf("stages = %s, want train,eval,interp,audit,report", got)
 	}
 }
 

@@ -42,6 +42,7 @@ func ReportFiles(l Layout) report.Files {
 	f.PlotsDir = l.Plots()
 	f.ReplaysDir = l.Replays()
 	f.InterpDir = l.Interp()
+	f.AuditJSON = l.AuditJSON()
 	f.Report = l.Report()
 	return f
 }

@@ -33,11 +33,15 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 	if r.Config.Experiment.Point != "" {
 		title += " " + r.Config.Experiment.Point
 	}
-	title += " (" + r.Config.Experiment.Profile + "): failure rates"
+	run := title + " (" + r.Config.Experiment.Profile + ")"
+	title = run + ": failure rates"
 	if err := WriteTables(r.Tables(), rows, title); err != nil {
 		return nil, err
 	}
 	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), rows, r.Config.Roles(), title, plot.DefaultSize); err != nil {
+		return nil, err
+	}
+	if err := WritePursuitTables(r.Tables(), recs, r.Config.Variants(), run+": goal pursuit"); err != nil {
 		return nil, err
 	}
 	return rows, nil

@@ -28,6 +28,13 @@ type EpisodeRecord struct {
 	Outcome   envs.Outcome `json:"outcome"`    // terminal outcome from env ground truth
 	Return    float64      `json:"return"`     // undiscounted episode return
 	Length    int          `json:"length"`     // steps taken
+	// Pursuit measures (agents.EpisodeResult; absent in records written
+	// before they existed): the closest approach to the true goal and to
+	// the proxy, in tiles, and whether the episode pursued the true goal by
+	// the game's agents.PursuitRule.
+	MinGoalDist  *float64 `json:"min_goal_dist,omitempty"`
+	MinProxyDist *float64 `json:"min_proxy_dist,omitempty"`
+	PursuedGoal  *bool    `json:"pursued_goal,omitempty"`
 }
 
 // WriteRecords atomically writes recs to path as JSON lines.

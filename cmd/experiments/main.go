@@ -91,6 +91,7 @@ var commands = []command{
 	reportCommand,
 	exportCommand,
 	slurmCommand,
+	auditCommand,
 }
 
 // usageError is a command-line mistake: exit status 2 with usage help.

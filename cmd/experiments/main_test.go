@@ -181,7 +181,7 @@ func TestRunResumesAndPrintsTable(t *testing.T) {
 		if !strings.Contains(stdout, "| random_coin | **pooled** | reached_end_no_coin | 6 | 3 |") {
 			t.Errorf("run %d: table not printed:\n%s", i, stdout)
 		}
-		if i == 1 && !strings.Contains(errOut, "stage 1/4 train: done earlier, skipped") {
+		if i == 1 && !strings.Contains(errOut, "stage 1/5 train: done earlier, skipped") {
 			t.Errorf("second run did not skip:\n%s", errOut)
 		}
 	}

@@ -100,7 +100,16 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 		fmt.Fprintf(o.stdout, "%s\n", r.Dir)
 		printTable(o.stdout, filepath.Join(r.Tables(), experiments.FailureRatesMD))
 	}
-	return nil
+	if !c.Audit.Enabled {
+		return nil
+	}
+	if shard.Count > 1 {
+		fmt.Fprintf(o.stderr, "audit: the population validation needs every shard; when all are done run `experiments audit` on the run directories\n")
+		return nil
+	}
+	// The population is every run of the config (all sweep points).
+	_, err = auditPopulation(ctx, runs, "", o.streams)
+	return err
 }
 
 func progressPrefix(r *experiments.Run) string {

@@ -168,3 +168,20 @@ func TestCompactLabels(t *testing.T) {
 		}
 	}
 }
+
+func TestScatterDrawsPointsAndErrorBars(t *testing.T) {
+	pts := []ScatterPoint{{X: 0.1, Y: 0.2, Lo: 0.1, Hi: 0.3, Group: "a"}, {X: 0.5, Y: 0.6, Lo: 0.5, Hi: 0.7, Group: "b"},
+		{X: math.NaN(), Y: 0.5, Group: "a"}}
+	size := Size{W: DefaultSize.W, H: DefaultSize.H, DPI: 60}
+	png, err := Scatter([]ScatterPanel{{Title: "vs pursuit", XLabel: "stat", YLabel: "rate", Points: pts, Rates: true},
+		{Title: "vs failure", XLabel: "stat", YLabel: "rate", Points: pts}}, size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, colored := decode(t, png, size); colored < 50 {
+		t.Errorf("%d coloured pixels: the markers are missing", colored)
+	}
+	if _, err := Scatter([]ScatterPanel{{Title: "empty", Points: []ScatterPoint{{X: math.NaN(), Y: 1}}}}, size); err == nil {
+		t.Error("a panel without finite points was drawn")
+	}
+}

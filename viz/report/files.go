@@ -16,6 +16,7 @@ type Files struct {
 	PlotsDir       string // learning_curves.png, failure_rates.png
 	ReplaysDir     string
 	InterpDir      string
+	AuditJSON      string // audit/audit.json: the population audit's verdict
 	Report         string // the output, report.html
 }
 
@@ -36,6 +37,7 @@ func DefaultFiles(dir string) Files {
 		PlotsDir:       filepath.Join(dir, "plots"),
 		ReplaysDir:     filepath.Join(dir, "replays"),
 		InterpDir:      filepath.Join(dir, "interp"),
+		AuditJSON:      filepath.Join(dir, "audit", "audit.json"),
 		Report:         filepath.Join(dir, "report.html"),
 	}
 }

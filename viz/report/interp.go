@@ -103,10 +103,13 @@ func readInterp(dir string) (*interpOutputs, error) {
 // scaled up to (by an integer factor).
 const minFigureWidth = 240
 
-// interpTopic is one subsection of the interpretability section.
+// interpTopic is one subsection of the interpretability section: its
+// files, split into figures (shown in the Internals section) and tables
+// (Markdown and JSON, shown in the appendix).
 type interpTopic struct {
-	Title string
-	Files []interpFile
+	Title           string
+	Files           []interpFile
+	Figures, Tables []interpFile
 }
 
 // topics lists the subsections in display order, with the keywords (in a
@@ -172,7 +175,15 @@ func (o *interpOutputs) Topics() []interpTopic {
 			// audit summary, so it is shown folded too.
 			fs[i].Collapsed = fs[i].Kind == "json" && (hasMD[fs[i].Stem] || fs[i].Stem+".json" == schema.InterpSummaryJSON)
 		}
-		out = append(out, interpTopic{title, fs})
+		t := interpTopic{Title: title, Files: fs}
+		for _, f := range fs {
+			if f.Kind == "md" || f.Kind == "json" {
+				t.Tables = append(t.Tables, f)
+			} else {
+				t.Figures = append(t.Figures, f)
+			}
+		}
+		out = append(out, t)
 	}
 	return out
 }

@@ -59,7 +59,7 @@ type manifest struct {
 }
 
 // stageOrder is the pipeline order for listing stage times.
-var stageOrder = []string{"train", "eval", "interp", "report"}
+var stageOrder = []string{"train", "eval", "interp", "audit", "report"}
 
 // stageTime is one stage's duration, for the setup table.
 type stageTime struct {

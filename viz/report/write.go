@@ -69,7 +69,8 @@ type page struct {
 	Interp       *interpOutputs
 	InterpTopics []interpTopic
 
-	Audit audit
+	Verdict *verdictView
+	Audit   audit
 }
 
 func build(f Files) (*page, error) {
@@ -101,6 +102,13 @@ func build(f Files) (*page, error) {
 	}
 	set, err := readReplays(f.ReplaysDir)
 	if err != nil {
+		return nil, err
+	}
+	group := s.Name
+	if s.Point != "" {
+		group += "/" + s.Point
+	}
+	if p.Verdict, err = readVerdict(f, group); err != nil {
 		return nil, err
 	}
 

@@ -1,0 +1,244 @@
+package audit
+
+import (
+	"math"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// Scale is how a statistic enters the calibration: its raw value or its
+// base-10 logarithm. Each statistic fixes its scale a priori from its
+// range (shares and rates are linear; positive quantities spanning orders
+// of magnitude, such as KL divergences, are logarithmic), never from how
+// well it predicts.
+type Scale string
+
+const (
+	Linear Scale = "linear"
+	Log10  Scale = "log10"
+)
+
+// logFloor keeps log10 finite for statistics that are exactly 0.
+const logFloor = 1e-6
+
+// Apply maps a statistic's value to the calibration's x axis.
+func (s Scale) Apply(v float64) float64 {
+	if s == Log10 {
+		return math.Log10(math.Max(v, logFloor))
+	}
+	return v
+}
+
+// Prediction is a calibrated prediction of a rate with its 95% prediction
+// interval, all clipped to [0, 1].
+type Prediction struct {
+	Value float64 `json:"value"`
+	Lo    float64 `json:"lo"`
+	Hi    float64 `json:"hi"`
+}
+
+// LinearFit is an ordinary least-squares line y = A + B·x fitted to N
+// points, with what its prediction interval needs.
+type LinearFit struct {
+	A, B      float64
+	N         int
+	MeanX     float64
+	Sxx       float64 // Σ (x − x̄)²
+	ResidualS float64 // residual standard deviation, √(SSE / (N − 2))
+}
+
+// FitLine fits y on x by least squares. It needs at least 3 points (so the
+// residual variance has a degree of freedom); with fewer, or with constant
+// x, ok is false.
+func FitLine(x, y []float64) (f LinearFit, ok bool) {
+	n := len(x)
+	if n < 3 || n != len(y) {
+		return f, false
+	}
+	var mx, my float64
+	for i := range x {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= float64(n)
+	my /= float64(n)
+	var sxx, sxy float64
+	for i := range x {
+		sxx += (x[i] - mx) * (x[i] - mx)
+		sxy += (x[i] - mx) * (y[i] - my)
+	}
+	if sxx == 0 {
+		return f, false
+	}
+	f = LinearFit{B: sxy / sxx, N: n, MeanX: mx, Sxx: sxx}
+	f.A = my - f.B*mx
+	var sse float64
+	for i := range x {
+		r := y[i] - f.A - f.B*x[i]
+		sse += r * r
+	}
+	f.ResidualS = math.Sqrt(sse / float64(n-2))
+	return f, true
+}
+
+// Predict returns the fitted value at x with the 95% prediction interval
+// of a new observation, ŷ ± t(0.975, N−2) · s · √(1 + 1/N + (x − x̄)²/Sxx),
+// clipped to [0, 1] (the targets are rates).
+func (f LinearFit) Predict(x float64) Prediction {
+	yhat := f.A + f.B*x
+	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(f.N - 2)}.Quantile(0.975)
+	half := t * f.ResidualS * math.Sqrt(1+1/float64(f.N)+(x-f.MeanX)*(x-f.MeanX)/f.Sxx)
+	return Prediction{Value: clip01(yhat), Lo: clip01(yhat - half), Hi: clip01(yhat + half)}
+}
+
+func clip01(v float64) float64 { return math.Min(1, math.Max(0, v)) }
+
+// LOOResult is a leave-one-out evaluation of one statistic as a predictor
+// of a target rate: Pred[i] is agent i's prediction from a line fitted to
+// the other agents (NaN Value where the statistic or target is missing for
+// i, or fewer than 3 others have both).
+type LOOResult struct {
+	Pred     []Prediction
+	MAE      float64 // mean |prediction − target| over predicted agents
+	Coverage float64 // share of predicted agents whose target lies in the interval
+	N        int     // predicted agents
+}
+
+// LeaveOneOut predicts every agent's target from a line on scale.Apply(x)
+// fitted to the other agents. Missing values (NaN) in x or y exclude an
+// agent from the fits and from the error.
+func LeaveOneOut(x, y []float64, scale Scale) LOOResult {
+	n := len(x)
+	res := LOOResult{Pred: make([]Prediction, n)}
+	var absErr float64
+	covered := 0
+	for i := 0; i < n; i++ {
+		p, ok := predictHeldOut(x, y, scale, i, -1)
+		if !ok {
+			res.Pred[i] = Prediction{Value: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
+			continue
+		}
+		res.Pred[i] = p
+		if !math.IsNaN(y[i]) {
+			absErr += math.Abs(p.Value - y[i])
+			if y[i] >= p.Lo && y[i] <= p.Hi {
+				covered++
+			}
+			res.N++
+		}
+	}
+	res.MAE, res.Coverage = math.NaN(), math.NaN()
+	if res.N > 0 {
+		res.MAE = absErr / float64(res.N)
+		res.Coverage = float64(covered) / float64(res.N)
+	}
+	return res
+}
+
+// predictHeldOut fits on every agent except i and skip (skip < 0: none)
+// with finite x and y, and predicts agent i.
+func predictHeldOut(x, y []float64, scale Scale, i, skip int) (Prediction, bool) {
+	if math.IsNaN(x[i]) {
+		return Prediction{}, false
+	}
+	var fx, fy []float64
+	for j := range x {
+		if j == i || j == skip || math.IsNaN(x[j]) || math.IsNaN(y[j]) {
+			continue
+		}
+		fx = append(fx, scale.Apply(x[j]))
+		fy = append(fy, y[j])
+	}
+	f, ok := FitLine(fx, fy)
+	if !ok {
+		return Prediction{}, false
+	}
+	return f.Predict(scale.Apply(x[i])), true
+}
+
+// Candidate is a statistic offered to NestedLOO.
+type Candidate struct {
+	Name   string
+	Values []float64 // one per agent, NaN where missing
+	Scale  Scale
+}
+
+// NestedChoice is the nested leave-one-out outcome for one agent.
+type NestedChoice struct {
+	Statistic string     `json:"statistic"` // "" when no candidate could predict the agent
+	Pred      Prediction `json:"prediction"`
+}
+
+// NestedResult is NestedLOO's outcome.
+type NestedResult struct {
+	Choices []NestedChoice
+	MAE     float64        // over agents with a prediction and a target
+	N       int            // such agents
+	Chosen  map[string]int // how often each statistic was chosen
+}
+
+// NestedLOO chooses a statistic for each held-out agent i without looking
+// at i's target: among the candidates, the one with the lowest
+// leave-one-out MAE over the other agents (each of them predicted from a
+// line fitted to the rest, i excluded) is used to predict i from a line
+// fitted to every agent but i. Its MAE is therefore an honest estimate of
+// "pick the best statistic, then predict a new agent". Ties keep the
+// earlier candidate.
+func NestedLOO(cands []Candidate, y []float64) NestedResult {
+	n := len(y)
+	res := NestedResult{Choices: make([]NestedChoice, n), Chosen: map[string]int{}, MAE: math.NaN()}
+	var absErr float64
+	for i := 0; i < n; i++ {
+		best, bestMAE := -1, math.Inf(1)
+		for c, cand := range cands {
+			if math.IsNaN(cand.Values[i]) {
+				continue
+			}
+			if m := innerMAE(cand, y, i); m < bestMAE {
+				best, bestMAE = c, m
+			}
+		}
+		res.Choices[i] = NestedChoice{Pred: Prediction{Value: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}}
+		if best < 0 {
+			continue
+		}
+		p, ok := predictHeldOut(cands[best].Values, y, cands[best].Scale, i, -1)
+		if !ok {
+			continue
+		}
+		res.Choices[i] = NestedChoice{Statistic: cands[best].Name, Pred: p}
+		res.Chosen[cands[best].Name]++
+		if !math.IsNaN(y[i]) {
+			absErr += math.Abs(p.Value - y[i])
+			res.N++
+		}
+	}
+	if res.N > 0 {
+		res.MAE = absErr / float64(res.N)
+	}
+	return res
+}
+
+// innerMAE is the leave-one-out MAE of cand over every agent but out. A
+// candidate that predicts fewer than half of those agents (missing values)
+// gets +Inf, so a statistic cannot win on a lucky handful.
+func innerMAE(cand Candidate, y []float64, out int) float64 {
+	var sum float64
+	k, others := 0, 0
+	for j := range y {
+		if j == out || math.IsNaN(y[j]) {
+			continue
+		}
+		others++
+		p, ok := predictHeldOut(cand.Values, y, cand.Scale, j, out)
+		if !ok {
+			continue
+		}
+		sum += math.Abs(p.Value - y[j])
+		k++
+	}
+	if k == 0 || 2*k < others {
+		return math.Inf(1)
+	}
+	return sum / float64(k)
+}

@@ -1,0 +1,210 @@
+package audit
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/viz/plot"
+	"gonum.org/v1/plot/vg"
+)
+
+// Output file names in a population audit directory.
+const (
+	JSONFile       = "audit.json"
+	MarkdownFile   = "audit.md"
+	AgentsCSV      = "audit.csv"      // one row per agent
+	StatisticsCSV  = "statistics.csv" // one row per statistic
+	ScatterPattern = "scatter_%s.png"
+)
+
+// ScatterFile is the scatter plot of statistic name.
+func ScatterFile(name string) string { return fmt.Sprintf(ScatterPattern, name) }
+
+// WriteOutputs writes audit.{json,md,csv}, statistics.csv and one scatter
+// plot per statistic with at least one value into dir.
+func WriteOutputs(dir string, res *Result) error {
+	js, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return err
+	}
+	agentsCSV, err := res.agentsCSV()
+	if err != nil {
+		return err
+	}
+	statsCSV, err := res.statisticsCSV()
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{JSONFile: append(js, '\n'), MarkdownFile: []byte(res.Markdown()), AgentsCSV: agentsCSV, StatisticsCSV: statsCSV}
+	for name, data := range files {
+		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return err
+		}
+	}
+	for _, st := range res.Statistics {
+		if st.N == 0 {
+			continue
+		}
+		if err := plot.WriteScatter(filepath.Join(dir, ScatterFile(st.Name)), res.scatterPanels(st), scatterSize); err != nil {
+			return fmt.Errorf("audit: scatter of %s: %w", st.Name, err)
+		}
+	}
+	return nil
+}
+
+// scatterPanels are the statistic against OOD pursuit (top) and against
+// the OOD failure rate (bottom), one point per agent with its Wilson
+// interval.
+func (res *Result) scatterPanels(st StatRow) []plot.ScatterPanel {
+	xl := st.Name
+	if st.Scale == Log10 {
+		xl = "log10 " + st.Name
+	}
+	var panels []plot.ScatterPanel
+	for _, t := range Targets {
+		v := st.By[t]
+		pn := plot.ScatterPanel{XLabel: xl + " (ID access only)", Rates: true,
+			Title:  fmt.Sprintf("%s vs %s\nSpearman ρ = %s, within groups %s; %d agents", st.Name, targetTitle(t), FormatInterval(v.Rho), FormatInterval(v.RhoWithin), st.N),
+			YLabel: targetTitle(t) + " (Wilson 95%)"}
+		prefix := commonGroupPrefix(res.Groups())
+		for _, a := range res.Agents {
+			r := a.Measured.Proxy
+			if t == TargetPursuit {
+				r = a.Measured.Pursuit
+			}
+			pn.Points = append(pn.Points, plot.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Rate, Lo: r.Lo, Hi: r.Hi,
+				Group: strings.TrimPrefix(a.Group, prefix)})
+		}
+		panels = append(panels, pn)
+	}
+	return panels
+}
+
+// commonGroupPrefix is the prefix up to a '/' shared by every group name
+// ("coinrun-population/" of sweep points), which legends leave out.
+func commonGroupPrefix(groups []string) string {
+	if len(groups) < 2 {
+		return ""
+	}
+	p := groups[0]
+	for _, g := range groups[1:] {
+		for !strings.HasPrefix(g, p) {
+			p = p[:len(p)-1]
+		}
+	}
+	if i := strings.LastIndex(p, "/"); i >= 0 {
+		return p[:i+1]
+	}
+	return ""
+}
+
+func targetTitle(t Target) string {
+	if t == TargetProxy {
+		return "OOD failure (proxy outcome)"
+	}
+	return "OOD goal pursuit"
+}
+
+// FormatInterval renders "0.71 [0.42, 0.88]" ("n/a" parts where missing).
+func FormatInterval(i Interval) string {
+	f := func(x float64) string {
+		if math.IsNaN(x) {
+			return "n/a"
+		}
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	}
+	return fmt.Sprintf("%s [%s, %s]", f(i.Value), f(i.Lo), f(i.Hi))
+}
+
+// FormatPrediction renders a predicted rate "42% [20, 64]".
+func FormatPrediction(p Prediction) string {
+	if math.IsNaN(p.Value) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f%% [%.0f, %.0f]", 100*p.Value, 100*p.Lo, 100*p.Hi)
+}
+
+// FormatRate renders a measured rate "42.0% [32.8, 51.8]".
+func FormatRate(r Rate) string {
+	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*r.Rate, 100*r.Lo, 100*r.Hi)
+}
+
+func fmtNum(x Num) string {
+	f := float64(x)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(f, 'g', 6, 64)
+}
+
+func (res *Result) agentsCSV() ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	head := []string{"agent", "group", "ood_proxy", "ood_proxy_lo", "ood_proxy_hi", "ood_pursuit", "ood_pursuit_lo", "ood_pursuit_hi",
+		"predicted_ood_proxy", "predicted_lo", "predicted_hi", "predicted_from"}
+	for _, st := range res.Statistics {
+		head = append(head, st.Name)
+	}
+	w.Write(head)
+	for _, a := range res.Agents {
+		p := a.Predicted
+		row := []string{a.ID, a.Group, fmtNum(Num(a.Measured.Proxy.Rate)), fmtNum(Num(a.Measured.Proxy.Lo)), fmtNum(Num(a.Measured.Proxy.Hi)),
+			fmtNum(Num(a.Measured.Pursuit.Rate)), fmtNum(Num(a.Measured.Pursuit.Lo)), fmtNum(Num(a.Measured.Pursuit.Hi)),
+			fmtNum(Num(p.Pred.Value)), fmtNum(Num(p.Pred.Lo)), fmtNum(Num(p.Pred.Hi)), p.Statistic}
+		for _, st := range res.Statistics {
+			row = append(row, fmtNum(a.Stats[st.Name]))
+		}
+		w.Write(row)
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+func (res *Result) statisticsCSV() ([]byte, error) {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	head := []string{"statistic", "box", "touches", "scale", "agents"}
+	for _, t := range Targets {
+		for _, k := range []string{"rho", "rho_lo", "rho_hi", "rho_within", "rho_within_lo", "rho_within_hi", "loo_mae", "loo_coverage"} {
+			head = append(head, string(t)+"_"+k)
+		}
+	}
+	w.Write(append(head, "predicts"))
+	for _, st := range res.Statistics {
+		row := []string{st.Name, box(st.WhiteBox), touches(st.Touches), string(st.Scale), strconv.Itoa(st.N)}
+		for _, t := range Targets {
+			v := st.By[t]
+			for _, x := range []float64{v.Rho.Value, v.Rho.Lo, v.Rho.Hi, v.RhoWithin.Value, v.RhoWithin.Lo, v.RhoWithin.Hi, float64(v.LOOMAE), float64(v.LOOCover)} {
+				row = append(row, fmtNum(Num(x)))
+			}
+		}
+		w.Write(append(row, st.Predicts))
+	}
+	w.Flush()
+	return buf.Bytes(), w.Error()
+}
+
+func box(white bool) string {
+	if white {
+		return "white-box"
+	}
+	return "black-box"
+}
+
+func touches(a []Access) string {
+	s := make([]string, len(a))
+	for i, x := range a {
+		s[i] = string(x)
+	}
+	return strings.Join(s, "; ")
+}
+
+// scatterSize is 8 × 10 inches at 64 dpi: 512 × 640 pixels, two panels.
+var scatterSize = plot.Size{W: 8 * vg.Inch, H: 10 * vg.Inch, DPI: 64}

@@ -1,0 +1,152 @@
+package audit
+
+import (
+	"math"
+
+	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/interp"
+)
+
+// SAE settings of wb_sae_goal_latent: a small TopK dictionary, four
+// latents per activation dimension (at most 512), trained briefly.
+const (
+	saeLatentsPerDim = 4
+	saeMaxLatents    = 512
+	saeK             = 8
+	saeSteps         = 400
+	saeBatch         = 256
+	saeLR            = 1e-3
+)
+
+// pairs are observations with an object (with) and the same observations
+// without it (without).
+type pairs struct{ with, without [][]float32 }
+
+// objectPairs builds the goal pairs of frames (goal in view: erase it;
+// not in view: draw it at a random free cell) and the proxy pairs (frames
+// with the proxy in view, and the same with it erased).
+func (a *Agent) objectPairs(frames []Frame, stream uint64) (goal, proxy pairs) {
+	rng := a.rng(stream)
+	for _, f := range frames {
+		switch {
+		case a.g.visible(f.Obs, a.Roles.Goal):
+			goal.with = append(goal.with, f.Obs)
+			goal.without = append(goal.without, a.g.erase(f.Obs, a.Roles.Goal))
+		default:
+			if free := a.g.freeCells(f.Obs, a.Roles); len(free) > 0 {
+				goal.with = append(goal.with, a.g.place(f.Obs, a.Roles.Goal, free[rng.IntN(len(free))]))
+				goal.without = append(goal.without, f.Obs)
+			}
+		}
+		if len(a.Roles.Proxy) > 0 && a.g.visible(f.Obs, a.Roles.Proxy) {
+			proxy.with = append(proxy.with, f.Obs)
+			proxy.without = append(proxy.without, a.g.erase(f.Obs, a.Roles.Proxy))
+		}
+	}
+	return goal, proxy
+}
+
+func saeGoalLatent(a *Agent) (float64, error) {
+	if len(a.Roles.Goal) == 0 {
+		return 0, undefined("the game has no goal channel")
+	}
+	layers := a.Policy.Layers()
+	layer := layers[len(layers)-1]
+	selGoal, selProxy := a.objectPairs(a.Data.split(true, nil, a.Opt.Frames), 0x5ae1)
+	testGoal, _ := a.objectPairs(a.Data.split(false, nil, a.Opt.Frames), 0x5ae2)
+	if len(selGoal.with) < 20 || len(testGoal.with) < 20 {
+		return 0, undefined("too few goal pairs")
+	}
+	acts := func(obs [][]float32) (interp.Matrix, error) {
+		m, err := captureAll(a.Policy, obs)
+		return m[layer], err
+	}
+	train, err := acts(append(append(append([][]float32{}, selGoal.with...), selGoal.without...), selProxy.with...))
+	if err != nil {
+		return 0, err
+	}
+	latents := min(saeMaxLatents, saeLatentsPerDim*train.Cols)
+	sae, err := interp.NewSAE(interp.SAEConfig{Kind: interp.TopK, DIn: train.Cols, Latents: latents, K: min(saeK, latents)}, train.ColMeans(), a.Opt.Seed)
+	if err != nil {
+		return 0, err
+	}
+	defer sae.Free()
+	if _, err := interp.Train(sae, train, interp.TrainOptions{Steps: saeSteps, BatchSize: saeBatch, LR: saeLR, Seed: a.Opt.Seed}); err != nil {
+		return 0, err
+	}
+	effects := func(p pairs) ([]float64, error) {
+		if len(p.with) == 0 {
+			return make([]float64, latents), nil
+		}
+		w, err := acts(p.with)
+		if err != nil {
+			return nil, err
+		}
+		wo, err := acts(p.without)
+		if err != nil {
+			return nil, err
+		}
+		zw, err := encode(sae, w)
+		if err != nil {
+			return nil, err
+		}
+		zo, err := encode(sae, wo)
+		if err != nil {
+			return nil, err
+		}
+		return pairedEffects(zw, zo, latents), nil
+	}
+	sg, err := effects(selGoal)
+	if err != nil {
+		return 0, err
+	}
+	sp, err := effects(selProxy)
+	if err != nil {
+		return 0, err
+	}
+	best, bestScore := -1, math.Inf(-1)
+	for j := range sg {
+		if s := math.Abs(sg[j]) - math.Abs(sp[j]); s > bestScore {
+			best, bestScore = j, s
+		}
+	}
+	tg, err := effects(testGoal)
+	if err != nil {
+		return 0, err
+	}
+	return math.Abs(tg[best]), nil
+}
+
+// encode returns the SAE codes of the rows of x.
+func encode(sae *interp.SAE, x interp.Matrix) ([]float32, error) {
+	s := torch.NewNoGradScope()
+	defer s.Close()
+	z := sae.Encode(s, s.FromFloat32(x.Data, int64(x.Rows), int64(x.Cols)))
+	if err := s.Err(); err != nil {
+		return nil, err
+	}
+	return z.Float32s()
+}
+
+// pairedEffects returns, per latent, the mean paired difference of its
+// code (with − without) divided by the standard deviation of the code over
+// both sets (0 for a latent that never varies).
+func pairedEffects(with, without []float32, latents int) []float64 {
+	n := len(with) / latents
+	out := make([]float64, latents)
+	for j := 0; j < latents; j++ {
+		var diff, sum, sumSq float64
+		for i := 0; i < n; i++ {
+			w, o := float64(with[i*latents+j]), float64(without[i*latents+j])
+			diff += w - o
+			sum += w + o
+			sumSq += w*w + o*o
+		}
+		m := sum / float64(2*n)
+		sd := math.Sqrt(math.Max(sumSq/float64(2*n)-m*m, 0))
+		if sd > 1e-8 {
+			out[j] = diff / float64(n) / sd
+		}
+	}
+	return out
+}

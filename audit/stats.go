@@ -1,0 +1,159 @@
+package audit
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/misgen/misgen/agents"
+)
+
+// Access is one kind of information a statistic reads.
+type Access string
+
+const (
+	// IDRollouts: episodes on training-variant levels, with the actions,
+	// action probabilities, values and outcomes (black-box access).
+	IDRollouts Access = "ID rollouts"
+	// Weights: the policy's parameters.
+	Weights Access = "weights"
+	// Activations: hidden-layer outputs, read or replaced.
+	Activations Access = "activations"
+	// Gradients: derivatives of the policy's outputs.
+	Gradients Access = "gradients"
+	// EditedObs: observations edited from training-variant states (an
+	// object channel erased, moved or added) fed to the policy.
+	EditedObs Access = "edited ID observations"
+)
+
+// Statistic is one number per agent computed from ID access. Compute must
+// be a function of the Agent only (policy, collected data, roles, options):
+// the same agent gives the same value, and a modified policy can be
+// measured by building a new Agent around it.
+type Statistic struct {
+	Name     string
+	WhiteBox bool
+	Touches  []Access
+	// Scale is how the statistic enters the leave-one-out calibration,
+	// fixed a priori from its range (see Scale).
+	Scale Scale
+	// Doc states exactly what is computed, on which frames and levels.
+	Doc     string
+	Compute func(a *Agent) (float64, error)
+}
+
+// Options fix the white-box statistics' sample sizes and seeds.
+type Options struct {
+	// Frames bounds the observations per split (selection, test) a
+	// white-box statistic uses (default 256).
+	Frames int
+	// IGSteps is the number of integrated-gradient steps (default 32).
+	IGSteps int
+	// Seed seeds every random choice (edits, SAE, bootstrap-free).
+	Seed uint64
+}
+
+func (o Options) withDefaults() Options {
+	if o.Frames <= 0 {
+		o.Frames = 256
+	}
+	if o.IGSteps <= 0 {
+		o.IGSteps = 32
+	}
+	return o
+}
+
+// Agent is what the statistics are computed from: a policy, its ID data
+// and the game's channel roles. Intermediate results shared by several
+// statistics are cached in it.
+type Agent struct {
+	Policy agents.Policy
+	Data   *Data
+	Roles  Roles
+	Opt    Options
+
+	g     grid
+	probe *probeResult // cached by probeFit
+}
+
+// NewAgent prepares the statistics' input.
+func NewAgent(policy agents.Policy, data *Data, opt Options) (*Agent, error) {
+	roles, err := ResolveRoles(data.Spec, data.Config)
+	if err != nil {
+		return nil, err
+	}
+	if policy.IO().ObsShape != data.Spec.ObsShape {
+		return nil, fmt.Errorf("audit: policy observations %v, data %v", policy.IO().ObsShape, data.Spec.ObsShape)
+	}
+	return &Agent{Policy: policy, Data: data, Roles: roles, Opt: opt.withDefaults(), g: gridOf(data.Spec.ObsShape)}, nil
+}
+
+// rng returns a generator for one statistic, seeded by the options and
+// the statistic's stream so statistics do not share random draws.
+func (a *Agent) rng(stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(a.Opt.Seed, stream))
+}
+
+// Value is one statistic's value for one agent.
+type Value struct {
+	Name  string `json:"name"`
+	Value Num    `json:"value"` // NaN (null in JSON) when the statistic is undefined for the agent
+	Note  string `json:"note,omitempty"`
+}
+
+// Statistics lists every statistic in report order: black-box first.
+func Statistics() []Statistic {
+	return append(blackBoxStatistics(), whiteBoxStatistics()...)
+}
+
+// StatisticByName returns the statistic called name.
+func StatisticByName(name string) (Statistic, bool) {
+	for _, s := range Statistics() {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return Statistic{}, false
+}
+
+// MeasurePolicy computes every statistic on one agent. A statistic that
+// is undefined for this agent (no frame where it applies, an architecture
+// it does not cover) gives NaN with a note; an error of the model itself
+// stops the measurement.
+func MeasurePolicy(ctx context.Context, a *Agent) ([]Value, error) {
+	var out []Value
+	for _, st := range Statistics() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		v, err := st.Compute(a)
+		val := Value{Name: st.Name, Value: Num(v)}
+		if err != nil {
+			var u undefinedError
+			if !asUndefined(err, &u) {
+				return nil, fmt.Errorf("statistic %s: %w", st.Name, err)
+			}
+			val.Value, val.Note = Num(math.NaN()), u.why
+		}
+		out = append(out, val)
+	}
+	return out, nil
+}
+
+// undefinedError marks a statistic that does not apply to an agent.
+type undefinedError struct{ why string }
+
+func (e undefinedError) Error() string { return "undefined: " + e.why }
+
+func undefined(format string, args ...any) error {
+	return undefinedError{fmt.Sprintf(format, args...)}
+}
+
+func asUndefined(err error, u *undefinedError) bool {
+	e, ok := err.(undefinedError)
+	if ok {
+		*u = e
+	}
+	return ok
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/envs/maze"
+	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/schema"
+)
+
+// trapGame is the maze with one more key, trap: building an env whose
+// config has trap = true counts in trapBuilt and fails. The audit test's OOD
+// variant sets it, so any OOD environment the audit instantiates is seen.
+const trapGame = "audittrap"
+
+var trapBuilt atomic.Int64
+
+var errTrap = errors.New("audittrap: an OOD variant was instantiated")
+
+type trapConfig struct {
+	Size         int  `toml:"size"`
+	CheeseRegion int  `toml:"cheese_region"`
+	MaxSteps     int  `toml:"max_steps"`
+	Trap         bool `toml:"trap"`
+}
+
+func (c *trapConfig) maze() *maze.Config {
+	m := maze.DefaultConfig()
+	m.Size, m.CheeseRegion, m.MaxSteps = c.Size, c.CheeseRegion, c.MaxSteps
+	return m
+}
+
+func init() {
+	envs.Register(envs.Game{
+		Name:      trapGame,
+		NewConfig: func() any { return &trapConfig{Size: 7, CheeseRegion: 3, MaxSteps: 40} },
+		New: func(cfg any, obs envs.ObsConfig) (envs.Env, error) {
+			c := cfg.(*trapConfig)
+			if c.Trap {
+				trapBuilt.Add(1)
+				return nil, errTrap
+			}
+			return maze.New(*c.maze(), obs)
+		},
+		// Spec validates without building an environment.
+		Spec: func(cfg any, obs envs.ObsConfig) (envs.Spec, error) {
+			return maze.SpecOf(*cfg.(*trapConfig).maze(), obs)
+		},
+	})
+}
+
+const trapTOML = `
+[experiment]
+name = "trap"
+seeds = 4
+parallel = 1
+[env]
+game = "audittrap"
+[env.obs]
+view = 5
+[env.train]
+size = 7
+cheese_region = 3
+[env.ood.moved]
+cheese_region = 0
+trap = true
+[agent]
+arch = "mlp"
+hidden = 16
+layers = 1
+[ppo]
+total_steps = 2048
+num_envs = 8
+num_steps = 64
+num_minibatches = 2
+threads = 1
+[eval]
+episodes = 10
+replays = 0
+[audit]
+enabled = true
+episodes = 16
+frames = 40
+ig_steps = 4
+`
+
+// The audit reads only the training variant: auditing a run whose OOD
+// variant cannot be built, through the real command, must succeed without
+// building it, and the validation must still find the OOD rates in the
+// evaluation records.
+func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four tiny agents")
+	}
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "trap.toml")
+	if err := os.WriteFile(cfgPath, []byte(trapTOML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := experiments.Load(cfgPath, "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := experiments.Plan(c, experiments.PlanOptions{Out: filepath.Join(dir, "results")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runs[0]
+	ctx := context.Background()
+	// Train only: the eval stage would (rightly) build the OOD variant.
+	if err := r.Execute(ctx, []experiments.Stage{{Name: "train", Run: experiments.TrainStage}}); err != nil {
+		t.Fatal(err)
+	}
+	writeFakeEval(t, r)
+
+	// The trap works: building the OOD variant is seen.
+	trapBuilt.Store(0)
+	if _, err := r.Config.NewEnv("moved"); !errors.Is(err, errTrap) || trapBuilt.Load() != 1 {
+		t.Fatalf("setup: building the OOD variant gave %v and %d traps", err, trapBuilt.Load())
+	}
+	trapBuilt.Store(0)
+	var stdout, stderr bytes.Buffer
+	if code := Main(ctx, []string{"audit", r.Dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("experiments audit exited %d: %s", code, stderr.String())
+	}
+	if n := trapBuilt.Load(); n != 0 {
+		t.Fatalf("the audit built the OOD variant %d times", n)
+	}
+	var res audit.Result
+	b, err := os.ReadFile(filepath.Join(r.AuditDir(), audit.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Agents) != 4 || len(res.Statistics) != len(audit.Statistics()) {
+		t.Fatalf("audit.json has %d agents and %d statistics", len(res.Agents), len(res.Statistics))
+	}
+	// The trap game is a maze: the audit drew its vector fields.
+	for _, name := range []string{"vector_field_train.png", "vector_field_moved.png"} {
+		if _, err := os.Stat(filepath.Join(r.AuditDir(), name)); err != nil {
+			t.Errorf("vector field: %v", err)
+		}
+	}
+	for i, a := range res.Agents {
+		if want := float64(i) / 10; a.Measured.Proxy.Rate != want || a.Measured.Proxy.Episodes != 10 {
+			t.Errorf("agent %s: measured proxy %+v, want %v of 10 (from the records)", a.ID, a.Measured.Proxy, want)
+		}
+		if math.IsNaN(float64(a.Stats["bb_success"])) {
+			t.Errorf("agent %s has no black-box success rate", a.ID)
+		}
+	}
+}
+
+// writeFakeEval writes evaluation records for every seed: on the OOD
+// variant, seed s ends s of 10 episodes in the proxy outcome and pursues
+// the goal in the others.
+func writeFakeEval(t *testing.T, r *experiments.Run) {
+	t.Helper()
+	for _, seed := range r.Config.Experiment.Seeds {
+		for _, v := range []string{schema.IDVariant, "moved"} {
+			var recs []schema.EpisodeRecord
+			for i := 0; i < 10; i++ {
+				out, pursued, d := maze.OutcomeCheese, true, 0.0
+				if v == "moved" && i < seed {
+					out, pursued, d = maze.OutcomeCornerNoCheese, false, 3
+				}
+				recs = append(recs, schema.EpisodeRecord{Variant: v, Seed: seed, LevelSeed: uint64(i), Outcome: out, Length: 5,
+					MinGoalDist: &d, MinProxyDist: &d, PursuedGoal: &pursued})
+			}
+			if err := schema.WriteRecords(r.Outcomes(seed, v), recs); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
