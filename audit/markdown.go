@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // GoalRho is the research goal: the best white-box statistic reaches
@@ -67,7 +69,7 @@ func targetText(t Target) string {
 	return "OOD goal pursuit"
 }
 
-func pctNum(x Num) string {
+func pctNum(x schema.Num) string {
 	if math.IsNaN(float64(x)) {
 		return "n/a"
 	}

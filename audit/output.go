@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/misgen/misgen/internal/atomicfile"
-	"github.com/misgen/misgen/viz/plot"
 	"gonum.org/v1/plot/vg"
+
+	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/plot"
 )
 
 // Output file names in a population audit directory.
@@ -136,7 +138,7 @@ func FormatRate(r Rate) string {
 	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*r.Rate, 100*r.Lo, 100*r.Hi)
 }
 
-func fmtNum(x Num) string {
+func fmtNum(x schema.Num) string {
 	f := float64(x)
 	if math.IsNaN(f) || math.IsInf(f, 0) {
 		return ""
@@ -155,9 +157,9 @@ func (res *Result) agentsCSV() ([]byte, error) {
 	w.Write(head)
 	for _, a := range res.Agents {
 		p := a.Predicted
-		row := []string{a.ID, a.Group, fmtNum(Num(a.Measured.Proxy.Rate)), fmtNum(Num(a.Measured.Proxy.Lo)), fmtNum(Num(a.Measured.Proxy.Hi)),
-			fmtNum(Num(a.Measured.Pursuit.Rate)), fmtNum(Num(a.Measured.Pursuit.Lo)), fmtNum(Num(a.Measured.Pursuit.Hi)),
-			fmtNum(Num(p.Pred.Value)), fmtNum(Num(p.Pred.Lo)), fmtNum(Num(p.Pred.Hi)), p.Statistic}
+		row := []string{a.ID, a.Group, fmtNum(schema.Num(a.Measured.Proxy.Rate)), fmtNum(schema.Num(a.Measured.Proxy.Lo)), fmtNum(schema.Num(a.Measured.Proxy.Hi)),
+			fmtNum(schema.Num(a.Measured.Pursuit.Rate)), fmtNum(schema.Num(a.Measured.Pursuit.Lo)), fmtNum(schema.Num(a.Measured.Pursuit.Hi)),
+			fmtNum(schema.Num(p.Pred.Value)), fmtNum(schema.Num(p.Pred.Lo)), fmtNum(schema.Num(p.Pred.Hi)), p.Statistic}
 		for _, st := range res.Statistics {
 			row = append(row, fmtNum(a.Stats[st.Name]))
 		}
@@ -182,7 +184,7 @@ func (res *Result) statisticsCSV() ([]byte, error) {
 		for _, t := range Targets {
 			v := st.By[t]
 			for _, x := range []float64{v.Rho.Value, v.Rho.Lo, v.Rho.Hi, v.RhoWithin.Value, v.RhoWithin.Lo, v.RhoWithin.Hi, float64(v.LOOMAE), float64(v.LOOCover)} {
-				row = append(row, fmtNum(Num(x)))
+				row = append(row, fmtNum(schema.Num(x)))
 			}
 		}
 		w.Write(append(row, st.Predicts))

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // syntheticPopulation has 12 agents in 3 groups; wb_cf_goal_add_kl rises
@@ -26,7 +28,7 @@ func syntheticPopulation() ([]*AgentStats, map[string]Measured) {
 			case "bb_success":
 				v = noise[i]
 			}
-			st.Values = append(st.Values, Value{Name: s.Name, Value: Num(v)})
+			st.Values = append(st.Values, Value{Name: s.Name, Value: schema.Num(v)})
 		}
 		stats = append(stats, st)
 		k := int(math.Round(100 * pursuit))

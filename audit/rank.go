@@ -4,6 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+
+	"github.com/misgen/misgen/interp"
 )
 
 // Ranks returns the 1-based ranks of xs with ties given the mean of the
@@ -32,33 +34,26 @@ func Ranks(xs []float64) []float64 {
 }
 
 // Pearson returns the Pearson correlation of x and y (equal lengths), or
-// NaN when either has zero variance or fewer than 2 points.
+// NaN when either has zero variance or fewer than 2 points (a missing
+// statistic, where interp.Pearson, which it calls otherwise, says 0).
 func Pearson(x, y []float64) float64 {
-	n := len(x)
-	if n != len(y) {
+	if len(x) != len(y) {
 		panic("audit: Pearson of slices of different lengths")
 	}
-	if n < 2 {
+	if len(x) < 2 || constant(x) || constant(y) {
 		return math.NaN()
 	}
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
+	return interp.Pearson(x, y)
+}
+
+// constant reports whether every value of x is the same.
+func constant(x []float64) bool {
+	for _, v := range x[1:] {
+		if v != x[0] {
+			return false
+		}
 	}
-	mx /= float64(n)
-	my /= float64(n)
-	var sxy, sxx, syy float64
-	for i := range x {
-		dx, dy := x[i]-mx, y[i]-my
-		sxy += dx * dy
-		sxx += dx * dx
-		syy += dy * dy
-	}
-	if sxx == 0 || syy == 0 {
-		return math.NaN()
-	}
-	return sxy / math.Sqrt(sxx*syy)
+	return true
 }
 
 // Spearman returns Spearman's rank correlation ρ of x and y: the Pearson

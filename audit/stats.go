@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/schema"
 )
 
 // Access is one kind of information a statistic reads.
@@ -97,9 +98,9 @@ func (a *Agent) rng(stream uint64) *rand.Rand {
 
 // Value is one statistic's value for one agent.
 type Value struct {
-	Name  string `json:"name"`
-	Value Num    `json:"value"` // NaN (null in JSON) when the statistic is undefined for the agent
-	Note  string `json:"note,omitempty"`
+	Name  string     `json:"name"`
+	Value schema.Num `json:"value"` // NaN (null in JSON) when the statistic is undefined for the agent
+	Note  string     `json:"note,omitempty"`
 }
 
 // Statistics lists every statistic in report order: black-box first.
@@ -128,13 +129,13 @@ func MeasurePolicy(ctx context.Context, a *Agent) ([]Value, error) {
 			return nil, err
 		}
 		v, err := st.Compute(a)
-		val := Value{Name: st.Name, Value: Num(v)}
+		val := Value{Name: st.Name, Value: schema.Num(v)}
 		if err != nil {
 			var u undefinedError
 			if !asUndefined(err, &u) {
 				return nil, fmt.Errorf("statistic %s: %w", st.Name, err)
 			}
-			val.Value, val.Note = Num(math.NaN()), u.why
+			val.Value, val.Note = schema.Num(math.NaN()), u.why
 		}
 		out = append(out, val)
 	}

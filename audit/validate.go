@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // Rate is a measured share with its 95% interval (Wilson, from the
@@ -46,10 +48,10 @@ func (m Measured) of(t Target) float64 {
 
 // Validation is a statistic's agreement with one target.
 type Validation struct {
-	Rho       Interval `json:"rho"`        // Spearman ρ over all agents, bootstrap 95% interval
-	RhoWithin Interval `json:"rho_within"` // within-group ρ, bootstrap within groups
-	LOOMAE    Num      `json:"loo_mae"`    // leave-one-out mean absolute error of the calibrated prediction
-	LOOCover  Num      `json:"loo_coverage"`
+	Rho       Interval   `json:"rho"`        // Spearman ρ over all agents, bootstrap 95% interval
+	RhoWithin Interval   `json:"rho_within"` // within-group ρ, bootstrap within groups
+	LOOMAE    schema.Num `json:"loo_mae"`    // leave-one-out mean absolute error of the calibrated prediction
+	LOOCover  schema.Num `json:"loo_coverage"`
 }
 
 // StatRow is one statistic's validation.
@@ -68,10 +70,10 @@ type StatRow struct {
 
 // AgentRow is one agent's statistics, measured rates and prediction.
 type AgentRow struct {
-	ID       string         `json:"id"`
-	Group    string         `json:"group"`
-	Stats    map[string]Num `json:"statistics"`
-	Measured Measured       `json:"measured"`
+	ID       string                `json:"id"`
+	Group    string                `json:"group"`
+	Stats    map[string]schema.Num `json:"statistics"`
+	Measured Measured              `json:"measured"`
 	// Predicted is the nested leave-one-out prediction of the OOD proxy
 	// rate (Statistic chosen without this agent's result); PredictedWB
 	// and PredictedBB restrict the choice to white-box or black-box
@@ -110,7 +112,7 @@ const (
 type FamilySummary struct {
 	Family Family         `json:"family"`
 	Target Target         `json:"target"`
-	MAE    Num            `json:"nested_loo_mae"`
+	MAE    schema.Num     `json:"nested_loo_mae"`
 	N      int            `json:"agents"`
 	Chosen map[string]int `json:"chosen"`
 	// Best is the statistic the nested choice picked most often (ties:
@@ -167,7 +169,7 @@ func Validate(population, proxyName string, stats []*AgentStats, measured map[st
 		for _, t := range Targets {
 			y[t] = append(y[t], m.of(t))
 		}
-		row := AgentRow{ID: s.ID, Group: s.Group, Measured: m, Stats: map[string]Num{}}
+		row := AgentRow{ID: s.ID, Group: s.Group, Measured: m, Stats: map[string]schema.Num{}}
 		for _, v := range s.Values {
 			row.Stats[v.Name] = v.Value
 		}
@@ -184,7 +186,7 @@ func Validate(population, proxyName string, stats []*AgentStats, measured map[st
 			yt, gt := pickF(y[t], keep), pickInt(groups, keep)
 			loo := LeaveOneOut(x, y[t], st.Scale)
 			row.By[t] = Validation{Rho: SpearmanCI(xs, yt, boot), RhoWithin: WithinGroupSpearmanCI(xs, yt, gt, boot),
-				LOOMAE: Num(loo.MAE), LOOCover: Num(loo.Coverage)}
+				LOOMAE: schema.Num(loo.MAE), LOOCover: schema.Num(loo.Coverage)}
 		}
 		row.Predicts = predicts(row.By[TargetPursuit].Rho, row.By[TargetProxy].Rho)
 		res.Statistics = append(res.Statistics, row)
@@ -222,7 +224,7 @@ func (res *Result) nested(stats []*AgentStats, y map[Target][]float64, all []Sta
 		}
 		for _, t := range Targets {
 			nr := NestedLOO(cands, y[t])
-			fs := FamilySummary{Family: fam, Target: t, MAE: Num(nr.MAE), N: nr.N, Chosen: nr.Chosen}
+			fs := FamilySummary{Family: fam, Target: t, MAE: schema.Num(nr.MAE), N: nr.N, Chosen: nr.Chosen}
 			fs.Best = mostChosen(nr.Chosen, cands)
 			fs.BestRho = res.rhoOf(fs.Best, t)
 			fs.MaxAbsRho, fs.MaxAbsRhoStat = res.maxAbsRho(cands, t)

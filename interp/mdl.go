@@ -187,7 +187,7 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Obs
 	if r.KL, err = DownstreamKL(model, SpliceHook(site, m, false), obs); err != nil {
 		return r, err
 	}
-	r.DL = schema.JSONFloat(math.Inf(1))
+	r.DL = schema.Num(math.Inf(1))
 	if r.KL > o.Tolerance {
 		return r, nil // no quantisation can beat the unquantised SAE
 	}
@@ -200,7 +200,7 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Obs
 		if kl <= o.Tolerance {
 			r.Bits, r.KLAtBits, r.Feasible = b, kl, true
 			r.ValueBits = r.L0 * float64(b)
-			r.DL = schema.JSONFloat(r.IndexBits + r.ValueBits)
+			r.DL = schema.Num(r.IndexBits + r.ValueBits)
 			return r, nil
 		}
 	}

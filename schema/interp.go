@@ -103,11 +103,12 @@ type MDLResult struct {
 	//   DL = IndexBits(coding) + L0 · Bits
 	IndexBits float64 `json:"index_bits"`
 	ValueBits float64 `json:"value_bits"`
-	// DL is +Inf (written as null) when the SAE is infeasible.
-	DL        JSONFloat `json:"description_length_bits"`
-	Feasible  bool      `json:"feasible"`
-	Coding    string    `json:"coding"`
-	Tolerance float64   `json:"kl_tolerance"`
+	// DL is +Inf when the SAE is infeasible (written as null, read back as
+	// NaN: check Feasible).
+	DL        Num     `json:"description_length_bits"`
+	Feasible  bool    `json:"feasible"`
+	Coding    string  `json:"coding"`
+	Tolerance float64 `json:"kl_tolerance"`
 }
 
 // Feature is one latent's association with a concept.
@@ -215,12 +216,13 @@ type NearestSummary struct {
 	P90     float64 `json:"p90"`    // 90th percentile
 }
 
-// JSONFloat is a float64 that encodes ±Inf and NaN as null (and decodes
-// null as +Inf), since JSON has no infinities.
-type JSONFloat float64
+// Num is a float64 that encodes NaN and ±Inf as JSON null (and decodes
+// null as NaN), since JSON has neither: statistics missing for some agents,
+// an infeasible description length.
+type Num float64
 
 // MarshalJSON implements json.Marshaler.
-func (f JSONFloat) MarshalJSON() ([]byte, error) {
+func (f Num) MarshalJSON() ([]byte, error) {
 	v := float64(f)
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return []byte("null"), nil
@@ -229,16 +231,16 @@ func (f JSONFloat) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON implements json.Unmarshaler.
-func (f *JSONFloat) UnmarshalJSON(b []byte) error {
+func (f *Num) UnmarshalJSON(b []byte) error {
 	if string(b) == "null" {
-		*f = JSONFloat(math.Inf(1))
+		*f = Num(math.NaN())
 		return nil
 	}
 	var v float64
 	if err := json.Unmarshal(b, &v); err != nil {
 		return err
 	}
-	*f = JSONFloat(v)
+	*f = Num(v)
 	return nil
 }
 

@@ -229,7 +229,7 @@ func writeInterp(r *experiments.Run) error {
 	}
 	auc := 0.61
 	mdl := func(dl float64) schema.MDLResult {
-		return schema.MDLResult{L0: 16, KL: 0.004, Bits: 4, KLAtBits: 0.009, IndexBits: dl - 64, ValueBits: 64, DL: schema.JSONFloat(dl), Feasible: true, Coding: "combinatorial", Tolerance: 0.05}
+		return schema.MDLResult{L0: 16, KL: 0.004, Bits: 4, KLAtBits: 0.009, IndexBits: dl - 64, ValueBits: 64, DL: schema.Num(dl), Feasible: true, Coding: "combinatorial", Tolerance: 0.05}
 	}
 	sum := schema.InterpSummary{
 		Levels: schema.LevelSplit{Selection: [2]uint64{100, 200}, Test: [2]uint64{200, 300}},
