@@ -1,14 +1,8 @@
 package experiments
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"path/filepath"
-	"sort"
-	"strconv"
 
-	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -30,36 +24,15 @@ const (
 // Records without the measure (written by an older eval) are left out; a
 // run without any gives no rows.
 func PursuitRows(recs []schema.EpisodeRecord, variants []string) ([]schema.Row, error) {
-	type vs struct {
-		variant string
-		seed    int
-	}
-	episodes, pursued := map[vs]int{}, map[vs]int{}
-	for _, r := range recs {
+	return tally(recs, variants, []string{PursuedGoal}, func(r schema.EpisodeRecord) (string, bool, error) {
 		if r.PursuedGoal == nil {
-			continue
+			return "", false, nil
 		}
-		k := vs{r.Variant, r.Seed}
-		episodes[k]++
 		if *r.PursuedGoal {
-			pursued[k]++
+			return PursuedGoal, true, nil
 		}
-	}
-	var seedRows []schema.Row
-	for _, v := range variants {
-		var seeds []int
-		for k := range episodes {
-			if k.variant == v {
-				seeds = append(seeds, k.seed)
-			}
-		}
-		sort.Ints(seeds)
-		for _, s := range seeds {
-			k := vs{v, s}
-			seedRows = append(seedRows, schema.NewRow(v, strconv.Itoa(s), PursuedGoal, pursued[k], episodes[k]))
-		}
-	}
-	return withPooled(seedRows)
+		return "", true, nil
+	})
 }
 
 // WritePursuitTables writes tables/pursuit.{md,csv,json} from the records
@@ -69,22 +42,9 @@ func WritePursuitTables(dir string, recs []schema.EpisodeRecord, variants []stri
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	var csvBuf bytes.Buffer
-	if err := schema.WriteCSV(&csvBuf, rows); err != nil {
-		return err
-	}
-	js, err := json.MarshalIndent(rows, "", "  ")
-	if err != nil {
-		return err
-	}
 	md := fmt.Sprintf("# %s\n\nShare of evaluation episodes that pursued the true goal, whatever their outcome: "+
 		"they reached it, came within the game's pursuit radius of it or turned back towards it (agents.PursuitRule), "+
 		"no later than they came within that radius of the proxy goal. It separates the goal an agent pursues from its skill at reaching it: "+
 		"an agent that jumps at a coin and misses pursued it. Brackets: Wilson 95%% score interval in percent.\n\n%s", title, Markdown(rows))
-	for name, data := range map[string][]byte{PursuitJSON: append(js, '\n'), PursuitCSV: csvBuf.Bytes(), PursuitMD: []byte(md)} {
-		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return writeRowFiles(dir, "pursuit", rows, md)
 }

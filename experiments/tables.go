@@ -27,13 +27,29 @@ import (
 // when seeds disagree (the maze agents' goal preference varies by seed) the
 // per-seed rows show it and the pooled interval understates the spread.
 func CountOutcomes(recs []schema.EpisodeRecord, variants []string, outcomes []envs.Outcome) ([]schema.Row, error) {
+	oIndex := map[string]bool{}
+	var names []string
+	for _, o := range outcomes {
+		oIndex[string(o)] = true
+		names = append(names, string(o))
+	}
+	return tally(recs, variants, names, func(r schema.EpisodeRecord) (string, bool, error) {
+		if !oIndex[string(r.Outcome)] {
+			return "", false, fmt.Errorf("episode record (variant %s, seed %d, level %d) has outcome %q: want one of %q", r.Variant, r.Seed, r.LevelSeed, r.Outcome, outcomes)
+		}
+		return string(r.Outcome), true, nil
+	})
+}
+
+// tally counts records per (variant, seed) into one row per category in
+// the given order, with the pooled block per variant (withPooled).
+// classify returns a record's category ("" for none of them: the record
+// counts as an episode only) and whether the record counts at all. A
+// record of a variant not listed is an error.
+func tally(recs []schema.EpisodeRecord, variants, categories []string, classify func(schema.EpisodeRecord) (string, bool, error)) ([]schema.Row, error) {
 	vIndex := map[string]bool{}
 	for _, v := range variants {
 		vIndex[v] = true
-	}
-	oIndex := map[string]bool{}
-	for _, o := range outcomes {
-		oIndex[string(o)] = true
 	}
 	type vs struct {
 		variant string
@@ -45,15 +61,19 @@ func CountOutcomes(recs []schema.EpisodeRecord, variants []string, outcomes []en
 		if !vIndex[r.Variant] {
 			return nil, fmt.Errorf("episode record of variant %q: want one of %q", r.Variant, variants)
 		}
-		if !oIndex[string(r.Outcome)] {
-			return nil, fmt.Errorf("episode record (variant %s, seed %d, level %d) has outcome %q: want one of %q", r.Variant, r.Seed, r.LevelSeed, r.Outcome, outcomes)
+		cat, ok, err := classify(r)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
 		}
 		k := vs{r.Variant, r.Seed}
 		episodes[k]++
 		if counts[k] == nil {
 			counts[k] = map[string]int{}
 		}
-		counts[k][string(r.Outcome)]++
+		counts[k][cat]++
 	}
 	var seedRows []schema.Row
 	for _, v := range variants {
@@ -66,8 +86,8 @@ func CountOutcomes(recs []schema.EpisodeRecord, variants []string, outcomes []en
 		sort.Ints(seeds)
 		for _, s := range seeds {
 			k := vs{v, s}
-			for _, o := range outcomes {
-				seedRows = append(seedRows, schema.NewRow(v, strconv.Itoa(s), string(o), counts[k][string(o)], episodes[k]))
+			for _, c := range categories {
+				seedRows = append(seedRows, schema.NewRow(v, strconv.Itoa(s), c, counts[k][c], episodes[k]))
 			}
 		}
 	}
@@ -201,6 +221,12 @@ const (
 
 // WriteTables atomically writes rows as failure_rates.{md,csv,json} in dir.
 func WriteTables(dir string, rows []schema.Row, title string) error {
+	return writeRowFiles(dir, "failure_rates", rows, MarkdownDocument(title, rows))
+}
+
+// writeRowFiles atomically writes rows as <base>.json and <base>.csv and
+// the Markdown document md as <base>.md in dir.
+func writeRowFiles(dir, base string, rows []schema.Row, md string) error {
 	var csvBuf bytes.Buffer
 	if err := schema.WriteCSV(&csvBuf, rows); err != nil {
 		return err
@@ -209,16 +235,8 @@ func WriteTables(dir string, rows []schema.Row, title string) error {
 	if err != nil {
 		return err
 	}
-	files := []struct {
-		name string
-		data []byte
-	}{
-		{FailureRatesJSON, append(jsonBytes, '\n')},
-		{FailureRatesCSV, csvBuf.Bytes()},
-		{FailureRatesMD, []byte(MarkdownDocument(title, rows))},
-	}
-	for _, f := range files {
-		if err := atomicfile.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+	for ext, data := range map[string][]byte{".json": append(jsonBytes, '\n'), ".csv": csvBuf.Bytes(), ".md": []byte(md)} {
+		if err := atomicfile.WriteFile(filepath.Join(dir, base+ext), data, 0o644); err != nil {
 			return err
 		}
 	}
