@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"gonum.org/v1/gonum/stat/distuv"
+
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/schema"
@@ -189,6 +191,36 @@ func preferencePoints(rows []PreferenceRow) []plot.ScatterPoint {
 
 func formatFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
+// Heterogeneity tests whether the training seeds of a variant share one
+// proxy share: Pearson's χ² test of homogeneity over the 2×k table of
+// proxy and success counts of the k seeds with decided episodes, with
+// k-1 degrees of freedom. A small p says the seeds' preferences differ by
+// more than binomial noise, i.e. the preference depends on the seed. ok is
+// false when fewer than two seeds decided or the pooled share is 0 or 1
+// (no test possible).
+func Heterogeneity(rows []PreferenceRow, variant string) (chi2 float64, df int, p float64, ok bool) {
+	var seeds []PreferenceRow
+	proxy, decided := 0, 0
+	for _, r := range rows {
+		if r.Variant == variant && r.Seed != schema.PooledSeed && r.Decided > 0 {
+			seeds = append(seeds, r)
+			proxy += r.Proxy
+			decided += r.Decided
+		}
+	}
+	if len(seeds) < 2 || proxy == 0 || proxy == decided {
+		return 0, 0, 0, false
+	}
+	share := float64(proxy) / float64(decided)
+	for _, r := range seeds {
+		n := float64(r.Decided)
+		d := float64(r.Proxy) - n*share
+		chi2 += d * d / (n * share * (1 - share))
+	}
+	df = len(seeds) - 1
+	return chi2, df, distuv.ChiSquared{K: float64(df)}.Survival(chi2), true
+}
+
 // preferenceMarkdown is the content of preference.md.
 func preferenceMarkdown(rows []PreferenceRow, success, proxy envs.Outcome, title string) string {
 	var b strings.Builder
@@ -208,6 +240,22 @@ func preferenceMarkdown(rows []PreferenceRow, success, proxy envs.Outcome, title
 			steps = fmt.Sprintf("%.1f ± %.1f", r.MeanSteps, r.StepsSE)
 		}
 		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %s | %s |\n", r.Variant, seed, r.Episodes, r.Decided, r.Proxy, share, steps)
+	}
+	var variants []string
+	for _, r := range rows {
+		if !contains(variants, r.Variant) {
+			variants = append(variants, r.Variant)
+		}
+	}
+	for i, v := range variants {
+		if i == 0 {
+			b.WriteString("\nDo the seeds differ? Pearson χ² test that every seed has the pooled share:\n\n")
+		}
+		if chi2, df, p, ok := Heterogeneity(rows, v); ok {
+			fmt.Fprintf(&b, "- %s: χ² = %.1f, df = %d, p = %.2g\n", v, chi2, df, p)
+		} else {
+			fmt.Fprintf(&b, "- %s: no test (fewer than two seeds decided, or all decided alike)\n", v)
+		}
 	}
 	return b.String()
 }

@@ -81,7 +81,7 @@ func TestWritePreference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"# t: goal preference", "| ood | **pooled** | 20 | 10 | 4 | 40.0% [17.0, 69.0] | 7.0 ± 1.0 |", "| ood | 2 | 10 | 0 | 0 | n/a (none decided) | n/a |"} {
+	for _, want := range []string{"# t: goal preference", "| ood | **pooled** | 20 | 10 | 4 | 40.0% [17.0, 69.0] | 7.0 ± 1.0 |", "| ood | 2 | 10 | 0 | 0 | n/a (none decided) | n/a |", "- ood: χ² = 1.7, df = 1, p = 0.2"} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("preference.md lacks %q:\n%s", want, md)
 		}
@@ -111,5 +111,39 @@ func TestWritePreference(t *testing.T) {
 	}
 	if pts := preferencePoints(rows); len(pts) != 2 || pts[1] != (plot.ScatterPoint{X: 8, Y: 0.6, Lo: 0.23, Hi: 0.88, Group: "ood"}) {
 		t.Errorf("points %+v", pts)
+	}
+}
+
+// TestHeterogeneity checks the χ² statistic against a hand computation
+// and its p-value against known quantiles.
+func TestHeterogeneity(t *testing.T) {
+	rows := []PreferenceRow{
+		{Variant: "ood", Seed: schema.PooledSeed, Decided: 200, Proxy: 100},
+		{Variant: "ood", Seed: "0", Decided: 100, Proxy: 30},
+		{Variant: "ood", Seed: "1", Decided: 100, Proxy: 70},
+		{Variant: "ood", Seed: "2", Decided: 0},
+		{Variant: "same", Seed: "0", Decided: 50, Proxy: 20},
+		{Variant: "same", Seed: "1", Decided: 100, Proxy: 40},
+		{Variant: "one", Seed: "0", Decided: 10, Proxy: 5},
+		{Variant: "all", Seed: "0", Decided: 10, Proxy: 10}, {Variant: "all", Seed: "1", Decided: 5, Proxy: 5},
+	}
+	// Pooled share 0.5: each seed is 20 off an expected 50 with variance 25.
+	chi2, df, p, ok := Heterogeneity(rows, "ood")
+	if !ok || math.Abs(chi2-32) > 1e-9 || df != 1 || p > 1e-7 || p < 1e-9 {
+		t.Errorf("ood: χ² %v df %d p %v ok %v, want 32, 1, p ≈ 1.5e-8", chi2, df, p, ok)
+	}
+	if chi2, _, p, ok := Heterogeneity(rows, "same"); !ok || chi2 > 1e-12 || math.Abs(p-1) > 1e-12 {
+		t.Errorf("equal shares: χ² %v p %v", chi2, p)
+	}
+	// χ²(1) = 3.841 is the 95% quantile.
+	q := []PreferenceRow{{Variant: "q", Seed: "0", Decided: 1000, Proxy: 500}, {Variant: "q", Seed: "1", Decided: 1000, Proxy: 500}}
+	q[0].Proxy, q[1].Proxy = 500+22, 500-22 // χ² = 2·22²/250 = 3.872
+	if _, _, p, _ := Heterogeneity(q, "q"); p < 0.045 || p > 0.05 {
+		t.Errorf("χ² 3.872 with 1 df: p %v, want just under 0.05", p)
+	}
+	for _, v := range []string{"one", "all", "missing"} {
+		if _, _, _, ok := Heterogeneity(rows, v); ok {
+			t.Errorf("%s: test run without two differing seeds", v)
+		}
 	}
 }
