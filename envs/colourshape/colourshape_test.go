@@ -79,6 +79,10 @@ func TestRegistered(t *testing.T) {
 		s.ObsShape != [3]int{10, 13, 13} || !slices.Equal(s.Channels, want) || len(s.Outcomes) != 4 || s.MaxSteps != 100 {
 		t.Errorf("spec %+v", s)
 	}
+	colourCh, shapeCh := cfg.GoalChannels()
+	if !slices.Contains(s.Channels, colourCh) || !slices.Contains(s.Channels, shapeCh) || colourCh != "colour_yellow" || shapeCh != "shape_line" {
+		t.Errorf("goal channels %q, %q", colourCh, shapeCh)
+	}
 	static, err := g.Spec(cfg, envs.DefaultObsConfig())
 	if err != nil || static.ObsShape != s.ObsShape || !slices.Equal(static.Outcomes, s.Outcomes) {
 		t.Errorf("static spec %+v, %v", static, err)

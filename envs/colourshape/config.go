@@ -123,6 +123,13 @@ func DefaultConfig() *Config {
 		Distractors: 1, EqualDistance: true}
 }
 
+// GoalChannels names the symbolic channels of the goal's colour and shape
+// (e.g. "colour_yellow", "shape_line"): the proxy cue and the true-goal cue
+// an audit compares.
+func (c *Config) GoalChannels() (colour, shape string) {
+	return "colour_" + c.Colour, "shape_" + c.Shape
+}
+
 // numObjects is the number of objects a level of c holds.
 func (c *Config) numObjects() int {
 	if c.Objects == ObjectsSplit {
