@@ -30,8 +30,6 @@ const (
 // chShape0 is the channel of shape 0; shape i is channel chShape0+i.
 var chShape0 = chColour0 + len(Colours)
 
-var actionNames = []string{"up", "right", "down", "left", "noop"}
-
 // Env is one colour-vs-shape maze. Create it with New or through the envs
 // registry.
 type Env struct {
@@ -87,26 +85,8 @@ func SpecOf(cfg Config, obs envs.ObsConfig) (envs.Spec, error) {
 	if err := envs.ValidateConfigs(&cfg, obs); err != nil {
 		return envs.Spec{}, err
 	}
-	nActions := 4
-	if cfg.NoOp {
-		nActions = 5
-	}
-	spec := envs.Spec{
-		Game:       Name,
-		NumActions: nActions,
-		ActionName: actionNames[:nActions],
-		MaxSteps:   cfg.MaxSteps,
-		Outcomes:   []envs.Outcome{OutcomeShapeMatch, OutcomeColourMatch, OutcomeOther, OutcomeTimeout},
-		Success:    OutcomeShapeMatch,
-		Proxy:      OutcomeColourMatch,
-	}
-	if obs.Kind == envs.ObsRGB {
-		spec.ObsShape = [3]int{3, obs.RGBSize, obs.RGBSize}
-		return spec, nil
-	}
-	spec.Channels = channelNames
-	spec.ObsShape = [3]int{len(channelNames), obs.View, obs.View}
-	return spec, nil
+	return envs.GridSpec(Name, cfg.NoOp, cfg.MaxSteps, []envs.Outcome{OutcomeShapeMatch, OutcomeColourMatch, OutcomeOther, OutcomeTimeout},
+		OutcomeShapeMatch, OutcomeColourMatch, channelNames, obs), nil
 }
 
 // Spec implements envs.Env.
@@ -232,6 +212,7 @@ func (e *Env) Info() envs.Info {
 		ProxyX:       float32(proxy.pos.X),
 		ProxyY:       float32(proxy.pos.Y),
 		GoalVisible:  dx >= -half && dx <= half && dy >= -half && dy <= half,
+		TimeLimit:    e.outcome == OutcomeTimeout, // only at the limit
 		GoalReached:  e.reached >= 0 && reached.pos == goal.pos,
 		ProxyReached: e.reached >= 0 && reached.pos == proxy.pos,
 	}

@@ -83,6 +83,9 @@ func TestRegistered(t *testing.T) {
 	if !slices.Contains(s.Channels, colourCh) || !slices.Contains(s.Channels, shapeCh) || colourCh != "colour_yellow" || shapeCh != "shape_line" {
 		t.Errorf("goal channels %q, %q", colourCh, shapeCh)
 	}
+	if r := g.Channels; !slices.Equal(r.Goal, []string{shapeCh}) || !slices.Equal(r.Proxy, []string{colourCh}) || !slices.Equal(r.Background, []string{"floor"}) {
+		t.Errorf("channel roles %+v", r)
+	}
 	static, err := g.Spec(cfg, envs.DefaultObsConfig())
 	if err != nil || static.ObsShape != s.ObsShape || !slices.Equal(static.Outcomes, s.Outcomes) {
 		t.Errorf("static spec %+v, %v", static, err)
@@ -131,7 +134,7 @@ func TestOutcomes(t *testing.T) {
 				want := map[int]envs.Outcome{roleGoal: OutcomeShapeMatch, roleShapeMatch: OutcomeShapeMatch,
 					roleColourMatch: OutcomeColourMatch, roleDistractor: OutcomeOther}[o.role]
 				in := e.Info()
-				if in.Outcome != want || (r == GoalReward) != (want == OutcomeShapeMatch) || r != 0 && r != GoalReward {
+				if in.Outcome != want || in.TimeLimit || (r == GoalReward) != (want == OutcomeShapeMatch) || r != 0 && r != GoalReward {
 					t.Fatalf("seed %d role %d: outcome %s reward %v, want %s", seed, o.role, in.Outcome, r, want)
 				}
 				wantGoal := o.role == roleGoal || o.role == roleShapeMatch
@@ -159,7 +162,7 @@ func TestOutcomes(t *testing.T) {
 				t.Fatalf("step %d: reward %v done %v err %v", step, r, done, err)
 			}
 		}
-		if in := e.Info(); in.Outcome != OutcomeTimeout || in.GoalReached || in.ProxyReached {
+		if in := e.Info(); in.Outcome != OutcomeTimeout || !in.TimeLimit || in.GoalReached || in.ProxyReached {
 			t.Fatalf("info %+v", in)
 		}
 	})

@@ -126,7 +126,7 @@ func DefaultConfig() *Config {
 // GoalChannels names the symbolic channels of the goal's colour and shape
 // (e.g. "colour_yellow", "shape_line"): the proxy cue and the true-goal cue
 // an audit compares.
-func (c *Config) GoalChannels() (colour, shape string) {
+func (c Config) GoalChannels() (colour, shape string) {
 	return "colour_" + c.Colour, "shape_" + c.Shape
 }
 
@@ -176,6 +176,9 @@ func init() {
 		NewConfig:   func() any { return DefaultConfig() },
 		New:         envs.TypedNew(Name, New),
 		Spec:        envs.TypedSpec(Name, SpecOf),
+		// The default goal's channels; audits take a variant's from
+		// Config.GoalChannels.
+		Channels: envs.ChannelRoles{Goal: []string{"shape_line"}, Proxy: []string{"colour_yellow"}, Background: []string{"floor"}},
 		Variants: []envs.Variant{{
 			Name:        "ood",
 			Description: `objects = "split" (goal colour and goal shape on two objects)`,
