@@ -63,16 +63,24 @@ func (w *Window) Contains(x, y int) bool {
 	return dx >= -half && dx <= half && dy >= -half && dy <= half
 }
 
+// Cell returns the window row (0 = top) and column of level tile (x, y),
+// and whether that tile lies inside the window loaded last.
+func (w *Window) Cell(x, y int) (row, col int, ok bool) {
+	if !w.Contains(x, y) {
+		return 0, 0, false
+	}
+	half := w.View / 2
+	return half - (y - w.cy), half + (x - w.cx), true
+}
+
 // Put overlays code at level tile (x, y) if that tile lies inside the
 // window loaded last; it reports whether it did.
 func (w *Window) Put(x, y int, code uint8) bool {
-	if !w.Contains(x, y) {
-		return false
+	r, c, ok := w.Cell(x, y)
+	if ok {
+		w.Codes[r*w.View+c] = code
 	}
-	half := w.View / 2
-	r, c := half-(y-w.cy), half+(x-w.cx)
-	w.Codes[r*w.View+c] = code
-	return true
+	return ok
 }
 
 // SymbolicEncoder turns a Window into multi-hot channel planes: each tile
@@ -186,6 +194,43 @@ func (e *RGBEncoder) Encode(dst []float32, w *Window) {
 		for px, cell := range e.cellOf {
 			c := &e.pal[codes[cell]]
 			rr[px], gg[px], bb[px] = c[0], c[1], c[2]
+		}
+	}
+}
+
+// Shape says whether the point (u, v) of a tile belongs to a glyph; u and
+// v are in [0, 1), u from the tile's left edge, v from its bottom edge. The
+// same Shape draws a glyph in observations (RGBEncoder.PaintCell) and in
+// rendered images (Canvas.TileShape) at any scale.
+type Shape func(u, v float32) bool
+
+// PaintCell paints, in an image Encode wrote for w, the pixels of the
+// window cell of level tile (x, y) whose centre lies inside shape, with
+// colour c; it does nothing when the tile is outside the window. It does
+// not allocate.
+func (e *RGBEncoder) PaintCell(dst []float32, w *Window, x, y int, shape Shape, c color.RGBA) {
+	row, col, ok := w.Cell(x, y)
+	if !ok {
+		return
+	}
+	s := e.Size
+	plane := s * s
+	cf := [3]float32{float32(c.R) / 255, float32(c.G) / 255, float32(c.B) / 255}
+	// A pixel centre p+0.5 lies at (2p+1)·View/(2·Size) window cells; its
+	// offset inside cell k is that minus k, computed exactly in integers.
+	den := float32(2 * s)
+	within := func(p, k int) float32 { return float32((2*p+1)*e.View-2*s*k) / den }
+	for py, r := range e.cellOf {
+		if int(r) != row {
+			continue
+		}
+		v := 1 - within(py, row)
+		for px, cc := range e.cellOf {
+			if int(cc) == col && shape(within(px, col), v) {
+				for ch := 0; ch < 3; ch++ {
+					dst[ch*plane+py*s+px] = cf[ch]
+				}
+			}
 		}
 	}
 }

@@ -64,6 +64,37 @@ func TestWindowPut(t *testing.T) {
 		if c.in && w.Codes[c.index] != 5 {
 			t.Errorf("case %d: Put(%d, %d) wrote %v, want index %d", ci, c.x, c.y, w.Codes, c.index)
 		}
+		if r, col, ok := w.Cell(c.x, c.y); ok != c.in || ok && r*5+col != c.index {
+			t.Errorf("case %d: Cell(%d, %d) = %d, %d, %v", ci, c.x, c.y, r, col, ok)
+		}
+	}
+}
+
+// PaintCell paints exactly the pixels of the tile's cell whose centre lies
+// in the shape: here the left half of the cell (u < 0.5) and the top row
+// band (v > 0.75), at sizes that do and do not divide evenly.
+func TestRGBEncoderPaintCell(t *testing.T) {
+	g := NewGrid(9, 9)
+	w := NewWindow(3)
+	w.Load(g, 4, 4, 0)
+	var pal Palette
+	red := color.RGBA{255, 0, 0, 255}
+	for _, size := range []int{12, 30, 13} {
+		e := NewRGBEncoder(3, size, &pal)
+		dst := make([]float32, e.Size3())
+		e.Encode(dst, w)
+		e.PaintCell(dst, w, 5, 5, func(u, v float32) bool { return u < 0.5 || v > 0.75 }, red) // top-right cell
+		e.PaintCell(dst, w, 8, 8, func(u, v float32) bool { return true }, red)                // outside: no-op
+		for py := 0; py < size; py++ {
+			for px := 0; px < size; px++ {
+				// Pixel centre in window cells, from the left and from the top.
+				cx, cy := (float64(px)+0.5)*3/float64(size), (float64(py)+0.5)*3/float64(size)
+				want := cx >= 2 && cy < 1 && (cx-2 < 0.5 || 1-cy > 0.75)
+				if got := dst[py*size+px] == 1; got != want || dst[size*size+py*size+px] != 0 {
+					t.Fatalf("size %d: pixel (%d, %d) painted %v, want %v", size, px, py, got, want)
+				}
+			}
+		}
 	}
 }
 

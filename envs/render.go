@@ -97,6 +97,23 @@ func (c *Canvas) TileCircle(x, y int, frac float32, col color.RGBA) {
 	c.Circle(float32(x)+0.5, float32(y)+0.5, frac, col)
 }
 
+// TileShape paints the pixels of tile (x, y) whose centre lies inside
+// shape (tile-relative coordinates, see Shape) with col.
+func (c *Canvas) TileShape(x, y int, shape Shape, col color.RGBA) {
+	px0, px1 := roundPix(c.pixelX(float32(x))), roundPix(c.pixelX(float32(x+1)))
+	py0, py1 := roundPix(c.pixelY(float32(y+1))), roundPix(c.pixelY(float32(y)))
+	b := c.Img.Rect
+	side := float32(c.Scale)
+	for py := max(py0, b.Min.Y); py < min(py1, b.Max.Y); py++ {
+		v := 1 - (float32(py-py0)+0.5)/side
+		for px := max(px0, b.Min.X); px < min(px1, b.Max.X); px++ {
+			if shape((float32(px-px0)+0.5)/side, v) {
+				c.Img.SetRGBA(px, py, col)
+			}
+		}
+	}
+}
+
 // roundPix rounds a pixel edge so that a pixel is covered when its centre is.
 func roundPix(v float32) int {
 	if v < 0 {

@@ -71,6 +71,21 @@ func TestCanvasCircleAndRectClip(t *testing.T) {
 	}
 }
 
+func TestCanvasTileShape(t *testing.T) {
+	c := NewCanvas(3, 2, 10)
+	red := color.RGBA{255, 0, 0, 255}
+	// The lower-right quarter of tile (2, 0), the bottom-right tile.
+	c.TileShape(2, 0, func(u, v float32) bool { return u > 0.5 && v < 0.5 }, red)
+	for y := 0; y < 20; y++ {
+		for x := 0; x < 30; x++ {
+			want := x >= 25 && y >= 15
+			if got := c.Img.RGBAAt(x, y) == red; got != want {
+				t.Fatalf("pixel (%d, %d) painted %v, want %v", x, y, got, want)
+			}
+		}
+	}
+}
+
 func TestASCII(t *testing.T) {
 	g := levelFromRows(
 		"0110",

@@ -120,7 +120,7 @@ func TestLoadStrictErrors(t *testing.T) {
 		{"game ood unknown", `goal = "random"`, `gaol = "random"`, "quick", "env.ood.random_goal.gaol", `unknown key "env.ood.random_goal.gaol": want one of goal, goal_prob, max_steps, size`},
 		{"profile unknown (other profile)", "ppo.total_steps = 20_000", "ppo.total_stepz = 20_000", "full", "profiles.quick.ppo.total_stepz", `t.toml: unknown key "profiles.quick.ppo.total_stepz": want one of anneal_lr`},
 		{"profile game table unknown", "goal_prob = 0.5", "goal_porb = 0.5", "quick", "profiles.full.env.ood.random_goal.goal_porb", `unknown key "profiles.full.env.ood.random_goal.goal_porb": want one of goal, goal_prob`},
-		{"unknown profile", "[profiles.full]", "[profiles.fast]", "quick", "profiles.fast", `unknown key "profiles.fast": want one of quick, full`},
+		{"unknown profile", "[profiles.full]", "[profiles.fast]", "quick", "profiles.fast", `unknown key "profiles.fast": want one of quick, medium, full`},
 		{"wrong type", "gamma = 0.99", `gamma = "high"`, "quick", "ppo.gamma", `t.toml: line 19: ppo.gamma: wrong type string: want a number`},
 		{"wrong type in game table", "size = 10", `size = "big"`, "quick", "env.train.size", `env.train.size: wrong type string: want an integer`},
 		{"wrong type in profile", "ppo.total_steps = 20_000", "ppo.total_steps = 2e4", "quick", "profiles.quick.ppo.total_steps", `profiles.quick.ppo.total_steps: wrong type float: want an integer`},
@@ -170,7 +170,7 @@ func TestLoadStrictErrors(t *testing.T) {
 func TestLoadRejectsUnknownProfileName(t *testing.T) {
 	_, err := loadText(t, baseTOML, "fast")
 	var ce *ConfigError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `profile "fast": want "quick", "full" or "base"`) {
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), `profile "fast": want "quick", "medium", "full" or "base"`) {
 		t.Fatalf("err = %v", err)
 	}
 }

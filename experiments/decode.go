@@ -16,15 +16,19 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-// Profiles are the profile names a config file may define. A profile table
-// [profiles.<name>] holds any keys of the base config and overrides them.
-var Profiles = []string{"quick", "full"}
+// Profiles are the profile names a config file may define, smallest
+// first: quick (minutes on a 2-core CPU), medium (up to an hour there) and
+// full (research scale). A profile table [profiles.<name>] holds any keys
+// of the base config and overrides them; a file need not define every
+// profile, and selecting one it lacks runs the base config. This is the
+// only list of profile names.
+var Profiles = []string{"quick", "medium", "full"}
 
 // BaseProfile selects a file's values without any profile applied.
 const BaseProfile = "base"
 
 // ProfileChoices names the accepted profiles for messages and help:
-// "quick", "full" or "base".
+// "quick", "medium", "full" or "base".
 func ProfileChoices() string {
 	var q []string
 	for _, p := range Profiles {

@@ -96,7 +96,8 @@ func (l Layout) Markers() string { return filepath.Join(l.Dir, ".done") }
 
 // ReadRunRows reads a run directory's tables/failure_rates.json, labelled
 // "<experiment>[/<point>]@<profile>" from its resolved.toml (or the
-// directory name when that is missing), ready for MergeRows.
+// directory name when that is missing), ready for MergeRows, with its sweep
+// point.
 func ReadRunRows(dir string) (RunRows, error) {
 	l := Layout{dir}
 	rows, err := schema.ReadRowsJSON(filepath.Join(l.Tables(), FailureRatesJSON))
@@ -120,7 +121,7 @@ func ReadRunRows(dir string) (RunRows, error) {
 		}
 		e := head.Experiment
 		rr.Roles, _ = palette.RolesOf(head.Env.Game)
-		label = e.Name
+		label, rr.Point = e.Name, e.Point
 		if e.Point != "" {
 			label += "/" + e.Point
 		}

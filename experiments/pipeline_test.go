@@ -172,7 +172,7 @@ func TestListShipped(t *testing.T) {
 			t.Errorf("%s has no description", s.Name)
 		}
 	}
-	want := []string{"coinrun-bilinear.toml", "coinrun-mix.toml", "coinrun-ood.toml", "coinrun-population.toml", "keys-chests-ood.toml", "maze-memory.toml", "maze-ood.toml"}
+	want := []string{"coinrun-bilinear.toml", "coinrun-mix.toml", "coinrun-ood.toml", "coinrun-population.toml", "keys-chests-ood.toml", "maze-colour-shape.toml", "maze-memory.toml", "maze-ood.toml"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("List = %v, want %v", names, want)
 	}

@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/plot"
@@ -11,8 +12,10 @@ import (
 // WriteRunTables counts the run's evaluation records (every file in
 // OutcomesDir, so shards that share the directory are all included) into
 // tables/failure_rates.{md,csv,json} and plots/failure_rates.png (pooled
-// rows). Outcomes and their order come from the game's Spec. The eval stage
-// calls it after writing records; `experiments report` may call it again.
+// rows), and into the goal-preference table tables/preference.{md,csv,json}
+// with its per-seed plot plots/preference_vs_steps.png (see Preferences).
+// Outcomes and their order come from the game's Spec. The eval stage calls
+// it after writing records; `experiments report` may call it again.
 func WriteRunTables(r *Run) ([]schema.Row, error) {
 	recs, err := schema.ReadRecordsDir(r.OutcomesDir())
 	if err != nil {
@@ -42,6 +45,14 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 		return nil, err
 	}
 	if err := WritePursuitTables(r.Tables(), recs, r.Config.Variants(), run+": goal pursuit"); err != nil {
+		return nil, err
+	}
+	prefs, err := Preferences(recs, r.Config.Variants(), spec.Success, spec.Proxy)
+	if err != nil {
+		return nil, err
+	}
+	prefTitle := strings.TrimSuffix(title, "failure rates") + "goal preference"
+	if err := WritePreference(r.Tables(), filepath.Join(r.Plots(), PreferencePlot), prefs, spec.Success, spec.Proxy, prefTitle); err != nil {
 		return nil, err
 	}
 	return rows, nil

@@ -179,6 +179,9 @@ func contains(xs []string, x string) bool {
 // RunRows are the table rows of one run, labelled for merging.
 type RunRows struct {
 	Label string // e.g. "coinrun-ood@quick"; see ReadRunRows
+	// Point is the run's sweep point, e.g. "random_coin_prob=0.02"; ""
+	// for a run without a sweep.
+	Point string
 	Rows  []schema.Row
 	// Roles names the game's success and proxy outcomes (zero when the
 	// run's game is unknown), for colouring plots.

@@ -221,3 +221,38 @@ func TestRecordsRoundTrip(t *testing.T) {
 		t.Errorf("unknown field: err = %v, want it to name line 2", err)
 	}
 }
+
+func TestSweepSeries(t *testing.T) {
+	run := func(point string, coin, end int) RunRows {
+		return RunRows{Label: "mix/" + point + "@quick", Point: point, Rows: []schema.Row{
+			schema.NewRow(schema.IDVariant, schema.PooledSeed, "coin", 90, 100), schema.NewRow(schema.IDVariant, schema.PooledSeed, "end", 0, 100),
+			schema.NewRow("ood", schema.PooledSeed, "coin", coin, 100), schema.NewRow("ood", schema.PooledSeed, "end", end, 100),
+			schema.NewRow("ood", "0", "end", end, 100),
+		}}
+	}
+	// Points out of order: the series follow the swept value.
+	key, series, err := SweepSeries([]RunRows{run("p=0.2", 80, 15), run("p=0", 20, 75), run("p=0.05", 40, 55)}, []string{"end"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "p" || len(series) != 2 || series[0].Label != "train end" || series[1].Label != "ood end" {
+		t.Fatalf("key %q series %+v", key, series)
+	}
+	s := series[1]
+	for i, want := range []struct{ x, y float64 }{{0, 0.75}, {0.05, 0.55}, {0.2, 0.15}} {
+		lo, hi := schema.Wilson(int(want.y*100+0.5), 100)
+		if s.X[i] != want.x || s.Y[i] != want.y || s.Low[i] != lo || s.High[i] != hi {
+			t.Errorf("point %d = (%v, %v [%v, %v]), want x %v y %v", i, s.X[i], s.Y[i], s.Low[i], s.High[i], want.x, want.y)
+		}
+	}
+	for ci, runs := range [][]RunRows{
+		{run("p=0.2", 1, 1), run("p=0.2", 1, 1)},
+		{run("p=0.2", 1, 1), run("q=0.1", 1, 1)},
+		{run("", 1, 1)},
+		{run("p=high", 1, 1)},
+	} {
+		if _, _, err := SweepSeries(runs, []string{"end"}); err == nil {
+			t.Errorf("case %d: accepted", ci)
+		}
+	}
+}

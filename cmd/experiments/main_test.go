@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -253,6 +254,30 @@ func TestTableMerge(t *testing.T) {
 	}
 	if code, _, _ := runMain(t, "table", filepath.Join(root, "nope")); code != 1 {
 		t.Errorf("missing run dir: code %d", code)
+	}
+}
+
+func TestTableSweepPlot(t *testing.T) {
+	root := t.TempDir()
+	var dirs []string
+	for i, point := range []string{"p=0.2", "p=0"} {
+		d := fakeRun(t, filepath.Join(root, fmt.Sprint(i)), "mix", map[int][2]int{0: {20 + 50*i, 80 - 50*i}})
+		os.WriteFile(experiments.Layout{Dir: d}.ResolvedConfig(), []byte("[experiment]\nname = \"mix\"\nprofile = \"quick\"\npoint = \""+point+"\"\n"), 0o644)
+		dirs = append(dirs, d)
+	}
+	out := filepath.Join(root, "merged")
+	if code, _, errOut := runMain(t, append(append([]string{"table"}, dirs...), "--write", out, "--sweep-outcomes", "proxy")...); code != 0 {
+		t.Fatalf("code %d: %s", code, errOut)
+	}
+	if st, err := os.Stat(filepath.Join(out, "sweep.png")); err != nil || st.Size() == 0 {
+		t.Errorf("sweep.png not written: %v", err)
+	}
+	if code, _, errOut := runMain(t, append(append([]string{"table"}, dirs...), "--write", out, "--sweep-outcomes", "bogus")...); code != 1 || !strings.Contains(errOut, "no run reports") {
+		t.Errorf("unknown outcome: code %d %s", code, errOut)
+	}
+	plain := fakeRun(t, filepath.Join(root, "plain"), "mix", map[int][2]int{0: {1, 1}})
+	if code, _, errOut := runMain(t, "table", plain, "--write", out, "--sweep-outcomes", "proxy"); code != 1 || !strings.Contains(errOut, "want <key>=<number>") {
+		t.Errorf("run without a sweep point: code %d %s", code, errOut)
 	}
 }
 

@@ -4,9 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/viz/plot"
 )
 
@@ -15,6 +18,7 @@ type tableOptions struct {
 	runDirs []string
 	write   string
 	title   string
+	sweep   string
 	streams
 }
 
@@ -28,6 +32,8 @@ var tableCommand = command{
 func (o *tableOptions) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.write, "write", "", "also write failure_rates.{md,csv,json} and failure_rates.png (pooled) into this directory")
 	fs.StringVar(&o.title, "title", "Failure rates", "title of the written Markdown and plot")
+	fs.StringVar(&o.sweep, "sweep-outcomes", "", "with -write and the runs of one numeric sweep (one run directory per point):\n"+
+		"also write sweep.png, each variant's rate of these comma-separated outcomes against the swept value")
 }
 
 func (o *tableOptions) run(_ context.Context, args []string) error {
@@ -51,5 +57,29 @@ func (o *tableOptions) run(_ context.Context, args []string) error {
 	if err := experiments.WriteTables(o.write, rows, o.title); err != nil {
 		return err
 	}
-	return plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, runs[0].Roles, o.title, plot.DefaultSize)
+	if err := plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, runs[0].Roles, o.title, plot.DefaultSize); err != nil {
+		return err
+	}
+	if o.sweep == "" {
+		return nil
+	}
+	return writeSweepPlot(filepath.Join(o.write, "sweep.png"), runs, strings.Split(o.sweep, ","), o.title)
+}
+
+// writeSweepPlot draws the chosen outcomes' pooled rates against the swept
+// value, one line per variant and outcome, with Wilson intervals.
+func writeSweepPlot(path string, runs []experiments.RunRows, outcomes []string, title string) error {
+	key, series, err := experiments.SweepSeries(runs, outcomes)
+	if err != nil {
+		return err
+	}
+	if len(series) == 0 {
+		return fmt.Errorf("-sweep-outcomes %s: no run reports these outcomes", strings.Join(outcomes, ","))
+	}
+	png, err := plot.Chart{Title: title, XLabel: key, YLabel: "share of episodes (Wilson 95% CI)", Series: series,
+		HLine: math.NaN(), YMin: 0, YMax: 1}.PNG(plot.DefaultSize)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, png, 0o644)
 }

@@ -6,6 +6,7 @@ package all
 
 import (
 	_ "github.com/misgen/misgen/envs/coinrun"
+	_ "github.com/misgen/misgen/envs/colourshape"
 	_ "github.com/misgen/misgen/envs/heist"
 	_ "github.com/misgen/misgen/envs/maze"
 )

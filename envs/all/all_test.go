@@ -12,7 +12,7 @@ import (
 // episode ends with an outcome listed in its Spec.
 func TestEveryGameRegisteredAndRuns(t *testing.T) {
 	names := envs.Names()
-	for _, want := range []string{"coinrun", "heist", "maze"} {
+	for _, want := range []string{"coinrun", "colourshape", "heist", "maze"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("game %q not registered: %v", want, names)
 		}

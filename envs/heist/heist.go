@@ -48,6 +48,7 @@ type Env struct {
 	step          int
 	done          bool
 	keysHeld      int
+	keysOnFloor   int
 	keysCollected int
 	chestsOpened  int
 	extraKeys     int // keys picked up while already holding enough
@@ -105,14 +106,18 @@ func (e *Env) Reset(levelSeed uint64) {
 	e.step = 0
 	e.done = false
 	e.keysHeld, e.keysCollected, e.chestsOpened, e.extraKeys = 0, 0, 0, 0
+	e.keysOnFloor = e.cfg.Keys
 	e.outcome = ""
+	if e.cfg.KeysInHand {
+		for _, k := range e.lvl.keys {
+			e.lvl.grid.Set(k.X, k.Y, tileFloor)
+		}
+		e.keysOnFloor, e.keysHeld = 0, min(e.cfg.Keys, e.cfg.Chests)
+	}
 }
 
 // closedChests is the number of chests not yet opened.
 func (e *Env) closedChests() int { return e.cfg.Chests - e.chestsOpened }
-
-// keysOnFloor is the number of keys not yet picked up.
-func (e *Env) keysOnFloor() int { return e.cfg.Keys - e.keysCollected }
 
 // Step implements envs.Env; see the package comment for the rules.
 func (e *Env) Step(action int) (float32, bool, error) {
@@ -138,6 +143,7 @@ func (e *Env) Step(action int) (float32, bool, error) {
 		}
 		g.Set(e.agent.X, e.agent.Y, tileFloor)
 		e.keysHeld++
+		e.keysOnFloor--
 		e.keysCollected++
 		reward = KeyReward
 	case tileChest:
@@ -149,7 +155,7 @@ func (e *Env) Step(action int) (float32, bool, error) {
 		}
 	}
 	switch {
-	case e.closedChests() == 0 || e.keysHeld == 0 && e.keysOnFloor() == 0:
+	case e.closedChests() == 0 || e.keysHeld == 0 && e.keysOnFloor == 0:
 		e.done, e.outcome = true, OutcomeAllChests
 	case e.step >= e.cfg.MaxSteps:
 		e.done, e.outcome = true, OutcomeTimeout

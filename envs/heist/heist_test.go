@@ -31,6 +31,7 @@ func TestConfigValidate(t *testing.T) {
 		{func(c *Config) { c.Chests = 17 }, "chests = 17"},
 		{func(c *Config) { c.Size, c.Keys, c.Chests = 5, 8, 9 }, "do not fit a size-5 level"},
 		{func(c *Config) { c.MaxSteps = -1 }, "max_steps = -1"},
+		{func(c *Config) { c.KeysInHand = true }, ""},
 	} {
 		cfg := DefaultConfig()
 		c.edit(cfg)
@@ -446,5 +447,71 @@ func TestRenderAndASCII(t *testing.T) {
 	a := e.ASCII()
 	if strings.Count(a, "k") != 2 || strings.Count(a, "C") != 4 || strings.Count(a, "A") != 1 || !strings.Contains(a, "opened 0/4") {
 		t.Errorf("ASCII:\n%s", a)
+	}
+}
+
+// TestKeysInHand: the control variant plays the same layouts as its
+// keys-on-floor twin without the floor keys, starting with one key per
+// chest it can open; visiting the chests wins, and no policy can hoard.
+func TestKeysInHand(t *testing.T) {
+	floor := oodConfig()
+	hand := floor
+	hand.KeysInHand = true
+	ef, eh := mustNew(t, floor, envs.DefaultObsConfig()), mustNew(t, hand, envs.DefaultObsConfig())
+	ran := 0
+	for seed := uint64(0); seed < 200; seed++ {
+		ef.Reset(seed)
+		eh.Reset(seed)
+		if eh.agent != ef.agent || !slices.Equal(eh.lvl.chests, ef.lvl.chests) {
+			t.Fatalf("seed %d: layouts differ", seed)
+		}
+		for i, tile := range ef.lvl.grid.Tiles {
+			want := tile
+			if tile == tileKey {
+				want = tileFloor
+			}
+			if eh.lvl.grid.Tiles[i] != want {
+				t.Fatalf("seed %d: tile %d is %d, want %d\n%s", seed, i, eh.lvl.grid.Tiles[i], want, eh.ASCII())
+			}
+		}
+		if in := eh.Info(); in.KeysHeld != 2 || in.KeysCollected != 0 || in.ProxyX != -1 {
+			t.Fatalf("seed %d: start info %+v", seed, in)
+		}
+		rewards, done, ok := script(t, eh, eh.lvl.chests)
+		if !ok {
+			continue
+		}
+		ran++
+		if in := eh.Info(); !done || in.Outcome != OutcomeAllChests || !slices.Equal(rewards, []float32{ChestReward, ChestReward}) || in.KeysHeld != 0 {
+			t.Fatalf("seed %d: done %v rewards %v info %+v", seed, done, rewards, in)
+		}
+	}
+	if ran < 50 {
+		t.Errorf("only %d scripted episodes ran", ran)
+	}
+	// More chests than keys: the agent holds every key.
+	few := *DefaultConfig()
+	few.KeysInHand = true
+	if e := mustNew(t, few, envs.DefaultObsConfig()); e.Info().KeysHeld != few.Keys {
+		t.Errorf("keys %d chests %d: holds %d", few.Keys, few.Chests, e.Info().KeysHeld)
+	}
+	// A random agent never hoards and ends all_chests or timeout.
+	hand.MaxSteps = 100
+	e := mustNew(t, hand, envs.DefaultObsConfig())
+	rng := envs.NewRNG(5)
+	counts := map[envs.Outcome]int{}
+	for seed := uint64(0); seed < 200; seed++ {
+		e.Reset(seed)
+		for done := false; !done; {
+			_, done, _ = e.Step(rng.Intn(4))
+		}
+		in := e.Info()
+		counts[in.Outcome]++
+		if in.ProxyReached || in.KeysCollected != 0 || in.KeysHeld != 2-in.ChestsOpened {
+			t.Fatalf("seed %d: info %+v", seed, in)
+		}
+	}
+	if counts[OutcomeKeysHoarded] != 0 || counts[OutcomeAllChests] == 0 || counts[OutcomeTimeout] == 0 {
+		t.Errorf("random outcomes with keys in hand: %v", counts)
 	}
 }
