@@ -123,11 +123,16 @@ func (s *Scope) check(op string, ts ...*Tensor) bool {
 
 // adopt records a C result: on error the scope's error, else a new owned
 // tensor.
-func (s *Scope) adopt(op string, msg *C.char, h C.mg_tensor) *Tensor {
-	if msg != nil {
-		s.err = takeError(op, msg)
+func (s *Scope) adopt(op string, r C.mg_result) *Tensor {
+	if r.err != nil {
+		s.err = takeError(op, r.err)
 		return nil
 	}
+	return s.own(r.t)
+}
+
+// own makes the scope the owner of the native handle h.
+func (s *Scope) own(h C.mg_tensor) *Tensor {
 	t := &Tensor{h: h, scope: s, idx: len(s.handles)}
 	s.handles = append(s.handles, h)
 	s.owned = append(s.owned, t)
