@@ -244,3 +244,27 @@ func TestSparseTrainingFollowsDense(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTrainTopK times training steps of the `go run ./bench sae` SAE
+// (d_in 128, 1024 latents, k 16, batch 1024) on each path, for profiling;
+// the figures that count are the bench's.
+func BenchmarkTrainTopK(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	data := NewMatrix(8192, 128)
+	for i := range data.Data {
+		data.Data[i] = float32(rng.NormFloat64())
+	}
+	for _, dense := range []bool{false, true} {
+		b.Run(fmt.Sprintf("dense=%v", dense), func(b *testing.B) {
+			m, err := NewSAE(SAEConfig{Kind: TopK, DIn: 128, Latents: 1024, K: 16}, data.ColMeans(), 1)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer m.Free()
+			b.ResetTimer()
+			if _, err := Train(m, data, TrainOptions{Steps: b.N, BatchSize: 1024, LR: 1e-3, Seed: 1, DenseTopK: dense}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
