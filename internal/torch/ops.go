@@ -502,7 +502,7 @@ func (s *Scope) Grad(t *Tensor) *Tensor {
 		return nil
 	}
 	r := C.mg_grad(t.h)
-	if r.err == nil && r.t == nil {
+	if r.err == nil && r.t == 0 {
 		return nil
 	}
 	return s.adopt("Grad", r)

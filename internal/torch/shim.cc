@@ -86,22 +86,42 @@ char* op(int no_grad, F&& f) {
 	});
 }
 
-at::Tensor& T(mg_tensor t) { return *static_cast<at::Tensor*>(t); }
+// A handle is an owning reference to a TensorImpl (its reference count
+// includes the handle), so a tensor costs no box of its own.
+using ImplPtr = c10::intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>;
 
-mg_tensor box(at::Tensor t) { return new at::Tensor(std::move(t)); }
+// T is the tensor of a live handle, viewed in place without touching its
+// reference count (the handle keeps owning it): an at::Tensor is exactly
+// one TensorImpl pointer, the value a handle holds. T takes the handle by
+// reference so the view lives as long as the caller's variable; copies
+// from it take their own reference.
+static_assert(sizeof(at::Tensor) == sizeof(mg_tensor) && std::is_standard_layout<ImplPtr>::value,
+              "an at::Tensor must be a single TensorImpl pointer");
+const at::Tensor& T(const mg_tensor& h) { return *reinterpret_cast<const at::Tensor*>(&h); }
+
+// box hands the caller an owning handle to t.
+mg_tensor box(at::Tensor t) {
+	if (!t.defined()) throw std::logic_error("an op returned an undefined tensor");
+	return reinterpret_cast<mg_tensor>(t.unsafeReleaseTensorImpl());
+}
+
+// release drops a handle's reference (0 is no tensor).
+void release(mg_tensor t) {
+	if (t) ImplPtr::reclaim(reinterpret_cast<c10::TensorImpl*>(t));
+}
 
 // result and op_result are guard and op for a function f returning one
 // tensor, handed to the caller in an mg_result.
 template <typename F>
 mg_result result(F&& f) {
-	mg_result r{nullptr, nullptr};
+	mg_result r{0, nullptr};
 	r.err = guard([&] { r.t = box(f()); });
 	return r;
 }
 
 template <typename F>
 mg_result op_result(int no_grad, F&& f) {
-	mg_result r{nullptr, nullptr};
+	mg_result r{0, nullptr};
 	r.err = op(no_grad, [&] { r.t = box(f()); });
 	return r;
 }
@@ -177,9 +197,9 @@ void mg_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
 int mg_cuda_device_count(void) { return static_cast<int>(torch::cuda::device_count()); }
 const char* mg_version(void) { return TORCH_VERSION; }
 
-void mg_free(mg_tensor t) { delete static_cast<at::Tensor*>(t); }
+void mg_free(mg_tensor t) { release(t); }
 void mg_free_many(mg_tensor* ts, int n) {
-	for (int i = 0; i < n; i++) delete static_cast<at::Tensor*>(ts[i]);
+	for (int i = 0; i < n; i++) release(ts[i]);
 }
 
 mg_result mg_from_data(const void* data, int dtype, const int64_t* shape, int ndim, int device) {
@@ -474,7 +494,7 @@ char* mg_backward(mg_tensor loss) {
 }
 
 mg_result mg_grad(mg_tensor t) {
-	mg_result r{nullptr, nullptr};
+	mg_result r{0, nullptr};
 	r.err = guard([&] {
 		const at::Tensor& g = T(t).grad();
 		if (g.defined()) r.t = box(g);

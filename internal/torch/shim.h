@@ -6,8 +6,7 @@
 // malloc'd error message (caller frees) carrying libtorch's own text; one
 // that makes a single tensor returns it with that message in an mg_result
 // (by value, so Go passes the C side no pointer to fill). Tensor handles are
-// heap-allocated at::Tensor objects owned by the caller and released with
-// mg_free / mg_free_many.
+// owned by the caller and released with mg_free / mg_free_many.
 #ifndef MISGEN_TORCH_SHIM_H
 #define MISGEN_TORCH_SHIM_H
 
@@ -17,11 +16,14 @@
 extern "C" {
 #endif
 
-typedef void* mg_tensor;
+// A tensor handle is an owning reference to a libtorch TensorImpl (its
+// address), typed as an integer so that cgo passes it without its
+// Go-pointer checks; 0 is no tensor.
+typedef uintptr_t mg_tensor;
 typedef void* mg_optim;
 
 // A single-tensor result: err == NULL and t owned by the caller, or err a
-// malloc'd message and t NULL.
+// malloc'd message and t 0.
 typedef struct {
 	mg_tensor t;
 	char* err;
@@ -107,7 +109,7 @@ mg_result mg_max_pool2d(mg_tensor x, int64_t kernel, int64_t stride, int64_t pad
 // entries per row (values descending, with gradients to x, w, b).
 // mg_gather_linear: values[r, j] = x[r]·w[idx[r, j]] + b[idx[r, j]].
 // mg_sparse_linear: z·wᵀ + b for the code (indices, values), w [out, n].
-// b may be NULL in all three.
+// b may be 0 in all three.
 char* mg_topk_linear(mg_tensor x, mg_tensor w, mg_tensor b, int64_t k, int no_grad, mg_tensor* values,
                      mg_tensor* indices, mg_tensor* pre);
 mg_result mg_gather_linear(mg_tensor x, mg_tensor w, mg_tensor b, mg_tensor indices, int no_grad);
@@ -115,7 +117,7 @@ mg_result mg_sparse_linear(mg_tensor indices, mg_tensor values, mg_tensor w, mg_
 // Testing hook: on != 0 makes the sparse ops use their device-generic ATen
 // path on the CPU too.
 void mg_sparse_force_generic(int on);
-// mg_bincount counts (or sums weights, which may be NULL) per value of the
+// mg_bincount counts (or sums weights, which may be 0) per value of the
 // 1-D int64 x, with at least minlength bins.
 mg_result mg_bincount(mg_tensor x, mg_tensor weights, int64_t minlength, int no_grad);
 
@@ -123,7 +125,7 @@ mg_result mg_bincount(mg_tensor x, mg_tensor weights, int64_t minlength, int no_
 char* mg_set_requires_grad(mg_tensor t, int on);
 int mg_requires_grad(mg_tensor t);
 char* mg_backward(mg_tensor loss);
-mg_result mg_grad(mg_tensor t);  // t = NULL when no gradient exists
+mg_result mg_grad(mg_tensor t);  // t = 0 when no gradient exists
 char* mg_zero_grad(mg_tensor t);
 char* mg_copy_(mg_tensor dst, mg_tensor src); // in place, never recorded by autograd
 

@@ -59,10 +59,10 @@ func (s *Scope) Bincount(x, weights *Tensor, minLength int64) *Tensor {
 	return s.adopt("Bincount", C.mg_bincount(x.h, handle(weights), C.int64_t(minLength), s.noGrad))
 }
 
-// handle is t's native handle, or NULL for a nil t.
+// handle is t's native handle, or 0 for a nil t.
 func handle(t *Tensor) C.mg_tensor {
 	if t == nil {
-		return nil
+		return 0
 	}
 	return t.h
 }
