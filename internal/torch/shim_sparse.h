@@ -7,7 +7,11 @@
 // Each op is a torch::autograd::Function with a hand-written backward that
 // touches only the k dictionary rows a sample uses, so a TopK SAE step costs
 // one dense matmul (the encoder pre-activations, needed to pick the top k)
-// instead of six. On CPU float32 the forward and backward run the loops of
+// instead of six. Autograd Functions rather than a backward driven from Go:
+// they compose with whatever else the loss holds (the AuxK term reuses
+// GatherLinear and SparseLinear; gradient projection and the optimizer see
+// ordinary .grad tensors), and the engine's cost, a few microseconds per
+// step, is nothing next to the kernels. On CPU float32 the forward and backward run the loops of
 // sparse_kernels.cc split over libtorch's intra-op threads; on other devices
 // and dtypes they run the same maths as device-generic ATen ops
 // (index_select, bmm, index_add_), which tests can force on the CPU.
