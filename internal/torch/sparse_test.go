@@ -201,6 +201,28 @@ func checkSomeCut(t *testing.T, c *sparseCase) {
 	}
 }
 
+// With several threads the kernels split rows (and, for the dictionary
+// gradients, disjoint ranges of dictionary rows) between them and give the
+// one-thread results.
+func TestSparseOpsThreaded(t *testing.T) {
+	defer SetNumThreads(1)
+	var outs [2][][]float32
+	var grads [2][][]float32
+	for i, threads := range []int{1, 3} {
+		SetNumThreads(threads)
+		ps := NewScope()
+		c := newSparseCase(t, ps, 12, 200, 40, 300, 12, true, 0)
+		outs[i], grads[i] = c.grads(t, c.sparse)
+		ps.Close()
+	}
+	for j := range outs[0] {
+		closeSlices(t, fmt.Sprint("output ", j), outs[1][j], outs[0][j], 1e-5)
+	}
+	for j := range grads[0] {
+		closeSlices(t, fmt.Sprint("grad ", j), grads[1][j], grads[0][j], 1e-5)
+	}
+}
+
 // GatherLinear equals Gather(Linear(...)) in value and gradient, for
 // arbitrary (repeated, unsorted) indices.
 func TestGatherLinearMatchesDense(t *testing.T) {
