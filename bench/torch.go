@@ -157,7 +157,10 @@ func minOf(n int, f func() (time.Duration, error)) (time.Duration, error) {
 }
 
 // runPythonReference runs bench/python/<script> with Debian's python3 and
-// decodes the JSON object of seconds it prints.
+// decodes the JSON object of seconds it prints. The scripts set torch's
+// thread count; OPENBLAS_NUM_THREADS gives OpenBLAS (which torch's
+// set_num_threads leaves alone) the same count, as torch.SetNumThreads does
+// on the Go side, unless the caller's environment sets it.
 func runPythonReference(script string, args ...string) (map[string]float64, error) {
 	_, self, _, _ := runtime.Caller(0)
 	path := filepath.Join(filepath.Dir(self), "python", script)
@@ -166,6 +169,10 @@ func runPythonReference(script string, args ...string) (map[string]float64, erro
 	}
 	cmd := exec.Command(debianPython, append([]string{path}, args...)...)
 	cmd.Stderr = os.Stderr
+	cmd.Env = os.Environ()
+	if _, set := os.LookupEnv("OPENBLAS_NUM_THREADS"); !set {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", torch.NumThreads()))
+	}
 	out, err := cmd.Output()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %v", script, err)

@@ -54,6 +54,10 @@ type TrainOptions struct {
 	// component along the column before the step, so the step moves along
 	// the unit sphere and the renormalisation after it is small.
 	ProjectDecoderGrad bool
+	// DenseTopK trains a TopK SAE through the dense code z and the dense
+	// decoder matmul, the reference the default sparse path (sae_sparse.go)
+	// is tested against; the two give the same gradients.
+	DenseTopK bool
 }
 
 func (o TrainOptions) withDefaults(dIn int) (TrainOptions, error) {
@@ -205,16 +209,7 @@ func (t *trainer) step() (float64, error) {
 	b := t.o.BatchSize
 	x := s.IndexSelect(t.all, 0, s.FromInt64(t.batchIndex(b), int64(b)))
 	m := t.m
-	pre := m.PreActs(s, x)
-	z := m.activate(s, pre)
-	xHat := m.Decode(s, z)
-	loss := m.lossFrom(s, x, xHat, z)
-	if t.o.Revival == AuxK {
-		if dead := t.dead.dead(); len(dead) > 0 {
-			loss = s.Add(loss, s.MulScalar(t.auxLoss(s, x, xHat, pre, dead), t.o.AuxCoef))
-		}
-	}
-	fired := s.Sum(s.ToFloat32(s.GtScalar(z, 0)), false, 0)
+	loss, fired := t.forward(s, x)
 	if err := s.Err(); err != nil {
 		return 0, err
 	}
@@ -260,15 +255,7 @@ func (m *SAE) lossFrom(s *torch.Scope, x, xHat, z *torch.Tensor) *torch.Tensor {
 // auxLoss is ‖e − W_dec z_aux‖²/B with e the detached error and z_aux the
 // top AuxK pre-activations among the dead latents.
 func (t *trainer) auxLoss(s *torch.Scope, x, xHat, pre *torch.Tensor, dead []int) *torch.Tensor {
-	n := t.m.Config.Latents
-	mask := make([]float32, n)
-	for _, i := range dead {
-		mask[i] = 1
-	}
-	isDead := s.GtScalar(s.FromFloat32(mask, 1, int64(n)), 0.5)
-	masked := s.Where(isDead, pre, s.FullLike(pre, -1e30))
-	k := int64(min(t.o.AuxK, len(dead)))
-	vals, idx := s.TopK(masked, k, 1)
+	vals, idx := t.deadTopK(s, pre, dead)
 	zAux := s.Scatter(s.ZerosLike(pre), 1, idx, vals)
 	e := s.Detach(s.Sub(x, xHat))
 	eHat := s.Linear(zAux, t.m.WDec, nil)

@@ -20,7 +20,7 @@ else
 	inc=(-I/usr/include/torch/csrc/api/include)
 	libs=(-ltorch -ltorch_cpu -lc10)
 fi
-# The Go build constraint on the first line of shim.cc is a C++ comment.
+# The Go build constraint on the first line of each .cc file is a C++ comment.
 g++ -shared -fPIC -std=c++17 -O2 -Wno-deprecated-declarations "${inc[@]}" \
-	-x c++ "$src/shim.cc" -o "$out/libmgshim.so" "${libs[@]}"
+	-x c++ "$src/shim.cc" "$src/sparse_kernels.cc" -o "$out/libmgshim.so" "${libs[@]}"
 echo "built $out/libmgshim.so"

@@ -44,13 +44,12 @@ func (s *Scope) sizeMatches(op string, n int, shape []int64) bool {
 }
 
 func (s *Scope) fromData(op string, p unsafe.Pointer, dt DType, shape []int64) *Tensor {
-	var out C.mg_tensor
 	sp, n := int64s(shape)
 	if p == nil { // empty data: libtorch still needs a valid pointer
 		var zero int64
 		p = unsafe.Pointer(&zero)
 	}
-	return s.adopt(op, C.mg_from_data(p, C.int(dt), sp, n, C.int(s.device), &out), out)
+	return s.adopt(op, C.mg_from_data(p, C.int(dt), sp, n, C.int(s.device)))
 }
 
 // Full returns a tensor of the given shape and dtype filled with value.
@@ -58,9 +57,8 @@ func (s *Scope) Full(value float64, dt DType, shape ...int64) *Tensor {
 	if !s.check("Full") {
 		return nil
 	}
-	var out C.mg_tensor
 	sp, n := int64s(shape)
-	return s.adopt("Full", C.mg_full(sp, n, C.double(value), C.int(dt), C.int(s.device), &out), out)
+	return s.adopt("Full", C.mg_full(sp, n, C.double(value), C.int(dt), C.int(s.device)))
 }
 
 // Zeros returns a float32 tensor of zeros.
@@ -75,9 +73,8 @@ func (s *Scope) Randn(shape ...int64) *Tensor {
 	if !s.check("Randn") {
 		return nil
 	}
-	var out C.mg_tensor
 	sp, n := int64s(shape)
-	return s.adopt("Randn", C.mg_randn(sp, n, C.int(s.device), &out), out)
+	return s.adopt("Randn", C.mg_randn(sp, n, C.int(s.device)))
 }
 
 // Rand returns uniform [0,1) float32 samples from libtorch's generator.
@@ -85,9 +82,8 @@ func (s *Scope) Rand(shape ...int64) *Tensor {
 	if !s.check("Rand") {
 		return nil
 	}
-	var out C.mg_tensor
 	sp, n := int64s(shape)
-	return s.adopt("Rand", C.mg_rand(sp, n, C.int(s.device), &out), out)
+	return s.adopt("Rand", C.mg_rand(sp, n, C.int(s.device)))
 }
 
 // Arange returns the int64 tensor [0, 1, ..., n-1].
@@ -95,8 +91,7 @@ func (s *Scope) Arange(n int64) *Tensor {
 	if !s.check("Arange") {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("Arange", C.mg_arange(C.int64_t(n), C.int(s.device), &out), out)
+	return s.adopt("Arange", C.mg_arange(C.int64_t(n), C.int(s.device)))
 }
 
 // To returns t on device d (t itself is left as it is).
@@ -104,8 +99,7 @@ func (s *Scope) To(t *Tensor, d Device) *Tensor {
 	if !s.check("To", t) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("To", C.mg_to_device(t.h, C.int(d), &out), out)
+	return s.adopt("To", C.mg_to_device(t.h, C.int(d)))
 }
 
 // ---- element-wise ----
@@ -114,8 +108,7 @@ func (s *Scope) unary(op string, code C.int, a *Tensor) *Tensor {
 	if !s.check(op, a) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt(op, C.mg_unary(code, a.h, s.noGrad, &out), out)
+	return s.adopt(op, C.mg_unary(code, a.h, s.noGrad))
 }
 
 // Neg returns -a.
@@ -191,8 +184,7 @@ func (s *Scope) binary(op string, code C.int, a, b *Tensor) *Tensor {
 	if !s.check(op, a, b) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt(op, C.mg_binary(code, a.h, b.h, s.noGrad, &out), out)
+	return s.adopt(op, C.mg_binary(code, a.h, b.h, s.noGrad))
 }
 
 // Add returns a + b (broadcasting).
@@ -238,8 +230,7 @@ func (s *Scope) scalar(op string, code C.int, a *Tensor, v float64) *Tensor {
 	if !s.check(op, a) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt(op, C.mg_scalar(code, a.h, C.double(v), s.noGrad, &out), out)
+	return s.adopt(op, C.mg_scalar(code, a.h, C.double(v), s.noGrad))
 }
 
 // AddScalar returns a + v.
@@ -297,8 +288,7 @@ func (s *Scope) Clamp(a *Tensor, lo, hi float64) *Tensor {
 	if !s.check("Clamp", a) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("Clamp", C.mg_clamp(a.h, C.double(lo), C.double(hi), s.noGrad, &out), out)
+	return s.adopt("Clamp", C.mg_clamp(a.h, C.double(lo), C.double(hi), s.noGrad))
 }
 
 // Where picks a where cond (bool) is true, else b.
@@ -306,8 +296,7 @@ func (s *Scope) Where(cond, a, b *Tensor) *Tensor {
 	if !s.check("Where", cond, a, b) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("Where", C.mg_where(cond.h, a.h, b.h, s.noGrad, &out), out)
+	return s.adopt("Where", C.mg_where(cond.h, a.h, b.h, s.noGrad))
 }
 
 // ---- reductions ----
@@ -316,9 +305,8 @@ func (s *Scope) reduce(op string, code C.int, a *Tensor, keepdim bool, dims []in
 	if !s.check(op, a) {
 		return nil
 	}
-	var out C.mg_tensor
 	dp, n := int64s(dims)
-	return s.adopt(op, C.mg_reduce(code, a.h, dp, n, cbool(keepdim), s.noGrad, &out), out)
+	return s.adopt(op, C.mg_reduce(code, a.h, dp, n, cbool(keepdim), s.noGrad))
 }
 
 // Sum sums a over dims (all dims when none are given).
@@ -376,8 +364,7 @@ func (s *Scope) softmax(op string, a *Tensor, dim int64, log C.int) *Tensor {
 	if !s.check(op, a) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt(op, C.mg_softmax(a.h, C.int64_t(dim), log, s.noGrad, &out), out)
+	return s.adopt(op, C.mg_softmax(a.h, C.int64_t(dim), log, s.noGrad))
 }
 
 // ---- indexing and shapes ----
@@ -387,8 +374,7 @@ func (s *Scope) Gather(a *Tensor, dim int64, index *Tensor) *Tensor {
 	if !s.check("Gather", a, index) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("Gather", C.mg_gather(a.h, C.int64_t(dim), index.h, s.noGrad, &out), out)
+	return s.adopt("Gather", C.mg_gather(a.h, C.int64_t(dim), index.h, s.noGrad))
 }
 
 // Scatter returns a copy of a with src written along dim at index
@@ -397,8 +383,7 @@ func (s *Scope) Scatter(a *Tensor, dim int64, index, src *Tensor) *Tensor {
 	if !s.check("Scatter", a, index, src) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("Scatter", C.mg_scatter(a.h, C.int64_t(dim), index.h, src.h, s.noGrad, &out), out)
+	return s.adopt("Scatter", C.mg_scatter(a.h, C.int64_t(dim), index.h, src.h, s.noGrad))
 }
 
 // IndexSelect picks whole slices of a along dim at int64 index.
@@ -406,8 +391,7 @@ func (s *Scope) IndexSelect(a *Tensor, dim int64, index *Tensor) *Tensor {
 	if !s.check("IndexSelect", a, index) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("IndexSelect", C.mg_index_select(a.h, C.int64_t(dim), index.h, s.noGrad, &out), out)
+	return s.adopt("IndexSelect", C.mg_index_select(a.h, C.int64_t(dim), index.h, s.noGrad))
 }
 
 // Cat concatenates ts along dim.
@@ -428,8 +412,7 @@ func (s *Scope) cat(op string, dim int64, stack C.int, ts []*Tensor) *Tensor {
 	for i, t := range ts {
 		hs[i] = t.h
 	}
-	var out C.mg_tensor
-	return s.adopt(op, C.mg_cat(&hs[0], C.int(len(hs)), C.int64_t(dim), stack, s.noGrad, &out), out)
+	return s.adopt(op, C.mg_cat(&hs[0], C.int(len(hs)), C.int64_t(dim), stack, s.noGrad))
 }
 
 // Reshape returns a with a new shape (one dim may be -1).
@@ -437,9 +420,8 @@ func (s *Scope) Reshape(a *Tensor, shape ...int64) *Tensor {
 	if !s.check("Reshape", a) {
 		return nil
 	}
-	var out C.mg_tensor
 	sp, n := int64s(shape)
-	return s.adopt("Reshape", C.mg_reshape(a.h, sp, n, s.noGrad, &out), out)
+	return s.adopt("Reshape", C.mg_reshape(a.h, sp, n, s.noGrad))
 }
 
 // Permute reorders a's dims.
@@ -447,9 +429,8 @@ func (s *Scope) Permute(a *Tensor, dims ...int64) *Tensor {
 	if !s.check("Permute", a) {
 		return nil
 	}
-	var out C.mg_tensor
 	dp, n := int64s(dims)
-	return s.adopt("Permute", C.mg_permute(a.h, dp, n, s.noGrad, &out), out)
+	return s.adopt("Permute", C.mg_permute(a.h, dp, n, s.noGrad))
 }
 
 // Slice returns a[start:end:step] along dim (a view).
@@ -457,8 +438,7 @@ func (s *Scope) Slice(a *Tensor, dim, start, end, step int64) *Tensor {
 	if !s.check("Slice", a) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("Slice", C.mg_slice(a.h, C.int64_t(dim), C.int64_t(start), C.int64_t(end), C.int64_t(step), s.noGrad, &out), out)
+	return s.adopt("Slice", C.mg_slice(a.h, C.int64_t(dim), C.int64_t(start), C.int64_t(end), C.int64_t(step), s.noGrad))
 }
 
 // TopK returns the k largest values of a along dim and their int64 indices.
@@ -471,7 +451,7 @@ func (s *Scope) TopK(a *Tensor, k, dim int64) (values, indices *Tensor) {
 		s.err = takeError("TopK", msg)
 		return nil, nil
 	}
-	return s.adopt("TopK", nil, v), s.adopt("TopK", nil, i)
+	return s.own(v), s.own(i)
 }
 
 // ---- layers ----
@@ -488,8 +468,7 @@ func (s *Scope) Linear(x, w, b *Tensor) *Tensor {
 		}
 		bh = b.h
 	}
-	var out C.mg_tensor
-	return s.adopt("Linear", C.mg_linear(x.h, w.h, bh, s.noGrad, &out), out)
+	return s.adopt("Linear", C.mg_linear(x.h, w.h, bh, s.noGrad))
 }
 
 // Conv2d convolves x [N,C,H,W] with w [O,C,k,k] (square stride and
@@ -505,8 +484,7 @@ func (s *Scope) Conv2d(x, w, b *Tensor, stride, padding int64) *Tensor {
 		}
 		bh = b.h
 	}
-	var out C.mg_tensor
-	return s.adopt("Conv2d", C.mg_conv2d(x.h, w.h, bh, C.int64_t(stride), C.int64_t(padding), s.noGrad, &out), out)
+	return s.adopt("Conv2d", C.mg_conv2d(x.h, w.h, bh, C.int64_t(stride), C.int64_t(padding), s.noGrad))
 }
 
 // MaxPool2d max-pools x [N,C,H,W] with a square kernel.
@@ -514,8 +492,7 @@ func (s *Scope) MaxPool2d(x *Tensor, kernel, stride, padding int64) *Tensor {
 	if !s.check("MaxPool2d", x) {
 		return nil
 	}
-	var out C.mg_tensor
-	return s.adopt("MaxPool2d", C.mg_max_pool2d(x.h, C.int64_t(kernel), C.int64_t(stride), C.int64_t(padding), s.noGrad, &out), out)
+	return s.adopt("MaxPool2d", C.mg_max_pool2d(x.h, C.int64_t(kernel), C.int64_t(stride), C.int64_t(padding), s.noGrad))
 }
 
 // Grad returns the gradient accumulated in t by Backward, or nil (with no
@@ -524,12 +501,9 @@ func (s *Scope) Grad(t *Tensor) *Tensor {
 	if !s.check("Grad", t) {
 		return nil
 	}
-	var out C.mg_tensor
-	if msg := C.mg_grad(t.h, &out); msg != nil || out == nil {
-		if msg != nil {
-			s.err = takeError("Grad", msg)
-		}
+	r := C.mg_grad(t.h)
+	if r.err == nil && r.t == 0 {
 		return nil
 	}
-	return s.adopt("Grad", nil, out)
+	return s.adopt("Grad", r)
 }

@@ -15,12 +15,18 @@ import (
 //
 // A Scope is not safe for concurrent use.
 type Scope struct {
-	handles []C.mg_tensor // owned native handles; nil where freed or kept
-	owned   []*Tensor     // Go handles, parallel to handles
-	err     error
-	noGrad  C.int
-	device  Device
+	owned  []*Tensor     // tensors owned; nil where freed or kept
+	slab   []Tensor      // Tensor structs not yet handed out (never reused)
+	closed []C.mg_tensor // scratch for Close
+	err    error
+	noGrad C.int
+	device Device
 }
+
+// slabSize is how many Tensor structs a scope allocates at once: one Go
+// allocation per slabSize ops instead of one per op. A slot is never handed
+// out twice, so a stale *Tensor stays freed rather than aliasing a new one.
+const slabSize = 32
 
 // NewScope returns a scope whose ops are recorded by autograd and whose
 // creation functions allocate on DefaultDevice() (the CPU unless set).
@@ -69,8 +75,8 @@ func (s *Scope) Fail(err error) {
 // Len is the number of tensors the scope currently owns.
 func (s *Scope) Len() int {
 	n := 0
-	for _, h := range s.handles {
-		if h != nil {
+	for _, t := range s.owned {
+		if t != nil {
 			n++
 		}
 	}
@@ -83,7 +89,6 @@ func (s *Scope) Keep(t *Tensor) *Tensor {
 	if t == nil || t.scope != s {
 		return t
 	}
-	s.handles[t.idx] = nil
 	s.owned[t.idx] = nil
 	t.scope = nil
 	return t
@@ -92,17 +97,19 @@ func (s *Scope) Keep(t *Tensor) *Tensor {
 // Close frees every tensor the scope still owns. The scope may be reused
 // afterwards; its error is cleared.
 func (s *Scope) Close() {
-	if len(s.handles) > 0 {
-		C.mg_free_many((*C.mg_tensor)(unsafe.Pointer(&s.handles[0])), C.int(len(s.handles)))
-	}
+	hs := s.closed[:0]
 	for i, t := range s.owned {
-		if t != nil && s.handles[i] != nil {
-			t.h = nil
+		if t != nil {
+			hs = append(hs, t.h)
+			t.h = 0
 			t.scope = nil
+			s.owned[i] = nil
 		}
-		s.owned[i] = nil
 	}
-	s.handles = s.handles[:0]
+	if len(hs) > 0 {
+		C.mg_free_many(&hs[0], C.int(len(hs)))
+	}
+	s.closed = hs[:0]
 	s.owned = s.owned[:0]
 	s.err = nil
 }
@@ -113,7 +120,7 @@ func (s *Scope) check(op string, ts ...*Tensor) bool {
 		return false
 	}
 	for _, t := range ts {
-		if t == nil || t.h == nil {
+		if t == nil || t.h == 0 {
 			s.err = &Error{Op: op, Msg: "nil or freed tensor argument"}
 			return false
 		}
@@ -123,13 +130,22 @@ func (s *Scope) check(op string, ts ...*Tensor) bool {
 
 // adopt records a C result: on error the scope's error, else a new owned
 // tensor.
-func (s *Scope) adopt(op string, msg *C.char, h C.mg_tensor) *Tensor {
-	if msg != nil {
-		s.err = takeError(op, msg)
+func (s *Scope) adopt(op string, r C.mg_result) *Tensor {
+	if r.err != nil {
+		s.err = takeError(op, r.err)
 		return nil
 	}
-	t := &Tensor{h: h, scope: s, idx: len(s.handles)}
-	s.handles = append(s.handles, h)
+	return s.own(r.t)
+}
+
+// own makes the scope the owner of the native handle h.
+func (s *Scope) own(h C.mg_tensor) *Tensor {
+	if len(s.slab) == 0 {
+		s.slab = make([]Tensor, slabSize)
+	}
+	t := &s.slab[0]
+	s.slab = s.slab[1:]
+	t.h, t.scope, t.idx = h, s, len(s.owned)
 	s.owned = append(s.owned, t)
 	return t
 }

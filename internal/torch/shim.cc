@@ -66,18 +66,65 @@ char* guard(F&& f) {
 // the mode it needs instead of relying on thread-local state; the mode is
 // left set rather than restored, which saves a thread-local write per op
 // (~10% of a tiny op) and is harmless because the next op sets its own.
+//
+// With recording off, f also dispatches below the autograd layer (as
+// InferenceMode does, without marking the results as inference tensors):
+// with grad mode off that layer only forwards to the kernel, and skipping it
+// saves a dispatch per op. The ADInplaceOrView layer still runs, so views
+// and version counters stay correct.
 template <typename F>
 char* op(int no_grad, F&& f) {
 	return guard([&] {
 		const bool want = no_grad == 0;
 		if (c10::GradMode::is_enabled() != want) c10::GradMode::set_enabled(want);
+		if (want) {
+			f();
+			return;
+		}
+		at::AutoDispatchBelowAutograd below;
 		f();
 	});
 }
 
-at::Tensor& T(mg_tensor t) { return *static_cast<at::Tensor*>(t); }
+// A handle is an owning reference to a TensorImpl (its reference count
+// includes the handle), so a tensor costs no box of its own.
+using ImplPtr = c10::intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>;
 
-mg_tensor box(at::Tensor t) { return new at::Tensor(std::move(t)); }
+// T is the tensor of a live handle, viewed in place without touching its
+// reference count (the handle keeps owning it): an at::Tensor is exactly
+// one TensorImpl pointer, the value a handle holds. T takes the handle by
+// reference so the view lives as long as the caller's variable; copies
+// from it take their own reference.
+static_assert(sizeof(at::Tensor) == sizeof(mg_tensor) && std::is_standard_layout<ImplPtr>::value,
+              "an at::Tensor must be a single TensorImpl pointer");
+const at::Tensor& T(const mg_tensor& h) { return *reinterpret_cast<const at::Tensor*>(&h); }
+
+// box hands the caller an owning handle to t.
+mg_tensor box(at::Tensor t) {
+	if (!t.defined()) throw std::logic_error("an op returned an undefined tensor");
+	return reinterpret_cast<mg_tensor>(t.unsafeReleaseTensorImpl());
+}
+
+// release drops a handle's reference (0 is no tensor).
+void release(mg_tensor t) {
+	if (t) ImplPtr::reclaim(reinterpret_cast<c10::TensorImpl*>(t));
+}
+
+// result and op_result are guard and op for a function f returning one
+// tensor, handed to the caller in an mg_result.
+template <typename F>
+mg_result result(F&& f) {
+	mg_result r{0, nullptr};
+	r.err = guard([&] { r.t = box(f()); });
+	return r;
+}
+
+template <typename F>
+mg_result op_result(int no_grad, F&& f) {
+	mg_result r{0, nullptr};
+	r.err = op(no_grad, [&] { r.t = box(f()); });
+	return r;
+}
 
 torch::Dtype dtype_of(int code) {
 	switch (code) {
@@ -116,6 +163,8 @@ struct Optim {
 
 }  // namespace
 
+#include "shim_sparse.h"
+
 extern "C" {
 
 void mg_set_num_threads(int n) {
@@ -148,39 +197,39 @@ void mg_manual_seed(uint64_t seed) { torch::manual_seed(seed); }
 int mg_cuda_device_count(void) { return static_cast<int>(torch::cuda::device_count()); }
 const char* mg_version(void) { return TORCH_VERSION; }
 
-void mg_free(mg_tensor t) { delete static_cast<at::Tensor*>(t); }
+void mg_free(mg_tensor t) { release(t); }
 void mg_free_many(mg_tensor* ts, int n) {
-	for (int i = 0; i < n; i++) delete static_cast<at::Tensor*>(ts[i]);
+	for (int i = 0; i < n; i++) release(ts[i]);
 }
 
-char* mg_from_data(const void* data, int dtype, const int64_t* shape, int ndim, int device, mg_tensor* out) {
-	return guard([&] {
+mg_result mg_from_data(const void* data, int dtype, const int64_t* shape, int ndim, int device) {
+	return result([&] {
 		auto opts = torch::TensorOptions().dtype(dtype_of(dtype));
 		// from_blob borrows Go memory, so clone before Go can move or free it.
 		at::Tensor t = torch::from_blob(const_cast<void*>(data), dims(shape, ndim), opts).clone();
 		if (device >= 0) t = t.to(device_of(device));
-		*out = box(std::move(t));
+		return t;
 	});
 }
 
-char* mg_full(const int64_t* shape, int ndim, double value, int dtype, int device, mg_tensor* out) {
-	return guard([&] {
+mg_result mg_full(const int64_t* shape, int ndim, double value, int dtype, int device) {
+	return result([&] {
 		auto opts = torch::TensorOptions().dtype(dtype_of(dtype)).device(device_of(device));
-		*out = box(torch::full(dims(shape, ndim), value, opts));
+		return torch::full(dims(shape, ndim), value, opts);
 	});
 }
 
-char* mg_randn(const int64_t* shape, int ndim, int device, mg_tensor* out) {
-	return guard([&] { *out = box(torch::randn(dims(shape, ndim), torch::TensorOptions().device(device_of(device)))); });
+mg_result mg_randn(const int64_t* shape, int ndim, int device) {
+	return result([&] { return torch::randn(dims(shape, ndim), torch::TensorOptions().device(device_of(device))); });
 }
 
-char* mg_rand(const int64_t* shape, int ndim, int device, mg_tensor* out) {
-	return guard([&] { *out = box(torch::rand(dims(shape, ndim), torch::TensorOptions().device(device_of(device)))); });
+mg_result mg_rand(const int64_t* shape, int ndim, int device) {
+	return result([&] { return torch::rand(dims(shape, ndim), torch::TensorOptions().device(device_of(device))); });
 }
 
-char* mg_arange(int64_t n, int device, mg_tensor* out) {
-	return guard([&] {
-		*out = box(torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(device_of(device))));
+mg_result mg_arange(int64_t n, int device) {
+	return result([&] {
+		return torch::arange(n, torch::TensorOptions().dtype(torch::kInt64).device(device_of(device)));
 	});
 }
 
@@ -195,8 +244,8 @@ char* mg_copy_out(mg_tensor t, int dtype, void* dst, int64_t n) {
 	});
 }
 
-char* mg_to_device(mg_tensor t, int device, mg_tensor* out) {
-	return guard([&] { *out = box(T(t).to(device_of(device))); });
+mg_result mg_to_device(mg_tensor t, int device) {
+	return result([&] { return T(t).to(device_of(device)); });
 }
 
 char* mg_item(mg_tensor t, double* out) {
@@ -216,8 +265,8 @@ int mg_device(mg_tensor t) {
 }
 int mg_defined(mg_tensor t) { return T(t).defined() ? 1 : 0; }
 
-char* mg_unary(int code, mg_tensor a, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] {
+mg_result mg_unary(int code, mg_tensor a, int no_grad) {
+	return op_result(no_grad, [&] {
 		const at::Tensor& x = T(a);
 		at::Tensor r;
 		switch (code) {
@@ -244,12 +293,12 @@ char* mg_unary(int code, mg_tensor a, int no_grad, mg_tensor* out) {
 		case MG_FLATTEN_FROM1: r = x.flatten(1); break;
 		default: throw std::invalid_argument("unknown unary op " + std::to_string(code));
 		}
-		*out = box(std::move(r));
+		return r;
 	});
 }
 
-char* mg_binary(int code, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] {
+mg_result mg_binary(int code, mg_tensor a, mg_tensor b, int no_grad) {
+	return op_result(no_grad, [&] {
 		const at::Tensor& x = T(a);
 		const at::Tensor& y = T(b);
 		at::Tensor r;
@@ -269,12 +318,12 @@ char* mg_binary(int code, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out)
 		case MG_EQ: r = x.eq(y); break;
 		default: throw std::invalid_argument("unknown binary op " + std::to_string(code));
 		}
-		*out = box(std::move(r));
+		return r;
 	});
 }
 
-char* mg_scalar(int code, mg_tensor a, double s, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] {
+mg_result mg_scalar(int code, mg_tensor a, double s, int no_grad) {
+	return op_result(no_grad, [&] {
 		const at::Tensor& x = T(a);
 		at::Tensor r;
 		switch (code) {
@@ -292,12 +341,12 @@ char* mg_scalar(int code, mg_tensor a, double s, int no_grad, mg_tensor* out) {
 		case MG_FILL_S: r = torch::full_like(x, s); break;
 		default: throw std::invalid_argument("unknown scalar op " + std::to_string(code));
 		}
-		*out = box(std::move(r));
+		return r;
 	});
 }
 
-char* mg_reduce(int code, mg_tensor a, const int64_t* d, int nd, int keepdim, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] {
+mg_result mg_reduce(int code, mg_tensor a, const int64_t* d, int nd, int keepdim, int no_grad) {
+	return op_result(no_grad, [&] {
 		const at::Tensor& x = T(a);
 		const bool all = nd == 0;
 		at::Tensor r;
@@ -321,77 +370,115 @@ char* mg_reduce(int code, mg_tensor a, const int64_t* d, int nd, int keepdim, in
 		case MG_STD: r = all ? x.std() : x.std(dims(d, nd), true, keepdim); break;
 		default: throw std::invalid_argument("unknown reduction " + std::to_string(code));
 		}
-		*out = box(std::move(r));
+		return r;
 	});
 }
 
-char* mg_softmax(mg_tensor a, int64_t dim, int log, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(log ? T(a).log_softmax(dim) : T(a).softmax(dim)); });
+mg_result mg_softmax(mg_tensor a, int64_t dim, int log, int no_grad) {
+	return op_result(no_grad, [&] { return log ? T(a).log_softmax(dim) : T(a).softmax(dim); });
 }
 
-char* mg_clamp(mg_tensor a, double lo, double hi, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(T(a).clamp(lo, hi)); });
+mg_result mg_clamp(mg_tensor a, double lo, double hi, int no_grad) {
+	return op_result(no_grad, [&] { return T(a).clamp(lo, hi); });
 }
 
-char* mg_where(mg_tensor cond, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(torch::where(T(cond), T(a), T(b))); });
+mg_result mg_where(mg_tensor cond, mg_tensor a, mg_tensor b, int no_grad) {
+	return op_result(no_grad, [&] { return torch::where(T(cond), T(a), T(b)); });
 }
 
-char* mg_gather(mg_tensor a, int64_t dim, mg_tensor index, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(T(a).gather(dim, T(index))); });
+mg_result mg_gather(mg_tensor a, int64_t dim, mg_tensor index, int no_grad) {
+	return op_result(no_grad, [&] { return T(a).gather(dim, T(index)); });
 }
 
-char* mg_scatter(mg_tensor a, int64_t dim, mg_tensor index, mg_tensor src, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(T(a).scatter(dim, T(index), T(src))); });
+mg_result mg_scatter(mg_tensor a, int64_t dim, mg_tensor index, mg_tensor src, int no_grad) {
+	return op_result(no_grad, [&] { return T(a).scatter(dim, T(index), T(src)); });
 }
 
-char* mg_index_select(mg_tensor a, int64_t dim, mg_tensor index, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(T(a).index_select(dim, T(index))); });
+mg_result mg_index_select(mg_tensor a, int64_t dim, mg_tensor index, int no_grad) {
+	return op_result(no_grad, [&] { return T(a).index_select(dim, T(index)); });
 }
 
-char* mg_cat(mg_tensor* ts, int n, int64_t dim, int stack, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] {
+mg_result mg_cat(mg_tensor* ts, int n, int64_t dim, int stack, int no_grad) {
+	return op_result(no_grad, [&] {
 		auto v = unbox(ts, n);
-		*out = box(stack ? torch::stack(v, dim) : torch::cat(v, dim));
+		return stack ? torch::stack(v, dim) : torch::cat(v, dim);
 	});
 }
 
-char* mg_reshape(mg_tensor a, const int64_t* shape, int ndim, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(T(a).reshape(dims(shape, ndim))); });
+mg_result mg_reshape(mg_tensor a, const int64_t* shape, int ndim, int no_grad) {
+	return op_result(no_grad, [&] { return T(a).reshape(dims(shape, ndim)); });
 }
 
-char* mg_permute(mg_tensor a, const int64_t* d, int nd, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(T(a).permute(dims(d, nd))); });
+mg_result mg_permute(mg_tensor a, const int64_t* d, int nd, int no_grad) {
+	return op_result(no_grad, [&] { return T(a).permute(dims(d, nd)); });
 }
 
-char* mg_slice(mg_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(T(a).slice(dim, start, end, step)); });
+mg_result mg_slice(mg_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step, int no_grad) {
+	return op_result(no_grad, [&] { return T(a).slice(dim, start, end, step); });
 }
 
 char* mg_topk(mg_tensor a, int64_t k, int64_t dim, int no_grad, mg_tensor* values, mg_tensor* indices) {
 	return op(no_grad, [&] {
-		auto r = T(a).topk(k, dim);
+		auto r = sparse::fast_topk(T(a), k, dim);
 		*values = box(std::get<0>(r));
 		*indices = box(std::get<1>(r));
 	});
 }
 
-char* mg_linear(mg_tensor x, mg_tensor w, mg_tensor b, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] {
-		*out = box(b ? torch::linear(T(x), T(w), T(b)) : torch::linear(T(x), T(w)));
-	});
-}
-
-char* mg_conv2d(mg_tensor x, mg_tensor w, mg_tensor b, int64_t stride, int64_t padding, int no_grad, mg_tensor* out) {
+char* mg_topk_linear(mg_tensor x, mg_tensor w, mg_tensor b, int64_t k, int no_grad, mg_tensor* values,
+                     mg_tensor* indices, mg_tensor* pre) {
 	return op(no_grad, [&] {
 		c10::optional<at::Tensor> bias;
 		if (b) bias = T(b);
-		*out = box(torch::conv2d(T(x), T(w), bias, stride, padding));
+		auto r = sparse::TopKLinear::apply(T(x), T(w), bias, k);
+		*values = box(r[0]);
+		*indices = box(r[1]);
+		*pre = box(r[2]);
 	});
 }
 
-char* mg_max_pool2d(mg_tensor x, int64_t kernel, int64_t stride, int64_t padding, int no_grad, mg_tensor* out) {
-	return op(no_grad, [&] { *out = box(torch::max_pool2d(T(x), kernel, stride, padding)); });
+mg_result mg_gather_linear(mg_tensor x, mg_tensor w, mg_tensor b, mg_tensor indices, int no_grad) {
+	return op_result(no_grad, [&] {
+		c10::optional<at::Tensor> bias;
+		if (b) bias = T(b);
+		return sparse::GatherLinear::apply(T(x), T(w), bias, T(indices));
+	});
+}
+
+mg_result mg_sparse_linear(mg_tensor indices, mg_tensor values, mg_tensor w, mg_tensor b, int no_grad) {
+	return op_result(no_grad, [&] {
+		c10::optional<at::Tensor> bias;
+		if (b) bias = T(b);
+		return sparse::SparseLinear::apply(T(indices), T(values), T(w), bias);
+	});
+}
+
+void mg_sparse_force_generic(int on) { sparse::g_force_generic.store(on != 0); }
+
+mg_result mg_bincount(mg_tensor x, mg_tensor weights, int64_t minlength, int no_grad) {
+	return op_result(no_grad, [&] {
+		c10::optional<at::Tensor> w;
+		if (weights) w = T(weights);
+		return at::bincount(T(x), w, minlength);
+	});
+}
+
+mg_result mg_linear(mg_tensor x, mg_tensor w, mg_tensor b, int no_grad) {
+	return op_result(no_grad, [&] {
+		return b ? torch::linear(T(x), T(w), T(b)) : torch::linear(T(x), T(w));
+	});
+}
+
+mg_result mg_conv2d(mg_tensor x, mg_tensor w, mg_tensor b, int64_t stride, int64_t padding, int no_grad) {
+	return op_result(no_grad, [&] {
+		c10::optional<at::Tensor> bias;
+		if (b) bias = T(b);
+		return torch::conv2d(T(x), T(w), bias, stride, padding);
+	});
+}
+
+mg_result mg_max_pool2d(mg_tensor x, int64_t kernel, int64_t stride, int64_t padding, int no_grad) {
+	return op_result(no_grad, [&] { return torch::max_pool2d(T(x), kernel, stride, padding); });
 }
 
 char* mg_set_requires_grad(mg_tensor t, int on) {
@@ -406,11 +493,13 @@ char* mg_backward(mg_tensor loss) {
 	});
 }
 
-char* mg_grad(mg_tensor t, mg_tensor* out) {
-	return guard([&] {
+mg_result mg_grad(mg_tensor t) {
+	mg_result r{0, nullptr};
+	r.err = guard([&] {
 		const at::Tensor& g = T(t).grad();
-		*out = g.defined() ? box(g) : nullptr;
+		if (g.defined()) r.t = box(g);
 	});
+	return r;
 }
 
 char* mg_zero_grad(mg_tensor t) {

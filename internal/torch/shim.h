@@ -3,9 +3,10 @@
 // another libtorch (see README "CUDA libtorch").
 //
 // Conventions: every function that can fail returns NULL on success or a
-// malloc'd error message (caller frees) carrying libtorch's own text. Tensor
-// handles are heap-allocated at::Tensor objects owned by the caller and
-// released with mg_free / mg_free_many.
+// malloc'd error message (caller frees) carrying libtorch's own text; one
+// that makes a single tensor returns it with that message in an mg_result
+// (by value, so Go passes the C side no pointer to fill). Tensor handles are
+// owned by the caller and released with mg_free / mg_free_many.
 #ifndef MISGEN_TORCH_SHIM_H
 #define MISGEN_TORCH_SHIM_H
 
@@ -15,8 +16,18 @@
 extern "C" {
 #endif
 
-typedef void* mg_tensor;
+// A tensor handle is an owning reference to a libtorch TensorImpl (its
+// address), typed as an integer so that cgo passes it without its
+// Go-pointer checks; 0 is no tensor.
+typedef uintptr_t mg_tensor;
 typedef void* mg_optim;
+
+// A single-tensor result: err == NULL and t owned by the caller, or err a
+// malloc'd message and t 0.
+typedef struct {
+	mg_tensor t;
+	char* err;
+} mg_result;
 
 // dtype codes
 enum { MG_F32 = 0, MG_I64 = 1, MG_BOOL = 2 };
@@ -57,13 +68,13 @@ void mg_free(mg_tensor t);
 void mg_free_many(mg_tensor* ts, int n);
 
 // Creation and data transfer. device: -1 = CPU, k >= 0 = CUDA device k.
-char* mg_from_data(const void* data, int dtype, const int64_t* shape, int ndim, int device, mg_tensor* out);
-char* mg_full(const int64_t* shape, int ndim, double value, int dtype, int device, mg_tensor* out);
-char* mg_randn(const int64_t* shape, int ndim, int device, mg_tensor* out);
-char* mg_rand(const int64_t* shape, int ndim, int device, mg_tensor* out);
-char* mg_arange(int64_t n, int device, mg_tensor* out);
+mg_result mg_from_data(const void* data, int dtype, const int64_t* shape, int ndim, int device);
+mg_result mg_full(const int64_t* shape, int ndim, double value, int dtype, int device);
+mg_result mg_randn(const int64_t* shape, int ndim, int device);
+mg_result mg_rand(const int64_t* shape, int ndim, int device);
+mg_result mg_arange(int64_t n, int device);
 char* mg_copy_out(mg_tensor t, int dtype, void* dst, int64_t n);
-char* mg_to_device(mg_tensor t, int device, mg_tensor* out);
+mg_result mg_to_device(mg_tensor t, int device);
 char* mg_item(mg_tensor t, double* out);
 
 // Metadata. mg_shape writes at most cap dims and returns ndim.
@@ -73,30 +84,48 @@ int mg_device(mg_tensor t);
 int mg_defined(mg_tensor t);
 
 // Ops. no_grad != 0 runs the op with autograd recording disabled.
-char* mg_unary(int op, mg_tensor a, int no_grad, mg_tensor* out);
-char* mg_binary(int op, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out);
-char* mg_scalar(int op, mg_tensor a, double s, int no_grad, mg_tensor* out);
-char* mg_reduce(int op, mg_tensor a, const int64_t* dims, int ndims, int keepdim, int no_grad, mg_tensor* out);
-char* mg_softmax(mg_tensor a, int64_t dim, int log, int no_grad, mg_tensor* out);
-char* mg_clamp(mg_tensor a, double lo, double hi, int no_grad, mg_tensor* out);
-char* mg_where(mg_tensor cond, mg_tensor a, mg_tensor b, int no_grad, mg_tensor* out);
-char* mg_gather(mg_tensor a, int64_t dim, mg_tensor index, int no_grad, mg_tensor* out);
-char* mg_scatter(mg_tensor a, int64_t dim, mg_tensor index, mg_tensor src, int no_grad, mg_tensor* out);
-char* mg_index_select(mg_tensor a, int64_t dim, mg_tensor index, int no_grad, mg_tensor* out);
-char* mg_cat(mg_tensor* ts, int n, int64_t dim, int stack, int no_grad, mg_tensor* out);
-char* mg_reshape(mg_tensor a, const int64_t* shape, int ndim, int no_grad, mg_tensor* out);
-char* mg_permute(mg_tensor a, const int64_t* dims, int ndim, int no_grad, mg_tensor* out);
-char* mg_slice(mg_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step, int no_grad, mg_tensor* out);
+mg_result mg_unary(int op, mg_tensor a, int no_grad);
+mg_result mg_binary(int op, mg_tensor a, mg_tensor b, int no_grad);
+mg_result mg_scalar(int op, mg_tensor a, double s, int no_grad);
+mg_result mg_reduce(int op, mg_tensor a, const int64_t* dims, int ndims, int keepdim, int no_grad);
+mg_result mg_softmax(mg_tensor a, int64_t dim, int log, int no_grad);
+mg_result mg_clamp(mg_tensor a, double lo, double hi, int no_grad);
+mg_result mg_where(mg_tensor cond, mg_tensor a, mg_tensor b, int no_grad);
+mg_result mg_gather(mg_tensor a, int64_t dim, mg_tensor index, int no_grad);
+mg_result mg_scatter(mg_tensor a, int64_t dim, mg_tensor index, mg_tensor src, int no_grad);
+mg_result mg_index_select(mg_tensor a, int64_t dim, mg_tensor index, int no_grad);
+mg_result mg_cat(mg_tensor* ts, int n, int64_t dim, int stack, int no_grad);
+mg_result mg_reshape(mg_tensor a, const int64_t* shape, int ndim, int no_grad);
+mg_result mg_permute(mg_tensor a, const int64_t* dims, int ndim, int no_grad);
+mg_result mg_slice(mg_tensor a, int64_t dim, int64_t start, int64_t end, int64_t step, int no_grad);
 char* mg_topk(mg_tensor a, int64_t k, int64_t dim, int no_grad, mg_tensor* values, mg_tensor* indices);
-char* mg_linear(mg_tensor x, mg_tensor w, mg_tensor b, int no_grad, mg_tensor* out);
-char* mg_conv2d(mg_tensor x, mg_tensor w, mg_tensor b, int64_t stride, int64_t padding, int no_grad, mg_tensor* out);
-char* mg_max_pool2d(mg_tensor x, int64_t kernel, int64_t stride, int64_t padding, int no_grad, mg_tensor* out);
+mg_result mg_linear(mg_tensor x, mg_tensor w, mg_tensor b, int no_grad);
+mg_result mg_conv2d(mg_tensor x, mg_tensor w, mg_tensor b, int64_t stride, int64_t padding, int no_grad);
+mg_result mg_max_pool2d(mg_tensor x, int64_t kernel, int64_t stride, int64_t padding, int no_grad);
+
+// Sparse codes: k (index, value) pairs per row standing for a dense code
+// z [B, n] (see shim_sparse.h); gradients touch only the entries a row uses.
+// mg_topk_linear: pre = x·wᵀ + b ([B, n], no gradient) and its k largest
+// entries per row (values descending, with gradients to x, w, b).
+// mg_gather_linear: values[r, j] = x[r]·w[idx[r, j]] + b[idx[r, j]].
+// mg_sparse_linear: z·wᵀ + b for the code (indices, values), w [out, n].
+// b may be 0 in all three.
+char* mg_topk_linear(mg_tensor x, mg_tensor w, mg_tensor b, int64_t k, int no_grad, mg_tensor* values,
+                     mg_tensor* indices, mg_tensor* pre);
+mg_result mg_gather_linear(mg_tensor x, mg_tensor w, mg_tensor b, mg_tensor indices, int no_grad);
+mg_result mg_sparse_linear(mg_tensor indices, mg_tensor values, mg_tensor w, mg_tensor b, int no_grad);
+// Testing hook: on != 0 makes the sparse ops use their device-generic ATen
+// path on the CPU too.
+void mg_sparse_force_generic(int on);
+// mg_bincount counts (or sums weights, which may be 0) per value of the
+// 1-D int64 x, with at least minlength bins.
+mg_result mg_bincount(mg_tensor x, mg_tensor weights, int64_t minlength, int no_grad);
 
 // Autograd.
 char* mg_set_requires_grad(mg_tensor t, int on);
 int mg_requires_grad(mg_tensor t);
 char* mg_backward(mg_tensor loss);
-char* mg_grad(mg_tensor t, mg_tensor* out);  // *out = NULL when no gradient exists
+mg_result mg_grad(mg_tensor t);  // t = 0 when no gradient exists
 char* mg_zero_grad(mg_tensor t);
 char* mg_copy_(mg_tensor dst, mg_tensor src); // in place, never recorded by autograd
 

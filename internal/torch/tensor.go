@@ -87,32 +87,30 @@ func takeError(op string, msg *C.char) error {
 type Tensor struct {
 	h     C.mg_tensor
 	scope *Scope
-	idx   int // position in scope.handles while owned
+	idx   int // position in scope.owned while owned
 }
 
 // Free releases the tensor now. It is safe to call twice; a tensor still
 // owned by a scope is removed from it.
 func (t *Tensor) Free() {
-	if t == nil || t.h == nil {
+	if t == nil || t.h == 0 {
 		return
 	}
 	if s := t.scope; s != nil {
-		s.handles[t.idx] = nil
 		s.owned[t.idx] = nil
 		// Freeing the newest tensor (the common pattern in loops) shrinks
 		// the scope, so a long loop of create+Free stays bounded.
-		if t.idx == len(s.handles)-1 {
-			s.handles = s.handles[:t.idx]
+		if t.idx == len(s.owned)-1 {
 			s.owned = s.owned[:t.idx]
 		}
 		t.scope = nil
 	}
 	C.mg_free(t.h)
-	t.h = nil
+	t.h = 0
 }
 
 func (t *Tensor) live(op string) error {
-	if t == nil || t.h == nil {
+	if t == nil || t.h == 0 {
 		return &Error{Op: op, Msg: "tensor is nil or already freed"}
 	}
 	return nil
@@ -159,7 +157,7 @@ func (t *Tensor) Device() Device {
 
 // String describes the tensor's shape, dtype and device (not its values).
 func (t *Tensor) String() string {
-	if t == nil || t.h == nil {
+	if t == nil || t.h == 0 {
 		return "Tensor(freed)"
 	}
 	return fmt.Sprintf("Tensor(%v, %v, %v)", t.Shape(), t.DType(), t.Device())

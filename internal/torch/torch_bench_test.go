@@ -33,3 +33,23 @@ func BenchmarkAddInScope(b *testing.B) {
 	}
 	inner.Close()
 }
+
+// BenchmarkTopK compares TopK's kernel with at::topk (generic=true) on the
+// SAE bench's pre-activations: 1024 rows of 1024 normal values, k = 16.
+func BenchmarkTopK(b *testing.B) {
+	s := NewNoGradScope()
+	defer s.Close()
+	ManualSeed(1)
+	a := s.Randn(1024, 1024)
+	for _, generic := range []bool{false, true} {
+		b.Run(map[bool]string{false: "kernel", true: "aten"}[generic], func(b *testing.B) {
+			forceGenericSparse(generic)
+			defer forceGenericSparse(false)
+			for b.Loop() {
+				inner := NewNoGradScope()
+				inner.TopK(a, 16, 1)
+				inner.Close()
+			}
+		})
+	}
+}
