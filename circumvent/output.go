@@ -31,7 +31,7 @@ type Setting struct {
 	// EvalEpisodes per variant for the behaviour (the run's eval levels).
 	EvalEpisodes int `json:"eval_episodes"`
 	// Population is the audit whose calibration gives the predictions.
-	Population string `json:"population"`
+	Population string  `json:"population"`
 	Seconds    float64 `json:"seconds"`
 }
 
