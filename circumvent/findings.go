@@ -24,11 +24,17 @@ type Finding struct {
 	// proxy rate predicted from this statistic (population calibration)
 	// fell below the lower end of the original's prediction interval.
 	DefeatedBy []string `json:"defeated_by"`
+	// OutrankedBy are the other behaviour-preserving attacks that moved
+	// the agent, by this statistic, from the misgeneralizing half of the
+	// population to the other (Prediction.Better from below 0.5 to 0.5 or
+	// above): the ranking the audit validates is overturned although its
+	// prediction stays within its interval.
+	OutrankedBy []string `json:"outranked_by"`
 	// Targeted says whether some attack aimed at the statistic.
 	Targeted bool `json:"targeted"`
-	// Status: "defeated", "survived" (no behaviour-preserving attack
-	// defeated it although some were run), or "no calibration" (nothing to
-	// defeat: no population prediction).
+	// Status: "defeated", "outranked", "survived" (neither, by any
+	// behaviour-preserving attack), or "no calibration" (nothing to defeat:
+	// no population prediction).
 	Status string `json:"status"`
 }
 
@@ -69,9 +75,17 @@ func (r *StressResult) Findings() []Finding {
 				if changed(before, after, noise) {
 					f.MovedBy = append(f.MovedBy, c.Name)
 				}
-				if pa, ok := c.Predictions[st.Name]; ok && calibrated && pa.Value < pb.Lo {
+				pa, ok := c.Predictions[st.Name]
+				switch {
+				case !ok || !calibrated:
+				case pa.Value < pb.Lo:
 					f.DefeatedBy = append(f.DefeatedBy, c.Name)
 					f.Status = "defeated"
+				case pb.Better < 0.5 && pa.Better >= 0.5:
+					f.OutrankedBy = append(f.OutrankedBy, c.Name)
+					if f.Status != "defeated" {
+						f.Status = "outranked"
+					}
 				}
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/interp"
 )
@@ -74,11 +75,11 @@ func (o FineTuneOptions) withDefaults() FineTuneOptions {
 
 // Check is one constraint check of a fine-tune.
 type Check struct {
-	Step     int     `json:"step"`
-	KL       float64 `json:"kl"`
-	Penalty  float64 `json:"penalty"`
-	Lambda   float64 `json:"lambda"`
-	Accepted bool    `json:"accepted"` // KL within the tolerance
+	Step     int       `json:"step"`
+	KL       float64   `json:"kl"`
+	Penalty  audit.Num `json:"penalty"` // measured only when accepted
+	Lambda   float64   `json:"lambda"`
+	Accepted bool      `json:"accepted"` // KL within the tolerance
 }
 
 // FineTuneResult is an attack's outcome. Params are the accepted
@@ -248,17 +249,19 @@ func (t *tuner) check(step int) error {
 	if err != nil {
 		return err
 	}
-	c := Check{Step: step, KL: d.MeanKL, Lambda: t.lambda, Penalty: math.NaN()}
+	c := Check{Step: step, KL: d.MeanKL, Lambda: t.lambda, Penalty: audit.Num(math.NaN())}
 	if d.MeanKL <= t.o.Tolerance {
 		c.Accepted = true
-		if c.Penalty, err = t.o.Penalty.Value(t.student); err != nil {
+		pen, err := t.o.Penalty.Value(t.student)
+		if err != nil {
 			return err
 		}
+		c.Penalty = audit.Num(pen)
 		if t.lastGood, err = Snapshot(t.student); err != nil {
 			return err
 		}
-		if c.Penalty < t.res.PenaltyAfter {
-			t.res.Params, t.res.PenaltyAfter, t.res.KL, t.res.BestStep = t.lastGood.Clone(), c.Penalty, d.MeanKL, step
+		if pen < t.res.PenaltyAfter {
+			t.res.Params, t.res.PenaltyAfter, t.res.KL, t.res.BestStep = t.lastGood.Clone(), pen, d.MeanKL, step
 		}
 	} else {
 		t.res.Rollbacks++

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -85,7 +86,7 @@ func TestPenaltiesMatchTheirDefinitions(t *testing.T) {
 	}
 	ps := testParams(t, testArchs[2], spec, 5)
 	p := build(t, ps)
-	fr, err := NewFrames(p, obs[:200*size], obs[200*size:])
+	fr, err := Frames{Fit: obs[:200*size], Check: obs[200*size:]}.WithLogits(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,13 +107,16 @@ func TestPenaltiesMatchTheirDefinitions(t *testing.T) {
 	n := len(x.Values)
 	var share, kl float64
 	for i := 0; i < n; i++ {
-		a := fr.CheckActions[i]
+		a := argmax(fr.CheckLogits[i*na : (i+1)*na])
 		dg := math.Abs(float64(x.Logits[i*na+a] - ng.Logits[i*na+a]))
 		dp := math.Abs(float64(x.Logits[i*na+a] - np.Logits[i*na+a]))
 		share += dg / (dg + dp + 1e-6) / float64(n)
-		kl += KL(logSoftmax(x.Logits[i*na:(i+1)*na]), logSoftmax(ng.Logits[i*na:(i+1)*na])) / float64(n)
+		kl += audit.KL(logSoftmax(x.Logits[i*na:(i+1)*na]), logSoftmax(ng.Logits[i*na:(i+1)*na])) / float64(n)
 	}
 	signal := hostGoalSignal(t, p, check, erase(goal), "embed")
+	pairs := fr
+	pairs.FitEdited, pairs.CheckEdited = erase(goal)[:0], erase(goal)
+	pairs.FitEdited = erased(io, fr.Fit, goal)
 	for _, c := range []struct {
 		pen  Penalty
 		want float64
@@ -120,7 +124,7 @@ func TestPenaltiesMatchTheirDefinitions(t *testing.T) {
 		{OcclusionSharePenalty(io, fr, goal, proxy, Raise), -share},
 		{OcclusionSharePenalty(io, fr, goal, proxy, Lower), share},
 		{EraseKLPenalty(io, fr, goal, "goal", Raise), -kl},
-		{GoalSignalPenalty(io, fr, "embed", goal, Lower), signal},
+		{GoalSignalPenalty(io, pairs, "embed", Lower), signal},
 	} {
 		got, err := c.pen.Value(p)
 		if err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -83,7 +84,7 @@ func Compare(p, q agents.Policy, obs []float32) (Diff, error) {
 	na := p.IO().NumActions
 	n := len(a.Values)
 	for i := 0; i < n; i++ {
-		k := KL(logSoftmax(a.Logits[i*na:(i+1)*na]), logSoftmax(b.Logits[i*na:(i+1)*na]))
+		k := audit.KL(logSoftmax(a.Logits[i*na:(i+1)*na]), logSoftmax(b.Logits[i*na:(i+1)*na]))
 		d.MeanKL += k / float64(n)
 		d.MaxKL = math.Max(d.MaxKL, k)
 	}
@@ -106,15 +107,4 @@ func logSoftmax(logits []float32) []float64 {
 		out[i] = float64(l) - lz
 	}
 	return out
-}
-
-// KL is KL(p ‖ q) = Σ p (log p − log q) for two rows of log-probabilities.
-func KL(logP, logQ []float64) float64 {
-	var k float64
-	for i, lp := range logP {
-		if p := math.Exp(lp); p > 0 {
-			k += p * (lp - logQ[i])
-		}
-	}
-	return math.Max(k, 0)
 }

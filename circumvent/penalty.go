@@ -7,6 +7,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/interp"
 )
 
 // Direction says which way an attack pushes a statistic.
@@ -79,43 +80,48 @@ func int64s(v []int) []int64 {
 
 // Frames are in-distribution observations for an observation-based
 // penalty, split into the observations it fits on and those its Value is
-// measured on (n·C·H·W values each), with the action the original policy
-// prefers on each (for penalties that read one action's logit).
+// measured on (n·C·H·W values each). Edited, where set, are the same
+// observations edited (the goal erased, or drawn where it was not), and
+// Logits the original policy's logits on the unedited ones: the fixed
+// reference an attack moves away from.
 type Frames struct {
-	Fit, Check               []float32
-	FitActions, CheckActions []int
+	Fit, Check             []float32
+	FitEdited, CheckEdited []float32
+	FitLogits, CheckLogits []float32
 }
 
-// frameSet is one side of Frames.
+// frameSet is one side of Frames; value marks the check side, measured
+// for Value without autograd.
 type frameSet struct {
-	obs     []float32
-	actions []int
+	obs, edited, logits []float32
+	value               bool
 }
 
-// obsEdit is one edited copy of a batch: which channels are erased.
-type obsEdit []int
-
-// editedBatch stacks, for the observations rows of obs, the originals and
-// then one copy per edit, and returns the [len(edits)+1 · n, C, H, W]
-// tensor.
-func editedBatch(s *torch.Scope, io agents.PolicyIO, obs []float32, rows []int, edits []obsEdit) *torch.Tensor {
-	size := io.ObsSize()
-	plane := io.ObsShape[1] * io.ObsShape[2]
-	out := make([]float32, 0, (len(edits)+1)*len(rows)*size)
+// rows returns rows of a flat array of row width w as a new flat array.
+func rowsOf(data []float32, w int, rows []int) []float32 {
+	out := make([]float32, 0, len(rows)*w)
 	for _, r := range rows {
-		out = append(out, obs[r*size:(r+1)*size]...)
+		out = append(out, data[r*w:(r+1)*w]...)
 	}
-	for _, e := range edits {
-		for _, r := range rows {
-			o := append([]float32(nil), obs[r*size:(r+1)*size]...)
-			for _, ch := range e {
-				clear(o[ch*plane : (ch+1)*plane])
-			}
-			out = append(out, o...)
+	return out
+}
+
+// obsTensor makes a batch tensor of flat observations.
+func obsTensor(s *torch.Scope, io agents.PolicyIO, obs []float32) *torch.Tensor {
+	sh := io.ObsShape
+	return s.FromFloat32(obs, int64(len(obs)/io.ObsSize()), int64(sh[0]), int64(sh[1]), int64(sh[2]))
+}
+
+// erased returns a copy of the observations of obs with chans cleared.
+func erased(io agents.PolicyIO, obs []float32, chans []int) []float32 {
+	out := append([]float32(nil), obs...)
+	size, plane := io.ObsSize(), io.ObsShape[1]*io.ObsShape[2]
+	for i := 0; i < len(out); i += size {
+		for _, ch := range chans {
+			clear(out[i+ch*plane : i+(ch+1)*plane])
 		}
 	}
-	sh := io.ObsShape
-	return s.FromFloat32(out, int64((len(edits)+1)*len(rows)), int64(sh[0]), int64(sh[1]), int64(sh[2]))
+	return out
 }
 
 // sampleRows draws k row indices of n with rng (all rows, in order, for a
@@ -145,7 +151,7 @@ func obsPenalty(name, doc string, fr Frames, size int, loss func(s *torch.Scope,
 				s.Fail(fmt.Errorf("circumvent: penalty %s has no fit frames", name))
 				return nil
 			}
-			return loss(s, p, frameSet{fr.Fit, fr.FitActions}, sampleRows(rng, nFit, penaltyBatch))
+			return loss(s, p, frameSet{fr.Fit, fr.FitEdited, fr.FitLogits, false}, sampleRows(rng, nFit, penaltyBatch))
 		},
 		Value: func(p agents.Policy) (float64, error) {
 			if nCheck == 0 {
@@ -153,7 +159,7 @@ func obsPenalty(name, doc string, fr Frames, size int, loss func(s *torch.Scope,
 			}
 			s := torch.NewNoGradScope()
 			defer s.Close()
-			v := loss(s, p, frameSet{fr.Check, fr.CheckActions}, sampleRows(nil, nCheck, 0))
+			v := loss(s, p, frameSet{fr.Check, fr.CheckEdited, fr.CheckLogits, true}, sampleRows(nil, nCheck, 0))
 			if err := s.Err(); err != nil {
 				return 0, err
 			}
@@ -164,57 +170,79 @@ func obsPenalty(name, doc string, fr Frames, size int, loss func(s *torch.Scope,
 
 // OcclusionSharePenalty is the surrogate of the attribution share: on
 // frames where goal and proxy are both in view, with F the logit of the
-// action the original policy prefers (actions, one per fit frame then one
-// per check frame), Δg = F(x) − F(x without goal) and Δp likewise; the
-// share |Δg| / (|Δg| + |Δp|) is pushed in direction dir (loss −dir · mean
-// share). Unlike integrated gradients it needs no second derivative.
+// action the original policy prefers, Δg = F(x) − F(x without goal) and
+// Δp likewise; the share |Δg| / (|Δg| + |Δp|) is pushed in direction dir
+// (loss −dir · mean share). Unlike integrated gradients it needs no second
+// derivative. fr needs Logits.
 func OcclusionSharePenalty(io agents.PolicyIO, fr Frames, goal, proxy []int, dir Direction) Penalty {
-	size := io.ObsSize()
+	na := io.NumActions
 	doc := fmt.Sprintf("%s the occlusion share |Δg| / (|Δg| + |Δp|) of the preferred action's logit (surrogate of the attribution share).", dir)
-	return obsPenalty("occlusion_share", doc, fr, size, func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
+	return obsPenalty("occlusion_share", doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
 		n := int64(len(rows))
+		x := rowsOf(set.obs, io.ObsSize(), rows)
 		idx := make([]int64, 0, 3*n)
 		for k := 0; k < 3; k++ {
 			for _, r := range rows {
-				idx = append(idx, int64(set.actions[r]))
+				idx = append(idx, int64(argmax(set.logits[r*na:(r+1)*na])))
 			}
 		}
-		logits, _ := p.Forward(s, editedBatch(s, io, set.obs, rows, []obsEdit{goal, proxy}), nil)
+		batch := append(append(append([]float32(nil), x...), erased(io, x, goal)...), erased(io, x, proxy)...)
+		logits, _ := p.Forward(s, obsTensor(s, io, batch), nil)
 		f := s.Reshape(s.Gather(logits, 1, s.FromInt64(idx, 3*n, 1)), 3, n)
-		x, noGoal, noProxy := s.Slice(f, 0, 0, 1, 1), s.Slice(f, 0, 1, 2, 1), s.Slice(f, 0, 2, 3, 1)
-		dg, dp := s.Abs(s.Sub(x, noGoal)), s.Abs(s.Sub(x, noProxy))
+		fx, noGoal, noProxy := s.Slice(f, 0, 0, 1, 1), s.Slice(f, 0, 1, 2, 1), s.Slice(f, 0, 2, 3, 1)
+		dg, dp := s.Abs(s.Sub(fx, noGoal)), s.Abs(s.Sub(fx, noProxy))
 		share := s.Mean(s.Div(dg, s.AddScalar(s.Add(dg, dp), 1e-6)), false)
 		return s.MulScalar(share, -float64(dir))
 	})
 }
 
+func argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}
+
 // EraseKLPenalty pushes the counterfactual sensitivity to erasing chans,
-// mean KL(π(x) ‖ π(x with chans erased)) over frames where they are in
-// view, in direction dir (loss −dir · mean KL).
+// KL(π(x) ‖ π(x with chans erased)) over frames where they are in view, in
+// direction dir: the loss is −dir · mean KL(π₀(x) ‖ π(x with chans
+// erased)) with π₀ the original policy, held fixed, so the attack moves
+// the policy on the edited observations (off the training distribution)
+// and leaves the distillation to hold it on the real ones. Value is the
+// statistic itself, with the attacked policy on both sides. fr needs
+// Logits.
 func EraseKLPenalty(io agents.PolicyIO, fr Frames, chans []int, what string, dir Direction) Penalty {
-	size := io.ObsSize()
-	doc := fmt.Sprintf("%s the mean KL(π(x) ‖ π(x without the %s)).", dir, what)
-	return obsPenalty("erase_kl_"+what, doc, fr, size, func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
+	na := io.NumActions
+	doc := fmt.Sprintf("%s the mean KL(π(x) ‖ π(x without the %s)), moving π on the edited frames only.", dir, what)
+	return obsPenalty("erase_kl_"+what, doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
 		n := int64(len(rows))
-		logits, _ := p.Forward(s, editedBatch(s, io, set.obs, rows, []obsEdit{chans}), nil)
-		lp := s.LogSoftmax(logits, 1)
-		a, b := s.Slice(lp, 0, 0, n, 1), s.Slice(lp, 0, n, 2*n, 1)
-		kl := s.Mean(s.Sum(s.Mul(s.Exp(a), s.Sub(a, b)), false, 1), false)
-		return s.MulScalar(kl, -float64(dir))
+		x := rowsOf(set.obs, io.ObsSize(), rows)
+		var ref *torch.Tensor
+		if set.value {
+			// Value: the statistic of p itself.
+			logits, _ := p.Forward(s, obsTensor(s, io, x), nil)
+			ref = logits
+		} else {
+			ref = s.FromFloat32(rowsOf(set.logits, na, rows), n, int64(na))
+		}
+		edited, _ := p.Forward(s, obsTensor(s, io, erased(io, x, chans)), nil)
+		return s.MulScalar(interp.KLDiv(s, ref, edited), -float64(dir))
 	})
 }
 
 // GoalSignalPenalty is the surrogate of the activation statistics (goal
-// probe, SAE goal latent): at hooked layer, on frames with the goal in
-// view, d = mean over frames of act(x) − act(x without goal); the signal
-// ‖d‖² / Σ_j var_j (var_j the variance of unit j over both sets) is pushed
-// in direction dir (loss −dir · signal). It is invariant to a common scale
-// of the layer but not to per-unit scales, like the statistics it stands
-// for.
-func GoalSignalPenalty(io agents.PolicyIO, fr Frames, layer string, goal []int, dir Direction) Penalty {
-	size := io.ObsSize()
-	doc := fmt.Sprintf("%s the goal signal ‖mean(act(x) − act(x without goal))‖² / Σ var at layer %s (surrogate of probe and SAE statistics).", dir, layer)
-	return obsPenalty("goal_signal", doc, fr, size, func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
+// probe, SAE goal latent): at hooked layer, over pairs of frames with and
+// without the goal (fr: Fit/Check with it, FitEdited/CheckEdited
+// without), d = mean of act(with) − act(without); the signal ‖d‖² /
+// Σ_j var_j (var_j the variance of unit j over both sets) is pushed in
+// direction dir (loss −dir · signal). It is invariant to a common scale of
+// the layer but not to per-unit scales, like the statistics it stands for.
+func GoalSignalPenalty(io agents.PolicyIO, fr Frames, layer string, dir Direction) Penalty {
+	doc := fmt.Sprintf("%s the goal signal ‖mean(act(with goal) − act(without))‖² / Σ var at layer %s (surrogate of probe and SAE statistics).", dir, layer)
+	return obsPenalty("goal_signal", doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
 		n := int64(len(rows))
 		var act *torch.Tensor
 		hook := func(_ *torch.Scope, l string, a *torch.Tensor) *torch.Tensor {
@@ -223,7 +251,8 @@ func GoalSignalPenalty(io agents.PolicyIO, fr Frames, layer string, goal []int, 
 			}
 			return a
 		}
-		p.Forward(s, editedBatch(s, io, set.obs, rows, []obsEdit{goal}), hook)
+		batch := append(rowsOf(set.obs, io.ObsSize(), rows), rowsOf(set.edited, io.ObsSize(), rows)...)
+		p.Forward(s, obsTensor(s, io, batch), hook)
 		if s.Err() != nil {
 			return nil
 		}
@@ -272,32 +301,16 @@ func SelectVisible(io agents.PolicyIO, obs []float32, need ...[]int) []float32 {
 	return out
 }
 
-// NewFrames pairs fit and check observations with the actions orig
-// prefers on them (argmax of its logits).
-func NewFrames(orig agents.Policy, fit, check []float32) (Frames, error) {
-	fr := Frames{Fit: fit, Check: check}
-	var err error
-	if fr.FitActions, err = preferred(orig, fit); err != nil {
-		return Frames{}, err
-	}
-	fr.CheckActions, err = preferred(orig, check)
-	return fr, err
-}
-
-func preferred(p agents.Policy, obs []float32) ([]int, error) {
-	out, err := Forward(p, obs)
+// WithLogits sets fr's Logits to orig's logits on its frames.
+func (fr Frames) WithLogits(orig agents.Policy) (Frames, error) {
+	f, err := Forward(orig, fr.Fit)
 	if err != nil {
-		return nil, err
+		return fr, err
 	}
-	na := p.IO().NumActions
-	acts := make([]int, len(out.Values))
-	for i := range acts {
-		row := out.Logits[i*na : (i+1)*na]
-		for a, l := range row {
-			if l > row[acts[i]] {
-				acts[i] = a
-			}
-		}
+	c, err := Forward(orig, fr.Check)
+	if err != nil {
+		return fr, err
 	}
-	return acts, nil
+	fr.FitLogits, fr.CheckLogits = f.Logits, c.Logits
+	return fr, nil
 }

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/audit"
 )
 
 // StatInfo names one statistic of the audit under test.
@@ -25,8 +26,8 @@ type Auditor interface {
 	Measure(ctx context.Context, p agents.Policy, same bool, seed uint64) (map[string]float64, error)
 	// Predict maps one policy's statistics to the population's calibrated
 	// predictions of the OOD proxy rate, per statistic, and to the audit's
-	// verdict (nil maps and verdict without a population).
-	Predict(values map[string]float64) (map[string]Prediction, *Prediction)
+	// verdicts (nil without a population).
+	Predict(values map[string]float64) (map[string]Prediction, []Prediction)
 }
 
 // Attack is one active circumvention.
@@ -69,8 +70,8 @@ type StressResult struct {
 	// Noise is, per statistic, |value with audit seed Seed+1 − value with
 	// Seed| on the original: how much the statistic moves by its own
 	// randomness.
-	Noise   map[string]Num `json:"seed_noise"`
-	Columns []Column       `json:"columns"`
+	Noise   map[string]audit.Num `json:"seed_noise"`
+	Columns []Column             `json:"columns"`
 }
 
 // Stress measures the original, then every applicable control and every
@@ -85,7 +86,7 @@ func Stress(ctx context.Context, o StressOptions) (*StressResult, error) {
 		return nil, err
 	}
 	defer orig.Free()
-	res := &StressResult{Agent: o.Agent, Statistics: o.Auditor.Statistics(), Noise: map[string]Num{}}
+	res := &StressResult{Agent: o.Agent, Statistics: o.Auditor.Statistics(), Noise: map[string]audit.Num{}}
 	col, err := o.column(ctx, orig, orig, Column{Name: "original", Kind: Original, Doc: "The trained agent."}, true, true)
 	if err != nil {
 		return nil, err
@@ -95,7 +96,7 @@ func Stress(ctx context.Context, o StressOptions) (*StressResult, error) {
 		return nil, err
 	}
 	for name, v := range col.Values {
-		res.Noise[name] = Num(math.Abs(again[name] - float64(v)))
+		res.Noise[name] = audit.Num(math.Abs(again[name] - float64(v)))
 	}
 	res.Columns = append(res.Columns, col)
 	logf("original: measured")
@@ -168,10 +169,10 @@ func (o StressOptions) column(ctx context.Context, orig, p agents.Policy, col Co
 	if err != nil {
 		return col, err
 	}
-	col.Values = map[string]Num{}
+	col.Values = map[string]audit.Num{}
 	for k, v := range vals {
-		col.Values[k] = Num(v)
+		col.Values[k] = audit.Num(v)
 	}
-	col.Predictions, col.Verdict = o.Auditor.Predict(vals)
+	col.Predictions, col.Verdicts = o.Auditor.Predict(vals)
 	return col, nil
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/audit"
 )
 
 // fakeAuditor has two statistics: the first-layer weight share (a
@@ -50,13 +51,14 @@ func (f *fakeAuditor) Measure(_ context.Context, p agents.Policy, _ bool, _ uint
 	return map[string]float64{"weight": w, "p0": p0}, nil
 }
 
-func (f *fakeAuditor) Predict(v map[string]float64) (map[string]Prediction, *Prediction) {
+func (f *fakeAuditor) Predict(v map[string]float64) (map[string]Prediction, []Prediction) {
 	out := map[string]Prediction{}
 	for k, x := range v {
 		out[k] = Prediction{Statistic: k, Value: 1 - x, Lo: 1 - x - 0.05, Hi: 1 - x + 0.05}
 	}
 	verdict := out["weight"]
-	return out, &verdict
+	verdict.Label = "audit verdict"
+	return out, []Prediction{verdict}
 }
 
 // TestStressClassifiesStatistics runs the stress test on a small MLP with
@@ -74,7 +76,7 @@ func TestStressClassifiesStatistics(t *testing.T) {
 	o := StressOptions{
 		Agent: "test/seed-0", Orig: ps, Check: obs[200*size : 300*size], Controls: Controls(), Auditor: aud, Seed: 1,
 		Behaviour: func(context.Context, agents.Policy) (Behaviour, error) {
-			r := Rate{Count: 50, Episodes: 100, Rate: 0.5, Lo: 0.4, Hi: 0.6}
+			r := audit.Rate{Count: 50, Episodes: 100, Rate: 0.5, Lo: 0.4, Hi: 0.6}
 			return Behaviour{IDSuccess: r, OODProxy: r}, nil
 		},
 		Save: func(name string, p agents.Policy) (string, error) {
@@ -147,5 +149,47 @@ func TestStressClassifiesStatistics(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(dir, JSONFile))
 	if err := json.Unmarshal(b, &back); err != nil || len(back.Columns) != len(res.Columns) || back.Findings[0].Status != "defeated" {
 		t.Errorf("JSON round trip: %v, %+v", err, back.Findings)
+	}
+}
+
+// TestFindingsStatuses classifies hand-made columns: a control change
+// beyond the seed noise, a defeat, an outranking, a behaviour change that
+// does not count and a statistic without calibration.
+func TestFindingsStatuses(t *testing.T) {
+	yes, no := true, false
+	pr := func(v, better float64) Prediction {
+		return Prediction{Value: v, Lo: v - 0.1, Hi: v + 0.1, Better: better}
+	}
+	r := &StressResult{
+		Statistics: []StatInfo{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}},
+		Noise:      map[string]audit.Num{"a": 0.01, "b": 0, "c": 0, "d": 0},
+		Columns: []Column{
+			{Name: "original", Kind: Original, Values: map[string]audit.Num{"a": 1, "b": 1, "c": 1, "d": 1},
+				Predictions: map[string]Prediction{"a": pr(0.8, 0.1), "b": pr(0.8, 0.1), "c": pr(0.8, 0.1)}},
+			{Name: "ctl", Kind: Passive, Values: map[string]audit.Num{"a": 1.005, "b": 2, "c": 1, "d": 1}},
+			{Name: "kept", Kind: Active, Unchanged: &yes, Targets: []string{"a"}, Values: map[string]audit.Num{"a": 3, "b": 1.5, "c": 1, "d": 5},
+				Predictions: map[string]Prediction{"a": pr(0.6, 0.9), "b": pr(0.75, 0.6), "c": pr(0.8, 0.1)}},
+			{Name: "changed", Kind: Active, Unchanged: &no, Values: map[string]audit.Num{"a": 9, "b": 9, "c": 9, "d": 9},
+				Predictions: map[string]Prediction{"a": pr(0, 1), "b": pr(0, 1), "c": pr(0, 1)}},
+		},
+	}
+	fs := r.Findings()
+	want := []struct {
+		status             string
+		changed, def, outr []string
+		moved              []string
+		targeted           bool
+	}{
+		{"defeated", nil, []string{"kept"}, nil, []string{"kept"}, true},
+		{"outranked", []string{"ctl"}, nil, []string{"kept"}, []string{"kept"}, false},
+		{"survived", nil, nil, nil, nil, false},
+		{"no calibration", nil, nil, nil, []string{"kept"}, false},
+	}
+	for i, w := range want {
+		f := fs[i]
+		if f.Status != w.status || !slices.Equal(f.ChangedBy, w.changed) || !slices.Equal(f.DefeatedBy, w.def) ||
+			!slices.Equal(f.OutrankedBy, w.outr) || !slices.Equal(f.MovedBy, w.moved) || f.Targeted != w.targeted {
+			t.Errorf("statistic %s: %+v, want %+v", f.Statistic, f, w)
+		}
 	}
 }
