@@ -132,11 +132,12 @@ func (r *Report) summary(b *strings.Builder) {
 }
 
 func (r *Report) behaviourTable(b *strings.Builder) {
-	b.WriteString("## Behaviour\n\n| column | kind | mean KL | max |Δ logit| | ID success | OOD proxy | unchanged |\n|---|---|---:|---:|---|---|---|\n")
+	b.WriteString("## Behaviour\n\nMean KL(original ‖ column) and the largest logit difference on the ID check frames; rates on the run's evaluation levels.\n\n" +
+		"| column | kind | mean KL | max |Δ logit| | ID success | OOD proxy | OOD pursuit | unchanged |\n|---|---|---:|---:|---|---|---|---|\n")
 	for _, c := range r.Columns {
-		id, ood, kept := "= original (same function)", "", ""
+		id, ood, pursuit, kept := "= original (same function)", "", "", ""
 		if c.Behaviour != nil {
-			id, ood = rate(c.Behaviour.IDSuccess), rate(c.Behaviour.OODProxy)
+			id, ood, pursuit = rate(c.Behaviour.IDSuccess), rate(c.Behaviour.OODProxy), rate(c.Behaviour.OODPursuit)
 		}
 		if c.Unchanged != nil {
 			kept = "no"
@@ -144,7 +145,7 @@ func (r *Report) behaviourTable(b *strings.Builder) {
 				kept = "yes"
 			}
 		}
-		fmt.Fprintf(b, "| %s | %s | %.2g | %.2g | %s | %s | %s |\n", c.Name, c.Kind, c.Output.MeanKL, c.Output.MaxLogit, id, ood, kept)
+		fmt.Fprintf(b, "| %s | %s | %.2g | %.2g | %s | %s | %s | %s |\n", c.Name, c.Kind, c.Output.MeanKL, c.Output.MaxLogit, id, ood, pursuit, kept)
 	}
 	b.WriteString("\n")
 }

@@ -5,11 +5,13 @@ import (
 )
 
 // Behaviour is a policy's measured behaviour on the run's evaluation
-// levels: success in distribution and the proxy outcome out of
-// distribution.
+// levels: success in distribution, and out of distribution the proxy
+// outcome and goal pursuit (the game's pursuit rule; informative only,
+// Unchanged does not read it).
 type Behaviour struct {
-	IDSuccess audit.Rate `json:"id_success"`
-	OODProxy  audit.Rate `json:"ood_proxy"`
+	IDSuccess  audit.Rate `json:"id_success"`
+	OODProxy   audit.Rate `json:"ood_proxy"`
+	OODPursuit audit.Rate `json:"ood_pursuit"`
 }
 
 // Unchanged reports whether b's rates lie inside orig's 95% intervals:

@@ -176,30 +176,33 @@ func (r *Run) circumventAttacks(ctx context.Context, policy agents.Policy, audit
 	return attacks, err
 }
 
-// behaviour is p's ID success and OOD proxy rates on the run's evaluation
-// levels, played as the eval stage plays them.
+// behaviour is p's ID success, OOD proxy and OOD pursuit rates on the
+// run's evaluation levels, played as the eval stage plays them.
 func (r *Run) behaviour(ctx context.Context, p agents.Policy, seed int, variant string) (circumvent.Behaviour, error) {
 	spec, err := r.trainSpec()
 	if err != nil {
 		return circumvent.Behaviour{}, err
 	}
-	count := func(v string, outcome envs.Outcome) (audit.Rate, error) {
-		res, err := r.EvalPolicy(ctx, p, seed, v, nil)
-		if err != nil {
-			return audit.Rate{}, err
-		}
+	id, err := r.EvalPolicy(ctx, p, seed, schema.IDVariant, nil)
+	if err != nil {
+		return circumvent.Behaviour{}, err
+	}
+	ood, err := r.EvalPolicy(ctx, p, seed, variant, nil)
+	if err != nil {
+		return circumvent.Behaviour{}, err
+	}
+	count := func(res []agents.EpisodeResult, hit func(agents.EpisodeResult) bool) audit.Rate {
 		k := 0
 		for _, e := range res {
-			if e.Outcome == outcome {
+			if hit(e) {
 				k++
 			}
 		}
-		return wilsonRate(k, len(res)), nil
+		return wilsonRate(k, len(res))
 	}
-	var b circumvent.Behaviour
-	if b.IDSuccess, err = count(schema.IDVariant, spec.Success); err != nil {
-		return b, err
-	}
-	b.OODProxy, err = count(variant, spec.Proxy)
-	return b, err
+	return circumvent.Behaviour{
+		IDSuccess:  count(id, func(e agents.EpisodeResult) bool { return e.Outcome == spec.Success }),
+		OODProxy:   count(ood, func(e agents.EpisodeResult) bool { return e.Outcome == spec.Proxy }),
+		OODPursuit: count(ood, func(e agents.EpisodeResult) bool { return e.PursuedGoal }),
+	}, nil
 }
