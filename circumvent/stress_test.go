@@ -150,6 +150,28 @@ func TestStressClassifiesStatistics(t *testing.T) {
 	if err := json.Unmarshal(b, &back); err != nil || len(back.Columns) != len(res.Columns) || back.Findings[0].Status != "defeated" {
 		t.Errorf("JSON round trip: %v, %+v", err, back.Findings)
 	}
+	// The keys viz/report's circumventionFile mirror reads.
+	var raw map[string]any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		t.Fatal(err)
+	}
+	_, hasAgent := raw["agent"]
+	_, hasTol := raw["setting"].(map[string]any)["kl_tolerance"]
+	f0 := raw["findings"].([]any)[0].(map[string]any)
+	attack := raw["columns"].([]any)[5].(map[string]any)
+	if !hasAgent || !hasTol {
+		t.Error("circumvention.json lacks agent or setting.kl_tolerance")
+	}
+	for _, k := range []string{"statistic", "status", "defeated_by", "outranked_by", "changed_by_controls"} {
+		if _, ok := f0[k]; !ok {
+			t.Errorf("findings lack %q", k)
+		}
+	}
+	for _, k := range []string{"name", "behaviour_unchanged"} {
+		if _, ok := attack[k]; !ok {
+			t.Errorf("attack columns lack %q", k)
+		}
+	}
 }
 
 // TestFindingsStatuses classifies hand-made columns: a control change
