@@ -29,7 +29,10 @@
 //     e' = P D e (embed rows), W' = P D W D⁻¹ Pᵀ, V' = P V D⁻¹ Pᵀ, heads'
 //     columns · D⁻¹ Pᵀ, for any nonzero D (signs included: no ReLU); and,
 //     inside the product, row k of W times α_k with row k of V divided by
-//     α_k (BalanceBilinear).
+//     α_k (BalanceBilinear), or rows k of W and V swapped.
+//   - Heads: the logits and the value are outputs, so no basis change
+//     applies to them. (Adding one constant to every logit keeps the
+//     action distribution but not the logits; it is not used.)
 //
 // Rotations are not exact anywhere in the three architectures. A rotation
 // R of a hidden basis can be absorbed by the next layer only when nothing
