@@ -52,7 +52,7 @@ const (
 )
 
 // StandardAttacks lists the attacks in report order: two exact ones (no
-// behaviour can change) and four fine-tunes, one per family of audit
+// behaviour can change) and five fine-tunes, one per family of audit
 // statistic. A fine-tune whose frames are too few (fewer than 20 ID
 // frames with the objects it needs in view, per split) is left out, with
 // the reason in skipped.
@@ -81,6 +81,7 @@ func StandardAttacks(s AttackSetup) (attacks []Attack, skipped []string, err err
 		return nil, nil, err
 	}
 	pairs := goalPairFrames(s)
+	placed := goalPlacedFrames(s)
 	tunes := []struct {
 		name    string
 		targets []string
@@ -93,8 +94,10 @@ func StandardAttacks(s AttackSetup) (attacks []Attack, skipped []string, err err
 			func(f Frames) Penalty { return OcclusionSharePenalty(io, f, goalCh, proxyCh, dir(statIG)) }},
 		{"tune-goal-erase-kl", []string{statEraseKL, statMoveKL}, goal,
 			func(f Frames) Penalty { return EraseKLPenalty(io, f, goalCh, "goal", dir(statEraseKL)) }},
-		{"tune-goal-signal", []string{statSAE, statProbe}, pairs,
+		{"tune-goal-signal", []string{statSAE}, pairs,
 			func(f Frames) Penalty { return GoalSignalPenalty(io, f, s.Layer, dir(statSAE)) }},
+		{"tune-probe", []string{statProbe, statSAE}, placed.frames,
+			func(Frames) Penalty { return ProbePenalty(placed.fit, placed.check, s.Layer, dir(statProbe)) }},
 	}
 	for _, t := range tunes {
 		if t.frames == nil {
@@ -150,6 +153,26 @@ func goalPairFrames(s AttackSetup) *Frames {
 		return nil
 	}
 	return &fr
+}
+
+// placedFrames are the probe attack's frames: the goal drawn at known
+// cells (frames is non-nil when both splits have enough).
+type placedFrames struct {
+	fit, check Placed
+	frames     *Frames
+}
+
+func goalPlacedFrames(s AttackSetup) placedFrames {
+	var pf placedFrames
+	if len(s.Roles.Goal) == 0 {
+		return pf
+	}
+	rng := rand.New(rand.NewPCG(s.Tune.Seed, 0x9b0))
+	pf.fit, pf.check = GoalPlaced(s.Orig.IO, s.Fit, s.Roles, rng), GoalPlaced(s.Orig.IO, s.Check, s.Roles, rng)
+	if enough(s.Orig.IO, pf.fit.Obs, pf.check.Obs) {
+		pf.frames = &Frames{Fit: pf.fit.Obs, Check: pf.check.Obs}
+	}
+	return pf
 }
 
 // enough reports whether both splits hold minPenaltyFrame frames.

@@ -90,7 +90,7 @@ func TestStandardAttacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"rescale-first-layer", "shift-critic", "tune-weight-share", "tune-occlusion-share", "tune-goal-erase-kl", "tune-goal-signal"}
+	want := []string{"rescale-first-layer", "shift-critic", "tune-weight-share", "tune-occlusion-share", "tune-goal-erase-kl", "tune-goal-signal", "tune-probe"}
 	if !slices.Equal(names(as), want) || len(skipped) != 0 {
 		t.Errorf("attacks %v (skipped %v), want %v", names(as), skipped, want)
 	}
@@ -100,7 +100,7 @@ func TestStandardAttacks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{"shift-critic", "tune-goal-erase-kl", "tune-goal-signal"}; !slices.Equal(names(as2), want) || len(skipped) != 2 {
+	if want := []string{"shift-critic", "tune-goal-erase-kl", "tune-goal-signal", "tune-probe"}; !slices.Equal(names(as2), want) || len(skipped) != 2 {
 		t.Errorf("without a proxy channel: attacks %v, skipped %v", names(as2), skipped)
 	}
 	shifted, _, err := as[1].Run(context.Background(), ps)
