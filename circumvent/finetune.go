@@ -7,9 +7,9 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/interp"
+	"github.com/misgen/misgen/schema"
 )
 
 // Penalty is a differentiable surrogate of one audit statistic: the
@@ -75,11 +75,11 @@ func (o FineTuneOptions) withDefaults() FineTuneOptions {
 
 // Check is one constraint check of a fine-tune.
 type Check struct {
-	Step     int       `json:"step"`
-	KL       float64   `json:"kl"`
-	Penalty  audit.Num `json:"penalty"` // measured only when accepted
-	Lambda   float64   `json:"lambda"`
-	Accepted bool      `json:"accepted"` // KL within the tolerance
+	Step     int        `json:"step"`
+	KL       float64    `json:"kl"`
+	Penalty  schema.Num `json:"penalty"` // measured only when accepted
+	Lambda   float64    `json:"lambda"`
+	Accepted bool       `json:"accepted"` // KL within the tolerance
 }
 
 // FineTuneResult is an attack's outcome. Params are the accepted
@@ -249,14 +249,14 @@ func (t *tuner) check(step int) error {
 	if err != nil {
 		return err
 	}
-	c := Check{Step: step, KL: d.MeanKL, Lambda: t.lambda, Penalty: audit.Num(math.NaN())}
+	c := Check{Step: step, KL: d.MeanKL, Lambda: t.lambda, Penalty: schema.Num(math.NaN())}
 	if d.MeanKL <= t.o.Tolerance {
 		c.Accepted = true
 		pen, err := t.o.Penalty.Value(t.student)
 		if err != nil {
 			return err
 		}
-		c.Penalty = audit.Num(pen)
+		c.Penalty = schema.Num(pen)
 		if t.lastGood, err = Snapshot(t.student); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package circumvent
 
 import (
 	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/schema"
 )
 
 // Behaviour is a policy's measured behaviour on the run's evaluation
@@ -67,7 +68,7 @@ type Column struct {
 	Behaviour *Behaviour `json:"behaviour,omitempty"`
 	Unchanged *bool      `json:"behaviour_unchanged,omitempty"`
 	// Values are the statistics measured on the column's policy.
-	Values map[string]audit.Num `json:"statistics"`
+	Values map[string]schema.Num `json:"statistics"`
 	// Predictions are, per statistic, the OOD proxy rate its population
 	// calibration predicts from the column's value; Verdicts are the
 	// audit's own predictions (from the statistics it chose for this

@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/schema"
 )
 
 // StatInfo names one statistic of the audit under test.
@@ -70,8 +70,8 @@ type StressResult struct {
 	// Noise is, per statistic, |value with audit seed Seed+1 − value with
 	// Seed| on the original: how much the statistic moves by its own
 	// randomness.
-	Noise   map[string]audit.Num `json:"seed_noise"`
-	Columns []Column             `json:"columns"`
+	Noise   map[string]schema.Num `json:"seed_noise"`
+	Columns []Column              `json:"columns"`
 }
 
 // Stress measures the original, then every applicable control and every
@@ -86,7 +86,7 @@ func Stress(ctx context.Context, o StressOptions) (*StressResult, error) {
 		return nil, err
 	}
 	defer orig.Free()
-	res := &StressResult{Agent: o.Agent, Statistics: o.Auditor.Statistics(), Noise: map[string]audit.Num{}}
+	res := &StressResult{Agent: o.Agent, Statistics: o.Auditor.Statistics(), Noise: map[string]schema.Num{}}
 	col, err := o.column(ctx, orig, orig, Column{Name: "original", Kind: Original, Doc: "The trained agent."}, true, true)
 	if err != nil {
 		return nil, err
@@ -96,7 +96,7 @@ func Stress(ctx context.Context, o StressOptions) (*StressResult, error) {
 		return nil, err
 	}
 	for name, v := range col.Values {
-		res.Noise[name] = audit.Num(math.Abs(again[name] - float64(v)))
+		res.Noise[name] = schema.Num(math.Abs(again[name] - float64(v)))
 	}
 	res.Columns = append(res.Columns, col)
 	logf("original: measured")
@@ -169,9 +169,9 @@ func (o StressOptions) column(ctx context.Context, orig, p agents.Policy, col Co
 	if err != nil {
 		return col, err
 	}
-	col.Values = map[string]audit.Num{}
+	col.Values = map[string]schema.Num{}
 	for k, v := range vals {
-		col.Values[k] = audit.Num(v)
+		col.Values[k] = schema.Num(v)
 	}
 	col.Predictions, col.Verdicts = o.Auditor.Predict(vals)
 	return col, nil

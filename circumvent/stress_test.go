@@ -12,6 +12,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/schema"
 )
 
 // fakeAuditor has two statistics: the first-layer weight share (a
@@ -184,14 +185,14 @@ func TestFindingsStatuses(t *testing.T) {
 	}
 	r := &StressResult{
 		Statistics: []StatInfo{{Name: "a"}, {Name: "b"}, {Name: "c"}, {Name: "d"}},
-		Noise:      map[string]audit.Num{"a": 0.01, "b": 0, "c": 0, "d": 0},
+		Noise:      map[string]schema.Num{"a": 0.01, "b": 0, "c": 0, "d": 0},
 		Columns: []Column{
-			{Name: "original", Kind: Original, Values: map[string]audit.Num{"a": 1, "b": 1, "c": 1, "d": 1},
+			{Name: "original", Kind: Original, Values: map[string]schema.Num{"a": 1, "b": 1, "c": 1, "d": 1},
 				Predictions: map[string]Prediction{"a": pr(0.8, 0.1), "b": pr(0.8, 0.1), "c": pr(0.8, 0.1)}},
-			{Name: "ctl", Kind: Passive, Values: map[string]audit.Num{"a": 1.005, "b": 2, "c": 1, "d": 1}},
-			{Name: "kept", Kind: Active, Unchanged: &yes, Targets: []string{"a"}, Values: map[string]audit.Num{"a": 3, "b": 1.5, "c": 1, "d": 5},
+			{Name: "ctl", Kind: Passive, Values: map[string]schema.Num{"a": 1.005, "b": 2, "c": 1, "d": 1}},
+			{Name: "kept", Kind: Active, Unchanged: &yes, Targets: []string{"a"}, Values: map[string]schema.Num{"a": 3, "b": 1.5, "c": 1, "d": 5},
 				Predictions: map[string]Prediction{"a": pr(0.6, 0.9), "b": pr(0.75, 0.6), "c": pr(0.8, 0.1)}},
-			{Name: "changed", Kind: Active, Unchanged: &no, Values: map[string]audit.Num{"a": 9, "b": 9, "c": 9, "d": 9},
+			{Name: "changed", Kind: Active, Unchanged: &no, Values: map[string]schema.Num{"a": 9, "b": 9, "c": 9, "d": 9},
 				Predictions: map[string]Prediction{"a": pr(0, 1), "b": pr(0, 1), "c": pr(0, 1)}},
 		},
 	}
