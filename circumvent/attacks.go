@@ -107,7 +107,16 @@ func StandardAttacks(s AttackSetup) (attacks []Attack, skipped []string, err err
 			}
 			continue
 		}
-		attacks = append(attacks, tuneAttack(s, t.name, t.targets, dir(t.targets[0]), t.penalty(*t.frames)))
+		a := tuneAttack(s, t.name, t.targets, dir(t.targets[0]), t.penalty(*t.frames), nil)
+		if t.name == "tune-weight-share" {
+			// Its penalty is −dir · the statistic itself: stop at the
+			// population's most favourable value.
+			d, best := s.Favourable(statWeight)
+			if !math.IsNaN(best) {
+				a = tuneAttack(s, t.name, t.targets, d, t.penalty(*t.frames), func(pen float64) bool { return pen <= -float64(d)*best })
+			}
+		}
+		attacks = append(attacks, a)
 	}
 	return attacks, skipped, nil
 }
@@ -218,14 +227,18 @@ func criticAttack(s AttackSetup) Attack {
 		}}
 }
 
-// tuneAttack fine-tunes against penalty.
-func tuneAttack(s AttackSetup, name string, targets []string, d Direction, pen Penalty) Attack {
-	return Attack{Name: name, Targets: targets, Direction: d,
-		Doc: fmt.Sprintf("Fine-tuned on ID frames: distillation to the original (mean KL ≤ %g nats on check frames) plus λ · penalty, which is: %s",
-			s.Tune.Tolerance, pen.Doc),
+// tuneAttack fine-tunes against penalty, until stop (if not nil) accepts
+// the penalty.
+func tuneAttack(s AttackSetup, name string, targets []string, d Direction, pen Penalty, stop func(float64) bool) Attack {
+	doc := fmt.Sprintf("Fine-tuned on ID frames: distillation to the original (mean KL ≤ %g nats on check frames) plus λ · penalty, which is: %s",
+		s.Tune.Tolerance, pen.Doc)
+	if stop != nil {
+		doc += " Stops once the statistic reaches the population's most favourable value."
+	}
+	return Attack{Name: name, Targets: targets, Direction: d, Doc: doc,
 		Run: func(ctx context.Context, orig *Params) (*Params, *FineTuneResult, error) {
 			o := s.Tune
-			o.Fit, o.Check, o.Penalty = s.Fit, s.Check, pen
+			o.Fit, o.Check, o.Penalty, o.Stop = s.Fit, s.Check, pen, stop
 			res, err := FineTune(ctx, orig, o)
 			if err != nil {
 				return nil, nil, err

@@ -49,6 +49,10 @@ type FineTuneOptions struct {
 	LR          float64 // Adam step size (default 1e-3)
 	MaxGradNorm float64 // gradient-norm clip (default 1)
 	Seed        uint64
+	// Stop, if set, ends the fine-tune at the first accepted check whose
+	// penalty it accepts (an attack that has reached its target goes no
+	// further than it must).
+	Stop func(penalty float64) bool
 }
 
 func (o FineTuneOptions) withDefaults() FineTuneOptions {
@@ -128,6 +132,9 @@ func FineTune(ctx context.Context, orig *Params, o FineTuneOptions) (*FineTuneRe
 			if err := ft.check(step); err != nil {
 				return nil, err
 			}
+			if ft.done {
+				break
+			}
 		}
 	}
 	return &ft.res, nil
@@ -159,6 +166,7 @@ type tuner struct {
 	lambda   float64
 	lastGood *Params
 	res      FineTuneResult
+	done     bool // Stop accepted the last check
 }
 
 func newTuner(teacher agents.Policy, orig *Params, o FineTuneOptions) (*tuner, error) {
@@ -263,6 +271,7 @@ func (t *tuner) check(step int) error {
 		if pen < t.res.PenaltyAfter {
 			t.res.Params, t.res.PenaltyAfter, t.res.KL, t.res.BestStep = t.lastGood.Clone(), pen, d.MeanKL, step
 		}
+		t.done = t.o.Stop != nil && t.o.Stop(pen)
 	} else {
 		t.res.Rollbacks++
 		t.lambda /= 2

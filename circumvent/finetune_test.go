@@ -200,3 +200,26 @@ func hostGoalSignal(t *testing.T, p agents.Policy, with, without []float32, laye
 	}
 	return sig / (tot + 1e-8)
 }
+
+// TestFineTuneStops: with Stop, the fine-tune ends at the first accepted
+// check that reaches the target, not at the lowest penalty it could reach.
+func TestFineTuneStops(t *testing.T) {
+	obs, spec := realObs(t, 600, 8)
+	size := spec.ObsSize()
+	goal, proxy := []int{channelIndex(t, spec, "coin")}, []int{channelIndex(t, spec, "end_zone")}
+	ps := testParams(t, testArchs[1], spec, 31)
+	const target = 0.6
+	res, err := FineTune(context.Background(), ps, FineTuneOptions{
+		Fit: obs[:400*size], Check: obs[400*size:], Penalty: WeightSharePenalty("mlp", goal, proxy, Raise),
+		Lambda: 1, Tolerance: 0.01, Steps: 60, Batch: 64, CheckEvery: 5, LR: 1e-3, Seed: 1,
+		Stop: func(pen float64) bool { return -pen >= target },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := res.Trace[len(res.Trace)-1]
+	share := -res.PenaltyAfter
+	if share < target || share > 0.8 || last.Step >= 60 || res.BestStep != last.Step {
+		t.Errorf("stopped at step %d (best %d) with share %.3f, target %.2f", last.Step, res.BestStep, share, target)
+	}
+}
