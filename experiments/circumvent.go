@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/circumvent"
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -39,8 +41,14 @@ func (l Layout) CircumventDir(seed int) string {
 }
 
 // Circumvent runs the stress test on one agent of r and writes
-// circumvention.{md,json} to the run's audit directory.
+// circumvention.{md,json} to the run's audit directory. It runs libtorch on
+// one thread on one OS thread, so a re-run gives the same tables (the
+// fine-tunes and the audit's SAEs are otherwise not reproducible).
 func Circumvent(ctx context.Context, r *Run, o CircumventOptions) (*circumvent.Report, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer torch.SetNumThreads(torch.NumThreads())
+	torch.SetNumThreads(1)
 	start := time.Now()
 	if o.Levels <= 0 {
 		o.Levels = 64
