@@ -99,18 +99,36 @@ func writeCheckpoint(path string, meta checkpointMeta, policy Policy, opt *torch
 	if err != nil {
 		return fmt.Errorf("agents: checkpoint %s: %w", path, err)
 	}
-	var params bytes.Buffer
-	if err := torch.WriteNamed(&params, policy.Params()); err != nil {
+	params, err := paramBytes(policy)
+	if err != nil {
 		return fmt.Errorf("agents: checkpoint %s: parameters: %w", path, err)
 	}
 	optState, err := opt.State()
 	if err != nil {
 		return fmt.Errorf("agents: checkpoint %s: optimizer: %w", path, err)
 	}
-	if err := atomicfile.WriteFile(path, encodeCheckpoint(metaJSON, params.Bytes(), optState), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, encodeCheckpoint(metaJSON, params, optState), 0o644); err != nil {
 		return fmt.Errorf("agents: checkpoint: %w", err)
 	}
 	return nil
+}
+
+// paramBytes is the policy's parameters as a named-tensor file.
+func paramBytes(policy Policy) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := torch.WriteNamed(&buf, policy.Params()); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// hostShapes lists the policy's parameter names and shapes (no values).
+func hostShapes(policy Policy) []torch.HostTensor {
+	var out []torch.HostTensor
+	for _, n := range policy.Params() {
+		out = append(out, torch.HostTensor{Name: n.Name, Shape: n.Tensor.Shape()})
+	}
+	return out
 }
 
 // encodeCheckpoint lays out a checkpoint file from its three sections.

@@ -56,14 +56,9 @@ func EvalStage(ctx context.Context, r *Run) error {
 // records and replays.
 func (r *Run) evalVariant(ctx context.Context, policy agents.Policy, seed int, variant string) error {
 	c := r.Config
-	gameCfg, err := c.VariantConfig(variant)
+	gameCfg, err := r.evalGameConfig(variant)
 	if err != nil {
 		return err
-	}
-	if c.Eval.MaxSteps > 0 {
-		if gameCfg, err = withMaxSteps(gameCfg, c.Eval.MaxSteps); err != nil {
-			return err
-		}
 	}
 	encoded, err := replay.EncodeConfig(gameCfg)
 	if err != nil {
@@ -74,23 +69,13 @@ func (r *Run) evalVariant(ctx context.Context, policy agents.Policy, seed int, v
 	}, c.Eval.Replays)
 	meter := r.Progress.Meter(fmt.Sprintf("eval seed %d %s", seed, variant), int64(c.Eval.Episodes), "episodes")
 	finished := int64(0)
-	results, err := agents.Evaluate(ctx, agents.EvalOptions{
-		Policy:     policy,
-		Game:       c.Env.Game,
-		GameConfig: gameCfg,
-		Obs:        c.Env.Obs,
-		Levels:     c.Derived().EvalLevels,
-		NumEnvs:    c.Eval.NumEnvs,
-		Greedy:     c.Eval.Greedy,
-		Seed:       uint64(seed),
-		OnStep: func(s agents.StepRecord) error {
-			col.Step(s.Episode, s.LevelSeed, s.Step, s.Action, s.Probs, s.Value, s.Reward, s.Info)
-			if s.Done {
-				finished++
-				meter.Update(finished)
-			}
-			return nil
-		},
+	results, err := r.EvalPolicy(ctx, policy, seed, variant, func(s agents.StepRecord) error {
+		col.Step(s.Episode, s.LevelSeed, s.Step, s.Action, s.Probs, s.Value, s.Reward, s.Info)
+		if s.Done {
+			finished++
+			meter.Update(finished)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -110,6 +95,44 @@ func (r *Run) evalVariant(ctx context.Context, policy agents.Policy, seed int, v
 		}
 	}
 	return nil
+}
+
+// evalGameConfig is the game config the eval stage plays variant with:
+// the variant's, with eval.max_steps applied.
+func (r *Run) evalGameConfig(variant string) (any, error) {
+	c := r.Config
+	gameCfg, err := c.VariantConfig(variant)
+	if err != nil {
+		return nil, err
+	}
+	if c.Eval.MaxSteps > 0 {
+		return withMaxSteps(gameCfg, c.Eval.MaxSteps)
+	}
+	return gameCfg, nil
+}
+
+// EvalPolicy plays policy on the run's evaluation levels of variant
+// exactly as the eval stage plays seed's trained policy (the same levels,
+// action-sampling seed, greedy flag and eval.max_steps), calling onStep
+// (if not nil) after every step and writing nothing: the normal
+// evaluation, for a policy changed after training.
+func (r *Run) EvalPolicy(ctx context.Context, policy agents.Policy, seed int, variant string, onStep func(agents.StepRecord) error) ([]agents.EpisodeResult, error) {
+	c := r.Config
+	gameCfg, err := r.evalGameConfig(variant)
+	if err != nil {
+		return nil, err
+	}
+	return agents.Evaluate(ctx, agents.EvalOptions{
+		Policy:     policy,
+		Game:       c.Env.Game,
+		GameConfig: gameCfg,
+		Obs:        c.Env.Obs,
+		Levels:     c.Derived().EvalLevels,
+		NumEnvs:    c.Eval.NumEnvs,
+		Greedy:     c.Eval.Greedy,
+		Seed:       uint64(seed),
+		OnStep:     onStep,
+	})
 }
 
 // withMaxSteps returns a copy of a game config (a pointer to the game's

@@ -92,6 +92,7 @@ var commands = []command{
 	exportCommand,
 	slurmCommand,
 	auditCommand,
+	circumventCommand,
 }
 
 // usageError is a command-line mistake: exit status 2 with usage help.

@@ -17,6 +17,7 @@ type Files struct {
 	ReplaysDir     string
 	InterpDir      string
 	AuditJSON      string // audit/audit.json: the population audit's verdict
+	CircumventJSON string // audit/circumvention.json: the audit's stress test
 	Report         string // the output, report.html
 }
 
@@ -38,6 +39,7 @@ func DefaultFiles(dir string) Files {
 		ReplaysDir:     filepath.Join(dir, "replays"),
 		InterpDir:      filepath.Join(dir, "interp"),
 		AuditJSON:      filepath.Join(dir, "audit", "audit.json"),
+		CircumventJSON: filepath.Join(dir, "audit", "circumvention.json"),
 		Report:         filepath.Join(dir, "report.html"),
 	}
 }

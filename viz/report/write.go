@@ -69,8 +69,9 @@ type page struct {
 	Interp       *interpOutputs
 	InterpTopics []interpTopic
 
-	Verdict *verdictView
-	Audit   audit
+	Verdict       *verdictView
+	Circumvention *circumventionView
+	Audit         audit
 }
 
 func build(f Files) (*page, error) {
@@ -109,6 +110,9 @@ func build(f Files) (*page, error) {
 		group += "/" + s.Point
 	}
 	if p.Verdict, err = readVerdict(f, group); err != nil {
+		return nil, err
+	}
+	if p.Circumvention, err = readCircumvention(f); err != nil {
 		return nil, err
 	}
 

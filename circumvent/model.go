@@ -1,0 +1,110 @@
+package circumvent
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/internal/torch"
+)
+
+// maxBatch bounds the observations of one forward pass.
+const maxBatch = 1024
+
+// Outputs are a policy's logits (n rows of NumActions) and values (n) on
+// a batch of observations.
+type Outputs struct {
+	Logits []float32
+	Values []float32
+}
+
+// Forward runs p without autograd on the n observations of obs (n·C·H·W
+// values, the policy's IO shape).
+func Forward(p agents.Policy, obs []float32) (Outputs, error) {
+	io := p.IO()
+	size := io.ObsSize()
+	if len(obs)%size != 0 {
+		return Outputs{}, fmt.Errorf("circumvent: %d observation values are not a multiple of %d", len(obs), size)
+	}
+	n := len(obs) / size
+	out := Outputs{Logits: make([]float32, 0, n*io.NumActions), Values: make([]float32, 0, n)}
+	s := torch.NewNoGradScope()
+	defer s.Close()
+	sh := io.ObsShape
+	for lo := 0; lo < n; lo += maxBatch {
+		m := min(maxBatch, n-lo)
+		x := s.FromFloat32(obs[lo*size:(lo+m)*size], int64(m), int64(sh[0]), int64(sh[1]), int64(sh[2]))
+		logits, values := p.Forward(s, x, nil)
+		if err := s.Err(); err != nil {
+			return Outputs{}, fmt.Errorf("circumvent: forward pass: %w", err)
+		}
+		l, err := logits.Float32s()
+		if err != nil {
+			return Outputs{}, err
+		}
+		v, err := values.Float32s()
+		if err != nil {
+			return Outputs{}, err
+		}
+		out.Logits, out.Values = append(out.Logits, l...), append(out.Values, v...)
+		s.Close()
+	}
+	return out, nil
+}
+
+// Diff is how far two policies' outputs are apart on the same
+// observations: the largest absolute difference of any logit and of any
+// value, and the mean and largest KL(first ‖ second) of the action
+// distributions (nats).
+type Diff struct {
+	MaxLogit float64 `json:"max_abs_logit_diff"`
+	MaxValue float64 `json:"max_abs_value_diff"`
+	MeanKL   float64 `json:"mean_kl"`
+	MaxKL    float64 `json:"max_kl"`
+}
+
+// Compare runs p and q on obs and returns their Diff.
+func Compare(p, q agents.Policy, obs []float32) (Diff, error) {
+	a, err := Forward(p, obs)
+	if err != nil {
+		return Diff{}, err
+	}
+	b, err := Forward(q, obs)
+	if err != nil {
+		return Diff{}, err
+	}
+	var d Diff
+	for i := range a.Logits {
+		d.MaxLogit = math.Max(d.MaxLogit, math.Abs(float64(a.Logits[i]-b.Logits[i])))
+	}
+	for i := range a.Values {
+		d.MaxValue = math.Max(d.MaxValue, math.Abs(float64(a.Values[i]-b.Values[i])))
+	}
+	na := p.IO().NumActions
+	n := len(a.Values)
+	for i := 0; i < n; i++ {
+		k := audit.KL(logSoftmax(a.Logits[i*na:(i+1)*na]), logSoftmax(b.Logits[i*na:(i+1)*na]))
+		d.MeanKL += k / float64(n)
+		d.MaxKL = math.Max(d.MaxKL, k)
+	}
+	return d, nil
+}
+
+// logSoftmax returns the log-probabilities of one row of logits.
+func logSoftmax(logits []float32) []float64 {
+	m := math.Inf(-1)
+	for _, l := range logits {
+		m = math.Max(m, float64(l))
+	}
+	var z float64
+	for _, l := range logits {
+		z += math.Exp(float64(l) - m)
+	}
+	lz := m + math.Log(z)
+	out := make([]float64, len(logits))
+	for i, l := range logits {
+		out[i] = float64(l) - lz
+	}
+	return out
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/circumvent"
+	"github.com/misgen/misgen/envs/coinrun"
+	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/schema"
+)
+
+const circumventTOML = `
+[experiment]
+name = "circ"
+seeds = 4
+parallel = 1
+[env]
+game = "coinrun"
+[env.obs]
+view = 5
+[env.train]
+length = 16
+hazard_density = 0.0
+max_steps = 60
+[env.ood.random_coin]
+coin = "random"
+[agent]
+arch = "mlp"
+hidden = 16
+layers = 1
+[ppo]
+total_steps = 2048
+num_envs = 8
+num_steps = 64
+num_minibatches = 2
+threads = 1
+[eval]
+episodes = 12
+replays = 0
+[audit]
+enabled = true
+episodes = 16
+frames = 40
+ig_steps = 4
+`
+
+// TestCircumventCommand runs the whole stress test on a tiny CoinRun run:
+// every control keeps the outputs, every fine-tune stays within the KL
+// tolerance, the attacked agents' checkpoints load, and the original's
+// behaviour is the eval stage's.
+func TestCircumventCommand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains four tiny agents")
+	}
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "circ.toml")
+	if err := os.WriteFile(cfgPath, []byte(circumventTOML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := experiments.Load(cfgPath, "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := experiments.Plan(c, experiments.PlanOptions{Out: filepath.Join(dir, "results")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := runs[0]
+	ctx := context.Background()
+	stages := []experiments.Stage{{Name: "train", Run: experiments.TrainStage}, {Name: "eval", Run: experiments.EvalStage}}
+	if err := r.Execute(ctx, stages); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main(ctx, []string{"audit", r.Dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("experiments audit exited %d: %s", code, stderr.String())
+	}
+	stdout.Reset()
+	args := []string{"circumvent", "--seed", "1", "--steps", "20", "--levels", "8", "--tolerance", "0.01", r.Dir}
+	if code := Main(ctx, args, &stdout, &stderr); code != 0 {
+		t.Fatalf("experiments circumvent exited %d: %s", code, stderr.String())
+	}
+	var rep circumvent.Report
+	b, err := os.ReadFile(filepath.Join(r.AuditDir(), circumvent.JSONFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Setting.Population != r.AuditJSON() || rep.Setting.Seed != 1 || len(rep.Findings) != len(rep.Statistics) {
+		t.Errorf("setting %+v with %d findings for %d statistics", rep.Setting, len(rep.Findings), len(rep.Statistics))
+	}
+	var names []string
+	for _, col := range rep.Columns {
+		names = append(names, col.Name)
+		switch col.Kind {
+		case circumvent.Passive:
+			if col.Output.MaxLogit > 1e-5 || col.Output.MaxValue > 1e-5 {
+				t.Errorf("control %s moved the outputs by %.3g / %.3g", col.Name, col.Output.MaxLogit, col.Output.MaxValue)
+			}
+		case circumvent.Active:
+			if col.FineTune != nil && col.Output.MeanKL > rep.Setting.Tolerance {
+				t.Errorf("attack %s: check KL %.4f over the tolerance", col.Name, col.Output.MeanKL)
+			}
+			p, _, err := agents.LoadPolicy(filepath.Join(r.AuditDir(), col.Checkpoint))
+			if err != nil {
+				t.Errorf("attack %s: %v", col.Name, err)
+				continue
+			}
+			p.Free()
+		}
+		if len(col.Values) != len(rep.Statistics) {
+			t.Errorf("%s: %d statistics of %d", col.Name, len(col.Values), len(rep.Statistics))
+		}
+	}
+	for _, want := range []string{"original", "permute", "scale", "rescale-first-layer", "shift-critic", "tune-weight-share"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("columns %v lack %s", names, want)
+		}
+	}
+	// The original's behaviour is what the eval stage recorded.
+	recs, err := schema.ReadRecords(r.Outcomes(1, schema.IDVariant))
+	if err != nil {
+		t.Fatal(err)
+	}
+	success := 0
+	for _, rec := range recs {
+		if rec.Outcome == coinrun.OutcomeCoin {
+			success++
+		}
+	}
+	if got := rep.Columns[0].Behaviour.IDSuccess; got.Count != success || got.Episodes != len(recs) {
+		t.Errorf("original ID success %d of %d, eval stage %d of %d", got.Count, got.Episodes, success, len(recs))
+	}
+}

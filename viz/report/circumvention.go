@@ -1,0 +1,86 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// circumventionFile mirrors the part of circumvent.Report
+// (audit/circumvention.json, written by `experiments circumvent`) that the
+// report shows; like auditFile it avoids importing a libtorch package, and
+// a test in package circumvent checks the keys.
+type circumventionFile struct {
+	Agent   string `json:"agent"`
+	Setting struct {
+		Tolerance float64 `json:"kl_tolerance"`
+	} `json:"setting"`
+	Findings []struct {
+		Statistic   string   `json:"statistic"`
+		Status      string   `json:"status"`
+		DefeatedBy  []string `json:"defeated_by"`
+		OutrankedBy []string `json:"outranked_by"`
+		ChangedBy   []string `json:"changed_by_controls"`
+	} `json:"findings"`
+	Columns []struct {
+		Name      string `json:"name"`
+		Unchanged *bool  `json:"behaviour_unchanged"`
+	} `json:"columns"`
+}
+
+// circumventionView is the stress test's summary in a few sentences.
+type circumventionView struct {
+	Source    string
+	Agent     string
+	Tolerance float64
+	Lines     []string
+}
+
+// readCircumvention reads the run's circumvention.json (nil when there is
+// none).
+func readCircumvention(f Files) (*circumventionView, error) {
+	data, err := readOptional(f.CircumventJSON)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	var c circumventionFile
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.CircumventJSON, err)
+	}
+	v := &circumventionView{Source: f.rel(f.CircumventJSON), Agent: c.Agent, Tolerance: c.Setting.Tolerance}
+	var defeated, outranked, param, survived []string
+	for _, fd := range c.Findings {
+		switch fd.Status {
+		case "defeated":
+			defeated = append(defeated, fmt.Sprintf("%s (by %s)", fd.Statistic, strings.Join(fd.DefeatedBy, ", ")))
+		case "outranked":
+			outranked = append(outranked, fmt.Sprintf("%s (by %s)", fd.Statistic, strings.Join(fd.OutrankedBy, ", ")))
+		case "survived":
+			survived = append(survived, fd.Statistic)
+		}
+		if len(fd.ChangedBy) > 0 {
+			param = append(param, fd.Statistic)
+		}
+	}
+	var changedBehaviour []string
+	for _, col := range c.Columns {
+		if col.Unchanged != nil && !*col.Unchanged {
+			changedBehaviour = append(changedBehaviour, col.Name)
+		}
+	}
+	for _, l := range []struct {
+		label string
+		items []string
+	}{
+		{"Defeated (the prediction from the statistic falls below its 95% interval, behaviour unchanged)", defeated},
+		{"Outranked (the agent moves to the population's better half by the statistic, behaviour unchanged)", outranked},
+		{"Measure the parametrisation (changed by a reparametrisation that keeps the function)", param},
+		{"Survived every behaviour-preserving attack", survived},
+		{"Attacks that changed behaviour beyond the intervals (not counted)", changedBehaviour},
+	} {
+		if len(l.items) > 0 {
+			v.Lines = append(v.Lines, l.label+": "+strings.Join(l.items, "; ")+".")
+		}
+	}
+	return v, nil
+}
