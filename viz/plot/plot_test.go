@@ -185,3 +185,17 @@ func TestScatterDrawsPointsAndErrorBars(t *testing.T) {
 		t.Error("a panel without finite points was drawn")
 	}
 }
+
+// Scatter groups are variants or training configs, not outcomes: none of
+// their colours may be (near) the success or the proxy family's.
+func TestScatterGroupsAvoidOutcomeColours(t *testing.T) {
+	for i := range groupColors {
+		c := groupColor(i).(color.RGBA)
+		for _, f := range []color.RGBA{palette.SuccessColor, palette.ProxyColor} {
+			d := math.Abs(float64(c.R)-float64(f.R)) + math.Abs(float64(c.G)-float64(f.G)) + math.Abs(float64(c.B)-float64(f.B))
+			if d < 120 {
+				t.Errorf("group colour %d %v is within %v of outcome colour %v", i, c, d, f)
+			}
+		}
+	}
+}

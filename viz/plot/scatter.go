@@ -2,6 +2,7 @@ package plot
 
 import (
 	"fmt"
+	"image/color"
 	"math"
 
 	gplot "gonum.org/v1/plot"
@@ -89,13 +90,13 @@ func scatterPanel(pn ScatterPanel, legend bool) (*gplot.Plot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("plot: %w", err)
 		}
-		eb.Color = seriesColor(i)
+		eb.Color = groupColor(i)
 		eb.CapWidth = vg.Points(3)
 		sc, err := plotter.NewScatter(pts)
 		if err != nil {
 			return nil, fmt.Errorf("plot: %w", err)
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: seriesColor(i), Radius: vg.Points(3.5), Shape: shapeOf(i)}
+		sc.GlyphStyle = draw.GlyphStyle{Color: groupColor(i), Radius: vg.Points(3.5), Shape: shapeOf(i)}
 		p.Add(eb, sc)
 		if legend {
 			p.Legend.Add(g, sc)
@@ -106,6 +107,21 @@ func scatterPanel(pn ScatterPanel, legend bool) (*gplot.Plot, error) {
 	p.Legend.XOffs = -vg.Millimeter
 	return p, nil
 }
+
+// groupColors colour scatter groups (agents' training configs, variants)
+// apart from the outcome families of viz/palette: no green and no red, so a
+// group is never read as a success or a failure.
+var groupColors = []color.RGBA{
+	{R: 0, G: 114, B: 178, A: 255},   // blue
+	{R: 230, G: 159, B: 0, A: 255},   // orange
+	{R: 204, G: 121, B: 167, A: 255}, // purple
+	{R: 86, G: 180, B: 233, A: 255},  // sky blue
+	{R: 70, G: 60, B: 140, A: 255},   // slate blue
+	{R: 40, G: 40, B: 40, A: 255},    // near black
+}
+
+// groupColor is the colour of the i-th scatter group.
+func groupColor(i int) color.Color { return groupColors[i%len(groupColors)] }
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
