@@ -155,7 +155,8 @@ func logRange(series []Series, values func(Series) []float64) (lo, hi float64) {
 }
 
 // valueTicks labels a log x axis at every x value of the series (e.g. the
-// L0 targets 2, 4, 8, 16), which decade ticks would leave unlabelled.
+// L0 targets 2, 4, 8, 16), which decade ticks would leave unlabelled, with
+// three significant digits.
 func valueTicks(series []Series) gplot.ConstantTicks {
 	seen := map[float64]bool{}
 	var ticks gplot.ConstantTicks
@@ -163,10 +164,20 @@ func valueTicks(series []Series) gplot.ConstantTicks {
 		for _, x := range s.X {
 			if !seen[x] {
 				seen[x] = true
-				ticks = append(ticks, gplot.Tick{Value: x, Label: fmt.Sprintf("%g", x)})
+				ticks = append(ticks, gplot.Tick{Value: x, Label: fmt.Sprintf("%.3g", x)})
 			}
 		}
 	}
 	sort.Slice(ticks, func(a, b int) bool { return ticks[a].Value < ticks[b].Value })
+	// A measured value next to a target (L0 15.97 beside 16) would print
+	// over its neighbour: only the first of values within 10% is labelled.
+	last := math.Inf(-1)
+	for i := range ticks {
+		if ticks[i].Value < last*1.1 {
+			ticks[i].Label = ""
+			continue
+		}
+		last = ticks[i].Value
+	}
 	return ticks
 }

@@ -13,7 +13,6 @@ import (
 	"image/color"
 
 	gplot "gonum.org/v1/plot"
-	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -64,7 +63,10 @@ func writePNG(path string, png []byte) error {
 	return nil
 }
 
-func seriesColor(i int) color.Color { return plotutil.Color(i) }
+// seriesColor is the colour of the i-th line of a chart (SAE kinds,
+// seeds, steering directions). Lines are not outcomes, so they take the
+// scatter groups' colours, which avoid the success and proxy families.
+func seriesColor(i int) color.Color { return groupColor(i) }
 
 // renderWithLegendRoom draws one plot with its legend below the axes, in
 // a strip of legendRows lines, so the legend covers neither the title nor

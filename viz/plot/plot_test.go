@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/schema"
@@ -197,5 +198,21 @@ func TestScatterGroupsAvoidOutcomeColours(t *testing.T) {
 				t.Errorf("group colour %d %v is within %v of outcome colour %v", i, c, d, f)
 			}
 		}
+	}
+}
+
+func TestValueTicksLabelNeighboursOnce(t *testing.T) {
+	ticks := valueTicks([]Series{{X: []float64{2, 4, 8, 16}}, {X: []float64{2, 4, 8, 15.973666}}})
+	var labels []string
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if got, want := strings.Join(labels, ","), "2,4,8,16"; got != want {
+		t.Errorf("labels %q, want %q (one label per cluster, 3 significant digits)", got, want)
+	}
+	if len(ticks) != 5 {
+		t.Errorf("%d ticks, want a mark at each of the 5 distinct values", len(ticks))
 	}
 }
