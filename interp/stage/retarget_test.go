@@ -5,11 +5,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/envs"
 	_ "github.com/misgen/misgen/envs/coinrun"
+	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/schema"
@@ -183,6 +185,75 @@ func TestTargetHookEditsOnlyTarget(t *testing.T) {
 	targetHook("conv", 1, 5, func() []int { return pos })(s, "conv", act)
 	if s.Err() == nil {
 		t.Error("a pass with 2 rows and 1 position accepted")
+	}
+}
+
+// The maze wrapper picks the layout's far tile, queues its site position
+// with every observation (−1 out of view), draws the cheese there for the
+// observation-level retarget, and records an episode standing on it.
+func TestRetargetEnvFollowsTarget(t *testing.T) {
+	cfg := *smallMaze(0)
+	cfg.MaxSteps = 500
+	e, err := maze.New(cfg, smallObs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := e.Spec()
+	g, err := newGeometry(smallObs.View, []int64{int64(sp.ObsShape[0]), 5, 5}, []int64{8, 2, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cheese := slices.Index(sp.Channels, "cheese")
+	seeds := envs.EvalSeeds(0, 8)
+	log := newRetargetLog(g, true, int(seeds.Count))
+	w, err := wrapRetarget(e, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := make([]float32, sp.ObsSize())
+	inView, rng := 0, envs.NewRNG(1)
+	for i := 0; i < int(seeds.Count); i++ {
+		seed := seeds.Start + uint64(i)
+		w.Reset(seed)
+		in := e.Info()
+		want, _ := farTile(e.OpenTiles(), envs.Point{X: int(in.GoalX), Y: int(in.GoalY)}, envs.Point{X: 6, Y: 6}, envs.Point{})
+		if log.targets[seed] != want {
+			t.Fatalf("level %d: target %v, want %v", seed, log.targets[seed], want)
+		}
+		for step := 0; step < 300; step++ {
+			w.Observe(dst)
+			row, col, ok := e.ViewCell(want)
+			got := log.queued[len(log.queued)-1]
+			if !ok && got != -1 || ok && got != g.position(row, col) {
+				t.Fatalf("level %d step %d: queued position %d, target cell (%d, %d) in view %v", seed, step, got, row, col, ok)
+			}
+			if mouse := e.Info(); ok && (int(mouse.AgentX) != want.X || int(mouse.AgentY) != want.Y) {
+				inView++
+				if dst[cheese*25+row*5+col] != 1 {
+					t.Fatalf("level %d: the cheese is not drawn at the target", seed)
+				}
+			}
+			if _, done, _ := w.Step(rng.Intn(4)); done {
+				break
+			}
+		}
+		log.beforeForward(nil)
+		if len(log.pass) == 0 || len(log.queued) != 0 {
+			t.Fatalf("pass %d, queued %d positions", len(log.pass), len(log.queued))
+		}
+		log.onStep(i, seed, e.Info())
+		if err := e.Place(want, envs.Point{X: int(in.GoalX), Y: int(in.GoalY)}); err != nil {
+			t.Fatal(err)
+		}
+		if log.onStep(i, seed+1, e.Info()); log.reached[i] {
+			t.Fatal("standing on another level's target counted")
+		}
+		if log.onStep(i, seed, e.Info()); !log.reached[i] {
+			t.Fatalf("level %d: standing on the target not counted", seed)
+		}
+	}
+	if inView == 0 {
+		t.Error("the target was never in view")
 	}
 }
 
