@@ -212,7 +212,8 @@ type ChannelEffect struct {
 type RetargetTest struct {
 	// Kind is "channel" (the top channel edited), "control" (the random
 	// channel, same value) or "observation" (the goal drawn at the target
-	// instead of its tile: the observation-level upper bound).
+	// instead of its tile, when the target is in view: the
+	// observation-level retarget, no edit inside the policy).
 	Kind    string           `json:"kind"`
 	Channel int              `json:"channel"` // -1 for "observation"
 	Scale   float64          `json:"scale"`

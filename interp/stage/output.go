@@ -249,15 +249,15 @@ func retargetMarkdown(rts []schema.Retarget) string {
 			cr = append(cr, []string{fmt.Sprint(c.Channel), fmt.Sprintf("%+.3g ± %.2g", c.Rise, c.SE), interp.G3(c.Shown)})
 		}
 		b.WriteString(interp.Table([]string{"channel", "rise ± s.e.", "mean with cheese shown"}, cr))
-		fmt.Fprintf(&b, "\nTarget: %s. The target is in view on %.1f%% of the unedited policy's steps; the edit acts on those only. Control: channel %d (drawn at random) with the same added value. Variant %s.\n\n",
+		fmt.Fprintf(&b, "\nTarget: %s. The target is in view on %.1f%% of the unedited policy's steps; the edit acts on those only. Control: channel %d (drawn at random) with the same added value. The observation row draws the cheese at the target instead of its tile (when the target is in view) and edits nothing inside the policy. Variant %s.\n\n",
 			rt.Target, 100*rt.InView, rt.Control, rt.Variant)
 		var tr [][]string
 		for _, t := range rt.Tests {
-			ch := fmt.Sprint(t.Channel)
-			if t.Channel < 0 {
-				ch = "cheese drawn at the target"
+			ch, scale, value := fmt.Sprint(t.Channel), fmt.Sprintf("%g", t.Scale), interp.G3(t.Value)
+			if t.Kind == "observation" {
+				ch, scale, value = "cheese drawn at the target", "—", "—"
 			}
-			tr = append(tr, []string{t.Kind, ch, fmt.Sprintf("%g", t.Scale), interp.G3(t.Value), pct(t.Reached.Base), pct(t.Reached.Treated),
+			tr = append(tr, []string{t.Kind, ch, scale, value, pct(t.Reached.Base), pct(t.Reached.Treated),
 				diff(t.Reached), interp.G3(t.PHolm), diff(t.Success), diff(t.Failure)})
 		}
 		b.WriteString(interp.Table([]string{"edit", "channel", "scale", "added", "reached base", "reached treated", "Δ reached [95% CI]", "p (Holm)", "Δ cheese [95% CI]", "Δ corner [95% CI]"}, tr))
@@ -266,33 +266,42 @@ func retargetMarkdown(rts []schema.Retarget) string {
 }
 
 // retargetChart plots the share of episodes reaching the target against
-// the scale for the goal channel and the control channel, with paired
-// intervals, and the observation-level retarget as the reference line.
+// the scale (log axis) for the goal channel and the control channel, with
+// paired intervals, the unedited policy's share, and the observation-level
+// retarget (the cheese drawn at the target) as the reference line.
 func retargetChart(rt schema.Retarget) plot.Chart {
-	c := plot.Chart{Title: rt.Site + ": retargeting on " + rt.Variant + " test levels", XLabel: "scale (multiples of the channel's rise)",
-		YLabel: "episodes reaching the target (paired 95% CI)", HLine: math.NaN(), YMin: 0, YMax: 1}
+	c := plot.Chart{Title: rt.Site + ": retargeting on " + rt.Variant + " test levels", XLabel: "scale (multiples of the goal channel's rise)",
+		YLabel: "episodes reaching the target (paired 95% CI)", LogX: true, HLine: math.NaN()}
+	top := 0.0
+	base := plot.Series{Label: "unedited policy", Dashed: true}
 	for _, kind := range []string{"channel", "control"} {
 		s := plot.Series{Label: kind, Dashed: kind == "control"}
 		for _, t := range rt.Tests {
 			if t.Kind != kind {
 				continue
 			}
-			if len(s.X) == 0 {
-				s.Label = fmt.Sprintf("%s %d", map[string]string{"channel": "goal channel", "control": "random channel"}[kind], t.Channel)
-				s.X, s.Y, s.Low, s.High = []float64{0}, []float64{t.Reached.Base}, []float64{t.Reached.Base}, []float64{t.Reached.Base}
-			}
+			s.Label = fmt.Sprintf("%s %d", map[string]string{"channel": "goal channel", "control": "random channel"}[kind], t.Channel)
 			d := t.Reached
 			s.X, s.Y = append(s.X, t.Scale), append(s.Y, d.Treated)
 			s.Low, s.High = append(s.Low, d.Base+d.Lo), append(s.High, d.Base+d.Hi)
+			top = max(top, d.Base+d.Hi)
+			if kind == "channel" {
+				base.X, base.Y = append(base.X, t.Scale), append(base.Y, d.Base)
+			}
 		}
 		if len(s.X) > 0 {
 			c.Series = append(c.Series, s)
 		}
 	}
+	if len(base.X) > 0 {
+		c.Series = append(c.Series, base)
+	}
 	for _, t := range rt.Tests {
 		if t.Kind == "observation" {
-			c.HLine, c.HLineLabel = t.Reached.Treated, "cheese drawn at the target"
+			c.HLine, c.HLineLabel = t.Reached.Treated, "cheese drawn at the target (no edit inside the policy)"
+			top = max(top, t.Reached.Treated)
 		}
 	}
+	c.YMin, c.YMax = 0, math.Min(1, 1.2*top+0.02)
 	return c
 }
