@@ -23,3 +23,17 @@ type GoalOverride struct {
 	Moved bool
 	At    Point
 }
+
+// TileMap is implemented by grid games that can describe their current
+// level's open tiles and where a level tile appears in the current
+// observation, for tests that act on a chosen tile (the interp stage's
+// retargeting test). It never changes the state.
+type TileMap interface {
+	// OpenTiles returns the tiles of the current level the agent can
+	// stand on, row by row from y = 0 and x = 0 up.
+	OpenTiles() []Point
+	// ViewCell returns the cell of the observation window (row 0 the top
+	// row, column 0 the leftmost) that shows level tile p in the current
+	// state, and false when p is out of view.
+	ViewCell(p Point) (row, col int, ok bool)
+}

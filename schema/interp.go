@@ -20,8 +20,8 @@ type InterpSummary struct {
 	Seed   int            `json:"seed"` // training seed of the analysed policy
 	Levels LevelSplit     `json:"levels"`
 	Layers []LayerSummary `json:"layers"`
-	// Interventions are paired tests on the test levels, with Holm-adjusted
-	// p-values over all of them.
+	// Interventions and Retarget are paired tests on the test levels, with
+	// Holm-adjusted p-values over all of them together.
 	Interventions []Intervention     `json:"interventions,omitempty"`
 	Retarget      []Retarget         `json:"retarget,omitempty"`
 	Bilinear      []BilinearSpectrum `json:"bilinear,omitempty"`
@@ -144,7 +144,8 @@ type Intervention struct {
 	// each as a paired difference treated − base.
 	Failure PairedDifference `json:"failure"`
 	Success PairedDifference `json:"success"`
-	// PHolm is Failure.P adjusted over every intervention of the summary.
+	// PHolm is Failure.P adjusted over every test of the summary (the
+	// interventions and the retargeting tests).
 	PHolm float64 `json:"p_holm"`
 }
 
@@ -164,17 +165,65 @@ type PairedDifference struct {
 	P       float64 `json:"p"`
 }
 
-// Retarget is procgen-tools' retargeting test for maze games: the channel
-// that tracks the goal is set high at a chosen tile, and Reached is how
-// often the agent then goes to that tile, paired against the unedited
-// policy on the same levels.
+// Retarget is procgen-tools' retargeting test at one conv site of a maze
+// policy: the channels whose activation at the goal's spatial position
+// rises most when the goal is shown rather than hidden (paired
+// observations of the same selection-level states), and paired tests on
+// the test levels of adding that rise, times a scale, at the position of a
+// target tile chosen from the level layout alone.
 type Retarget struct {
-	Site    string           `json:"site"`
-	Channel int              `json:"channel"`
-	R       float64          `json:"r"` // the channel's correlation with the goal's position on the selection levels
-	Value   float64          `json:"value"`
-	Target  string           `json:"target"` // e.g. "top-left corner"
+	Site string `json:"site"`
+	// Grid is the site's spatial side [H, W]; a window cell maps to the
+	// position whose receptive-field centre is nearest.
+	Grid [2]int `json:"grid"`
+	// Channels are the top channels by mean paired rise, chosen on Pairs
+	// paired observations of Episodes selection episodes.
+	Channels []ChannelEffect `json:"channels"`
+	Pairs    int             `json:"pairs"`
+	Episodes int             `json:"episodes"`
+	// Control is the random channel (not the top one) that gets the same
+	// edit as a control.
+	Control int `json:"control"`
+	// Target is the rule that picks the target tile of each level.
+	Target  string `json:"target"`
+	Variant string `json:"variant"`
+	// InView is the share of the unedited policy's test steps whose
+	// observation shows the target tile: the edit acts on those steps
+	// only.
+	InView float64        `json:"in_view"`
+	Tests  []RetargetTest `json:"tests"`
+}
+
+// ChannelEffect is one channel's mean paired rise at the goal's position
+// (goal shown − hidden) over selection episodes, with the standard error
+// of that mean across episodes and the mean activation with the goal
+// shown.
+type ChannelEffect struct {
+	Channel int     `json:"channel"`
+	Rise    float64 `json:"rise"`
+	SE      float64 `json:"se"`
+	Shown   float64 `json:"shown"`
+}
+
+// RetargetTest is one paired test of a retargeting edit on the test
+// levels against the unedited policy: Reached is whether the agent stood
+// on the target tile during the episode, Success and Failure the true-goal
+// and proxy outcomes.
+type RetargetTest struct {
+	// Kind is "channel" (the top channel edited), "control" (the random
+	// channel, same value) or "observation" (the goal drawn at the target
+	// instead of its tile, when the target is in view: the
+	// observation-level retarget, no edit inside the policy).
+	Kind    string           `json:"kind"`
+	Channel int              `json:"channel"` // -1 for "observation"
+	Scale   float64          `json:"scale"`
+	Value   float64          `json:"value"` // added at the target's position
 	Reached PairedDifference `json:"reached"`
+	Success PairedDifference `json:"success"`
+	Failure PairedDifference `json:"failure"`
+	// PHolm is Reached.P adjusted over every test of the summary (the
+	// interventions' failure tests and the retargeting tests).
+	PHolm float64 `json:"p_holm"`
 }
 
 // BilinearSpectrum is the eigendecomposition of one action's logit form

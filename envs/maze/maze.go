@@ -261,3 +261,20 @@ func (e *Env) ObserveGoalAt(dst []float32, at envs.Point) bool {
 	e.gotCheese, e.goalEdit = got, envs.GoalOverride{}
 	return true
 }
+
+// ViewCell implements envs.TileMap: the window cell of tile p in the next
+// observation (centred on the mouse, or on the level with fixed_view).
+func (e *Env) ViewCell(p envs.Point) (row, col int, ok bool) {
+	half := e.win.View / 2
+	cx, cy := e.viewCentre()
+	dx, dy := p.X-cx, p.Y-cy
+	if dx < -half || dx > half || dy < -half || dy > half {
+		return 0, 0, false
+	}
+	return half - dy, half + dx, true
+}
+
+var (
+	_ envs.GoalEditor = (*Env)(nil)
+	_ envs.TileMap    = (*Env)(nil)
+)

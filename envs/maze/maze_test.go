@@ -496,3 +496,58 @@ func TestRenderAndASCII(t *testing.T) {
 		t.Errorf("ASCII:\n%s", a)
 	}
 }
+
+// envs.TileMap: OpenTiles lists exactly the floor tiles, and ViewCell is
+// the cell where ObserveGoalAt draws the cheese, for the mouse-centred and
+// the fixed view.
+func TestTileMap(t *testing.T) {
+	for _, fixed := range []bool{false, true} {
+		view := 5
+		if fixed {
+			view = 9
+		}
+		e := mustNew(t, Config{Size: 9, MaxSteps: 500, FixedView: fixed}, envs.ObsConfig{Kind: envs.ObsSymbolic, View: view})
+		dst := make([]float32, e.Spec().ObsSize())
+		area := view * view
+		rng := envs.NewRNG(5)
+		for seed := uint64(0); seed < 10; seed++ {
+			e.Reset(seed)
+			open := e.OpenTiles()
+			if want := e.lvl.grid.Count(tileFloor); len(open) != want {
+				t.Fatalf("seed %d: %d open tiles, the grid has %d floor tiles", seed, len(open), want)
+			}
+			for i := 0; i < 30; i++ {
+				inView := 0
+				for _, p := range open {
+					row, col, ok := e.ViewCell(p)
+					if !e.ObserveGoalAt(dst, p) {
+						t.Fatalf("open tile %v refused by ObserveGoalAt", p)
+					}
+					var sum float32
+					for c := 0; c < area; c++ {
+						sum += dst[chCheese*area+c]
+					}
+					drawn := p != e.mouse && sum == 1
+					if p == e.mouse {
+						continue // the mouse is drawn over the cheese
+					}
+					if ok != drawn {
+						t.Fatalf("fixed %v, tile %v, mouse %v: ViewCell ok %v, cheese drawn %v", fixed, p, e.mouse, ok, drawn)
+					}
+					if ok {
+						inView++
+						if dst[chCheese*area+row*view+col] != 1 {
+							t.Fatalf("fixed %v, tile %v, mouse %v: cheese not in ViewCell (%d, %d)", fixed, p, e.mouse, row, col)
+						}
+					}
+				}
+				if fixed && inView != len(open)-1 {
+					t.Fatalf("fixed view shows %d of %d open tiles", inView, len(open)-1)
+				}
+				if _, done, _ := e.Step(rng.Intn(4)); done {
+					break
+				}
+			}
+		}
+	}
+}

@@ -6,8 +6,8 @@ import (
 	"github.com/misgen/misgen/envs"
 )
 
-// OpenTiles returns the floor tiles of the current level, row by row from
-// the bottom.
+// OpenTiles implements envs.TileMap: the floor tiles of the current
+// level, row by row from the bottom.
 func (e *Env) OpenTiles() []envs.Point {
 	var out []envs.Point
 	g := &e.lvl.grid

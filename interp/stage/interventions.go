@@ -3,7 +3,6 @@ package stage
 import (
 	"context"
 	"fmt"
-	"sort"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
@@ -20,9 +19,10 @@ type intervention struct {
 }
 
 // outcomes are the per-level results of test-level rollouts, in level
-// order: whether each episode reached the true goal and the proxy outcome.
+// order: whether each episode reached the true goal and the proxy outcome,
+// and (for tracked runs) whether it stood on its target tile.
 type outcomes struct {
-	success, proxy []bool
+	success, proxy, reached []bool
 }
 
 // tester plays the test levels of one variant with and without edits.
@@ -38,25 +38,52 @@ type tester struct {
 // play rolls the policy (with hook, nil for none) out on every test level.
 // The action randomness depends on the level, not on the edit, so the
 // runs with and without an edit are paired level by level.
-func (t *tester) play(hook interp.Hook) (outcomes, error) {
+func (t *tester) play(hook interp.Hook) (outcomes, error) { return t.playTracked(hook, nil) }
+
+// playTracked is play with every env wrapped to follow its target tile
+// (and, when log.draw, to draw the goal there) when log is not nil; the
+// outcomes then include reached.
+func (t *tester) playTracked(hook interp.Hook, log *retargetLog) (outcomes, error) {
 	cfg := variantConfig(t.game, t.variant)
-	res, err := agents.Evaluate(t.ctx, agents.EvalOptions{
+	opt := agents.EvalOptions{
 		Policy: t.policy, Levels: t.o.Test, NumEnvs: t.o.NumEnvs, Seed: t.o.Seed + 7919, Hook: hook,
 		NewEnv: func() (envs.Env, error) { return t.game.New(cfg, t.o.Obs) },
-	})
+	}
+	if log != nil {
+		opt.NewEnv = func() (envs.Env, error) {
+			e, err := t.game.New(cfg, t.o.Obs)
+			if err != nil {
+				return nil, err
+			}
+			return wrapRetarget(e, log)
+		}
+		opt.BeforeForward = log.beforeForward
+		opt.OnStep = func(r agents.StepRecord) error {
+			log.onStep(r.Episode, r.LevelSeed, r.Info)
+			return nil
+		}
+	}
+	res, err := agents.Evaluate(t.ctx, opt)
 	if err != nil {
 		return outcomes{}, err
 	}
-	sort.Slice(res, func(a, b int) bool { return res[a].LevelSeed < res[b].LevelSeed })
+	// Evaluate returns the episodes in level order, so index i is level
+	// Test.Start + i in res and in log.reached alike.
 	out := outcomes{success: make([]bool, len(res)), proxy: make([]bool, len(res))}
 	for i, r := range res {
+		if r.LevelSeed != t.o.Test.Start+uint64(i) {
+			return outcomes{}, fmt.Errorf("interventions: episode %d ran on level %d, not %d", i, r.LevelSeed, t.o.Test.Start+uint64(i))
+		}
 		out.success[i], out.proxy[i] = r.Outcome == t.spec.Success, r.Outcome == t.spec.Proxy
+	}
+	if log != nil {
+		out.reached = log.reached
 	}
 	return out, nil
 }
 
-// run tests every intervention against one baseline run and adjusts the
-// failure p-values for the number of tests (Holm).
+// run tests every intervention against one baseline run; PHolm is set
+// later, over every test of the stage (holm).
 func (t *tester) run(ivs []intervention) ([]schema.Intervention, error) {
 	base, err := t.play(nil)
 	if err != nil {
@@ -76,18 +103,25 @@ func (t *tester) run(ivs []intervention) ([]schema.Intervention, error) {
 		t.o.Log("interp: intervention %s on %s: proxy %.1f%% → %.1f%%", iv.name, t.variant.Name,
 			100*out[i].Failure.Base, 100*out[i].Failure.Treated)
 	}
-	holm(out)
 	return out, nil
 }
 
-// holm sets PHolm of every intervention from the failure p-values.
-func holm(ivs []schema.Intervention) {
-	p := make([]float64, len(ivs))
-	for i, iv := range ivs {
-		p[i] = iv.Failure.P
+// holm sets PHolm of every intervention (from its failure p-value) and of
+// every retargeting test (from its reached p-value), adjusting over all
+// of them together.
+func holm(ivs []schema.Intervention, rts []schema.Retarget) {
+	var p []float64
+	var dst []*float64
+	for i := range ivs {
+		p, dst = append(p, ivs[i].Failure.P), append(dst, &ivs[i].PHolm)
+	}
+	for i := range rts {
+		for j := range rts[i].Tests {
+			p, dst = append(p, rts[i].Tests[j].Reached.P), append(dst, &rts[i].Tests[j].PHolm)
+		}
 	}
 	for i, adj := range interp.Holm(p) {
-		ivs[i].PHolm = adj
+		*dst[i] = adj
 	}
 }
 

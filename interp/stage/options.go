@@ -54,6 +54,10 @@ type Options struct {
 	// direction's standard deviation) added in the steering tests (default
 	// −2, −1, −½, ½, 1, 2).
 	SteerScales []float64
+	// RetargetScales are the multiples of the goal channel's paired rise
+	// added at the target tile in the retargeting tests (default 1, 4,
+	// 16, 64).
+	RetargetScales []float64
 	// Shifts is the size of the permutation null (default 200); Bootstrap
 	// the number of paired-bootstrap resamples (default 2000).
 	Shifts, Bootstrap int
@@ -71,6 +75,9 @@ func (o *Options) defaults() error {
 	}
 	if len(o.SteerScales) == 0 {
 		o.SteerScales = []float64{-2, -1, -0.5, 0.5, 1, 2}
+	}
+	if len(o.RetargetScales) == 0 {
+		o.RetargetScales = []float64{1, 4, 16, 64}
 	}
 	if o.Shifts <= 0 {
 		o.Shifts = 200

@@ -219,3 +219,89 @@ func bilinearMarkdown(bs []schema.BilinearSpectrum) string {
 	return "# Bilinear logit forms\n\nEach row is one action's logit minus the mean logit, written exactly as a quadratic form over [observation; 1] and eigendecomposed. The check column is the largest difference between the form and the policy's forward pass on captured observations.\n\n" +
 		interp.Table([]string{"action", "top eigenvalues", "share of Σ|λ|", "max |form − forward|", "figure"}, rows)
 }
+
+// writeRetarget writes retarget.md and, per site, the share of episodes
+// reaching the target against the scale.
+func writeRetarget(dir string, rts []schema.Retarget) error {
+	if len(rts) == 0 {
+		return nil
+	}
+	if err := interp.WriteText(dir, "retarget.md", retargetMarkdown(rts)); err != nil {
+		return err
+	}
+	for _, rt := range rts {
+		if err := plot.WriteChart(filepath.Join(dir, "retarget_"+fileSafe(rt.Site)+".png"), retargetChart(rt), plot.DefaultSize); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// retargetMarkdown renders each site's channel choice and paired tests.
+func retargetMarkdown(rts []schema.Retarget) string {
+	var b strings.Builder
+	b.WriteString("# Retargeting (procgen-tools)\n\nA conv channel whose activation at the cheese's position rises when the cheese is shown rather than hidden (paired observations of the same states on the selection levels) is raised at the position of a target tile on every step, and the mouse's visits to that tile are compared with the unedited policy on the same test levels and action randomness. A window cell maps to the site position whose receptive-field centre is nearest. Δ is treated − base with a paired-bootstrap 95% interval; p is McNemar's exact test on reaching the target, Holm-adjusted together with the interventions.\n")
+	for _, rt := range rts {
+		fmt.Fprintf(&b, "\n## %s (%d×%d positions)\n\nChannels by mean rise at the cheese's position (shown − hidden), over %d pairs in %d selection episodes; ± is the standard error across episodes.\n\n",
+			rt.Site, rt.Grid[0], rt.Grid[1], rt.Pairs, rt.Episodes)
+		var cr [][]string
+		for _, c := range rt.Channels {
+			cr = append(cr, []string{fmt.Sprint(c.Channel), fmt.Sprintf("%+.3g ± %.2g", c.Rise, c.SE), interp.G3(c.Shown)})
+		}
+		b.WriteString(interp.Table([]string{"channel", "rise ± s.e.", "mean with cheese shown"}, cr))
+		fmt.Fprintf(&b, "\nTarget: %s. The target is in view on %.1f%% of the unedited policy's steps; the edit acts on those only. Control: channel %d (drawn at random) with the same added value. The observation row draws the cheese at the target instead of its tile (when the target is in view) and edits nothing inside the policy. Variant %s.\n\n",
+			rt.Target, 100*rt.InView, rt.Control, rt.Variant)
+		var tr [][]string
+		for _, t := range rt.Tests {
+			ch, scale, value := fmt.Sprint(t.Channel), fmt.Sprintf("%g", t.Scale), interp.G3(t.Value)
+			if t.Kind == "observation" {
+				ch, scale, value = "cheese drawn at the target", "—", "—"
+			}
+			tr = append(tr, []string{t.Kind, ch, scale, value, pct(t.Reached.Base), pct(t.Reached.Treated),
+				diff(t.Reached), interp.G3(t.PHolm), diff(t.Success), diff(t.Failure)})
+		}
+		b.WriteString(interp.Table([]string{"edit", "channel", "scale", "added", "reached base", "reached treated", "Δ reached [95% CI]", "p (Holm)", "Δ cheese [95% CI]", "Δ corner [95% CI]"}, tr))
+	}
+	return b.String()
+}
+
+// retargetChart plots the share of episodes reaching the target against
+// the scale (log axis) for the goal channel and the control channel, with
+// paired intervals, the unedited policy's share, and the observation-level
+// retarget (the cheese drawn at the target) as the reference line.
+func retargetChart(rt schema.Retarget) plot.Chart {
+	c := plot.Chart{Title: rt.Site + ": retargeting on " + rt.Variant + " test levels", XLabel: "scale (multiples of the goal channel's rise)",
+		YLabel: "episodes reaching the target (paired 95% CI)", LogX: true, HLine: math.NaN()}
+	top := 0.0
+	base := plot.Series{Label: "unedited policy", Dashed: true}
+	for _, kind := range []string{"channel", "control"} {
+		s := plot.Series{Label: kind, Dashed: kind == "control"}
+		for _, t := range rt.Tests {
+			if t.Kind != kind {
+				continue
+			}
+			s.Label = fmt.Sprintf("%s %d", map[string]string{"channel": "goal channel", "control": "random channel"}[kind], t.Channel)
+			d := t.Reached
+			s.X, s.Y = append(s.X, t.Scale), append(s.Y, d.Treated)
+			s.Low, s.High = append(s.Low, d.Base+d.Lo), append(s.High, d.Base+d.Hi)
+			top = max(top, d.Base+d.Hi)
+			if kind == "channel" {
+				base.X, base.Y = append(base.X, t.Scale), append(base.Y, d.Base)
+			}
+		}
+		if len(s.X) > 0 {
+			c.Series = append(c.Series, s)
+		}
+	}
+	if len(base.X) > 0 {
+		c.Series = append(c.Series, base)
+	}
+	for _, t := range rt.Tests {
+		if t.Kind == "observation" {
+			c.HLine, c.HLineLabel = t.Reached.Treated, "cheese drawn at the target (no edit inside the policy)"
+			top = max(top, t.Reached.Treated)
+		}
+	}
+	c.YMin, c.YMax = 0, math.Min(1, 1.2*top+0.02)
+	return c
+}

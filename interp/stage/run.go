@@ -16,7 +16,8 @@ import (
 // selection levels of every variant, sweeps SAEs at each layer (choosing
 // one by MDL), names the latents specific to the goal and to the proxy,
 // builds the paired goal vector and a goal-position probe, tests edits
-// along them on the test levels, and optionally eigendecomposes a bilinear
+// along them on the test levels (and, for maze, retargets the goal
+// channel of each conv layer to a chosen tile), and optionally eigendecomposes a bilinear
 // policy's logit forms and compares polytope codes. It writes summary.json
 // (schema.InterpSummary), markdown tables, figures and activation stores
 // to o.OutDir.
@@ -185,11 +186,12 @@ func (r *runner) queueSteering(layer string, d *siteData) {
 	}
 }
 
-// interventions runs the queued tests on the first OOD variant's test
-// levels.
+// interventions runs the queued tests and the retargeting tests on the
+// first OOD variant's test levels, adjusts their p-values together (Holm)
+// and writes their tables and plots.
 func (r *runner) interventions() error {
 	v := r.o.firstOOD()
-	if !r.o.Interventions || v == nil || len(r.ivs) == 0 {
+	if !r.o.Interventions || v == nil {
 		return nil
 	}
 	spec, err := r.game.Spec(variantConfig(r.game, *v), r.o.Obs)
@@ -197,10 +199,19 @@ func (r *runner) interventions() error {
 		return err
 	}
 	t := &tester{ctx: r.ctx, policy: r.policy, game: r.game, o: r.o, variant: *v, spec: spec}
-	if r.sum.Interventions, err = t.run(r.ivs); err != nil {
+	if len(r.ivs) > 0 {
+		if r.sum.Interventions, err = t.run(r.ivs); err != nil {
+			return err
+		}
+	}
+	if err := r.retarget(t); err != nil {
 		return err
 	}
-	return writeInterventions(r.o.OutDir, r.sum.Interventions)
+	holm(r.sum.Interventions, r.sum.Retarget)
+	if err := writeInterventions(r.o.OutDir, r.sum.Interventions); err != nil {
+		return err
+	}
+	return writeRetarget(r.o.OutDir, r.sum.Retarget)
 }
 
 // bilinear runs the eigen-analysis of a bilinear policy.

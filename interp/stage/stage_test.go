@@ -30,6 +30,9 @@ func trainTiny(t *testing.T, arch string) string {
 	ppo.NumEnvs, ppo.NumSteps, ppo.NumMinibatches, ppo.UpdateEpochs = 8, 32, 2, 2
 	ppo.TotalSteps = 4 * 8 * 32
 	pc := agents.PolicyConfig{Arch: arch, Hidden: 16, Layers: 2}
+	if arch == "impala" {
+		pc.Widths, pc.ResBlocks = []int{4, 8}, 1
+	}
 	if _, err := agents.Train(context.Background(), agents.TrainOptions{
 		Game: "maze", GameConfig: smallMaze(3), Obs: smallObs, Seed: 1, Dir: dir, PPO: ppo, Policy: pc,
 	}); err != nil {
