@@ -208,11 +208,16 @@ func DescriptionLength(m *SAE, codes Matrix, model ModelFunc, site Site, obs Obs
 }
 
 // BestMDL returns the index of the feasible result with the smallest
-// description length, or −1 when none is feasible.
+// description length, or −1 when none is feasible. Equal lengths (a local
+// and an e2e SAE of one size and L0 quantised alike cost the same bits)
+// go to the lower downstream KL at that precision, then to the first listed.
 func BestMDL(rs []schema.MDLResult) int {
 	best := -1
 	for i, r := range rs {
-		if r.Feasible && (best < 0 || r.DL < rs[best].DL) {
+		if !r.Feasible {
+			continue
+		}
+		if best < 0 || r.DL < rs[best].DL || (r.DL == rs[best].DL && r.KLAtBits < rs[best].KLAtBits) {
 			best = i
 		}
 	}

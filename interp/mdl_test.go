@@ -212,3 +212,16 @@ func TestMDLFindsTheTrueDictionary(t *testing.T) {
 		t.Errorf("description lengths tie: %.3f %.3f %.3f", rs[1].DL, rs[2].DL, rs[3].DL)
 	}
 }
+
+// Equal description lengths go to the SAE that costs the policy less.
+func TestBestMDLBreaksTiesByKL(t *testing.T) {
+	rs := []schema.MDLResult{
+		{DL: 30, KLAtBits: 0.001, Feasible: true},
+		{DL: 21, KLAtBits: 0.0033, Feasible: true},
+		{DL: 21, KLAtBits: 0.0017, Feasible: true},
+		{DL: 21, KLAtBits: 0.0001, Feasible: false},
+	}
+	if got := BestMDL(rs); got != 2 {
+		t.Errorf("BestMDL = %d, want 2 (DL 21 with the lower KL, the infeasible one ignored)", got)
+	}
+}
