@@ -3,11 +3,10 @@ package audit
 import (
 	"fmt"
 	"image"
-	"image/color"
-	"math"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/viz/render"
 )
 
 // Placeable is a grid game whose agent and goal can be put on any open tile
@@ -20,11 +19,9 @@ type Placeable interface {
 }
 
 // Arrow is the policy's expected move on one tile: Σ p(a)·direction(a),
-// y upwards, length at most 1.
-type Arrow struct {
-	Tile   envs.Point
-	DX, DY float64
-}
+// y upwards, length at most 1. It is render's type, so the viewer draws
+// the same arrows over its frames.
+type Arrow = render.Arrow
 
 // VectorField puts the agent on every open tile of env's current level
 // but goal's, with the goal on tile goal, and returns the policy's
@@ -83,58 +80,17 @@ func abs(x int) int {
 	return x
 }
 
-// arrowColor is the vector field's ink.
-var arrowColor = color.RGBA{R: 200, G: 20, B: 60, A: 255}
-
 // DrawVectorField renders env's level at scale pixels per tile (with the
 // goal on tile goal and the agent on its start tile, start) and draws each
-// arrow from its tile's centre, a full-length arrow (|move| = 1) reaching
-// 0.45 tile.
+// arrow from its tile's centre with render.DrawArrows, a full-length arrow
+// (|move| = 1) reaching 0.45 tile.
 func DrawVectorField(env Placeable, start, goal envs.Point, arrows []Arrow, scale int) (*image.RGBA, error) {
 	if err := env.Place(start, goal); err != nil {
 		return nil, err
 	}
 	img := env.Render(scale)
-	rows := img.Bounds().Dy() / scale
-	for _, a := range arrows {
-		cx := (float64(a.Tile.X) + 0.5) * float64(scale)
-		cy := (float64(rows-a.Tile.Y) - 0.5) * float64(scale)
-		ex, ey := cx+0.45*float64(scale)*a.DX, cy-0.45*float64(scale)*a.DY
-		line(img, cx, cy, ex, ey, arrowColor)
-		n := math.Hypot(a.DX, a.DY)
-		if n < 1e-3 {
-			dot(img, cx, cy, arrowColor)
-			continue
-		}
-		// Arrowhead: two strokes at ±150° from the direction.
-		ux, uy := a.DX/n, -a.DY/n
-		h := 0.18 * float64(scale) * math.Min(1, 2*n)
-		for _, s := range []float64{1, -1} {
-			c, si := math.Cos(5*math.Pi/6), s*math.Sin(5*math.Pi/6)
-			line(img, ex, ey, ex+h*(ux*c-uy*si), ey+h*(ux*si+uy*c), arrowColor)
-		}
-	}
+	render.DrawArrows(img, img.Bounds(), scale, 0, arrows)
 	return img, nil
-}
-
-// line draws a 2-pixel-wide segment.
-func line(img *image.RGBA, x0, y0, x1, y1 float64, c color.RGBA) {
-	n := int(math.Max(math.Abs(x1-x0), math.Abs(y1-y0))) + 1
-	for i := 0; i <= n; i++ {
-		t := float64(i) / float64(n)
-		dot(img, x0+t*(x1-x0), y0+t*(y1-y0), c)
-	}
-}
-
-func dot(img *image.RGBA, x, y float64, c color.RGBA) {
-	px, py := int(x), int(y)
-	for dy := 0; dy < 2; dy++ {
-		for dx := 0; dx < 2; dx++ {
-			if (image.Point{px + dx, py + dy}).In(img.Bounds()) {
-				img.SetRGBA(px+dx, py+dy, c)
-			}
-		}
-	}
 }
 
 // VectorFieldPair renders the vector fields of policy on one level of a

@@ -8,6 +8,7 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/viz/render"
 )
 
 // seekPolicy is a hand-built maze policy: the logit of each move is k
@@ -104,7 +105,7 @@ func TestVectorFieldOfACheeseSeekingPolicy(t *testing.T) {
 	inked := 0
 	for i := 0; i < len(train.Pix); i += 4 {
 		c := train.Pix[i : i+3]
-		if c[0] == arrowColor.R && c[1] == arrowColor.G && c[2] == arrowColor.B {
+		if c[0] == render.ArrowColor.R && c[1] == render.ArrowColor.G && c[2] == render.ArrowColor.B {
 			inked++
 		}
 	}

@@ -58,6 +58,9 @@ func (g *liveGame) Update() error {
 	case inpututil.IsKeyJustPressed(ebiten.KeyR):
 		g.live.Reset(g.live.Seed() + 1)
 		g.dirty = true
+	case inpututil.IsKeyJustPressed(ebiten.KeyV):
+		g.live.ToggleVectors()
+		g.dirty = true
 	case inpututil.IsKeyJustPressed(ebiten.KeyEqual) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadAdd):
 		g.speed = min(g.speed+1, len(control.Speeds)-1)
 	case inpututil.IsKeyJustPressed(ebiten.KeyMinus) || inpututil.IsKeyJustPressed(ebiten.KeyNumpadSubtract):
@@ -70,7 +73,7 @@ func (g *liveGame) Update() error {
 	if g.dirty {
 		g.set(g.live.Screen(g.opts))
 		g.dirty = false
-		ebiten.SetWindowTitle(title("%s %s level %d  %.0f steps/s", g.live.Game, g.live.Variant, g.live.Seed(), control.Speeds[g.speed]))
+		ebiten.SetWindowTitle(title("%s  %.0f steps/s", g.live.Status(), control.Speeds[g.speed]))
 	}
 	return nil
 }

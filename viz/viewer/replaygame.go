@@ -23,6 +23,7 @@ var replayKeys = map[ebiten.Key]app.Command{
 	ebiten.KeyP:              app.CmdPrevEpisode,
 	ebiten.KeyF:              app.CmdCycleFilter,
 	ebiten.KeyS:              app.CmdSideBySide,
+	ebiten.KeyV:              app.CmdVectorField,
 	ebiten.KeyQ:              app.CmdQuit,
 	ebiten.KeyEscape:         app.CmdQuit,
 }

@@ -94,7 +94,7 @@ func TestReplayGameCommands(t *testing.T) {
 		ebiten.KeySpace: app.CmdTogglePlay, ebiten.KeyArrowRight: app.CmdStepForward, ebiten.KeyArrowLeft: app.CmdStepBack,
 		ebiten.KeyEqual: app.CmdSpeedUp, ebiten.KeyMinus: app.CmdSpeedDown, ebiten.KeyN: app.CmdNextEpisode,
 		ebiten.KeyP: app.CmdPrevEpisode, ebiten.KeyF: app.CmdCycleFilter, ebiten.KeyS: app.CmdSideBySide,
-		ebiten.KeyQ: app.CmdQuit, ebiten.KeyEscape: app.CmdQuit,
+		ebiten.KeyV: app.CmdVectorField, ebiten.KeyQ: app.CmdQuit, ebiten.KeyEscape: app.CmdQuit,
 	} {
 		if replayKeys[k] != want {
 			t.Errorf("key %v → %v, want %v", k, replayKeys[k], want)

@@ -65,7 +65,8 @@ The window needs an X display (on a server: xvfb-run -a viewer ..., or ssh -X);
 keys: space play/pause, left/right step, +/- speed, n/p episode,
       f cycle outcome filter, s side-by-side ID vs OOD, click the timeline to seek,
       q or esc quit; live play: arrows or wasd (up jumps), r next level, +/- speed;
-      -checkpoint: space pause, r next level, +/- speed
+      -checkpoint: space pause, r next level, +/- speed, v vector field
+      (the policy's expected move on every open tile; maze only)
 flags:
 `
 

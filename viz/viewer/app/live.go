@@ -17,9 +17,23 @@ var ErrNoPolicy = errors.New("viewer: -checkpoint: live policy play is not avail
 // probabilities and value behind it.
 type Actor func(env envs.Env) (action int, probs []float32, value float32, err error)
 
-// PolicyLoader loads the policy in a checkpoint file as an Actor for
-// env's game; release frees it.
-type PolicyLoader func(checkpoint string, env envs.Env) (act Actor, release func(), err error)
+// VectorField computes the live policy's vector field on the current
+// level of env, a scratch env of the live game reset to the level shown:
+// the expected move on every open tile but the goal's, with the goal where
+// the level puts it (audit.VectorField). It may change env's state.
+type VectorField func(env envs.Env) ([]render.Arrow, error)
+
+// LivePolicy is a policy loaded for live play: Act chooses the actions,
+// Vectors (nil when the game's agent and goal cannot be placed) computes
+// the vector-field overlay, and Release frees the policy.
+type LivePolicy struct {
+	Act     Actor
+	Vectors VectorField
+	Release func()
+}
+
+// PolicyLoader loads the policy in a checkpoint file for env's game.
+type PolicyLoader func(checkpoint string, env envs.Env) (*LivePolicy, error)
 
 // Live is a level played live by a person or a policy: the env, the level
 // seed and the running totals the HUD shows.
@@ -37,6 +51,9 @@ type Live struct {
 	release func()
 	probs   []float32 // the actor's last decision, shown in the HUD
 	value   float32
+
+	vectors overlay // the vector-field overlay (key v)
+	note    string  // a key's transient message for the status line
 }
 
 // NewLive builds the live level of a: play mode, or checkpoint mode with
@@ -63,9 +80,13 @@ func NewLive(a *Args, ld Loaders) (*Live, error) {
 	}
 	l := &Live{Game: game, Variant: a.Variant, env: env, spec: env.Spec(), seed: a.Seed}
 	if a.Mode() == ModeCheckpoint {
-		if l.actor, l.release, err = ld.Policy(a.Checkpoint, env); err != nil {
+		p, err := ld.Policy(a.Checkpoint, env)
+		if err != nil {
 			return nil, err
 		}
+		l.actor, l.release = p.Act, p.Release
+		l.vectors.field = p.Vectors
+		l.vectors.newEnv = func() (envs.Env, error) { return g.New(cfg, obs) }
 	}
 	l.Reset(a.Seed)
 	return l, nil
@@ -108,6 +129,7 @@ func (l *Live) Reset(seed uint64) {
 	l.env.Reset(seed)
 	l.ret, l.reward, l.action, l.outcome, l.done = 0, 0, -1, "", false
 	l.probs = l.probs[:0]
+	l.note = ""
 }
 
 // Seed is the level being played.
@@ -154,14 +176,18 @@ func (l *Live) Render(opts render.Options) (*image.RGBA, render.Layout) {
 		// The HUD shows the decision that led to this state.
 		hud.Probs, hud.Value, hud.HasValue = l.probs, l.value, true
 	}
-	return render.Draw(l.env, info, hud, opts)
+	img, lay := render.Draw(l.env, info, hud, opts)
+	l.drawVectors(img, lay)
+	return img, lay
 }
 
 // Legend is the live window's key legend: a policy plays (space pauses
-// it), or a person plays a real-time game (held keys at the +/- speed) or
+// it; v toggles the vector field where the game has one), or a person plays a real-time game (held keys at the +/- speed) or
 // a grid game (one step per key press).
 func (l *Live) Legend() string {
 	switch {
+	case l.actor != nil && l.vectors.field != nil:
+		return "space pause  r next level  v vector field  +/- speed  q quit"
 	case l.actor != nil:
 		return "space pause  r next level  +/- speed  q quit"
 	case Realtime(l.Game):

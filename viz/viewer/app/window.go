@@ -23,6 +23,7 @@ const (
 	CmdPrevEpisode
 	CmdCycleFilter
 	CmdSideBySide
+	CmdVectorField // answered in the status line: live policies only
 	CmdQuit
 )
 
@@ -42,6 +43,7 @@ type ReplayWindow struct {
 	img      *image.RGBA
 	timeline render.Layout
 	offset   image.Point
+	note     string // the last command's message for the status line
 }
 
 // view identifies what is on screen, so frames are re-rendered only when
@@ -59,6 +61,7 @@ func NewReplayWindow(s *Session) *ReplayWindow {
 // Apply runs one command; it reports false for CmdQuit.
 func (w *ReplayWindow) Apply(c Command) bool {
 	ctl := w.sess.Ctl
+	w.note = ""
 	switch c {
 	case CmdTogglePlay:
 		ctl.TogglePlay()
@@ -78,6 +81,8 @@ func (w *ReplayWindow) Apply(c Command) bool {
 		ctl.CycleFilter()
 	case CmdSideBySide:
 		ctl.ToggleSideBySide()
+	case CmdVectorField:
+		w.note = VectorsNote
 	case CmdQuit:
 		return false
 	}
@@ -112,7 +117,7 @@ func (w *ReplayWindow) Update(dt float64) (changed bool, err error) {
 func (w *ReplayWindow) Image() *image.RGBA { return w.img }
 
 // Status is a one-line summary for the window title: episode position,
-// filter, speed, mode.
+// filter, speed, mode, and the last command's message, if any.
 func (w *ReplayWindow) Status() string {
 	ctl := w.sess.Ctl
 	e := ctl.Episode()
@@ -131,5 +136,9 @@ func (w *ReplayWindow) Status() string {
 	if ctl.SideBySide() {
 		side = "  side-by-side"
 	}
-	return fmt.Sprintf("episode %d/%d (%s)  filter %s  %s%s", ctl.Position()+1, ctl.Visible(), w.sess.Eps[e].String(), filter, state, side)
+	note := ""
+	if w.note != "" {
+		note = "  " + w.note
+	}
+	return fmt.Sprintf("episode %d/%d (%s)  filter %s  %s%s%s", ctl.Position()+1, ctl.Visible(), w.sess.Eps[e].String(), filter, state, side, note)
 }

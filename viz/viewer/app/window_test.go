@@ -11,12 +11,12 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/viz/render"
+	"github.com/misgen/misgen/viz/replay"
 )
 
-// TestReplayWindowPlaysAndShowsLegend: opened on a run directory the window
-// plays without input, and every image it shows is the scene with the key
-// legend below it.
-func TestReplayWindowPlaysAndShowsLegend(t *testing.T) {
+// openRunDir opens a fresh run directory's replays at scale 4.
+func openRunDir(t *testing.T) (*Session, []replay.Episode) {
+	t.Helper()
 	dir, eps := runDir(t)
 	a, err := ParseArgs([]string{dir, "-scale", "4"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err != nil {
@@ -26,6 +26,14 @@ func TestReplayWindowPlaysAndShowsLegend(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s, eps
+}
+
+// TestReplayWindowPlaysAndShowsLegend: opened on a run directory the window
+// plays without input, and every image it shows is the scene with the key
+// legend below it.
+func TestReplayWindowPlaysAndShowsLegend(t *testing.T) {
+	s, eps := openRunDir(t)
 	w := NewReplayWindow(s)
 	if changed, err := w.Update(0); err != nil || !changed {
 		t.Fatalf("first update: changed %v, %v", changed, err)
@@ -88,8 +96,9 @@ func checkLegend(t *testing.T, img, scene *image.RGBA, legend string) {
 
 func TestLiveLegend(t *testing.T) {
 	// A stand-in policy: always action 0.
-	policy := func(string, envs.Env) (Actor, func(), error) {
-		return func(envs.Env) (int, []float32, float32, error) { return 0, nil, 0, nil }, func() {}, nil
+	policy := func(string, envs.Env) (*LivePolicy, error) {
+		act := func(envs.Env) (int, []float32, float32, error) { return 0, nil, 0, nil }
+		return &LivePolicy{Act: act, Release: func() {}}, nil
 	}
 	for _, c := range []struct {
 		args []string

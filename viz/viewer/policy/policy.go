@@ -9,36 +9,70 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/viz/render"
 	"github.com/misgen/misgen/viz/viewer/app"
 )
 
 // Loader returns an app.PolicyLoader whose actors sample actions from the
 // policy's distribution with a PCG stream seeded by seed, or take the most
-// probable action when greedy.
+// probable action when greedy. For games whose agent and goal can be
+// placed (audit.Placeable: maze) the loaded policy also computes vector
+// fields with audit.VectorField.
 func Loader(seed uint64, greedy bool) app.PolicyLoader {
-	return func(checkpoint string, env envs.Env) (app.Actor, func(), error) {
-		return load(checkpoint, env, rand.New(rand.NewPCG(seed, 0x5eed)), greedy)
+	return func(checkpoint string, env envs.Env) (*app.LivePolicy, error) {
+		p, err := load(checkpoint, env)
+		if err != nil {
+			return nil, err
+		}
+		lp := &app.LivePolicy{Act: actor(p, rand.New(rand.NewPCG(seed, 0x5eed)), greedy), Release: p.Free}
+		if _, ok := env.(audit.Placeable); ok {
+			lp.Vectors = Vectors(p)
+		}
+		return lp, nil
 	}
 }
 
-func load(checkpoint string, env envs.Env, rng *rand.Rand, greedy bool) (app.Actor, func(), error) {
+// Vectors is the vector field of policy p for the viewer's overlay: on a
+// placeable env (audit.Placeable), audit.VectorField with the goal on the
+// current level's goal tile; on any other env, an error.
+func Vectors(p agents.Policy) app.VectorField {
+	return func(env envs.Env) ([]render.Arrow, error) {
+		pl, ok := env.(audit.Placeable)
+		if !ok {
+			return nil, fmt.Errorf("viewer: vector field: %s's agent and goal cannot be placed", env.Spec().Game)
+		}
+		return audit.VectorField(p, pl, pl.GoalTile())
+	}
+}
+
+// load loads the policy in checkpoint and checks it fits env's
+// observations and actions.
+func load(checkpoint string, env envs.Env) (agents.Policy, error) {
 	p, _, err := agents.LoadPolicy(checkpoint)
 	if err != nil {
-		return nil, nil, fmt.Errorf("viewer: %w", err)
+		return nil, fmt.Errorf("viewer: %w", err)
 	}
 	io, want := p.IO(), agents.IOOf(env.Spec())
 	if io.ObsShape != want.ObsShape || io.NumActions != want.NumActions || (io.Game != "" && io.Game != want.Game) {
 		p.Free()
-		return nil, nil, fmt.Errorf("viewer: checkpoint %s is a %s policy for observations %v and %d actions; the env is %s with %v and %d (check -env, -variant, -config)",
+		return nil, fmt.Errorf("viewer: checkpoint %s is a %s policy for observations %v and %d actions; the env is %s with %v and %d (check -env, -variant, -config)",
 			checkpoint, io.Game, io.ObsShape, io.NumActions, want.Game, want.ObsShape, want.NumActions)
 	}
+	return p, nil
+}
+
+// actor plays p live: it samples from p's action distribution with rng, or
+// takes the most probable action when greedy.
+func actor(p agents.Policy, rng *rand.Rand, greedy bool) app.Actor {
+	io := p.IO()
 	obs := make([]float32, io.ObsSize())
 	probs := make([]float32, io.NumActions)
 	value := make([]float32, 1)
 	sh := io.ObsShape
-	act := func(env envs.Env) (int, []float32, float32, error) {
+	return func(env envs.Env) (int, []float32, float32, error) {
 		env.Observe(obs)
 		s := torch.NewNoGradScope()
 		defer s.Close()
@@ -56,7 +90,6 @@ func load(checkpoint string, env envs.Env, rng *rand.Rand, greedy bool) (app.Act
 		}
 		return choose(rng, probs, greedy), probs, value[0], nil
 	}
-	return act, p.Free, nil
 }
 
 // choose samples an action from probs (or takes the most probable one).

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/internal/torch"
@@ -93,5 +94,83 @@ func TestChoose(t *testing.T) {
 	}
 	if choose(r, probs, true) != 1 {
 		t.Error("greedy does not take the most probable action")
+	}
+}
+
+// TestVectorOverlayIsTheAuditField: the overlay's arrows for a loaded
+// maze policy are audit.VectorField's for the level shown, with the goal
+// on the level's goal tile, however far the live episode has gone; after
+// a level change they are the new level's.
+func TestVectorOverlayIsTheAuditField(t *testing.T) {
+	ckpt := checkpoint(t)
+	a, err := app.ParseArgs([]string{"-checkpoint", ckpt, "-env", maze.Name, "-seed", "3"}, &bytes.Buffer{}, &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := app.NewLive(a, app.Loaders{Policy: Loader(1, true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	for i := 0; i < 5 && !l.Done(); i++ {
+		if err := l.PolicyStep(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := l.Steps()
+	l.ToggleVectors()
+	if !l.VectorsOn() {
+		t.Fatalf("v did not turn the overlay on for maze: %q", l.Status())
+	}
+	p, _, err := agents.LoadPolicy(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	_, cfg, obs, err := app.VariantConfig(maze.Name, "train", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mg, _ := envs.Lookup(maze.Name)
+	env, err := mg.New(cfg, obs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := env.(audit.Placeable)
+	for _, seed := range []uint64{3, 4} {
+		if seed != l.Seed() {
+			l.Reset(seed)
+		}
+		got, err := l.LevelVectors()
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Reset(seed)
+		want, err := audit.VectorField(p, pl, pl.GoalTile())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) || len(want) == 0 {
+			t.Fatalf("level %d: %d arrows, want %d", seed, len(got), len(want))
+		}
+		for i := range want {
+			g, w := got[i], want[i]
+			if g.Tile != w.Tile || math.Abs(g.DX-w.DX) > 1e-6 || math.Abs(g.DY-w.DY) > 1e-6 {
+				t.Fatalf("level %d arrow %d: %+v, want %+v", seed, i, g, w)
+			}
+		}
+		if seed == 3 && l.Steps() != steps {
+			t.Errorf("computing the field moved the live episode from step %d to %d", steps, l.Steps())
+		}
+	}
+	// A game whose agent and goal cannot be placed has no field.
+	g, _ := envs.Lookup("coinrun")
+	_, ccfg, cobs, _ := app.VariantConfig("coinrun", "train", "", nil)
+	cr, err := g.New(ccfg, cobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Vectors(p)(cr); err == nil {
+		t.Error("a coinrun vector field was computed")
 	}
 }
