@@ -13,7 +13,9 @@ import (
 // OutcomesDir, so shards that share the directory are all included) into
 // tables/failure_rates.{md,csv,json} and plots/failure_rates.png (pooled
 // rows), and into the goal-preference table tables/preference.{md,csv,json}
-// with its per-seed plot plots/preference_vs_steps.png (see Preferences).
+// with its per-seed plot plots/preference_vs_steps.png (see Preferences),
+// and variants played on the same levels compared level by level into
+// tables/paired.{md,json} (see PairedVariants).
 // Outcomes and their order come from the game's Spec. The eval stage calls
 // it after writing records; `experiments report` may call it again.
 func WriteRunTables(r *Run) ([]schema.Row, error) {
@@ -45,6 +47,13 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 		return nil, err
 	}
 	if err := WritePursuitTables(r.Tables(), recs, r.Config.Variants(), run+": goal pursuit"); err != nil {
+		return nil, err
+	}
+	paired, err := PairedVariants(recs, r.Config.Variants(), spec.Success)
+	if err != nil {
+		return nil, err
+	}
+	if err := WritePaired(r.Tables(), paired, run+": variants compared level by level"); err != nil {
 		return nil, err
 	}
 	prefs, err := Preferences(recs, r.Config.Variants(), spec.Success, spec.Proxy)
