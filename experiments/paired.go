@@ -40,12 +40,10 @@ type PairedRow struct {
 // records cover exactly the same (seed, level) units, e.g. an OOD variant
 // and a control that plays its levels with one thing changed. Variants on
 // different levels are not compared (their difference would mix level
-// difficulty into it). A unit recorded twice in one variant is an error.
-func PairedVariants(recs []schema.EpisodeRecord, variants []string, success envs.Outcome) ([]PairedRow, error) {
-	byVariant, err := unitOutcomes(recs, success)
-	if err != nil {
-		return nil, err
-	}
+// difficulty into it), nor is a variant that played one unit twice (it
+// has no single outcome per unit to pair).
+func PairedVariants(recs []schema.EpisodeRecord, variants []string, success envs.Outcome) []PairedRow {
+	byVariant := unitOutcomes(recs, success)
 	var rows []PairedRow
 	for i, a := range variants {
 		for _, b := range variants[i+1:] {
@@ -57,7 +55,7 @@ func PairedVariants(recs []schema.EpisodeRecord, variants []string, success envs
 				Diff: interp.Paired(base, treated, pairedIters, pairedSeed)})
 		}
 	}
-	return rows, nil
+	return rows
 }
 
 // unit is one (training seed, level) of a variant's evaluation.
@@ -67,9 +65,10 @@ type unit struct {
 }
 
 // unitOutcomes maps each variant's units to whether the episode ended in
-// the success outcome.
-func unitOutcomes(recs []schema.EpisodeRecord, success envs.Outcome) (map[string]map[unit]bool, error) {
+// the success outcome. A variant that played a unit twice maps to nil.
+func unitOutcomes(recs []schema.EpisodeRecord, success envs.Outcome) map[string]map[unit]bool {
 	out := map[string]map[unit]bool{}
+	repeated := map[string]bool{}
 	for _, r := range recs {
 		m := out[r.Variant]
 		if m == nil {
@@ -78,11 +77,14 @@ func unitOutcomes(recs []schema.EpisodeRecord, success envs.Outcome) (map[string
 		}
 		u := unit{r.Seed, r.LevelSeed}
 		if _, dup := m[u]; dup {
-			return nil, fmt.Errorf("variant %s: seed %d played level %d twice", r.Variant, r.Seed, r.LevelSeed)
+			repeated[r.Variant] = true
 		}
 		m[u] = r.Outcome == success
 	}
-	return out, nil
+	for v := range repeated {
+		out[v] = nil
+	}
+	return out
 }
 
 // sameUnits lines up two variants' outcomes unit by unit (sorted by seed,

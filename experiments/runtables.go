@@ -49,10 +49,7 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 	if err := WritePursuitTables(r.Tables(), recs, r.Config.Variants(), run+": goal pursuit"); err != nil {
 		return nil, err
 	}
-	paired, err := PairedVariants(recs, r.Config.Variants(), spec.Success)
-	if err != nil {
-		return nil, err
-	}
+	paired := PairedVariants(recs, r.Config.Variants(), spec.Success)
 	if err := WritePaired(r.Tables(), paired, run+": variants compared level by level"); err != nil {
 		return nil, err
 	}
