@@ -8,37 +8,25 @@ import (
 	"github.com/misgen/misgen/internal/torch"
 )
 
-// maxBatch bounds the observations of one forward pass.
-const maxBatch = 1024
-
 // logProbs runs policy on n observations (obs holds n·C·H·W values) and
 // returns their action log-probabilities, n rows of A values. hook, if not
 // nil, is passed to every forward pass (an intervention).
 func logProbs(policy agents.Policy, obs []float32, hook agents.Hook) ([]float64, error) {
 	io := policy.IO()
-	size := io.ObsSize()
-	n := len(obs) / size
-	out := make([]float64, 0, n*io.NumActions)
-	buf := make([]float32, 0, maxBatch*io.NumActions)
-	s := torch.NewNoGradScope()
-	defer s.Close()
-	sh := io.ObsShape
-	for lo := 0; lo < n; lo += maxBatch {
-		m := min(maxBatch, n-lo)
-		x := s.FromFloat32(obs[lo*size:(lo+m)*size], int64(m), int64(sh[0]), int64(sh[1]), int64(sh[2]))
-		logits, _ := policy.Forward(s, x, hook)
+	out := make([]float64, 0, len(obs)/io.ObsSize()*io.NumActions)
+	err := agents.ForwardBatches(policy, obs, hook, func(s *torch.Scope, _ int, logits, _ *torch.Tensor) error {
 		lp := s.LogSoftmax(logits, 1)
 		if err := s.Err(); err != nil {
-			return nil, fmt.Errorf("audit: forward pass: %w", err)
+			return err
 		}
-		buf = buf[:m*io.NumActions]
-		if err := lp.CopyToFloat32(buf); err != nil {
-			return nil, err
-		}
-		for _, v := range buf {
+		vals, err := lp.Float32s()
+		for _, v := range vals {
 			out = append(out, float64(v))
 		}
-		s.Close()
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	return out, nil
 }

@@ -9,9 +9,6 @@ import (
 	"github.com/misgen/misgen/internal/torch"
 )
 
-// maxBatch bounds the observations of one forward pass.
-const maxBatch = 1024
-
 // Outputs are a policy's logits (n rows of NumActions) and values (n) on
 // a batch of observations.
 type Outputs struct {
@@ -23,32 +20,19 @@ type Outputs struct {
 // values, the policy's IO shape).
 func Forward(p agents.Policy, obs []float32) (Outputs, error) {
 	io := p.IO()
-	size := io.ObsSize()
-	if len(obs)%size != 0 {
-		return Outputs{}, fmt.Errorf("circumvent: %d observation values are not a multiple of %d", len(obs), size)
-	}
-	n := len(obs) / size
+	n := len(obs) / io.ObsSize()
 	out := Outputs{Logits: make([]float32, 0, n*io.NumActions), Values: make([]float32, 0, n)}
-	s := torch.NewNoGradScope()
-	defer s.Close()
-	sh := io.ObsShape
-	for lo := 0; lo < n; lo += maxBatch {
-		m := min(maxBatch, n-lo)
-		x := s.FromFloat32(obs[lo*size:(lo+m)*size], int64(m), int64(sh[0]), int64(sh[1]), int64(sh[2]))
-		logits, values := p.Forward(s, x, nil)
-		if err := s.Err(); err != nil {
-			return Outputs{}, fmt.Errorf("circumvent: forward pass: %w", err)
-		}
+	err := agents.ForwardBatches(p, obs, nil, func(_ *torch.Scope, _ int, logits, values *torch.Tensor) error {
 		l, err := logits.Float32s()
 		if err != nil {
-			return Outputs{}, err
+			return err
 		}
 		v, err := values.Float32s()
-		if err != nil {
-			return Outputs{}, err
-		}
 		out.Logits, out.Values = append(out.Logits, l...), append(out.Values, v...)
-		s.Close()
+		return err
+	})
+	if err != nil {
+		return Outputs{}, fmt.Errorf("circumvent: %w", err)
 	}
 	return out, nil
 }
