@@ -103,19 +103,7 @@ func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 		t.Skip("trains four tiny agents")
 	}
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "trap.toml")
-	if err := os.WriteFile(cfgPath, []byte(trapTOML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := experiments.Load(cfgPath, "base")
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := experiments.Plan(c, experiments.PlanOptions{Out: filepath.Join(dir, "results")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := runs[0]
+	r := planRun(t, dir, "trap.toml", trapTOML)
 	ctx := context.Background()
 	// Train only: the eval stage would (rightly) build the OOD variant.
 	if err := r.Execute(ctx, []experiments.Stage{{Name: "train", Run: experiments.TrainStage}}); err != nil {

@@ -60,19 +60,7 @@ func TestCircumventCommand(t *testing.T) {
 		t.Skip("trains four tiny agents")
 	}
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "circ.toml")
-	if err := os.WriteFile(cfgPath, []byte(circumventTOML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := experiments.Load(cfgPath, "base")
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := experiments.Plan(c, experiments.PlanOptions{Out: filepath.Join(dir, "results")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := runs[0]
+	r := planRun(t, dir, "circ.toml", circumventTOML)
 	ctx := context.Background()
 	stages := []experiments.Stage{{Name: "train", Run: experiments.TrainStage}, {Name: "eval", Run: experiments.EvalStage}}
 	if err := r.Execute(ctx, stages); err != nil {
