@@ -55,7 +55,10 @@ def train(params, data, steps, batch, k, seed):
     return time.perf_counter() - t0
 
 
-def main():
+def main(make_sae=make_sae, train=train):
+    """Reads the command line, warms up, times REPEATS trainings of a fresh
+    SAE from make_sae with train and prints the fastest; sae_train_sparse.py
+    passes its own make_sae and train."""
     threads, steps, warmup, d_in, latents, k, batch, rows = map(int, sys.argv[1:9])
     repeats = int(sys.argv[9]) if len(sys.argv) > 9 else 1
     torch.set_num_threads(threads)

@@ -18,12 +18,12 @@ PyTorch.
 Usage: /usr/bin/python3 sae_train_sparse.py THREADS STEPS WARMUP D_IN LATENTS K BATCH ROWS [REPEATS]
 Prints {"train_s": seconds}, the minimum over REPEATS (default 1) runs.
 """
-import json
-import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+import sae_train  # the shared command line and timing loop (this directory)
 
 
 class TopKEncoder(torch.autograd.Function):
@@ -85,17 +85,5 @@ def train(p, data, steps, batch, k, seed):
     return time.perf_counter() - t0
 
 
-def main():
-    threads, steps, warmup, d_in, latents, k, batch, rows = map(int, sys.argv[1:9])
-    repeats = int(sys.argv[9]) if len(sys.argv) > 9 else 1
-    torch.set_num_threads(threads)
-    torch.manual_seed(1)
-    data = torch.randn(rows, d_in)
-    center = data.mean(0)
-    train(make_sae(d_in, latents, center), data, warmup, batch, k, 1)
-    secs = min(train(make_sae(d_in, latents, center), data, steps, batch, k, 1) for _ in range(repeats))
-    print(json.dumps({"train_s": secs}))
-
-
 if __name__ == "__main__":
-    main()
+    sae_train.main(make_sae, train)
