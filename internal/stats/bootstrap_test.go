@@ -1,0 +1,95 @@
+package stats
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+func TestClusterBootstrapSingletons(t *testing.T) {
+	x, _, _ := population(3, 1, 60, 0, 0, 0)
+	labels := make([]int, len(x))
+	for i := range labels {
+		labels[i] = 1000 - 7*i // any distinct labels
+	}
+	a := ClusterBootstrap(len(x), nil, 500, 9, meanStat(x))
+	b := ClusterBootstrap(len(x), labels, 500, 9, meanStat(x))
+	if a != b {
+		t.Errorf("nil clusters %+v != singleton clusters %+v", a, b)
+	}
+	// The plain bootstrap of a mean ≈ mean ± 1.96·sd/√n.
+	sd := math.Sqrt(variance(x) * float64(len(x)-1) / float64(len(x)))
+	half := 1.959964 * sd / math.Sqrt(float64(len(x)))
+	for seed := uint64(1); seed <= 5; seed++ {
+		iv := ClusterBootstrap(len(x), nil, 4000, seed, meanStat(x))
+		if !near(iv.Lo, iv.Value-half, 0.15*half) || !near(iv.Hi, iv.Value+half, 0.15*half) {
+			t.Errorf("seed %d: %+v, want about %v ± %v", seed, iv, iv.Value, half)
+		}
+	}
+}
+
+func TestClusterBootstrapWiderWithClusters(t *testing.T) {
+	// Strong cluster effects: 6 clusters of 8 carry about 6 units of
+	// information, so the cluster interval of the mean is much wider.
+	_, y, cl := population(5, 6, 8, 0, 3, 0.3)
+	plain := ClusterBootstrap(len(y), nil, 2000, 1, meanStat(y))
+	clus := ClusterBootstrap(len(y), cl, 2000, 1, meanStat(y))
+	if w1, w2 := plain.Hi-plain.Lo, clus.Hi-clus.Lo; !(w2 > 1.8*w1) {
+		t.Errorf("cluster width %v not much wider than plain %v", w2, w1)
+	}
+}
+
+func TestClusterBootstrapUndefined(t *testing.T) {
+	stat := func(idx []int) float64 {
+		for _, i := range idx {
+			if i == 0 {
+				return math.NaN() // in ≈ 63 % of resamples
+			}
+		}
+		return float64(len(idx))
+	}
+	iv := ClusterBootstrap(20, nil, 400, 1, stat)
+	if !math.IsNaN(iv.Value) || !math.IsNaN(iv.Lo) || !math.IsNaN(iv.Hi) {
+		t.Errorf("mostly-NaN resamples: %+v, want NaN bounds", iv)
+	}
+	one := ClusterBootstrap(5, []int{4, 4, 4, 4, 4}, 100, 1, meanStat([]float64{1, 2, 3, 4, 5}))
+	if one.Value != 3 || !math.IsNaN(one.Lo) {
+		t.Errorf("one cluster: %+v, want value 3 and NaN bounds", one)
+	}
+}
+
+func TestSpearmanClusterCIContainsPoint(t *testing.T) {
+	for seed := uint64(1); seed <= 20; seed++ {
+		x, y, cl := population(seed, 6, 8, 0.5, 0.5, 1)
+		iv := SpearmanClusterCI(x, y, cl, 500, seed)
+		if iv.Value != Spearman(x, y) || !iv.Contains(iv.Value) || !(iv.Lo >= -1 && iv.Hi <= 1) {
+			t.Errorf("seed %d: %+v", seed, iv)
+		}
+	}
+}
+
+func TestPairedAbsRhoDiff(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	n := 48
+	y, good, bad := make([]float64, n), make([]float64, n), make([]float64, n)
+	cl := make([]int, n)
+	for i := range y {
+		y[i] = rng.NormFloat64()
+		good[i] = y[i] + 0.2*rng.NormFloat64()
+		bad[i] = -y[i] + 2*rng.NormFloat64() // sign does not matter: |ρ|
+		cl[i] = i / 8
+	}
+	d := PairedAbsRhoDiff(good, bad, y, cl, 1000, 1)
+	want := math.Abs(Spearman(good, y)) - math.Abs(Spearman(bad, y))
+	if d.Value != want || !(d.Lo > 0) || !d.Contains(d.Value) {
+		t.Errorf("good − bad = %+v, want value %v and Lo > 0", d, want)
+	}
+	if r := PairedAbsRhoDiff(bad, good, y, cl, 1000, 1); !(r.Hi < 0) {
+		t.Errorf("bad − good = %+v, want Hi < 0", r)
+	}
+	// Identical predictors: the paired difference is exactly 0 in every
+	// resample (two independent intervals would overlap widely instead).
+	if z := PairedAbsRhoDiff(bad, bad, y, cl, 200, 1); z.Value != 0 || z.Lo != 0 || z.Hi != 0 {
+		t.Errorf("x − x = %+v, want 0 [0, 0]", z)
+	}
+}

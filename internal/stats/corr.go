@@ -1,0 +1,68 @@
+package stats
+
+import (
+	"cmp"
+	"math"
+	"slices"
+)
+
+// Ranks returns the 1-based ranks of x, ties given the mean of the ranks
+// they span (scipy.stats.rankdata's "average" method). NaN values get a
+// NaN rank and the others are ranked among themselves.
+func Ranks(x []float64) []float64 {
+	r := make([]float64, len(x))
+	idx := make([]int, 0, len(x))
+	for i, v := range x {
+		if math.IsNaN(v) {
+			r[i] = nan
+			continue
+		}
+		idx = append(idx, i)
+	}
+	// Stability is not needed: tied values share one rank.
+	slices.SortFunc(idx, func(a, b int) int { return cmp.Compare(x[a], x[b]) })
+	for i := 0; i < len(idx); {
+		j := i
+		for j+1 < len(idx) && x[idx[j+1]] == x[idx[i]] {
+			j++
+		}
+		avg := float64(i+j)/2 + 1
+		for k := i; k <= j; k++ {
+			r[idx[k]] = avg
+		}
+		i = j + 1
+	}
+	return r
+}
+
+// Pearson returns the Pearson product-moment correlation of x and y,
+// clamped to [−1, 1]. It is NaN when n < 3, when either input is constant
+// or when any value is NaN. It panics if the lengths differ.
+func Pearson(x, y []float64) float64 {
+	mustSameLen("Pearson", len(x), len(y))
+	if len(x) < 3 || anyNaN(x) || anyNaN(y) || constant(x) || constant(y) {
+		return nan
+	}
+	mx, my := mean(x), mean(y)
+	var sxx, syy, sxy float64
+	for i := range x {
+		dx, dy := x[i]-mx, y[i]-my
+		sxx += dx * dx
+		syy += dy * dy
+		sxy += dx * dy
+	}
+	return math.Max(-1, math.Min(1, sxy/math.Sqrt(sxx*syy)))
+}
+
+// Spearman returns Spearman's rank correlation ρ of x and y: the Pearson
+// correlation of their average ranks (Ranks), so ties are handled as in
+// scipy.stats.spearmanr. It has Pearson's NaN rule: NaN when n < 3,
+// when either input is constant or when any value is NaN. It panics if
+// the lengths differ.
+func Spearman(x, y []float64) float64 {
+	mustSameLen("Spearman", len(x), len(y))
+	if len(x) < 3 || anyNaN(x) || anyNaN(y) {
+		return nan
+	}
+	return Pearson(Ranks(x), Ranks(y))
+}

@@ -1,0 +1,37 @@
+package stats
+
+import "math"
+
+// Interval is a point estimate with a 95 % interval [Lo, Hi]. Lo and Hi
+// are NaN when the interval is undefined; Value is NaN when the estimate
+// is.
+type Interval struct {
+	Value float64 `json:"value"`
+	Lo    float64 `json:"lo"`
+	Hi    float64 `json:"hi"`
+}
+
+// nanInterval is the interval of an undefined statistic.
+func nanInterval() Interval { return Interval{Value: nan, Lo: nan, Hi: nan} }
+
+// Contains reports whether v lies in [iv.Lo, iv.Hi] (false when a bound is
+// NaN).
+func (iv Interval) Contains(v float64) bool { return v >= iv.Lo && v <= iv.Hi }
+
+// Quantile returns the q-quantile of sorted (ascending, no NaN; not
+// checked) by linear interpolation between order statistics, numpy's
+// default method: position q·(n−1). q is clamped to [0, 1]. It is NaN
+// for an empty slice or a NaN q.
+func Quantile(sorted []float64, q float64) float64 {
+	n := len(sorted)
+	if n == 0 || math.IsNaN(q) {
+		return nan
+	}
+	pos := math.Max(0, math.Min(1, q)) * float64(n-1)
+	lo := int(math.Floor(pos))
+	if lo >= n-1 {
+		return sorted[n-1]
+	}
+	f := pos - float64(lo)
+	return sorted[lo] + f*(sorted[lo+1]-sorted[lo])
+}
