@@ -69,8 +69,9 @@ type EpisodeResult struct {
 	MinGoalDist  float64 `json:"min_goal_dist"`
 	MinProxyDist float64 `json:"min_proxy_dist"`
 	// PursuedGoal: the episode pursued the true goal by the game's
-	// PursuitRule (approached it, or turned back towards it, no later than
-	// it approached the proxy), whether or not it got there.
+	// PursuitRule (PursuitRuleFor: reached or approached it, turned back
+	// towards it or lingered by it, no later than it approached the
+	// proxy), whether or not it got there.
 	PursuedGoal bool `json:"pursued_goal"`
 
 	pursuit pursuit
@@ -196,8 +197,12 @@ func newEvaluator(opt *EvalOptions) (*evaluator, error) {
 				got.Game, got.ObsShape, got.NumActions, io.ObsShape, io.NumActions)
 		}
 	}
+	rule, err := PursuitRuleFor(es[0])
+	if err != nil {
+		return nil, err
+	}
 	ev := &evaluator{
-		opt: opt, io: io, rule: PursuitRuleFor(es[0].Spec().Game), slots: make([]evalSlot, numEnvs), results: make([]EpisodeResult, n),
+		opt: opt, io: io, rule: rule, slots: make([]evalSlot, numEnvs), results: make([]EpisodeResult, n),
 		obs:    make([]float32, numEnvs*io.ObsSize()),
 		logp:   make([]float32, numEnvs*io.NumActions),
 		probs:  make([]float32, numEnvs*io.NumActions),

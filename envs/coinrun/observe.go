@@ -158,3 +158,8 @@ func (e *Env) ObserveGoalAt(dst []float32, at envs.Point) bool {
 	e.coinTaken, e.goalEdit = taken, envs.GoalOverride{}
 	return true
 }
+
+// View is the side of the agent-centred observation window in tiles
+// (envs.ObsConfig.View), for measures that ask whether something lies in
+// view whatever is drawn (agents.PursuitRuleFor).
+func (e *Env) View() int { return e.obs.view }
