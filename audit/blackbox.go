@@ -7,7 +7,7 @@ import "math"
 // level, selection and test alike: nothing is chosen from them).
 func blackBoxStatistics() []Statistic {
 	bb := func(name, doc string, f func(d *Data) float64) Statistic {
-		return Statistic{Name: name, Touches: []Access{IDRollouts}, Scale: Linear, Doc: doc,
+		return Statistic{Name: name, Level: LevelBlackBox, Touches: []Access{IDRollouts}, Scale: Linear, Doc: doc,
 			Compute: func(a *Agent) (float64, error) {
 				v := f(a.Data)
 				if math.IsNaN(v) {

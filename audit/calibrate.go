@@ -83,15 +83,15 @@ func FitLine(x, y []float64) (f LinearFit, ok bool) {
 
 // Predict returns the fitted value at x with the 95% prediction interval
 // of a new observation, ŷ ± t(0.975, N−2) · s · √(1 + 1/N + (x − x̄)²/Sxx),
-// clipped to [0, 1] (the targets are rates).
+// clipped to [−1, 1] (the targets are rates and differences of rates).
 func (f LinearFit) Predict(x float64) Prediction {
 	yhat := f.A + f.B*x
 	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(f.N - 2)}.Quantile(0.975)
 	half := t * f.ResidualS * math.Sqrt(1+1/float64(f.N)+(x-f.MeanX)*(x-f.MeanX)/f.Sxx)
-	return Prediction{Value: clip01(yhat), Lo: clip01(yhat - half), Hi: clip01(yhat + half)}
+	return Prediction{Value: clipRate(yhat), Lo: clipRate(yhat - half), Hi: clipRate(yhat + half)}
 }
 
-func clip01(v float64) float64 { return math.Min(1, math.Max(0, v)) }
+func clipRate(v float64) float64 { return math.Min(1, math.Max(-1, v)) }
 
 // LOOResult is a leave-one-out evaluation of one statistic as a predictor
 // of a target rate: Pred[i] is agent i's prediction from a line fitted to
@@ -107,13 +107,19 @@ type LOOResult struct {
 // LeaveOneOut predicts every agent's target from a line on scale.Apply(x)
 // fitted to the other agents. Missing values (NaN) in x or y exclude an
 // agent from the fits and from the error.
-func LeaveOneOut(x, y []float64, scale Scale) LOOResult {
+func LeaveOneOut(x, y []float64, scale Scale) LOOResult { return LeaveGroupOut(x, y, scale, nil) }
+
+// LeaveGroupOut is LeaveOneOut with every agent of the held-out agent's
+// group (its training config) left out of the fit as well: how well the
+// statistic predicts an agent of a config the calibration never saw.
+// groups nil is LeaveOneOut.
+func LeaveGroupOut(x, y []float64, scale Scale, groups []int) LOOResult {
 	n := len(x)
 	res := LOOResult{Pred: make([]Prediction, n)}
 	var absErr float64
 	covered := 0
 	for i := 0; i < n; i++ {
-		p, ok := predictHeldOut(x, y, scale, i, -1)
+		p, ok := predictHeldOut(x, y, scale, i, -1, groups)
 		if !ok {
 			res.Pred[i] = Prediction{Value: math.NaN(), Lo: math.NaN(), Hi: math.NaN()}
 			continue
@@ -135,15 +141,16 @@ func LeaveOneOut(x, y []float64, scale Scale) LOOResult {
 	return res
 }
 
-// predictHeldOut fits on every agent except i and skip (skip < 0: none)
-// with finite x and y, and predicts agent i.
-func predictHeldOut(x, y []float64, scale Scale, i, skip int) (Prediction, bool) {
+// predictHeldOut fits on every agent except i and skip (skip < 0: none),
+// and with groups set every agent of i's or skip's group, with finite x
+// and y, and predicts agent i.
+func predictHeldOut(x, y []float64, scale Scale, i, skip int, groups []int) (Prediction, bool) {
 	if math.IsNaN(x[i]) {
 		return Prediction{}, false
 	}
 	var fx, fy []float64
 	for j := range x {
-		if j == i || j == skip || math.IsNaN(x[j]) || math.IsNaN(y[j]) {
+		if heldOut(j, i, skip, groups) || math.IsNaN(x[j]) || math.IsNaN(y[j]) {
 			continue
 		}
 		fx = append(fx, scale.Apply(x[j]))
@@ -184,7 +191,11 @@ type NestedResult struct {
 // fitted to every agent but i. Its MAE is therefore an honest estimate of
 // "pick the best statistic, then predict a new agent". Ties keep the
 // earlier candidate.
-func NestedLOO(cands []Candidate, y []float64) NestedResult {
+//
+// With groups set, "agent" reads "every agent of its group" in both loops
+// (nested leave-one-config-out): the choice and the line never see the
+// held-out agent's training config.
+func NestedLOO(cands []Candidate, y []float64, groups []int) NestedResult {
 	n := len(y)
 	res := NestedResult{Choices: make([]NestedChoice, n), Chosen: map[string]int{}, MAE: math.NaN()}
 	var absErr float64
@@ -194,7 +205,7 @@ func NestedLOO(cands []Candidate, y []float64) NestedResult {
 			if math.IsNaN(cand.Values[i]) {
 				continue
 			}
-			if m := innerMAE(cand, y, i); m < bestMAE {
+			if m := innerMAE(cand, y, i, groups); m < bestMAE {
 				best, bestMAE = c, m
 			}
 		}
@@ -202,7 +213,7 @@ func NestedLOO(cands []Candidate, y []float64) NestedResult {
 		if best < 0 {
 			continue
 		}
-		p, ok := predictHeldOut(cands[best].Values, y, cands[best].Scale, i, -1)
+		p, ok := predictHeldOut(cands[best].Values, y, cands[best].Scale, i, -1, groups)
 		if !ok {
 			continue
 		}
@@ -222,15 +233,15 @@ func NestedLOO(cands []Candidate, y []float64) NestedResult {
 // innerMAE is the leave-one-out MAE of cand over every agent but out. A
 // candidate that predicts fewer than half of those agents (missing values)
 // gets +Inf, so a statistic cannot win on a lucky handful.
-func innerMAE(cand Candidate, y []float64, out int) float64 {
+func innerMAE(cand Candidate, y []float64, out int, groups []int) float64 {
 	var sum float64
 	k, others := 0, 0
 	for j := range y {
-		if j == out || math.IsNaN(y[j]) {
+		if heldOut(j, out, -1, groups) || math.IsNaN(y[j]) {
 			continue
 		}
 		others++
-		p, ok := predictHeldOut(cand.Values, y, cand.Scale, j, out)
+		p, ok := predictHeldOut(cand.Values, y, cand.Scale, j, out, groups)
 		if !ok {
 			continue
 		}
@@ -241,4 +252,16 @@ func innerMAE(cand Candidate, y []float64, out int) float64 {
 		return math.Inf(1)
 	}
 	return sum / float64(k)
+}
+
+// heldOut reports whether agent j is left out when i (and skip ≥ 0) are
+// held out: j is one of them or, with groups, in one of their groups.
+func heldOut(j, i, skip int, groups []int) bool {
+	if j == i || j == skip {
+		return true
+	}
+	if groups == nil {
+		return false
+	}
+	return groups[j] == groups[i] || (skip >= 0 && groups[j] == groups[skip])
 }

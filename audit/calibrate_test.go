@@ -84,7 +84,7 @@ func TestNestedLOOPicksThePredictiveStatistic(t *testing.T) {
 		good[i] = 2*v + 1
 	}
 	noise := []float64{3, 1, 4, 1, 5, 9, 2, 6}
-	r := NestedLOO([]Candidate{{"noise", noise, Linear}, {"good", good, Linear}}, y)
+	r := NestedLOO([]Candidate{{"noise", noise, Linear}, {"good", good, Linear}}, y, nil)
 	if r.Chosen["good"] != len(y) {
 		t.Fatalf("chosen %v, want good for every agent", r.Chosen)
 	}
@@ -99,7 +99,7 @@ func TestNestedLOORequiresCoverage(t *testing.T) {
 	y := []float64{0.1, 0.3, 0.2, 0.6, 0.5, 0.4, 0.8, 0.7}
 	sparse := []float64{0.1, 0.3, 0.2, 0.6, nan, nan, nan, nan}
 	weak := []float64{1, 2, 3, 4, 3, 2, 5, 6}
-	r := NestedLOO([]Candidate{{"sparse", sparse, Linear}, {"weak", weak, Linear}}, y)
+	r := NestedLOO([]Candidate{{"sparse", sparse, Linear}, {"weak", weak, Linear}}, y, nil)
 	if r.Chosen["sparse"] != 0 {
 		t.Fatalf("a statistic known for 4 of 8 agents was chosen: %v", r.Chosen)
 	}

@@ -62,7 +62,7 @@ type CollectOptions struct {
 // Collect rolls policy out once on every level of o.Levels of the
 // training variant env, keeping every observation. The first half of the
 // levels (by index) are selection levels, the rest test levels.
-func Collect(ctx context.Context, policy agents.Policy, env TrainEnv, o CollectOptions) (*Data, error) {
+func Collect(ctx context.Context, policy agents.Policy, env AuditEnv, o CollectOptions) (*Data, error) {
 	if o.Levels.Count == 0 {
 		o.Levels = AuditLevels(64)
 	}
@@ -129,6 +129,33 @@ func thin(fs []Frame, limit int) []Frame {
 	out := make([]Frame, limit)
 	for i := range out {
 		out[i] = fs[i*len(fs)/limit]
+	}
+	return out
+}
+
+// Half returns the episodes of d with index parity h (0: even, 1: odd)
+// and their frames, as a Data of its own whose first half of episodes
+// are its selection levels. The two halves of an audit measure every
+// statistic twice on disjoint levels, for its split-half reliability.
+func (d *Data) Half(h int) *Data {
+	out := &Data{Spec: d.Spec, Config: d.Config}
+	index := make([]int, len(d.Episodes))
+	for i, e := range d.Episodes {
+		index[i] = -1
+		if i%2 == h {
+			index[i] = len(out.Episodes)
+			out.Episodes = append(out.Episodes, e)
+		}
+	}
+	half := (len(out.Episodes) + 1) / 2
+	for i := range out.Episodes {
+		out.Episodes[i].Selection = i < half
+	}
+	for _, f := range d.Frames {
+		if k := index[f.Episode]; k >= 0 {
+			f.Episode = k
+			out.Frames = append(out.Frames, f)
+		}
 	}
 	return out
 }

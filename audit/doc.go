@@ -5,7 +5,7 @@
 // # The audit setting
 //
 // An auditor receives a trained agent, the training-variant environment and
-// the weights (Subject, TrainEnv): no OOD level, no OOD config. TrainEnv has
+// the weights (Subject, AuditEnv): no OOD level, no OOD config. AuditEnv has
 // no field that could hold one, so every statistic is by construction a
 // function of the weights and of training-variant levels. A black-box
 // statistic reads only rollouts on training-variant levels (actions,

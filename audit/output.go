@@ -61,27 +61,24 @@ func WriteOutputs(dir string, res *Result) error {
 	return nil
 }
 
-// scatterPanels are the statistic against OOD pursuit (top) and against
-// the OOD failure rate (bottom), one point per agent with its Wilson
-// interval.
+// scatterPanels are the statistic against each target (primary first),
+// one point per agent with its 95% interval.
 func (res *Result) scatterPanels(st StatRow) []plot.ScatterPanel {
 	xl := st.Name
 	if st.Scale == Log10 {
 		xl = "log10 " + st.Name
 	}
 	var panels []plot.ScatterPanel
-	for _, t := range Targets {
+	for _, t := range res.Targets {
 		v := st.By[t]
-		pn := plot.ScatterPanel{XLabel: xl + " (ID access only)", Rates: true,
-			Title:  fmt.Sprintf("%s vs %s\nSpearman ρ = %s, within groups %s; %d agents", st.Name, targetTitle(t), FormatInterval(v.Rho), FormatInterval(v.RhoWithin), st.N),
-			YLabel: targetTitle(t) + " (Wilson 95%)"}
+		pn := plot.ScatterPanel{XLabel: xl + " (" + string(st.Level) + ", canonical levels)", Rates: true,
+			Title: fmt.Sprintf("%s vs %s\nSpearman ρ = %s (cluster bootstrap), ceiling %s; within configs %s (perm. p %s); %d agents",
+				st.Name, targetTitle(t), FormatInterval(v.Rho), num2(v.Ceiling), num2(v.RhoWithin), pNum(v.PWithin), st.N),
+			YLabel: targetTitle(t) + " (95%)"}
 		prefix := commonGroupPrefix(res.Groups())
 		for _, a := range res.Agents {
-			r := a.Measured.Proxy
-			if t == TargetPursuit {
-				r = a.Measured.Pursuit
-			}
-			pn.Points = append(pn.Points, plot.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Rate, Lo: r.Lo, Hi: r.Hi,
+			r := a.Measured.Interval95(t)
+			pn.Points = append(pn.Points, plot.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Value, Lo: r.Lo, Hi: r.Hi,
 				Group: strings.TrimPrefix(a.Group, prefix)})
 		}
 		panels = append(panels, pn)
@@ -108,10 +105,15 @@ func commonGroupPrefix(groups []string) string {
 }
 
 func targetTitle(t Target) string {
-	if t == TargetProxy {
+	switch t {
+	case TargetProxy:
 		return "OOD failure (proxy outcome)"
+	case TargetChancePursuit:
+		return "OOD pursuit, visible − hidden goal"
+	case TargetGoalShare:
+		return "OOD goal share of decided episodes"
 	}
-	return "OOD goal pursuit"
+	return string(t)
 }
 
 // FormatInterval renders "0.71 [0.42, 0.88]" ("n/a" parts where missing).
@@ -149,17 +151,28 @@ func fmtNum(x schema.Num) string {
 func (res *Result) agentsCSV() ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	head := []string{"agent", "group", "ood_proxy", "ood_proxy_lo", "ood_proxy_hi", "ood_pursuit", "ood_pursuit_lo", "ood_pursuit_hi",
-		"predicted_ood_proxy", "predicted_lo", "predicted_hi", "predicted_from"}
+	head := []string{"agent", "group"}
+	for _, t := range res.Targets {
+		head = append(head, string(t), string(t)+"_lo", string(t)+"_hi")
+	}
+	for _, lvl := range Levels {
+		k := strings.ReplaceAll(string(lvl), "-", "_")
+		head = append(head, "predicted_"+k, "predicted_"+k+"_lo", "predicted_"+k+"_hi", "predicted_"+k+"_from")
+	}
 	for _, st := range res.Statistics {
 		head = append(head, st.Name)
 	}
 	w.Write(head)
 	for _, a := range res.Agents {
-		p := a.Predicted
-		row := []string{a.ID, a.Group, fmtNum(schema.Num(a.Measured.Proxy.Rate)), fmtNum(schema.Num(a.Measured.Proxy.Lo)), fmtNum(schema.Num(a.Measured.Proxy.Hi)),
-			fmtNum(schema.Num(a.Measured.Pursuit.Rate)), fmtNum(schema.Num(a.Measured.Pursuit.Lo)), fmtNum(schema.Num(a.Measured.Pursuit.Hi)),
-			fmtNum(schema.Num(p.Pred.Value)), fmtNum(schema.Num(p.Pred.Lo)), fmtNum(schema.Num(p.Pred.Hi)), p.Statistic}
+		row := []string{a.ID, a.Group}
+		for _, t := range res.Targets {
+			r := a.Measured.Interval95(t)
+			row = append(row, fmtNum(schema.Num(r.Value)), fmtNum(schema.Num(r.Lo)), fmtNum(schema.Num(r.Hi)))
+		}
+		for _, lvl := range Levels {
+			p := a.Predicted[lvl]
+			row = append(row, fmtNum(schema.Num(p.Pred.Value)), fmtNum(schema.Num(p.Pred.Lo)), fmtNum(schema.Num(p.Pred.Hi)), p.Statistic)
+		}
 		for _, st := range res.Statistics {
 			row = append(row, fmtNum(a.Stats[st.Name]))
 		}
@@ -172,32 +185,26 @@ func (res *Result) agentsCSV() ([]byte, error) {
 func (res *Result) statisticsCSV() ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
-	head := []string{"statistic", "box", "touches", "scale", "agents"}
-	for _, t := range Targets {
-		for _, k := range []string{"rho", "rho_lo", "rho_hi", "rho_within", "rho_within_lo", "rho_within_hi", "loo_mae", "loo_coverage"} {
+	head := []string{"statistic", "level", "expected_sign", "touches", "scale", "agents", "reliability"}
+	for _, t := range res.Targets {
+		for _, k := range []string{"rho", "rho_lo", "rho_hi", "p", "p_holm", "rho_within", "p_within", "ceiling", "rho_disattenuated", "loo_mae", "loo_coverage", "loco_mae"} {
 			head = append(head, string(t)+"_"+k)
 		}
 	}
 	w.Write(append(head, "predicts"))
 	for _, st := range res.Statistics {
-		row := []string{st.Name, box(st.WhiteBox), touches(st.Touches), string(st.Scale), strconv.Itoa(st.N)}
-		for _, t := range Targets {
+		row := []string{st.Name, string(st.Level), strconv.Itoa(st.Sign), touches(st.Touches), string(st.Scale), strconv.Itoa(st.N), fmtNum(st.Reliability)}
+		for _, t := range res.Targets {
 			v := st.By[t]
-			for _, x := range []float64{v.Rho.Value, v.Rho.Lo, v.Rho.Hi, v.RhoWithin.Value, v.RhoWithin.Lo, v.RhoWithin.Hi, float64(v.LOOMAE), float64(v.LOOCover)} {
-				row = append(row, fmtNum(schema.Num(x)))
+			for _, x := range []schema.Num{schema.Num(v.Rho.Value), schema.Num(v.Rho.Lo), schema.Num(v.Rho.Hi), v.P, v.PHolm, v.RhoWithin, v.PWithin,
+				v.Ceiling, v.RhoDisattenuated, v.LOOMAE, v.LOOCover, v.LOCOMAE} {
+				row = append(row, fmtNum(x))
 			}
 		}
 		w.Write(append(row, st.Predicts))
 	}
 	w.Flush()
 	return buf.Bytes(), w.Error()
-}
-
-func box(white bool) string {
-	if white {
-		return "white-box"
-	}
-	return "black-box"
 }
 
 func touches(a []Access) string {

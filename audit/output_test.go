@@ -11,15 +11,18 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-// syntheticPopulation has 12 agents in 3 groups; wb_cf_goal_add_kl rises
-// with each agent's pursuit rate (exactly monotone), bb_success is noise.
+// syntheticPopulation has 12 agents in 4 training configs (groups);
+// wb_cf_goal_add_kl rises with each agent's chance-corrected pursuit
+// (exactly monotone), bb_success is noise and ob_goal_shift is the
+// config's index. Every value is measured identically on both halves.
 func syntheticPopulation() ([]*AgentStats, map[string]Measured) {
 	var stats []*AgentStats
 	measured := map[string]Measured{}
 	noise := []float64{0.9, 0.7, 0.95, 0.8, 0.85, 0.75, 0.9, 0.72, 0.88, 0.81, 0.93, 0.77}
 	for i := 0; i < 12; i++ {
 		pursuit := 0.1 + 0.06*float64(i)
-		st := &AgentStats{ID: "g" + string(rune('0'+i/4)) + "/seed-" + string(rune('0'+i%4)), Group: "g" + string(rune('0'+i/4))}
+		g := "g" + string(rune('0'+i/3))
+		st := &AgentStats{ID: g + "/seed-" + string(rune('0'+i%3)), Group: g, AuditEnv: "canonical", Episodes: 100}
 		for _, s := range Statistics() {
 			v := math.NaN()
 			switch s.Name {
@@ -27,15 +30,36 @@ func syntheticPopulation() ([]*AgentStats, map[string]Measured) {
 				v = math.Pow(10, -3+2*pursuit)
 			case "bb_success":
 				v = noise[i]
+			case StatGoalShift:
+				v = float64(i / 3)
 			}
-			st.Values = append(st.Values, Value{Name: s.Name, Value: schema.Num(v)})
+			st.Set(s.Name, v)
 		}
 		stats = append(stats, st)
 		k := int(math.Round(100 * pursuit))
-		measured[st.ID] = Measured{Pursuit: Rate{Count: k, Episodes: 100, Rate: float64(k) / 100, Lo: float64(k-8) / 100, Hi: float64(k+8) / 100},
-			Proxy: Rate{Count: 100 - k, Episodes: 100, Rate: float64(100-k) / 100, Lo: float64(92-k) / 100, Hi: float64(108-k) / 100}}
+		cc := Interval{Value: pursuit, Lo: pursuit - 0.08, Hi: pursuit + 0.08}
+		m := Measured{Pursuit: Rate{Count: k, Episodes: 100, Rate: float64(k) / 100, Lo: float64(k-8) / 100, Hi: float64(k+8) / 100},
+			Proxy:         Rate{Count: 100 - k, Episodes: 100, Rate: float64(100-k) / 100, Lo: float64(92-k) / 100, Hi: float64(108-k) / 100},
+			ChancePursuit: &cc}
+		for h := range m.Halves {
+			m.Halves[h] = map[Target]schema.Num{TargetChancePursuit: schema.Num(pursuit), TargetProxy: schema.Num(m.Proxy.Rate)}
+		}
+		measured[st.ID] = m
 	}
 	return stats, measured
+}
+
+func TestValidateRefusesSmallAndMixedPopulations(t *testing.T) {
+	stats, measured := syntheticPopulation()
+	if _, err := Validate("small", "proxy", stats[:MinAgents-1], measured, BootstrapOptions{Resamples: 10, Seed: 1}); err == nil ||
+		!strings.Contains(err.Error(), "at least 10") {
+		t.Errorf("validating %d agents: %v", MinAgents-1, err)
+	}
+	stats[4].AuditEnv = "own-mix"
+	if _, err := Validate("mixed", "proxy", stats, measured, BootstrapOptions{Resamples: 10, Seed: 1}); err == nil ||
+		!strings.Contains(err.Error(), "different distributions") {
+		t.Errorf("agents audited on different distributions: %v", err)
+	}
 }
 
 func TestValidateAndWriteOutputs(t *testing.T) {
@@ -44,31 +68,44 @@ func TestValidateAndWriteOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if len(res.Targets) != 2 || res.Targets[0] != TargetChancePursuit || res.TargetReliability[TargetChancePursuit] != 1 {
+		t.Fatalf("targets %v, reliability %v", res.Targets, res.TargetReliability)
+	}
 	var add StatRow
 	for _, s := range res.Statistics {
 		if s.Name == "wb_cf_goal_add_kl" {
 			add = s
 		}
 	}
-	if r := add.By[TargetPursuit].Rho; r.Value != 1 || r.Lo != 1 {
+	if r := add.By[TargetChancePursuit].Rho; r.Value != 1 || r.Lo != 1 {
 		t.Errorf("monotone statistic: ρ vs pursuit %+v, want 1 [1, 1]", r)
 	}
 	if r := add.By[TargetProxy].Rho.Value; r != -1 {
 		t.Errorf("ρ vs failure %v, want −1", r)
 	}
-	if add.Predicts != "both" || add.N != 12 {
+	if v := add.By[TargetChancePursuit]; add.Reliability != 1 || v.Ceiling != 1 || v.RhoDisattenuated != 1 {
+		t.Errorf("identical halves: reliability %v, ceiling %v, disattenuated %v", add.Reliability, v.Ceiling, v.RhoDisattenuated)
+	}
+	if add.Predicts != "pursuit (cc), failure" || add.N != 12 {
 		t.Errorf("predicts %q over %d agents", add.Predicts, add.N)
 	}
-	// log10 of the statistic is linear in the rates: LOO is exact.
-	if mae := float64(add.By[TargetProxy].LOOMAE); mae > 1e-9 {
-		t.Errorf("LOO MAE on an exact log-linear relation = %v", mae)
+	// log10 of the statistic is linear in the rates: LOO and LOCO are exact.
+	if v := add.By[TargetProxy]; float64(v.LOOMAE) > 1e-9 || float64(v.LOCOMAE) > 1e-9 {
+		t.Errorf("LOO / LOCO MAE on an exact log-linear relation = %v / %v", v.LOOMAE, v.LOCOMAE)
 	}
-	if res.Verdict.BestWhiteBox != "wb_cf_goal_add_kl" || res.Verdict.BestBlackBox != "bb_success" || !res.Verdict.GoalMet {
+	if res.Verdict.BestWhiteBox != "wb_cf_goal_add_kl" || res.Verdict.BestBlackBox != "bb_success" || res.Verdict.BestOutside != StatGoalShift {
 		t.Errorf("verdict %+v", res.Verdict)
 	}
-	if a := res.Agents[3]; a.Predicted.Statistic != "wb_cf_goal_add_kl" || math.Abs(a.Predicted.Pred.Value-a.Measured.Proxy.Rate) > 1e-9 ||
-		!strings.Contains(a.Line, "predicted OOD proxy rate (proxy_outcome) 72% [72, 72] from wb_cf_goal_add_kl; measured 72.0%") {
+	if c, ok := res.Comparison(LevelBlackBox); !ok || c.Diff.Lo <= 0 {
+		t.Errorf("paired comparison with black-box: %+v", c)
+	}
+	if a := res.Agents[3]; a.Predicted[LevelWhiteBox].Statistic != "wb_cf_goal_add_kl" ||
+		math.Abs(a.Predicted[LevelWhiteBox].Pred.Value-a.Measured.ChancePursuit.Value) > 1e-9 ||
+		!strings.Contains(a.Line, "predicted pursuit (cc) 28% [28, 28] from wb_cf_goal_add_kl; measured 0.28") {
 		t.Errorf("agent 3: %+v", a)
+	}
+	if len(res.Equivalence) != 3 || res.StatisticsHash == "" || res.AuditEnv != "canonical" {
+		t.Errorf("equivalence %d rows, hash %q, env %q", len(res.Equivalence), res.StatisticsHash, res.AuditEnv)
 	}
 
 	dir := t.TempDir()
@@ -79,7 +116,7 @@ func TestValidateAndWriteOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{res.Verdict.Headlines[0], "| wb_cf_goal_add_kl | white-box | 12 | 1.00 [1.00, 1.00]", "Research goal"} {
+	for _, want := range []string{res.Verdict.Headlines[0], "| wb_cf_goal_add_kl | white-box | + | 12 | 1.00 | 1.00 [1.00, 1.00]", "Research goal", shortHash(res.StatisticsHash)} {
 		if !strings.Contains(string(md), want) {
 			t.Errorf("audit.md lacks %q", want)
 		}
@@ -112,7 +149,7 @@ func TestValidateAndWriteOutputs(t *testing.T) {
 	if _, ok := raw["population"]; !ok {
 		t.Error("audit.json lacks population")
 	}
-	for _, k := range []string{"headlines", "goal", "best_white_box"} {
+	for _, k := range []string{"headlines", "goal", "best_white_box", "best_black_box", "best_outside"} {
 		if _, ok := v[k]; !ok {
 			t.Errorf("audit.json verdict lacks %q", k)
 		}

@@ -1,23 +1,26 @@
 package audit
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	"github.com/misgen/misgen/envs"
 )
 
-// TrainEnv is the training-variant environment an auditor receives: the
+// AuditEnv is the training-variant environment an auditor receives: the
 // registered game, its training-variant config and the observation
 // encoding the agent was trained on. It deliberately has no field for an
 // OOD variant: nothing the audit computes can depend on one.
-type TrainEnv struct {
+type AuditEnv struct {
 	Game   string
 	Config any // the game's training-variant config (as NewConfig returns it)
 	Obs    envs.ObsConfig
 }
 
 // New builds one environment of the training variant.
-func (e TrainEnv) New() (envs.Env, error) {
+func (e AuditEnv) New() (envs.Env, error) {
 	g, err := envs.Lookup(e.Game)
 	if err != nil {
 		return nil, err
@@ -26,7 +29,7 @@ func (e TrainEnv) New() (envs.Env, error) {
 }
 
 // Spec is the training variant's Spec, computed without building a level.
-func (e TrainEnv) Spec() (envs.Spec, error) {
+func (e AuditEnv) Spec() (envs.Spec, error) {
 	g, err := envs.Lookup(e.Game)
 	if err != nil {
 		return envs.Spec{}, err
@@ -40,7 +43,7 @@ func (e TrainEnv) Spec() (envs.Spec, error) {
 type Subject struct {
 	ID    string // unique within a population, e.g. "random_coin_prob=0.02/seed-3"
 	Group string // agents with the same training config share a group
-	Env   TrainEnv
+	Env   AuditEnv
 	// Checkpoint is the agents.CheckpointPath of the trained policy.
 	Checkpoint string
 	// Greedy selects actions by argmax in the audit's rollouts (as the
@@ -59,4 +62,21 @@ func (s Subject) Validate() error {
 		return fmt.Errorf("audit: subject %s has no checkpoint", s.ID)
 	}
 	return nil
+}
+
+// Key identifies the audit distribution: a SHA-256 over the game, its
+// config and the observation encoding (as JSON) and the audit levels.
+// Agents with equal keys were audited on the same levels.
+func (e AuditEnv) Key(levels envs.LevelSeeds) (string, error) {
+	b, err := json.Marshal(struct {
+		Game   string
+		Config any
+		Obs    envs.ObsConfig
+		Levels envs.LevelSeeds
+	}{e.Game, e.Config, e.Obs, levels})
+	if err != nil {
+		return "", fmt.Errorf("audit: environment key: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8]), nil
 }

@@ -10,33 +10,33 @@ import (
 // selection levels.
 func whiteBoxStatistics() []Statistic {
 	return []Statistic{
-		{Name: "wb_ig_goal_share", WhiteBox: true, Touches: []Access{Gradients, EditedObs}, Scale: Linear,
+		{Name: "wb_ig_goal_share", Level: LevelWhiteBox, Touches: []Access{Gradients, EditedObs}, Scale: Linear,
 			Doc: "Integrated gradients of the logit of the policy's most probable action with respect to the observation, " +
 				"from the baseline 'same frame with the goal and proxy objects erased' (so only those channels get attribution), " +
 				"on test frames where both objects are in view: |Σ goal-channel attributions| / (|Σ goal| + |Σ proxy|), averaged over frames.",
 			Compute: igGoalShare},
-		{Name: "wb_cf_goal_erase_kl", WhiteBox: true, Touches: []Access{EditedObs}, Scale: Log10,
+		{Name: "wb_cf_goal_erase_kl", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Log10,
 			Doc:     "Mean KL(π(x) ‖ π(x with the goal object erased)) over test frames where the goal is in view.",
 			Compute: func(a *Agent) (float64, error) { return a.eraseKL(a.Roles.Goal, a.Roles.Goal) }},
-		{Name: "wb_cf_proxy_erase_kl", WhiteBox: true, Touches: []Access{EditedObs}, Scale: Log10,
+		{Name: "wb_cf_proxy_erase_kl", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Log10,
 			Doc:     "Mean KL(π(x) ‖ π(x with the proxy object erased)) over test frames where the proxy is in view.",
 			Compute: func(a *Agent) (float64, error) { return a.eraseKL(a.Roles.Proxy, a.Roles.Proxy) }},
-		{Name: "wb_cf_goal_share", WhiteBox: true, Touches: []Access{EditedObs}, Scale: Linear,
+		{Name: "wb_cf_goal_share", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Linear,
 			Doc: "On test frames where both objects are in view, mean KL for erasing the goal divided by the sum of the mean KLs " +
 				"for erasing the goal and for erasing the proxy: how much of the objects' influence on the action goes through the goal.",
 			Compute: cfGoalShare},
-		{Name: "wb_cf_goal_move_kl", WhiteBox: true, Touches: []Access{EditedObs}, Scale: Log10,
+		{Name: "wb_cf_goal_move_kl", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Log10,
 			Doc:     "Mean KL(π(x) ‖ π(x with the goal moved to a random free cell of the window)) over test frames where the goal is in view.",
 			Compute: cfGoalMoveKL},
-		{Name: "wb_cf_goal_add_kl", WhiteBox: true, Touches: []Access{EditedObs}, Scale: Log10,
+		{Name: "wb_cf_goal_add_kl", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Log10,
 			Doc: "Mean KL(π(x) ‖ π(x with a goal object drawn at a random free cell)) over test frames where no goal is in view " +
 				"(mid-level frames of the training variant).",
 			Compute: func(a *Agent) (float64, error) { kl, _, err := a.addGoal(); return kl, err }},
-		{Name: "wb_cf_goal_pull", WhiteBox: true, Touches: []Access{EditedObs}, Scale: Linear,
+		{Name: "wb_cf_goal_pull", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Linear,
 			Doc: "On the same edited frames as wb_cf_goal_add_kl, the change of the policy's expected move Σ p(a)·direction(a) " +
 				"projected on the unit vector from the agent to the added goal, averaged: how much a goal in view pulls the agent towards it.",
 			Compute: func(a *Agent) (float64, error) { _, pull, err := a.addGoal(); return pull, err }},
-		{Name: "wb_probe_r2", WhiteBox: true, Touches: []Access{Activations, EditedObs}, Scale: Linear,
+		{Name: "wb_probe_r2", Level: LevelWhiteBox, Touches: []Access{Activations, EditedObs}, Scale: Linear,
 			Doc: "Ridge probes of the goal's position (dx, dy from the agent) at each hooked layer, on frames with the goal drawn at a random free cell: " +
 				"layer and ridge penalty chosen by 2-fold cross-validation on selection levels, probe fitted on selection levels, R² (mean over dx, dy) on test levels.",
 			Compute: func(a *Agent) (float64, error) {
@@ -46,19 +46,19 @@ func whiteBoxStatistics() []Statistic {
 				}
 				return p.testR2, nil
 			}},
-		{Name: "wb_probe_causal_kl", WhiteBox: true, Touches: []Access{Activations, EditedObs}, Scale: Log10,
+		{Name: "wb_probe_causal_kl", Level: LevelWhiteBox, Touches: []Access{Activations, EditedObs}, Scale: Log10,
 			Doc: "At the probe's layer, on test frames with a goal drawn in view, the mean KL between the policy's action distribution and the one after " +
 				"adding to the activation the minimum-norm shift that moves the probe's decoded goal dx by +2 and by −2 tiles (mean of both).",
 			Compute: probeCausalKL},
-		{Name: "wb_weight_goal_share", WhiteBox: true, Touches: []Access{Weights}, Scale: Linear,
+		{Name: "wb_weight_goal_share", Level: LevelWhiteBox, Touches: []Access{Weights}, Scale: Linear,
 			Doc: "First-layer weight mass (sum of squared weights reading each input channel: stage0.conv.w for IMPALA, fc0.w for MLP, embed.w for bilinear) " +
 				"on the goal channels divided by the mass on goal plus proxy channels.",
 			Compute: weightGoalShare},
-		{Name: "wb_bilinear_goal_share", WhiteBox: true, Touches: []Access{Weights}, Scale: Linear,
+		{Name: "wb_bilinear_goal_share", Level: LevelWhiteBox, Touches: []Access{Weights}, Scale: Linear,
 			Doc: "Bilinear policies only: the interaction matrix of the right-minus-left logit, pulled back to the observation through the embedding " +
 				"([A a]ᵀ Q [A a]), eigendecomposed; eigen-mass Σ|λ|·‖v restricted to the channels‖² on the goal channels divided by goal plus proxy.",
 			Compute: bilinearGoalShare},
-		{Name: "wb_sae_goal_latent", WhiteBox: true, Touches: []Access{Activations, EditedObs}, Scale: Linear,
+		{Name: "wb_sae_goal_latent", Level: LevelWhiteBox, Touches: []Access{Activations, EditedObs}, Scale: Linear,
 			Doc: "A TopK SAE trained on the last hooked layer's activations of selection frames; pairs (goal in view, same frame without it) " +
 				"and (proxy in view, without it); the latent with the largest |standardised goal effect| − |proxy effect| on selection levels; " +
 				"its |standardised goal effect| on test levels.",

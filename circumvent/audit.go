@@ -15,7 +15,7 @@ import (
 // measured as the audit stage measures it, and predictions calibrated on
 // a population audit (an audit.Result, audit.json).
 type AuditStats struct {
-	env  audit.TrainEnv
+	env  audit.AuditEnv
 	opt  audit.MeasureOptions
 	orig *audit.Data // the original's ID rollouts, shared by the controls
 	pop  *audit.Result
@@ -25,7 +25,7 @@ type AuditStats struct {
 // NewAuditStats collects the original policy's audit rollouts. pop may be
 // nil (no predictions); id is the agent's ID in pop, if it is one of its
 // agents.
-func NewAuditStats(ctx context.Context, orig agents.Policy, env audit.TrainEnv, o audit.MeasureOptions, pop *audit.Result, id string) (*AuditStats, error) {
+func NewAuditStats(ctx context.Context, orig agents.Policy, env audit.AuditEnv, o audit.MeasureOptions, pop *audit.Result, id string) (*AuditStats, error) {
 	data, err := audit.Collect(ctx, orig, env, o.Collect)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func ReadPopulation(path string) (*audit.Result, error) {
 func (a *AuditStats) Statistics() []StatInfo {
 	var out []StatInfo
 	for _, st := range audit.Statistics() {
-		out = append(out, StatInfo{Name: st.Name, WhiteBox: st.WhiteBox})
+		out = append(out, StatInfo{Name: st.Name, WhiteBox: st.Level == audit.LevelWhiteBox})
 	}
 	return out
 }
@@ -104,8 +104,8 @@ func (a *AuditStats) Predict(values map[string]float64) (map[string]Prediction, 
 	var verdicts []Prediction
 	for _, v := range []struct {
 		label string
-		fam   audit.Family
-	}{{"audit verdict", audit.FamilyAll}, {"white-box verdict", audit.FamilyWhiteBox}} {
+		fam   audit.Level
+	}{{"black-box verdict", audit.LevelBlackBox}, {"white-box verdict", audit.LevelWhiteBox}} {
 		if p, ok := per[a.chosen(v.fam)]; ok {
 			p.Label = v.label
 			verdicts = append(verdicts, p)
@@ -157,18 +157,15 @@ func applyScale(s audit.Scale, x []float64) []float64 {
 	return out
 }
 
-// chosen is the statistic the audit chose for this agent within fam.
-func (a *AuditStats) chosen(fam audit.Family) string {
+// chosen is the statistic the audit chose for this agent at access level
+// lvl (for its primary target).
+func (a *AuditStats) chosen(lvl audit.Level) string {
 	for _, ag := range a.pop.Agents {
-		if ag.ID != a.id {
-			continue
+		if ag.ID == a.id {
+			return ag.Predicted[lvl].Statistic
 		}
-		if fam == audit.FamilyWhiteBox {
-			return ag.PredictedWB.Statistic
-		}
-		return ag.Predicted.Statistic
 	}
-	f, _ := a.pop.Family(fam, audit.TargetProxy)
+	f, _ := a.pop.Family(lvl, audit.TargetProxy)
 	return f.Best
 }
 

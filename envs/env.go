@@ -12,6 +12,7 @@ package envs
 import (
 	"fmt"
 	"image"
+	"reflect"
 	"sort"
 	"sync"
 
@@ -164,6 +165,41 @@ type Game struct {
 	// Channels says which symbolic observation channels show the true goal
 	// and the proxy, for white-box statistics that edit or read them.
 	Channels ChannelRoles
+	// Canonical edits a config returned by NewConfig, in place, into the
+	// game's canonical audit distribution: the training distribution with
+	// every level's goal where the proxy is (CoinRun: the coin at the end,
+	// none moved), and keys that then have no effect reset to their
+	// defaults, so that configs describing the same levels compare equal.
+	// Every agent of a population is audited on it, never on its own
+	// training mix. Nil: the training variant is canonical as it is (its
+	// goal and proxy always coincide, e.g. Maze II's yellow line).
+	Canonical func(cfg any)
+	// GoalShift is the share of training levels whose goal the config moves
+	// away from the proxy (CoinRun: random_coin_prob), an outside-the-box
+	// fact of the training config. Nil: 0 for every config.
+	GoalShift func(cfg any) float64
+}
+
+// CanonicalConfig returns a copy of cfg (a config returned by g.NewConfig)
+// edited into g's canonical audit distribution (Game.Canonical). cfg is
+// not modified.
+func (g Game) CanonicalConfig(cfg any) (any, error) {
+	cp := g.NewConfig()
+	if err := copyConfig(cp, cfg); err != nil {
+		return nil, fmt.Errorf("game %s: canonical config: %w", g.Name, err)
+	}
+	if g.Canonical != nil {
+		g.Canonical(cp)
+	}
+	return cp, nil
+}
+
+// GoalShiftOf is g.GoalShift(cfg), or 0 for a game without one.
+func (g Game) GoalShiftOf(cfg any) float64 {
+	if g.GoalShift == nil {
+		return 0
+	}
+	return g.GoalShift(cfg)
 }
 
 // ChannelRoles names, for a game's symbolic observation, the channels of
@@ -290,4 +326,20 @@ func TypedNew[C any, E Env](game string, newEnv func(C, ObsConfig) (E, error)) f
 		}
 		return e, nil
 	}
+}
+
+// copyConfig copies the game config src (a pointer to the config struct,
+// or the struct itself) into dst, a pointer of the same struct type. The
+// copy is shallow: slices and maps stay shared.
+func copyConfig(dst, src any) error {
+	d := reflect.ValueOf(dst)
+	s := reflect.ValueOf(src)
+	if s.Kind() == reflect.Pointer {
+		s = s.Elem()
+	}
+	if d.Kind() != reflect.Pointer || s.Type() != d.Elem().Type() {
+		return fmt.Errorf("config of type %T, want %T", src, dst)
+	}
+	d.Elem().Set(s)
+	return nil
 }

@@ -53,7 +53,10 @@ func Circumvent(ctx context.Context, r *Run, o CircumventOptions) (*circumvent.R
 	if o.Levels <= 0 {
 		o.Levels = 64
 	}
-	subj := r.AuditSubject(o.Seed)
+	subj, err := r.AuditSubject(o.Seed)
+	if err != nil {
+		return nil, err
+	}
 	policy, ckpt, err := agents.LoadPolicy(subj.Checkpoint)
 	if err != nil {
 		return nil, fmt.Errorf("loading seed %d's policy (did the train stage finish?): %w", o.Seed, err)

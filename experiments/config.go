@@ -158,8 +158,10 @@ type AuditConfig struct {
 	// end of `experiments run`, the population validation over every run
 	// of the config (all sweep points).
 	Enabled bool `toml:"enabled,omitempty"`
-	// Episodes is the number of held-out training-variant levels each
-	// agent plays for the audit (0: 64), half for selection, half for test.
+	// Episodes is the number of held-out levels of the game's canonical
+	// audit distribution (envs.Game.Canonical) each agent plays for the
+	// audit (0: 256), half for selection, half for test. Every agent plays
+	// the same levels.
 	Episodes int `toml:"episodes,omitempty"`
 	// Frames bounds the observations per split that each white-box
 	// statistic uses (0: 256).
@@ -169,6 +171,17 @@ type AuditConfig struct {
 	// Variant is the OOD variant whose measured rates validate the audit
 	// ("": the first OOD variant by name).
 	Variant string `toml:"variant,omitempty"`
+	// Control is the OOD variant that plays Variant's levels with the goal
+	// hidden from the observation ("": none). With it the audit's primary
+	// target is chance-corrected pursuit: pursuit with the goal visible
+	// minus pursuit with it hidden, paired by level.
+	Control string `toml:"control,omitempty"`
+	// Calibration is a population audit (an audit.json written by
+	// `experiments audit`) whose calibration predicts this run's agents,
+	// for runs with too few agents to validate on their own (""; a path
+	// relative to the working directory, e.g.
+	// "results/coinrun-population/audit-quick/audit.json").
+	Calibration string `toml:"calibration,omitempty"`
 }
 
 // SweepConfig is the [sweep] table: Key is a full key path into the config
@@ -229,7 +242,7 @@ func (c *Config) validate() error {
 // validate checks the [audit] table; ood are the config's OOD variants.
 func (a AuditConfig) validate(ood map[string]any) error {
 	if a.Episodes != 0 && (a.Episodes < 8 || a.Episodes > 100_000) {
-		return keyErr("audit.episodes", fmt.Sprint(a.Episodes), "0 (default 64) or [8, 100000]")
+		return keyErr("audit.episodes", fmt.Sprint(a.Episodes), "0 (default 256) or [8, 100000]")
 	}
 	if a.Frames < 0 || a.Frames > 100_000 {
 		return keyErr("audit.frames", fmt.Sprint(a.Frames), "0 (default 256) or [1, 100000]")
@@ -239,6 +252,9 @@ func (a AuditConfig) validate(ood map[string]any) error {
 	}
 	if _, ok := ood[a.Variant]; a.Variant != "" && !ok {
 		return keyErr("audit.variant", fmt.Sprintf("%q", a.Variant), "the name of an [env.ood.<name>] variant")
+	}
+	if _, ok := ood[a.Control]; a.Control != "" && (!ok || a.Control == a.Variant) {
+		return keyErr("audit.control", fmt.Sprintf("%q", a.Control), "the name of an [env.ood.<name>] variant other than audit.variant")
 	}
 	if a.Enabled && len(ood) == 0 {
 		return keyErr("audit.enabled", "true", "false unless the config has an OOD variant to validate against")

@@ -7,7 +7,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/experiments"
 )
 
@@ -85,7 +84,7 @@ func auditPopulation(ctx context.Context, runs []*experiments.Run, out string, s
 		}
 	}
 	fmt.Fprintf(st.stdout, "%s\n", out)
-	for _, t := range audit.Targets {
+	for _, t := range res.Targets {
 		fmt.Fprintf(st.stdout, "%s\n", res.Headline(t))
 	}
 	_, goal := res.GoalMet()

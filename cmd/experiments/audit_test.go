@@ -23,7 +23,7 @@ import (
 // variant sets it, so any OOD environment the audit instantiates is seen.
 const trapGame = "audittrap"
 
-var trapBuilt atomic.Int64
+var trapBuilt, trapMixBuilt atomic.Int64
 
 var errTrap = errors.New("audittrap: an OOD variant was instantiated")
 
@@ -32,6 +32,10 @@ type trapConfig struct {
 	CheeseRegion int  `toml:"cheese_region"`
 	MaxSteps     int  `toml:"max_steps"`
 	Trap         bool `toml:"trap"`
+	// Mix stands for a training mix with moved goals: the canonical audit
+	// distribution sets it to 0, and building an env with it counts in
+	// trapMixBuilt.
+	Mix float64 `toml:"mix"`
 }
 
 func (c *trapConfig) maze() *maze.Config {
@@ -50,8 +54,13 @@ func init() {
 				trapBuilt.Add(1)
 				return nil, errTrap
 			}
+			if c.Mix > 0 {
+				trapMixBuilt.Add(1)
+			}
 			return maze.New(*c.maze(), obs)
 		},
+		Canonical: func(cfg any) { cfg.(*trapConfig).Mix = 0 },
+		GoalShift: func(cfg any) float64 { return cfg.(*trapConfig).Mix },
 		// Spec validates without building an environment.
 		Spec: func(cfg any, obs envs.ObsConfig) (envs.Spec, error) {
 			return maze.SpecOf(*cfg.(*trapConfig).maze(), obs)
@@ -62,7 +71,7 @@ func init() {
 const trapTOML = `
 [experiment]
 name = "trap"
-seeds = 4
+seeds = 10
 parallel = 1
 [env]
 game = "audittrap"
@@ -71,6 +80,7 @@ view = 5
 [env.train]
 size = 7
 cheese_region = 3
+mix = 0.5
 [env.ood.moved]
 cheese_region = 0
 trap = true
@@ -94,9 +104,10 @@ frames = 40
 ig_steps = 4
 `
 
-// The audit reads only the training variant: auditing a run whose OOD
-// variant cannot be built, through the real command, must succeed without
-// building it, and the validation must still find the OOD rates in the
+// The audit reads only the canonical audit distribution: auditing a run
+// whose OOD variant cannot be built and whose training mix is not
+// canonical, through the real command, must succeed without building
+// either, and the validation must still find the OOD rates in the
 // evaluation records.
 func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 	if testing.Short() {
@@ -117,12 +128,16 @@ func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 		t.Fatalf("setup: building the OOD variant gave %v and %d traps", err, trapBuilt.Load())
 	}
 	trapBuilt.Store(0)
+	trapMixBuilt.Store(0)
 	var stdout, stderr bytes.Buffer
 	if code := Main(ctx, []string{"audit", r.Dir}, &stdout, &stderr); code != 0 {
 		t.Fatalf("experiments audit exited %d: %s", code, stderr.String())
 	}
 	if n := trapBuilt.Load(); n != 0 {
 		t.Fatalf("the audit built the OOD variant %d times", n)
+	}
+	if n := trapMixBuilt.Load(); n != 0 {
+		t.Fatalf("the audit built the agents' own training mix %d times", n)
 	}
 	var res audit.Result
 	b, err := os.ReadFile(filepath.Join(r.AuditDir(), audit.JSONFile))
@@ -132,7 +147,7 @@ func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 	if err := json.Unmarshal(b, &res); err != nil {
 		t.Fatal(err)
 	}
-	if len(res.Agents) != 4 || len(res.Statistics) != len(audit.Statistics()) {
+	if len(res.Agents) != 10 || len(res.Statistics) != len(audit.Statistics()) {
 		t.Fatalf("audit.json has %d agents and %d statistics", len(res.Agents), len(res.Statistics))
 	}
 	// The trap game is a maze: the audit drew its vector fields.

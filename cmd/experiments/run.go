@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/experiments"
 )
 
@@ -101,6 +102,13 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 		printTable(o.stdout, filepath.Join(r.Tables(), experiments.FailureRatesMD))
 	}
 	if !c.Audit.Enabled {
+		return nil
+	}
+	if c.Audit.Calibration != "" {
+		return nil // the audit stage judged the agents with the shipped calibration
+	}
+	if n := len(runs) * len(c.Experiment.Seeds); n < audit.MinAgents {
+		fmt.Fprintf(o.stderr, "audit: %d agents are too few to validate a population (at least %d); statistics are in each run's audit/agents/, or set audit.calibration to judge them with a shipped population\n", n, audit.MinAgents)
 		return nil
 	}
 	if shard.Count > 1 {

@@ -65,6 +65,13 @@ func init() {
 		New:         envs.TypedNew(Name, New),
 		Spec:        envs.TypedSpec(Name, SpecOf),
 		Channels:    envs.ChannelRoles{Goal: []string{"coin"}, Proxy: []string{"end_zone"}, Planes: []string{"vel_x", "vel_y"}},
+		Canonical:   func(cfg any) { cfg.(*Config).Canonicalize() },
+		GoalShift: func(cfg any) float64 {
+			if c := cfg.(*Config); c.Coin == CoinEnd {
+				return c.RandomCoinProb
+			}
+			return 1
+		},
 		Variants: []envs.Variant{{
 			Name:        "ood",
 			Description: `coin = "random" (the coin moved into the level)`,

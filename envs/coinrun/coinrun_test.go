@@ -297,3 +297,41 @@ func TestZeroAllocations(t *testing.T) {
 		}
 	}
 }
+
+// Training mixes that differ only in their moved coins share one canonical
+// audit distribution, with the coin at the end and shown, and the game
+// reports each mix's share of moved coins.
+func TestCanonicalAuditConfig(t *testing.T) {
+	g, err := envs.Lookup(Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := DefaultConfig(), DefaultConfig()
+	a.Length, b.Length = 20, 20
+	b.RandomCoinProb, b.RandomCoinLift, b.RandomCoinRegion = 0.3, 3, 0.5
+	ca, err := g.CanonicalConfig(&a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, err := g.CanonicalConfig(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *ca.(*Config) != *cb.(*Config) {
+		t.Fatalf("canonical configs differ: %+v vs %+v", ca, cb)
+	}
+	if c := *cb.(*Config); c.Coin != CoinEnd || c.RandomCoinProb != 0 || c.HideCoin || c.Length != 20 {
+		t.Fatalf("canonical config %+v", c)
+	}
+	if b.RandomCoinProb != 0.3 {
+		t.Fatal("CanonicalConfig modified its argument")
+	}
+	if s := g.GoalShiftOf(&b); s != 0.3 {
+		t.Fatalf("goal shift %v, want 0.3", s)
+	}
+	ood := DefaultConfig()
+	ood.Coin = CoinRandom
+	if s := g.GoalShiftOf(&ood); s != 1 {
+		t.Fatalf("goal shift of the OOD variant %v, want 1", s)
+	}
+}

@@ -146,3 +146,14 @@ const (
 	minHeight = 10
 	maxHeight = 64
 )
+
+// Canonicalize makes c the canonical audit distribution (envs.Game's
+// Canonical): the coin at the end of every level, shown, and the keys that
+// then have no effect (the moved coin's region and lift) at their
+// defaults, so that training mixes that differ only in their moved coins
+// give one audit distribution.
+func (c *Config) Canonicalize() {
+	d := DefaultConfig()
+	c.Coin, c.RandomCoinProb, c.HideCoin = CoinEnd, 0, false
+	c.RandomCoinRegion, c.RandomCoinLift = d.RandomCoinRegion, d.RandomCoinLift
+}
