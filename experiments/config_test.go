@@ -139,6 +139,8 @@ func TestLoadStrictErrors(t *testing.T) {
 		{"target L0 above every size", "sizes = [64, 128]", "sizes = [64, 128]\nl0 = [2, 200]", "base", "interp.sae.l0[1]", "interp.sae.l0[1] = 200: want [1, largest of sizes = 128]"},
 		{"zero steering scale", "[interp.sae]", "[interp]\nsteer_scales = [1, 0]\n[interp.sae]", "base", "interp.steer_scales[1]", "interp.steer_scales[1] = 0: want a finite non-zero scale"},
 		{"reserved variant name", "[env.ood.random_goal]", "[env.ood.train]", "base", "env.ood", `env.ood = "train"`},
+		{"audit control not a variant", "[interp.sae]", "[audit]\ncontrol = \"hidden\"\n[interp.sae]", "base", "audit.control", `audit.control = "hidden": want the name of an [env.ood.<name>] variant other than audit.variant`},
+		{"audit control is the variant", "[interp.sae]", "[audit]\nvariant = \"random_goal\"\ncontrol = \"random_goal\"\n[interp.sae]", "base", "audit.control", `audit.control = "random_goal"`},
 		{"syntax", "seeds = 2", "seeds = = 2", "base", "experiment.seeds", "t.toml: line 5: experiment.seeds: expected value"},
 		{"profile set by user", "seeds = 2", "seeds = 2\nprofile = \"quick\"", "base", "experiment.profile", "experiment.profile"},
 		{"profiles nest", "ppo.total_steps = 20_000", "ppo.total_steps = 20_000\nprofiles.full.ppo.gamma = 0.9", "quick", "profiles.quick.profiles", "profiles cannot nest"},
