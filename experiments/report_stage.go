@@ -43,6 +43,7 @@ func ReportFiles(l Layout) report.Files {
 	f.ReplaysDir = l.Replays()
 	f.InterpDir = l.Interp()
 	f.AuditJSON = l.AuditJSON()
+	f.PredictionsJSON = l.PredictionsPath()
 	f.CircumventJSON = filepath.Join(l.AuditDir(), "circumvention.json")
 	f.Report = l.Report()
 	return f

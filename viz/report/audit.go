@@ -29,7 +29,9 @@ func code(s string) string { return "<code>" + html.EscapeString(s) + "</code>" 
 func pct(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
 
 // blackBox states what the failure-rate table shows.
-func blackBox(t *rateTable, r roles, src string) []finding {
+// ctl is the run's hidden-goal control, the only evidence the summary
+// accepts for calling the failure one of goal rather than capability.
+func blackBox(t *rateTable, r roles, src string, ctl goalControl) []finding {
 	if t == nil || len(t.Rows) == 0 {
 		return []finding{{Text: "Not available in this run: there is no failure-rate table (the eval stage has not run), so nothing can be said from episodes.", Source: src}}
 	}
@@ -88,11 +90,74 @@ func blackBox(t *rateTable, r roles, src string) []finding {
 		default:
 			add("At this sample size episodes do not establish a proxy failure on %s: the interval includes 0.", code(v))
 		}
+		// Equal death rates alone do not separate goal from capability:
+		// only the paired hidden-goal control does.
 		if other, ok := otherEndings(t, v, r); ok && haveID {
 			idOther, _ := otherEndings(t, schema.IDVariant, r)
+			tail := ""
+			if yes, why := ctl.goalNotCapability(other.rate < proxy.CILow); yes {
+				tail = ", and " + why + ", so the agent's skills transfer and the failure is one of goal, not of capability"
+			} else {
+				tail = "; goal vs capability: not established (" + why + ")"
+			}
 			add("Other endings (%s) account for %s of OOD episodes vs %s in distribution%s.",
-				html.EscapeString(strings.Join(other.outcomes, ", ")), pct(other.rate), pct(idOther.rate),
-				map[bool]string{true: ", so the agent's skills transfer and the failure is one of goal, not of capability", false: ""}[other.rate < proxy.CILow])
+				html.EscapeString(strings.Join(other.outcomes, ", ")), pct(other.rate), pct(idOther.rate), html.EscapeString(tail))
+		} else if yes, why := ctl.goalNotCapability(true); yes {
+			add("On %s %s, so the failure is one of goal, not of capability.", code(v), html.EscapeString(why))
+		} else {
+			add("Goal vs capability: not established (%s).", html.EscapeString(why))
+		}
+	}
+	return out
+}
+
+// failureHeadline opens a report without an audit verdict: the pooled
+// OOD failure rate of each OOD variant against in-distribution success.
+// control is the variant that hides the goal (audit.control, "" for
+// none), labelled as such.
+func failureHeadline(t *rateTable, r roles, src, control string) []finding {
+	if t == nil || len(t.Rows) == 0 || !r.Known {
+		return blackBox(t, r, src, goalControl{})[:1]
+	}
+	var out []finding
+	idSuccess, haveID := t.Find(schema.IDVariant, schema.PooledSeed, r.Success)
+	for _, v := range t.Variants {
+		if v == schema.IDVariant {
+			continue
+		}
+		proxy, ok := t.Find(v, schema.PooledSeed, r.Proxy)
+		if !ok {
+			continue
+		}
+		text := fmt.Sprintf("OOD failure rate on %s: <b>%s</b> of %d episodes (pooled over %d seed(s)) ended in the proxy outcome %s",
+			code(v), html.EscapeString(proxy.Percent()), proxy.Episodes, len(t.Seeds(v)), code(r.Proxy))
+		if v == control {
+			text = fmt.Sprintf("On the hidden-goal control %s (the same levels with the goal hidden from the observation), %s of %d episodes ended in the proxy outcome %s",
+				code(v), html.EscapeString(proxy.Percent()), proxy.Episodes, code(r.Proxy))
+			out = append(out, finding{Text: template.HTML(text + "."), Source: src})
+			continue
+		}
+		if haveID {
+			text += fmt.Sprintf("; in distribution (%s) the agent reached the true goal %s in <b>%s</b>", code(schema.IDVariant), code(r.Success), html.EscapeString(idSuccess.Percent()))
+		}
+		out = append(out, finding{Text: template.HTML(text + "."), Source: src})
+	}
+	if len(out) == 0 {
+		return blackBox(t, r, src, goalControl{})[:1]
+	}
+	return out
+}
+
+// explanations lead the white-box findings with each seed's one-sentence
+// explanation from the counterfactual statistics (predictions.json).
+func explanations(p *predictionsView) []finding {
+	if p == nil {
+		return nil
+	}
+	var out []finding
+	for _, a := range p.Agents {
+		if a.Explanation != "" {
+			out = append(out, finding{Text: template.HTML(code(a.ID) + ": <b>" + html.EscapeString(a.Explanation) + "</b>"), Source: p.Source})
 		}
 	}
 	return out

@@ -34,8 +34,9 @@ func chromiumPath() string {
 // TestReportInChromium loads a complete run's report in headless
 // Chromium and checks what a reader would see: no console errors or
 // exceptions (a blocked external load would be one), every image decoded,
-// and the failure table's numbers equal to failure_rates.json. It saves a
-// full-page screenshot.
+// the failure table's numbers equal to failure_rates.json, and a first
+// screen that opens with each seed's prediction line and explanation
+// (the run has audit/predictions.json). It saves a full-page screenshot.
 func TestReportInChromium(t *testing.T) {
 	bin := chromiumPath()
 	if bin == "" {
@@ -85,8 +86,20 @@ func TestReportInChromium(t *testing.T) {
 		CIHigh   string `json:"ciHigh"`
 		Text     string `json:"text"`
 	}
+	// What the first screen (the viewport before any scrolling) shows of
+	// the per-seed verdict.
+	type seedVerdict struct {
+		Text   string  `json:"text"`
+		Top    float64 `json:"top"`
+		Bottom float64 `json:"bottom"`
+	}
+	type screen struct {
+		Height float64       `json:"height"`
+		Seeds  []seedVerdict `json:"seeds"`
+	}
 	var images []image
 	var cells []cell
+	var first screen
 	var title string
 	var shot []byte
 	problems, err := browse(bctx, "file://"+r.Report(), func(ctx context.Context) error {
@@ -98,6 +111,9 @@ func TestReportInChromium(t *testing.T) {
 			return err
 		}
 		if cells, err = chromedp.Run(ctx, chromedp.Evaluate[[]cell](`Array.from(document.querySelectorAll("#failure-rates td.rate")).map(td => ({...td.dataset, text: td.innerText}))`)); err != nil {
+			return err
+		}
+		if first, err = chromedp.Run(ctx, chromedp.Evaluate[screen](`({height: window.innerHeight, seeds: Array.from(document.querySelectorAll("#verdict .seed-verdict")).map(li => { const r = li.getBoundingClientRect(); return {text: li.innerText, top: r.top, bottom: r.bottom} })})`)); err != nil {
 			return err
 		}
 		shot, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
@@ -119,6 +135,25 @@ func TestReportInChromium(t *testing.T) {
 		if !im.Complete || im.Width <= 0 || im.Height <= 0 {
 			t.Errorf("image %d (%s, %s...) not decoded: complete %v, natural size %dx%d", i, im.Alt, im.Src, im.Complete, im.Width, im.Height)
 		}
+	}
+
+	// The run has audit/predictions.json: the first screen opens with each
+	// seed's prediction line and its explanation, the first seed's in full
+	// view before any scrolling.
+	doc, _ := readPredictionsFixture(t)
+	if len(first.Seeds) != len(doc.Agents) {
+		t.Errorf("first screen shows %d seed verdicts, predictions.json has %d agents", len(first.Seeds), len(doc.Agents))
+	}
+	for i := range min(len(first.Seeds), len(doc.Agents)) {
+		got, a := strings.Join(strings.Fields(first.Seeds[i].Text), " "), doc.Agents[i]
+		for _, want := range []string{a["line"].(string), a["explanation"].(string)} {
+			if !strings.Contains(got, want) {
+				t.Errorf("seed verdict %d shows %q, lacks %q", i, got, want)
+			}
+		}
+	}
+	if len(first.Seeds) > 0 && (first.Seeds[0].Top < 0 || first.Seeds[0].Bottom > first.Height) {
+		t.Errorf("the first seed's verdict spans %.0f–%.0f px, outside the first screen (%.0f px)", first.Seeds[0].Top, first.Seeds[0].Bottom, first.Height)
 	}
 
 	if len(cells) != len(rows) {

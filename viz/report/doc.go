@@ -39,4 +39,22 @@
 //     bilinear spectra and polytope codes.
 //   - interp/*.md, *.png, other *.json: shown under Internals as formatted
 //     text, figures and tables, grouped by analysis.
+//   - audit/predictions.json: the run's seeds judged by a population's
+//     calibration (audit.Predictions, written when [audit] calibration is
+//     set). The page opens with it: each seed's prediction line and its
+//     one-sentence explanation, the population, the calibration's path and
+//     its statistics hash; the explanations also lead the white-box
+//     findings.
+//   - audit/audit.json: a population audit (audit.Result): its headlines,
+//     research-goal sentence, statistics hash and the access levels
+//     (black-box, white-box, outside-the-box) side by side, with each
+//     level's scatter plot.
+//   - audit/vector_field_*.png, audit/circumvention.json: shown with the
+//     verdict.
+//
+// Without either audit file the page opens with the OOD failure-rate
+// headline, and says lower down how to get an audit. The summary calls an
+// OOD failure one of goal rather than of capability only where every seed
+// has a hidden-goal control (measured chance-corrected pursuit,
+// ood_pursuit_cc) whose interval lies above 0.
 package report

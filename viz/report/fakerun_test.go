@@ -23,7 +23,10 @@ import (
 // fakeRun options choose which stages leave outputs.
 type fakeRun struct {
 	Train, Eval, Interp bool
-	Episodes            int // per (seed, variant)
+	// Predictions copies the predictions fixture (the audit's judgement
+	// of the seeds by a population's calibration) into audit/ after eval.
+	Predictions bool
+	Episodes    int // per (seed, variant)
 }
 
 // actRightJump is CoinRun's "right + jump" action: holding it runs to the
@@ -59,7 +62,7 @@ func sharedCompleteRun(t *testing.T) *experiments.Run {
 		if completeRun.err != nil {
 			return
 		}
-		completeRun.run = fakeRun{Train: true, Eval: true, Interp: true, Episodes: 40}.buildIn(t, completeRun.dir)
+		completeRun.run = fakeRun{Train: true, Eval: true, Interp: true, Predictions: true, Episodes: 40}.buildIn(t, completeRun.dir)
 	})
 	if completeRun.err != nil {
 		t.Fatal(completeRun.err)
@@ -101,7 +104,12 @@ func (o fakeRun) buildIn(t testing.TB, out string) *experiments.Run {
 		stages[0].Run = func(_ context.Context, r *experiments.Run) error { return writeTrainLogs(r) }
 	}
 	if o.Eval {
-		stages[1].Run = func(_ context.Context, r *experiments.Run) error { return evaluate(r) }
+		stages[1].Run = func(_ context.Context, r *experiments.Run) error {
+			if err := evaluate(r); err != nil || !o.Predictions {
+				return err
+			}
+			return copyPredictions(r)
+		}
 	}
 	if o.Interp {
 		stages[2].Run = func(_ context.Context, r *experiments.Run) error { return writeInterp(r) }
@@ -110,6 +118,19 @@ func (o fakeRun) buildIn(t testing.TB, out string) *experiments.Run {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// copyPredictions writes the predictions fixture as the run's
+// audit/predictions.json.
+func copyPredictions(r *experiments.Run) error {
+	data, err := os.ReadFile(predictionsFixture)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(r.AuditDir(), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(r.PredictionsPath(), data, 0o644)
 }
 
 // writeTrainLogs writes per-seed logs in the agents' JSONL format: a

@@ -17,8 +17,11 @@ type Files struct {
 	ReplaysDir     string
 	InterpDir      string
 	AuditJSON      string // audit/audit.json: the population audit's verdict
-	CircumventJSON string // audit/circumvention.json: the audit's stress test
-	Report         string // the output, report.html
+	// PredictionsJSON is audit/predictions.json: the run's seeds judged
+	// by a population's calibration (audit.calibration).
+	PredictionsJSON string
+	CircumventJSON  string // audit/circumvention.json: the audit's stress test
+	Report          string // the output, report.html
 }
 
 // Plot file names inside Files.PlotsDir.
@@ -30,17 +33,18 @@ const (
 // DefaultFiles returns the standard layout of the run directory dir.
 func DefaultFiles(dir string) Files {
 	return Files{
-		Dir:            dir,
-		ResolvedConfig: filepath.Join(dir, "resolved.toml"),
-		ManifestGlob:   filepath.Join(dir, "manifest*.json"),
-		LogsDir:        filepath.Join(dir, "logs"),
-		FailureRates:   filepath.Join(dir, "tables", "failure_rates.json"),
-		PlotsDir:       filepath.Join(dir, "plots"),
-		ReplaysDir:     filepath.Join(dir, "replays"),
-		InterpDir:      filepath.Join(dir, "interp"),
-		AuditJSON:      filepath.Join(dir, "audit", "audit.json"),
-		CircumventJSON: filepath.Join(dir, "audit", "circumvention.json"),
-		Report:         filepath.Join(dir, "report.html"),
+		Dir:             dir,
+		ResolvedConfig:  filepath.Join(dir, "resolved.toml"),
+		ManifestGlob:    filepath.Join(dir, "manifest*.json"),
+		LogsDir:         filepath.Join(dir, "logs"),
+		FailureRates:    filepath.Join(dir, "tables", "failure_rates.json"),
+		PlotsDir:        filepath.Join(dir, "plots"),
+		ReplaysDir:      filepath.Join(dir, "replays"),
+		InterpDir:       filepath.Join(dir, "interp"),
+		AuditJSON:       filepath.Join(dir, "audit", "audit.json"),
+		PredictionsJSON: filepath.Join(dir, "audit", "predictions.json"),
+		CircumventJSON:  filepath.Join(dir, "audit", "circumvention.json"),
+		Report:          filepath.Join(dir, "report.html"),
 	}
 }
 

@@ -236,10 +236,15 @@ func TestReportCorruptInputs(t *testing.T) {
 		{filepath.Join(r.Interp(), schema.InterpSummaryJSON), `{"name": "not a summary"}`},
 		{filepath.Join(r.Interp(), schema.InterpSummaryJSON), `{"layers": [{"site": "fc", "saes": "not a list"}]}`},
 		{filepath.Join(r.Replays(), "seed-0.train.replay"), "MISGENRP\x01\x00\x00\x00garbage"},
+		{r.PredictionsPath(), `{"agents": [{"id": "x", "by_level": []}]}`},
+		{r.AuditJSON(), `{"targets": ["ood_proxy"], "families": {}}`},
 	}
 	for i, c := range cases {
 		old, err := os.ReadFile(c.path)
 		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if err := os.MkdirAll(filepath.Dir(c.path), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(c.path, []byte(c.content), 0o644); err != nil {

@@ -18,6 +18,7 @@ type setup struct {
 	Name, Description, Game, Profile, Point, Title string
 	Seeds                                          []int
 	Episodes                                       int    // eval.episodes per (seed, variant), 0 when unknown
+	Control                                        string // audit.control: the OOD variant with the goal hidden, "" when none
 	Resolved                                       string // resolved.toml text, "" when missing
 	ResolvedPath                                   string
 	Manifests                                      []manifest
@@ -138,6 +139,9 @@ func readSetup(f Files) (*setup, error) {
 			Report struct {
 				Title string `toml:"title"`
 			} `toml:"report"`
+			Audit struct {
+				Control string `toml:"control"`
+			} `toml:"audit"`
 		}
 		if _, err := toml.Decode(s.Resolved, &head); err != nil {
 			return nil, fmt.Errorf("%s: %w", f.ResolvedConfig, err)
@@ -145,6 +149,7 @@ func readSetup(f Files) (*setup, error) {
 		e := head.Experiment
 		s.Name, s.Description, s.Profile, s.Point = e.Name, e.Description, e.Profile, e.Point
 		s.Game, s.Episodes, s.Title = head.Env.Game, head.Eval.Episodes, head.Report.Title
+		s.Control = head.Audit.Control
 		s.Seeds, err = seedList(e.Seeds)
 		if err != nil {
 			return nil, fmt.Errorf("%s: experiment.seeds: %w", f.ResolvedConfig, err)

@@ -4,31 +4,165 @@ import (
 	"encoding/json"
 	"fmt"
 	"html/template"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/misgen/misgen/schema"
 )
 
+// The audit's JSON files are mirrored here rather than read through
+// package audit, which would pull libtorch into a package that only reads
+// files. Missing numbers are null in both files (schema.Num reads them
+// as NaN); tests in package audit check the keys.
+
+// interval mirrors audit.Interval and audit.Prediction: a value with its
+// 95% interval, null bounds when undefined.
+type interval struct {
+	Value schema.Num `json:"value"`
+	Lo    schema.Num `json:"lo"`
+	Hi    schema.Num `json:"hi"`
+}
+
+// above0 reports whether the whole interval lies above 0.
+func (i *interval) above0() bool { return i != nil && float64(i.Lo) > 0 }
+
+// measuredFile mirrors the part of audit.Measured the report reads: the
+// chance-corrected pursuit of the hidden-goal control, when there is one.
+type measuredFile struct {
+	ChancePursuit *interval `json:"ood_pursuit_cc"`
+}
+
 // auditFile mirrors the part of audit.Result (audit/audit.json, written by
-// the audit's population validation) that the verdict shows. The report
-// does not import package audit, which would pull libtorch into a package
-// that only reads files; a test compares the field names with audit's.
+// the audit's population validation) that the verdict shows.
 type auditFile struct {
-	Population string `json:"population"`
+	Population     string   `json:"population"`
+	AuditEnv       string   `json:"audit_env"`
+	StatisticsHash string   `json:"statistics_sha256"`
+	Targets        []string `json:"targets"`
+	// TargetReliability is each target's split-half reliability.
+	TargetReliability map[string]schema.Num `json:"target_reliability"`
 	// Dir is the population output directory relative to the file's
 	// directory ("" when the file is the population's own).
-	Dir     string `json:"dir"`
+	Dir        string `json:"dir"`
+	Statistics []struct {
+		Name        string     `json:"name"`
+		Level       string     `json:"level"`
+		Reliability schema.Num `json:"reliability"`
+		By          map[string]struct {
+			Rho              interval   `json:"rho"`
+			PHolm            schema.Num `json:"p_holm"`
+			RhoWithin        schema.Num `json:"rho_within"`
+			Ceiling          schema.Num `json:"ceiling"`
+			RhoDisattenuated schema.Num `json:"rho_disattenuated"`
+			LOOMAE           schema.Num `json:"loo_mae"`
+			LOCOMAE          schema.Num `json:"loco_mae"`
+		} `json:"validation"`
+	} `json:"statistics"`
+	Families    []familyFile `json:"families"`
+	Comparisons []struct {
+		Target string   `json:"target"`
+		A      string   `json:"a"`
+		B      string   `json:"b"`
+		Diff   interval `json:"abs_rho_diff"`
+	} `json:"comparisons"`
+	Equivalence []struct {
+		Reference  string  `json:"reference"`
+		Margin     float64 `json:"margin"`
+		Equivalent bool    `json:"equivalent"`
+	} `json:"equivalence"`
 	Verdict struct {
 		Headlines    []string `json:"headlines"`
 		Goal         string   `json:"goal"`
+		GoalMet      bool     `json:"goal_met"`
 		BestWhiteBox string   `json:"best_white_box"`
+		BestBlackBox string   `json:"best_black_box"`
+		BestOutside  string   `json:"best_outside"`
 	} `json:"verdict"`
 	Agents []struct {
-		ID    string `json:"id"`
-		Group string `json:"group"`
-		Line  string `json:"line"`
+		ID        string       `json:"id"`
+		Group     string       `json:"group"`
+		Line      string       `json:"line"`
+		Measured  measuredFile `json:"measured"`
+		Predicted map[string]struct {
+			Statistic  string   `json:"statistic"`
+			Prediction interval `json:"prediction"`
+		} `json:"predicted"`
 	} `json:"agents"`
+}
+
+// familyFile mirrors audit.FamilySummary: one access level's nested
+// leave-one-config-out choice for one target.
+type familyFile struct {
+	Level   string     `json:"level"`
+	Target  string     `json:"target"`
+	MAE     schema.Num `json:"nested_mae"`
+	Best    string     `json:"best"`
+	BestRho interval   `json:"best_rho"`
+	PredRho interval   `json:"nested_prediction_rho"`
+}
+
+// predictionsFile mirrors audit.Predictions (audit/predictions.json, the
+// run's agents judged by a shipped population's calibration).
+type predictionsFile struct {
+	Population     string `json:"population"`
+	Source         string `json:"source"`
+	StatisticsHash string `json:"population_statistics_sha256"`
+	AuditEnv       string `json:"audit_env"`
+	Target         string `json:"target"`
+	Agents         []struct {
+		ID string `json:"id"`
+		By map[string]struct {
+			Statistic  string              `json:"statistic"`
+			Value      schema.Num          `json:"value"`
+			Percentile schema.Num          `json:"percentile"`
+			Predicted  map[string]interval `json:"predicted"`
+		} `json:"by_level"`
+		Measured    *measuredFile `json:"measured"`
+		Explanation string        `json:"explanation"`
+		Line        string        `json:"line"`
+	} `json:"agents"`
+}
+
+// Access levels (audit.Levels, in its order) and targets as the audit's
+// files spell them.
+const (
+	levelBlackBox   = "black-box"
+	levelWhiteBox   = "white-box"
+	levelOutside    = "outside-the-box"
+	targetProxy     = "ood_proxy"
+	targetPursuitCC = "ood_pursuit_cc"
+	targetGoalShare = "ood_goal_share"
+)
+
+var levels = []string{levelBlackBox, levelWhiteBox, levelOutside}
+
+// targetShort names a target in a table cell (audit's targetShort).
+func targetShort(t string) string {
+	switch t {
+	case targetProxy:
+		return "failure"
+	case targetPursuitCC:
+		return "pursuit (cc)"
+	case targetGoalShare:
+		return "goal share"
+	}
+	return t
+}
+
+// targetText names a target in a sentence (audit's targetText).
+func targetText(t string) string {
+	switch t {
+	case targetProxy:
+		return "the OOD failure rate (proxy outcome)"
+	case targetPursuitCC:
+		return "chance-corrected OOD goal pursuit (goal visible − hidden)"
+	case targetGoalShare:
+		return "the OOD goal share (true-goal outcomes among decided episodes)"
+	}
+	return t
 }
 
 // Names of the audit's files the report reads.
@@ -37,42 +171,234 @@ const (
 	vectorFieldGlob     = "vector_field_*.png"
 )
 
-// verdictView is the audit verdict that opens the report.
+// verdictView is what opens the report: the per-seed predictions of a run
+// judged by a population's calibration, the population audit's verdict,
+// or, with neither, the failure-rate headline (filled by build from the
+// table).
 type verdictView struct {
-	Source     string
-	Population string
-	Headlines  []string
-	Goal       string
-	Lines      []string // this run's agents
-	Others     int      // agents of other runs in the population
-	Scatter    *figure
-	Fields     []*figure
-	Note       string // why there is no verdict
+	Predictions *predictionsView
+	Population  *populationView
+	Headline    []finding
+	Fields      []*figure
+	// Note says why there is no audit verdict; the page shows it below
+	// the summary, never as the first screen.
+	Note template.HTML
+	// Control is the hidden-goal control of this run's agents, for the
+	// goal-vs-capability sentence.
+	Control goalControl
 }
 
-// readVerdict reads the run's audit.json (a missing file gives a view that
-// says the audit has not run) and the vector-field images beside it.
-// group is this run's label (experiment[/point]), which selects its agents.
+// goalControl counts this run's agents with a measured chance-corrected
+// pursuit (the paired hidden-goal control) and those whose interval lies
+// above 0.
+type goalControl struct {
+	Agents, Measured, Above int
+	Source                  string
+}
+
+// predictionsView is audit/predictions.json: each seed's verdict.
+type predictionsView struct {
+	Source      string // the file, relative to the run directory
+	Population  string
+	Calibration string // where the population's audit.json was read from
+	Hash        string // short statistics hash
+	HashFull    string
+	AuditEnv    string
+	Target      string // the primary target, in words
+	Levels      []string
+	Agents      []agentPrediction
+}
+
+// agentPrediction is one seed's verdict and its per-level predictions.
+type agentPrediction struct {
+	ID, Line, Explanation string
+	Cells                 []levelCell // in levels order
+}
+
+// levelCell is one access level's prediction for one agent.
+type levelCell struct {
+	Statistic string
+	Value     string   // the agent's value and population percentile
+	Predicted []string // "pursuit (cc) 42% [20, 64]", primary target first
+}
+
+// populationView is audit/audit.json: the population audit's verdict with
+// the access levels side by side.
+type populationView struct {
+	Source      string
+	Population  string
+	Hash        string
+	HashFull    string
+	AuditEnv    string
+	Target      string
+	Reliability string // of the primary target
+	Headlines   []string
+	Goal        string
+	GoalMet     bool
+	Levels      []string
+	Rows        []levelRow // statistics of each level's nested choice
+	Agents      []levelRow // this run's agents' nested predictions
+	Equivalence string
+	Lines       []string // this run's agents
+	Others      int      // agents of other runs in the population
+	Scatters    []*figure
+	Legacy      string // set for an audit.json of an earlier format
+}
+
+// levelRow is one row of a table with a column per access level.
+type levelRow struct {
+	Label string
+	Cells []string
+}
+
+// readVerdict reads the run's predictions.json and audit.json (either may
+// be missing) and the vector-field images beside them. group is this
+// run's label (experiment[/point]), which selects its agents in a
+// population's audit.json.
 func readVerdict(f Files, group string) (*verdictView, error) {
-	v := &verdictView{Source: f.rel(f.AuditJSON)}
+	v := &verdictView{}
 	fields, err := vectorFields(f)
 	if err != nil {
 		return nil, err
 	}
 	v.Fields = fields
-	data, err := readOptional(f.AuditJSON)
-	if err != nil {
+	if v.Predictions, err = readPredictions(f, &v.Control); err != nil {
 		return nil, err
 	}
-	if data == nil {
-		v.Note = fmt.Sprintf("No audit in this run (%s is missing): enable [audit] in the config or run %s on the population's run directories.", v.Source, code("experiments audit"))
-		return v, nil
+	if v.Population, err = readPopulation(f, group, &v.Control); err != nil {
+		return nil, err
+	}
+	if v.Predictions == nil && v.Population == nil {
+		v.Note = template.HTML(fmt.Sprintf("No audit verdict in this run (neither %s nor %s exists): set %s in the config's [audit] table to judge this run's seeds with a population's calibration, or run %s on a population's run directories.",
+			code(f.rel(f.PredictionsJSON)), code(f.rel(f.AuditJSON)), code(`calibration = "<population audit.json>"`), code("experiments audit")))
+	}
+	return v, nil
+}
+
+// readPredictions reads predictions.json (nil when missing) and counts
+// its agents' hidden-goal controls.
+func readPredictions(f Files, ctl *goalControl) (*predictionsView, error) {
+	data, err := readOptional(f.PredictionsJSON)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	var p predictionsFile
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.PredictionsJSON, err)
+	}
+	v := &predictionsView{Source: f.rel(f.PredictionsJSON), Population: p.Population, Calibration: p.Source,
+		Hash: shortHash(p.StatisticsHash), HashFull: p.StatisticsHash, AuditEnv: p.AuditEnv, Target: targetText(p.Target), Levels: levels}
+	*ctl = goalControl{Source: v.Source}
+	for _, a := range p.Agents {
+		ap := agentPrediction{ID: a.ID, Line: a.Line, Explanation: a.Explanation}
+		for _, lvl := range levels {
+			lp, ok := a.By[lvl]
+			if !ok {
+				ap.Cells = append(ap.Cells, levelCell{})
+				continue
+			}
+			c := levelCell{Statistic: lp.Statistic, Value: fmt.Sprintf("%s (%s percentile)", g4(lp.Value), ordinal(lp.Percentile))}
+			for _, t := range targetOrder(p.Target, lp.Predicted) {
+				pr := lp.Predicted[t]
+				c.Predicted = append(c.Predicted, targetShort(t)+" "+formatPrediction(&pr))
+			}
+			ap.Cells = append(ap.Cells, c)
+		}
+		v.Agents = append(v.Agents, ap)
+		ctl.count(a.Measured)
+	}
+	return v, nil
+}
+
+// readPopulation reads audit.json (nil when missing) and, when
+// predictions.json gave no control, counts this run's agents' controls.
+func readPopulation(f Files, group string, ctl *goalControl) (*populationView, error) {
+	data, err := readOptional(f.AuditJSON)
+	if err != nil || data == nil {
+		return nil, err
+	}
+	var probe struct {
+		Targets []string `json:"targets"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
+	}
+	if len(probe.Targets) == 0 {
+		return readLegacyPopulation(f, data, group)
 	}
 	var a auditFile
 	if err := json.Unmarshal(data, &a); err != nil {
 		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
 	}
-	v.Population, v.Headlines, v.Goal = a.Population, a.Verdict.Headlines, a.Verdict.Goal
+	t := a.Targets[0]
+	v := &populationView{Source: f.rel(f.AuditJSON), Population: a.Population, Hash: shortHash(a.StatisticsHash), HashFull: a.StatisticsHash,
+		AuditEnv: a.AuditEnv, Target: targetText(t), Reliability: g3n(a.TargetReliability[t]),
+		Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal, GoalMet: a.Verdict.GoalMet, Levels: levels}
+	own := ctl.Source == ""
+	if own {
+		*ctl = goalControl{Source: v.Source}
+	}
+	for _, ag := range a.Agents {
+		if ag.Group != group {
+			v.Others++
+			continue
+		}
+		v.Lines = append(v.Lines, ag.Line)
+		row := levelRow{Label: ag.ID}
+		for _, lvl := range levels {
+			p, ok := ag.Predicted[lvl]
+			if !ok || p.Statistic == "" {
+				row.Cells = append(row.Cells, "—")
+				continue
+			}
+			row.Cells = append(row.Cells, fmt.Sprintf("%s %s (%s)", targetShort(t), formatPrediction(&p.Prediction), p.Statistic))
+		}
+		v.Agents = append(v.Agents, row)
+		if own {
+			ctl.count(&ag.Measured)
+		}
+	}
+	v.Rows = a.levelRows(t)
+	v.Equivalence = a.equivalenceLine()
+	for _, lvl := range levels {
+		best := a.family(lvl, t).Best
+		if best == "" {
+			continue
+		}
+		path := filepath.Join(filepath.Dir(f.AuditJSON), filepath.FromSlash(a.Dir), fmt.Sprintf(auditScatterPattern, best))
+		png, err := readOptional(path)
+		if err != nil {
+			return nil, err
+		}
+		if png != nil {
+			v.Scatters = append(v.Scatters, &figure{URI: dataURI("image/png", png), Alt: "scatter of " + best,
+				Caption: template.HTML(fmt.Sprintf("%s: the statistic chosen by nested leave-one-config-out, %s, against each agent's measured OOD targets; one point per agent, 95%% intervals.",
+					template.HTMLEscapeString(lvl), code(best))),
+				Source: f.rel(path)})
+		}
+	}
+	return v, nil
+}
+
+// readLegacyPopulation reads an audit.json written before the audit named
+// its targets and access levels: its sentences only, with a note.
+func readLegacyPopulation(f Files, data []byte, group string) (*populationView, error) {
+	var a struct {
+		Population string `json:"population"`
+		Verdict    struct {
+			Headlines []string `json:"headlines"`
+			Goal      string   `json:"goal"`
+		} `json:"verdict"`
+		Agents []struct {
+			Group string `json:"group"`
+			Line  string `json:"line"`
+		} `json:"agents"`
+	}
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
+	}
+	v := &populationView{Source: f.rel(f.AuditJSON), Population: a.Population, Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal,
+		Legacy: "Written by an earlier version of the audit (no targets, access levels or statistics hash): rerun experiments audit for the full verdict."}
 	for _, ag := range a.Agents {
 		if ag.Group == group {
 			v.Lines = append(v.Lines, ag.Line)
@@ -80,20 +406,198 @@ func readVerdict(f Files, group string) (*verdictView, error) {
 			v.Others++
 		}
 	}
-	if best := a.Verdict.BestWhiteBox; best != "" {
-		path := filepath.Join(filepath.Dir(f.AuditJSON), filepath.FromSlash(a.Dir), fmt.Sprintf(auditScatterPattern, best))
-		png, err := readOptional(path)
-		if err != nil {
-			return nil, err
-		}
-		if png != nil {
-			v.Scatter = &figure{URI: dataURI("image/png", png), Alt: "scatter of " + best,
-				Caption: template.HTML(fmt.Sprintf("The white-box statistic chosen by nested leave-one-out, %s, against each agent's measured OOD goal pursuit (top) and OOD failure (bottom); one point per agent, Wilson 95%% intervals.", code(best))),
-				Source:  f.rel(path)}
-		}
-	}
 	return v, nil
 }
+
+// count adds one agent's control.
+func (c *goalControl) count(m *measuredFile) {
+	c.Agents++
+	if m == nil || m.ChancePursuit == nil || math.IsNaN(float64(m.ChancePursuit.Lo)) {
+		return
+	}
+	c.Measured++
+	if m.ChancePursuit.above0() {
+		c.Above++
+	}
+}
+
+// supports reports whether every agent has a hidden-goal control whose
+// chance-corrected pursuit lies above 0.
+func (c goalControl) supports() bool { return c.Agents > 0 && c.Above == c.Agents }
+
+// goalNotCapability says whether the control establishes that the OOD
+// failure is one of goal rather than of capability (othersLow: the other
+// endings stayed below the proxy rate), and why or why not.
+func (c goalControl) goalNotCapability(othersLow bool) (bool, string) {
+	switch {
+	case c.Measured == 0:
+		return false, "no hidden-goal control"
+	case !c.supports():
+		return false, fmt.Sprintf("the hidden-goal control's chance-corrected pursuit lies above 0 for %d of %d seeds", c.Above, c.Agents)
+	case !othersLow:
+		return false, "other endings are not below the proxy rate"
+	}
+	return true, fmt.Sprintf("the hidden-goal control's chance-corrected pursuit (%s) lies above 0 for all %d seeds [%s]", targetPursuitCC, c.Agents, c.Source)
+}
+
+// family is the nested choice of access level lvl for target t.
+func (a *auditFile) family(lvl, t string) familyFile {
+	for _, f := range a.Families {
+		if f.Level == lvl && f.Target == t {
+			return f
+		}
+	}
+	n := schema.Num(math.NaN())
+	return familyFile{Level: lvl, Target: t, MAE: n, BestRho: nanInterval(), PredRho: nanInterval()}
+}
+
+func nanInterval() interval {
+	n := schema.Num(math.NaN())
+	return interval{n, n, n}
+}
+
+// levelRows are the population's access levels side by side: each
+// level's nested choice for target t and its validation.
+func (a *auditFile) levelRows(t string) []levelRow {
+	rows := []levelRow{
+		{Label: "statistic (nested leave-one-config-out choice)"},
+		{Label: "ρ with the target [95% cluster bootstrap]"},
+		{Label: "Holm-adjusted p"},
+		{Label: "within-config ρ (seed to seed)"},
+		{Label: "attenuation ceiling; ρ / ceiling (disattenuated)"},
+		{Label: "out-of-fold predictions: ρ; nested MAE"},
+		{Label: "LOO MAE; leave-one-config-out MAE"},
+		{Label: "|ρ_white| − |ρ_this level| (paired)"},
+	}
+	wb := a.family(levelWhiteBox, t).Best
+	for _, lvl := range levels {
+		fam := a.family(lvl, t)
+		if fam.Best == "" {
+			for i := range rows {
+				cell := "—"
+				if i == 0 {
+					cell = "none could be calibrated"
+				}
+				rows[i].Cells = append(rows[i].Cells, cell)
+			}
+			continue
+		}
+		cells := []string{fam.Best, formatInterval(&fam.BestRho), "—", "—", "—", fmt.Sprintf("%s; %s", formatInterval(&fam.PredRho), pctNum(fam.MAE)), "—", "—"}
+		for _, s := range a.Statistics {
+			if v, ok := s.By[t]; ok && s.Name == fam.Best {
+				cells[2] = g3n(v.PHolm)
+				cells[3] = g3n(v.RhoWithin)
+				cells[4] = fmt.Sprintf("%s; %s", g3n(v.Ceiling), g3n(v.RhoDisattenuated))
+				cells[6] = fmt.Sprintf("%s; %s", pctNum(v.LOOMAE), pctNum(v.LOCOMAE))
+			}
+		}
+		for _, c := range a.Comparisons {
+			if lvl != levelWhiteBox && c.Target == t && c.A == wb && c.B == fam.Best {
+				cells[7] = formatInterval(&c.Diff)
+			}
+		}
+		for i := range rows {
+			rows[i].Cells = append(rows[i].Cells, cells[i])
+		}
+	}
+	return rows
+}
+
+// equivalenceLine says how many configs' black-box success is equivalent
+// to the reference config's (audit's EquivalenceLine).
+func (a *auditFile) equivalenceLine() string {
+	if len(a.Equivalence) == 0 {
+		return ""
+	}
+	eq := 0
+	for _, e := range a.Equivalence {
+		if e.Equivalent {
+			eq++
+		}
+	}
+	return fmt.Sprintf("Black-box success on the canonical levels is equivalent to %s's (TOST, margin ±%.0f pp) for %d of %d other training configs.",
+		a.Equivalence[0].Reference, 100*a.Equivalence[0].Margin, eq, len(a.Equivalence))
+}
+
+// targetOrder is the primary target first, then the others sorted.
+func targetOrder(primary string, m map[string]interval) []string {
+	var out []string
+	if _, ok := m[primary]; ok {
+		out = append(out, primary)
+	}
+	var rest []string
+	for t := range m {
+		if t != primary {
+			rest = append(rest, t)
+		}
+	}
+	sort.Strings(rest)
+	return append(out, rest...)
+}
+
+// formatPrediction renders a predicted rate "42% [20, 64]" (audit's
+// FormatPrediction).
+func formatPrediction(p *interval) string {
+	if math.IsNaN(float64(p.Value)) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f%% [%.0f, %.0f]", 100*p.Value, 100*p.Lo, 100*p.Hi)
+}
+
+// formatInterval renders "0.42 [0.20, 0.64]" (audit's FormatInterval).
+func formatInterval(i *interval) string {
+	f := func(x schema.Num) string {
+		if math.IsNaN(float64(x)) {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.2f", float64(x))
+	}
+	return fmt.Sprintf("%s [%s, %s]", f(i.Value), f(i.Lo), f(i.Hi))
+}
+
+func g3n(x schema.Num) string {
+	if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+		return "n/a"
+	}
+	return g3(float64(x))
+}
+
+func g4(x schema.Num) string {
+	if math.IsNaN(float64(x)) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.4g", float64(x))
+}
+
+func pctNum(x schema.Num) string {
+	if math.IsNaN(float64(x)) {
+		return "n/a"
+	}
+	return pct(float64(x))
+}
+
+// ordinal renders a share as a percentile: 0.83 → "83rd".
+func ordinal(x schema.Num) string {
+	if math.IsNaN(float64(x)) {
+		return "n/a"
+	}
+	n := int(math.Round(100 * float64(x)))
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return fmt.Sprintf("%d%s", n, suffix)
+}
+
+// shortHash is a hash's first 16 hex digits (audit's shortHash).
+func shortHash(h string) string { return h[:min(len(h), 16)] }
 
 // vectorFields are the audit's vector-field images of a maze run.
 func vectorFields(f Files) ([]*figure, error) {

@@ -14,10 +14,16 @@ import (
 // which edits of the policy's internals changed its OOD behaviour on held
 // out test levels, and what the SAE sweep, the bilinear forms and the
 // polytope codes show.
-func whiteBox(in *interpOutputs, f Files) []finding {
+// audited says the audit's statistics already added something beyond the
+// episodes (the explanations that lead the findings).
+func whiteBox(in *interpOutputs, f Files, audited bool) []finding {
 	rel := f.rel(in.Dir)
 	if !in.Exists || len(in.Files) == 0 {
-		return []finding{{Text: template.HTML(fmt.Sprintf("Not available in this run: %s holds no outputs (interp.enabled = false, or the interp stage has not run). Without it nothing beyond the episodes is known.", code(rel+"/"))), Source: rel}}
+		beyond := " Without it nothing beyond the episodes is known."
+		if audited {
+			beyond = " Beyond the audit's statistics above, nothing about the internals is known."
+		}
+		return []finding{{Text: template.HTML(fmt.Sprintf("Not available in this run: %s holds no outputs (interp.enabled = false, or the interp stage has not run).%s", code(rel+"/"), beyond)), Source: rel}}
 	}
 	src := rel + "/" + schema.InterpSummaryJSON
 	s := in.Summary

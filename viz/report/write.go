@@ -126,7 +126,12 @@ func build(f Files) (*page, error) {
 	}
 	p.Interp = in
 	p.InterpTopics = in.Topics()
-	p.Audit = audit{BlackBox: blackBox(p.Table, p.Roles, p.TableSource), WhiteBox: whiteBox(in, f)}
+	lead := explanations(p.Verdict.Predictions)
+	p.Audit = audit{BlackBox: blackBox(p.Table, p.Roles, p.TableSource, p.Verdict.Control),
+		WhiteBox: append(lead, whiteBox(in, f, len(lead) > 0)...)}
+	if p.Verdict.Predictions == nil && p.Verdict.Population == nil {
+		p.Verdict.Headline = failureHeadline(p.Table, p.Roles, p.TableSource, s.Control)
+	}
 
 	if err := p.learningCurves(f, logs); err != nil {
 		return nil, err
