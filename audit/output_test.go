@@ -146,15 +146,35 @@ func TestValidateAndWriteOutputs(t *testing.T) {
 	json.Unmarshal(b, &raw)
 	v := raw["verdict"].(map[string]any)
 	a := raw["agents"].([]any)[0].(map[string]any)
-	if _, ok := raw["population"]; !ok {
-		t.Error("audit.json lacks population")
+	for _, k := range []string{"population", "targets", "target_reliability", "statistics_sha256", "audit_env", "families", "comparisons", "equivalence"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("audit.json lacks %q", k)
+		}
+	}
+	st := raw["statistics"].([]any)[0].(map[string]any)
+	for _, k := range []string{"name", "level", "expected_sign", "reliability", "validation", "predicts"} {
+		if _, ok := st[k]; !ok {
+			t.Errorf("audit.json statistics lack %q", k)
+		}
+	}
+	val := st["validation"].(map[string]any)[string(TargetChancePursuit)].(map[string]any)
+	for _, k := range []string{"rho", "p_holm", "rho_within", "p_within", "ceiling", "rho_disattenuated", "loo_mae", "loco_mae"} {
+		if _, ok := val[k]; !ok {
+			t.Errorf("audit.json validation lacks %q", k)
+		}
+	}
+	fam := raw["families"].([]any)[0].(map[string]any)
+	for _, k := range []string{"level", "target", "best", "best_rho", "nested_prediction_rho", "nested_mae"} {
+		if _, ok := fam[k]; !ok {
+			t.Errorf("audit.json families lack %q", k)
+		}
 	}
 	for _, k := range []string{"headlines", "goal", "best_white_box", "best_black_box", "best_outside"} {
 		if _, ok := v[k]; !ok {
 			t.Errorf("audit.json verdict lacks %q", k)
 		}
 	}
-	for _, k := range []string{"id", "group", "line"} {
+	for _, k := range []string{"id", "group", "line", "predicted", "measured"} {
 		if _, ok := a[k]; !ok {
 			t.Errorf("audit.json agents lack %q", k)
 		}
