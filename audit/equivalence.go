@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	stats2 "github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
@@ -32,14 +33,25 @@ type Equivalence struct {
 }
 
 // equivalence tests every group's pooled canonical success (bb_success ×
-// audit episodes, summed over its agents) against the first group's.
+// audit episodes, summed over its agents) against the reference group's:
+// the one with the smallest goal shift (ob_goal_shift; ties and missing
+// values by name).
 func equivalence(stats []*AgentStats, success map[string][2]int) []Equivalence {
 	var order []string
+	shift := map[string]float64{}
 	for _, s := range stats {
 		if _, ok := success[s.Group]; ok && !contains(order, s.Group) {
 			order = append(order, s.Group)
+			shift[s.Group] = s.Get(StatGoalShift)
 		}
 	}
+	sort.SliceStable(order, func(i, j int) bool {
+		a, b := shift[order[i]], shift[order[j]]
+		if a != b && !math.IsNaN(a) && !math.IsNaN(b) {
+			return a < b
+		}
+		return order[i] < order[j]
+	})
 	if len(order) < 2 {
 		return nil
 	}

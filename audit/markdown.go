@@ -109,6 +109,13 @@ func pctNum(x schema.Num) string {
 	return fmt.Sprintf("%.1f pp", 100*float64(x))
 }
 
+func pctRate(x schema.Num) string {
+	if math.IsNaN(float64(x)) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f%%", 100*float64(x))
+}
+
 func num2(x schema.Num) string {
 	if math.IsNaN(float64(x)) {
 		return "n/a"
@@ -126,6 +133,7 @@ func (res *Result) Markdown() string {
 		len(res.Agents), len(res.Groups()), res.AuditEnv, shortHash(res.StatisticsHash))
 	fmt.Fprintf(&b, "Inference: Spearman ρ with a %d-resample cluster bootstrap over training configs (seed %d; agents resampled singly when there are fewer than 3 configs); "+
 		"p of the bootstrap, Holm-adjusted over every statistic and target; within-config ρ with a permutation test within configs; "+
+		"in a crossed design (every config trained with the same seeds, whose agents share initialisation and sampling) also the seed-level ρ of per-seed means over configs with its exact permutation test over seeds; "+
 		"split-half reliability (even vs odd levels, Spearman–Brown) of every statistic and target, the attenuation ceiling √(rel_x·rel_y) beside every ρ and ρ/ceiling labelled *disattenuated*. "+
 		"Calibration (fixed a priori): %s.\n\n", res.Bootstrap, res.BootSeed, res.Calibration)
 	b.WriteString("Target reliabilities (split-half):")
@@ -186,19 +194,19 @@ func (res *Result) writeStatTable(b *strings.Builder) {
 	b.WriteString("\n## Statistics against the measured OOD targets\n\n")
 	fmt.Fprintf(b, "| statistic | level | sign | agents | reliability |")
 	for _, t := range res.Targets {
-		fmt.Fprintf(b, " ρ vs %[1]s | Holm p | within-config ρ (perm. p) | ceiling | disattenuated ρ | LOO / LOCO MAE |", targetShort(t))
+		fmt.Fprintf(b, " ρ vs %[1]s | Holm p | within-config ρ (perm. p) | seed-level ρ (perm. p) | ceiling | disattenuated ρ | LOO / LOCO MAE |", targetShort(t))
 	}
 	b.WriteString(" predicts |\n|---|---|---|---:|---:|")
 	for range res.Targets {
-		b.WriteString("---|---:|---|---:|---:|---|")
+		b.WriteString("---|---:|---|---|---:|---:|---|")
 	}
 	b.WriteString("---|\n")
 	for _, st := range res.Statistics {
 		fmt.Fprintf(b, "| %s | %s | %s | %d | %s |", st.Name, st.Level, signText(st.Sign), st.N, num2(st.Reliability))
 		for _, t := range res.Targets {
 			v := st.By[t]
-			fmt.Fprintf(b, " %s | %s | %s (%s) | %s | %s | %s / %s |", FormatInterval(v.Rho), pNum(v.PHolm), num2(v.RhoWithin), pNum(v.PWithin),
-				num2(v.Ceiling), num2(v.RhoDisattenuated), pctNum(v.LOOMAE), pctNum(v.LOCOMAE))
+			fmt.Fprintf(b, " %s | %s | %s (%s) | %s (%s) | %s | %s | %s / %s |", FormatInterval(v.Rho), pNum(v.PHolm), num2(v.RhoWithin), pNum(v.PWithin),
+				num2(v.RhoSeeds), pNum(v.PSeeds), num2(v.Ceiling), num2(v.RhoDisattenuated), pctNum(v.LOOMAE), pctNum(v.LOCOMAE))
 		}
 		fmt.Fprintf(b, " %s |\n", st.Predicts)
 	}
@@ -224,7 +232,7 @@ func (res *Result) writeEquivalence(b *strings.Builder) {
 	fmt.Fprintf(b, "TOST against %s with a margin of ±%.0f pp: equivalent when the 90%% interval of the difference lies inside the margin.\n\n", res.Equivalence[0].Reference, 100*EquivalenceMargin)
 	b.WriteString("| config | success | reference | difference [90%] | TOST p | equivalent |\n|---|---:|---:|---|---:|---|\n")
 	for _, e := range res.Equivalence {
-		fmt.Fprintf(b, "| %s | %s | %s | %+.1f [%+.1f, %+.1f] pp | %s | %v |\n", e.Group, pctNum(e.Success), pctNum(e.RefRate),
+		fmt.Fprintf(b, "| %s | %s | %s | %+.1f [%+.1f, %+.1f] pp | %s | %v |\n", e.Group, pctRate(e.Success), pctRate(e.RefRate),
 			100*float64(e.Diff), 100*float64(e.Lo90), 100*float64(e.Hi90), pNum(e.P), e.Equivalent)
 	}
 }

@@ -71,7 +71,7 @@ func (res *Result) scatterPanels(st StatRow) []plot.ScatterPanel {
 	var panels []plot.ScatterPanel
 	for _, t := range res.Targets {
 		v := st.By[t]
-		pn := plot.ScatterPanel{XLabel: xl + " (" + string(st.Level) + ", canonical levels)", Rates: true,
+		pn := plot.ScatterPanel{XLabel: xl + " (" + string(st.Level) + ", canonical levels)", Rates: t != TargetChancePursuit,
 			Title: fmt.Sprintf("%s vs %s\nSpearman ρ = %s (cluster bootstrap), ceiling %s; within configs %s (perm. p %s); %d agents",
 				st.Name, targetTitle(t), FormatInterval(v.Rho), num2(v.Ceiling), num2(v.RhoWithin), pNum(v.PWithin), st.N),
 			YLabel: targetTitle(t) + " (95%)"}

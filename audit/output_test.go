@@ -2,6 +2,7 @@ package audit
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -178,5 +179,30 @@ func TestValidateAndWriteOutputs(t *testing.T) {
 		if _, ok := a[k]; !ok {
 			t.Errorf("audit.json agents lack %q", k)
 		}
+	}
+}
+
+// In a crossed design (every config trained with seeds 0..5) the
+// seed-level test averages each seed over configs and permutes seeds:
+// with 6 seeds whose means order x and y alike, ρ = 1 and the exact
+// two-sided p is 2/720 (the identity and its reverse).
+func TestSeedLevelInACrossedDesign(t *testing.T) {
+	var stats []*AgentStats
+	var x, y []float64
+	for g := 0; g < 2; g++ {
+		for s := 0; s < 6; s++ {
+			stats = append(stats, &AgentStats{ID: fmt.Sprintf("p=%d/seed-%d", g, s), Group: fmt.Sprintf("p=%d", g)})
+			x = append(x, float64(s)+0.1*float64(g))
+			y = append(y, float64(s*s)+float64(g))
+		}
+	}
+	p := &popData{stats: stats, groups: groupIndex(stats), boot: BootstrapOptions{Seed: 1}}
+	rho, pv := p.seedLevel(Linear, x, y)
+	if rho != 1 || math.Abs(float64(pv)-2.0/720) > 1e-12 {
+		t.Errorf("seed-level ρ %v p %v, want 1 and %v", rho, pv, 2.0/720)
+	}
+	// Not crossed: a config without seed 5.
+	if u := seedUnits(stats[:11], groupIndex(stats[:11])); u != nil {
+		t.Errorf("an incomplete design is crossed: %v", u)
 	}
 }

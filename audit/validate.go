@@ -117,6 +117,14 @@ type Validation struct {
 	// only) and PWithin its permutation test within configs.
 	RhoWithin schema.Num `json:"rho_within"`
 	PWithin   schema.Num `json:"p_within"`
+	// RhoSeeds and PSeeds exist in a crossed design, where every config
+	// was trained with the same seeds (seed-mates share their
+	// initialisation and sampling, so they are not independent): Spearman's
+	// ρ of the per-seed means over configs, and its exact permutation
+	// test over seeds. The honest within-config test when the seed is
+	// the unit of replication.
+	RhoSeeds schema.Num `json:"rho_seeds"`
+	PSeeds   schema.Num `json:"p_seeds"`
 	// Ceiling is the attenuation ceiling √(rel_statistic · rel_target):
 	// the largest |ρ| a perfect statistic could show given both
 	// measurements' split-half reliabilities. RhoDisattenuated is ρ /
@@ -360,6 +368,7 @@ func (p *popData) validateStatistic(st Statistic, targets []Target, targetRel ma
 		v.Rho, v.P = clusterRho(xs, ys, cl, p.boot)
 		rw, pw := stats2.PermutationWithin(xs, ys, gs, permutations, p.boot.Seed)
 		v.RhoWithin, v.PWithin = schema.Num(rw), schema.Num(pw)
+		v.RhoSeeds, v.PSeeds = p.seedLevel(st.Scale, x, p.y[t])
 		ceil := stats2.AttenuationCeiling(float64(row.Reliability), float64(targetRel[t]))
 		v.Ceiling, v.RhoDisattenuated = schema.Num(ceil), schema.Num(stats2.Disattenuate(v.Rho.Value, float64(row.Reliability), float64(targetRel[t])))
 		loo := LeaveOneOut(x, p.y[t], st.Scale)
@@ -377,6 +386,73 @@ func (p *popData) validateStatistic(st Statistic, targets []Target, targetRel ma
 // permutations is the number of within-config permutations (exact
 // enumeration when there are fewer).
 const permutations = 10000
+
+// seedPermutations bounds the exact permutation test over seeds (8 seeds:
+// 40320 orderings).
+const seedPermutations = 50000
+
+// seedLevel is Spearman's ρ of the per-seed means of x (on scale) and y
+// over configs, with its permutation p over seeds, in a crossed design
+// (seedUnits); NaN otherwise.
+func (p *popData) seedLevel(scale Scale, x, y []float64) (schema.Num, schema.Num) {
+	units := seedUnits(p.stats, p.groups)
+	if units == nil {
+		return schema.Num(nan), schema.Num(nan)
+	}
+	n := 0
+	for _, u := range units {
+		n = max(n, u+1)
+	}
+	mx, my := make([]float64, n), make([]float64, n)
+	cnt := make([]float64, n)
+	for i, u := range units {
+		xv := scale.Apply(x[i])
+		mx[u] += xv
+		my[u] += y[i]
+		cnt[u]++
+	}
+	for u := range mx {
+		mx[u] /= cnt[u]
+		my[u] /= cnt[u]
+	}
+	rho, pv := stats2.PermutationWithin(mx, my, nil, seedPermutations, p.boot.Seed)
+	return schema.Num(rho), schema.Num(pv)
+}
+
+// seedUnits numbers each agent's seed (the last element of its ID,
+// "seed-N", as experiments names agents) when the design is crossed: at
+// least 2 configs, at least 5 seeds, and every config has every seed
+// once. It is nil otherwise.
+func seedUnits(stats []*AgentStats, groups []int) []int {
+	ids := map[string]int{}
+	units := make([]int, len(stats))
+	perGroup := map[int]map[int]bool{}
+	for i, s := range stats {
+		key := s.ID[strings.LastIndex(s.ID, "/")+1:]
+		k, ok := ids[key]
+		if !ok {
+			k = len(ids)
+			ids[key] = k
+		}
+		units[i] = k
+		if perGroup[groups[i]] == nil {
+			perGroup[groups[i]] = map[int]bool{}
+		}
+		if perGroup[groups[i]][k] {
+			return nil
+		}
+		perGroup[groups[i]][k] = true
+	}
+	if len(perGroup) < 2 || len(ids) < 5 {
+		return nil
+	}
+	for _, g := range perGroup {
+		if len(g) != len(ids) {
+			return nil
+		}
+	}
+	return units
+}
 
 // reliability is the split-half reliability of st over the agents: the
 // correlation of its two half-level measurements (on its calibration
