@@ -3,7 +3,7 @@ package audit
 import (
 	"math"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/misgen/misgen/internal/stats"
 )
 
 // Scale is how a statistic enters the calibration: its raw value or its
@@ -37,58 +37,23 @@ type Prediction struct {
 	Hi    float64 `json:"hi"`
 }
 
-// LinearFit is an ordinary least-squares line y = A + B·x fitted to N
-// points, with what its prediction interval needs.
-type LinearFit struct {
-	A, B      float64
-	N         int
-	MeanX     float64
-	Sxx       float64 // Σ (x − x̄)²
-	ResidualS float64 // residual standard deviation, √(SSE / (N − 2))
-}
+// LinearFit is stats.Line, an ordinary least-squares line y = A + B·x
+// with what its prediction interval needs, predicting rates.
+type LinearFit struct{ stats.Line }
 
-// FitLine fits y on x by least squares. It needs at least 3 points (so the
-// residual variance has a degree of freedom); with fewer, or with constant
-// x, ok is false.
+// FitLine fits y on x by least squares (stats.FitLine): at least 3 points
+// and a non-constant x, else ok is false.
 func FitLine(x, y []float64) (f LinearFit, ok bool) {
-	n := len(x)
-	if n < 3 || n != len(y) {
-		return f, false
-	}
-	var mx, my float64
-	for i := range x {
-		mx += x[i]
-		my += y[i]
-	}
-	mx /= float64(n)
-	my /= float64(n)
-	var sxx, sxy float64
-	for i := range x {
-		sxx += (x[i] - mx) * (x[i] - mx)
-		sxy += (x[i] - mx) * (y[i] - my)
-	}
-	if sxx == 0 {
-		return f, false
-	}
-	f = LinearFit{B: sxy / sxx, N: n, MeanX: mx, Sxx: sxx}
-	f.A = my - f.B*mx
-	var sse float64
-	for i := range x {
-		r := y[i] - f.A - f.B*x[i]
-		sse += r * r
-	}
-	f.ResidualS = math.Sqrt(sse / float64(n-2))
-	return f, true
+	l, ok := stats.FitLine(x, y)
+	return LinearFit{l}, ok
 }
 
 // Predict returns the fitted value at x with the 95% prediction interval
 // of a new observation, ŷ ± t(0.975, N−2) · s · √(1 + 1/N + (x − x̄)²/Sxx),
 // clipped to [−1, 1] (the targets are rates and differences of rates).
 func (f LinearFit) Predict(x float64) Prediction {
-	yhat := f.A + f.B*x
-	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(f.N - 2)}.Quantile(0.975)
-	half := t * f.ResidualS * math.Sqrt(1+1/float64(f.N)+(x-f.MeanX)*(x-f.MeanX)/f.Sxx)
-	return Prediction{Value: clipRate(yhat), Lo: clipRate(yhat - half), Hi: clipRate(yhat + half)}
+	p := f.Line.Predict(x)
+	return Prediction{Value: clipRate(p.Value), Lo: clipRate(p.Lo), Hi: clipRate(p.Hi)}
 }
 
 func clipRate(v float64) float64 { return math.Min(1, math.Max(-1, v)) }

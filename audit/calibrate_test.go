@@ -22,7 +22,7 @@ func TestFitLinePredictionInterval(t *testing.T) {
 	}
 	near("A", f.A, 0.11)
 	near("B", f.B, 0.098)
-	near("s", f.ResidualS, 0.029888682361946518)
+	near("s", f.S, 0.029888682361946518)
 	p := f.Predict(2.5)
 	near("prediction", p.Value, 0.355)
 	near("lo", p.Lo, 0.24972241864544426)

@@ -6,6 +6,9 @@ import (
 	"testing"
 )
 
+// z95 is Φ⁻¹(0.975).
+const z95 = 1.959963984540054
+
 func TestWilsonKnownValues(t *testing.T) {
 	// Newcombe (1998), "Two-sided confidence intervals for the single
 	// proportion", Table I, method 3 (score interval without continuity

@@ -30,8 +30,8 @@ func PairedProportionDiff(a, b []bool) Interval {
 	k1, k2 := t[1][1]+t[1][0], t[1][1]+t[0][1]
 	nf := float64(n)
 	p1, p2 := k1/nf, k2/nf
-	l1, u1 := wilson(k1, nf)
-	l2, u2 := wilson(k2, nf)
+	l1, u1 := Wilson(int(k1), n)
+	l2, u2 := Wilson(int(k2), n)
 	phi := 0.0
 	if den := k1 * (nf - k1) * k2 * (nf - k2); den > 0 {
 		a := t[1][1]*t[0][0] - t[1][0]*t[0][1]
@@ -58,14 +58,28 @@ func b2i(b bool) int {
 
 func sq(v float64) float64 { return v * v }
 
-// wilson is the Wilson score 95 % interval of k successes in n > 0 trials.
-func wilson(k, n float64) (lo, hi float64) {
-	p := k / n
+// Wilson returns the Wilson score 95 % interval for k successes in n
+// trials. Unlike the normal (Wald) interval it stays inside [0, 1] and has
+// sensible width at k = 0 and k = n: an outcome that never occurs in 200
+// trials still gets an upper bound near 1.9 %. For n = 0 there is no
+// information and the interval is [0, 1]. It panics if k < 0, n < 0 or
+// k > n (programmer error).
+func Wilson(k, n int) (lo, hi float64) {
+	if k < 0 || n < 0 || k > n {
+		panic("stats: Wilson with k outside [0, n]")
+	}
+	if n == 0 {
+		return 0, 1
+	}
+	nf := float64(n)
+	p := float64(k) / nf
 	z2 := z95 * z95
-	den := 1 + z2/n
-	centre := (p + z2/(2*n)) / den
-	half := z95 / den * math.Sqrt(p*(1-p)/n+z2/(4*n*n))
+	den := 1 + z2/nf
+	centre := (p + z2/(2*nf)) / den
+	half := z95 / den * math.Sqrt(p*(1-p)/nf+z2/(4*nf*nf))
 	lo, hi = centre-half, centre+half
+	// The bounds are exactly 0 and 1 at k = 0 and k = n; rounding must not
+	// push them outside or leave them a hair inside.
 	if k == 0 {
 		lo = 0
 	}
