@@ -144,9 +144,9 @@ func (r *Run) auditSeeds(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if r.Config.Audit.Calibration != "" {
-		if err := r.writePredictions(); err != nil {
-			return err
+	if src := r.Config.Audit.Calibration; src != "" {
+		if err := r.WritePredictions(src); err != nil {
+			return fmt.Errorf("audit.calibration = %q in %s: %w", src, r.Config.Source, err)
 		}
 	}
 	return r.writeVectorFields()
@@ -162,18 +162,18 @@ const (
 // PredictionsPath is the run's predictions.json.
 func (l Layout) PredictionsPath() string { return filepath.Join(l.AuditDir(), PredictionsJSON) }
 
-// writePredictions judges every seed of the run with the calibration of
-// the population audit named by audit.calibration, and compares with the
-// seeds' measured OOD targets.
-func (r *Run) writePredictions() error {
-	src := r.Config.Audit.Calibration
+// WritePredictions judges every seed of the run with the calibration of
+// the population audit.json at src (audit.calibration, or `experiments
+// audit --population`), compares with the seeds' measured OOD targets,
+// and writes audit/predictions.{json,md}.
+func (r *Run) WritePredictions(src string) error {
 	b, err := os.ReadFile(src)
 	if err != nil {
-		return fmt.Errorf("audit.calibration = %q in %s: %w", src, r.Config.Source, err)
+		return err
 	}
 	var pop audit.Result
 	if err := json.Unmarshal(b, &pop); err != nil || len(pop.Targets) == 0 {
-		return fmt.Errorf("audit.calibration = %q in %s: not a population audit.json (%v)", src, r.Config.Source, err)
+		return fmt.Errorf("%s is not a population audit.json (%v)", src, err)
 	}
 	stats, err := r.readAuditStats()
 	if err != nil {

@@ -12,9 +12,10 @@ import (
 
 // auditOptions are the flags and arguments of `experiments audit`.
 type auditOptions struct {
-	runDirs []string
-	out     string
-	force   bool
+	runDirs    []string
+	out        string
+	force      bool
+	population string
 	streams
 }
 
@@ -25,11 +26,14 @@ var auditCommand = command{
 		"Statistics of seeds audited earlier are reused unless --force. Outputs: audit.{md,csv,json},\n" +
 		"statistics.csv and scatter_<statistic>.png in --out (default: a single run's audit/, or\n" +
 		"audit-<profile> beside one experiment's sweep points), a copy of audit.json in each run's\n" +
-		"audit/, and refreshed report.html files.",
+		"audit/, and refreshed report.html files.\n\n" +
+		"With --population <audit.json>, the agents are judged by that population's calibration instead\n" +
+		"(for runs with fewer agents than a validation needs): audit/predictions.{json,md} in each run.",
 	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
 		o := &auditOptions{streams: st}
 		fs.StringVar(&o.out, "out", "", "directory for the population outputs (default: see above)")
 		fs.BoolVar(&o.force, "force", false, "recompute the statistics of seeds audited earlier")
+		fs.StringVar(&o.population, "population", "", "judge the agents with this population `audit.json`'s calibration instead of validating them")
 		return func(ctx context.Context, args []string) error {
 			o.runDirs = args
 			return runAudit(ctx, o)
@@ -56,6 +60,9 @@ func runAudit(ctx context.Context, o *auditOptions) error {
 		if err := r.Execute(ctx, []experiments.Stage{{Name: "audit-statistics", Run: experiments.AuditStatistics}}); err != nil {
 			return err
 		}
+	}
+	if o.population != "" {
+		return predictWith(ctx, runs, o.population, o.streams)
 	}
 	n, err := auditPopulation(ctx, runs, o.out, o.streams)
 	if err != nil {
@@ -90,4 +97,21 @@ func auditPopulation(ctx context.Context, runs []*experiments.Run, out string, s
 	_, goal := res.GoalMet()
 	fmt.Fprintf(st.stdout, "%s\n", goal)
 	return len(res.Agents), nil
+}
+
+// predictWith judges every run's agents with the population audit at
+// src, prints each agent's line and refreshes the reports.
+func predictWith(ctx context.Context, runs []*experiments.Run, src string, st streams) error {
+	for _, r := range runs {
+		if err := r.WritePredictions(src); err != nil {
+			return fmt.Errorf("%s: --population %s: %w", r.Dir, src, err)
+		}
+		if r.Config.Report.HTML {
+			if err := st.stages.Report(ctx, r); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(st.stdout, "%s\n", r.PredictionsPath())
+	}
+	return nil
 }

@@ -156,6 +156,20 @@ func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 			t.Errorf("vector field: %v", err)
 		}
 	}
+	// The same agents judged by a population's calibration (here their
+	// own): predictions.json with every agent, still without building
+	// the OOD variant.
+	stdout.Reset()
+	if code := Main(ctx, []string{"audit", "--population", filepath.Join(r.AuditDir(), audit.JSONFile), r.Dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("experiments audit --population exited %d: %s", code, stderr.String())
+	}
+	var pred audit.Predictions
+	if b, err := os.ReadFile(r.PredictionsPath()); err != nil || json.Unmarshal(b, &pred) != nil || len(pred.Agents) != 10 {
+		t.Fatalf("predictions.json: %v, %d agents", err, len(pred.Agents))
+	}
+	if n := trapBuilt.Load(); n != 0 {
+		t.Fatalf("the predictions built the OOD variant %d times", n)
+	}
 	for i, a := range res.Agents {
 		if want := float64(i) / 10; a.Measured.Proxy.Rate != want || a.Measured.Proxy.Episodes != 10 {
 			t.Errorf("agent %s: measured proxy %+v, want %v of 10 (from the records)", a.ID, a.Measured.Proxy, want)
