@@ -75,7 +75,7 @@ func (a AgentRow) AgentLine(t Target) string {
 	if p.Statistic != "" {
 		pred = fmt.Sprintf("predicted %s %s from %s", targetShort(t), FormatPrediction(p.Pred), p.Statistic)
 	}
-	return fmt.Sprintf("%s: %s; measured %s", a.ID, pred, FormatInterval(a.Measured.Interval95(t)))
+	return fmt.Sprintf("%s: %s; measured %s", a.ID, pred, FormatPercent(a.Measured.Interval95(t)))
 }
 
 func targetText(t Target) string {
@@ -244,7 +244,7 @@ func (res *Result) writeAgentTable(b *strings.Builder) {
 	fmt.Fprintf(b, "| agent | measured %s | measured failure | white-box prediction | from | black-box prediction | from | outside-the-box prediction | from |\n", targetShort(t))
 	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
 	for _, a := range res.Agents {
-		fmt.Fprintf(b, "| %s | %s | %s |", a.ID, FormatInterval(a.Measured.Interval95(t)), FormatRate(a.Measured.Proxy))
+		fmt.Fprintf(b, "| %s | %s | %s |", a.ID, FormatPercent(a.Measured.Interval95(t)), FormatRate(a.Measured.Proxy))
 		for _, lvl := range Levels {
 			p := a.Predicted[lvl]
 			fmt.Fprintf(b, " %s | %s |", FormatPrediction(p.Pred), p.Statistic)

@@ -127,6 +127,15 @@ func FormatInterval(i Interval) string {
 	return fmt.Sprintf("%s [%s, %s]", f(i.Value), f(i.Lo), f(i.Hi))
 }
 
+// FormatPercent renders a measured rate or difference of rates in
+// percent, "42.0% [32.8, 51.8]" ("n/a" when missing).
+func FormatPercent(i Interval) string {
+	if math.IsNaN(i.Value) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*i.Value, 100*i.Lo, 100*i.Hi)
+}
+
 // FormatPrediction renders a predicted rate "42% [20, 64]".
 func FormatPrediction(p Prediction) string {
 	if math.IsNaN(p.Value) {

@@ -102,7 +102,7 @@ func TestValidateAndWriteOutputs(t *testing.T) {
 	}
 	if a := res.Agents[3]; a.Predicted[LevelWhiteBox].Statistic != "wb_cf_goal_add_kl" ||
 		math.Abs(a.Predicted[LevelWhiteBox].Pred.Value-a.Measured.ChancePursuit.Value) > 1e-9 ||
-		!strings.Contains(a.Line, "predicted pursuit (cc) 28% [28, 28] from wb_cf_goal_add_kl; measured 0.28") {
+		!strings.Contains(a.Line, "predicted pursuit (cc) 28% [28, 28] from wb_cf_goal_add_kl; measured 28.0%") {
 		t.Errorf("agent 3: %+v", a)
 	}
 	if len(res.Equivalence) != 3 || res.StatisticsHash == "" || res.AuditEnv != "canonical" {

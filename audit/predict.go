@@ -124,7 +124,7 @@ func (a AgentPrediction) line(p *Predictions) string {
 			100*wb.Percentile, p.Population)
 	}
 	if a.Measured != nil {
-		s += fmt.Sprintf("; measured %s %s and failure %s", targetShort(p.Target), FormatInterval(a.Measured.Interval95(p.Target)), FormatRate(a.Measured.Proxy))
+		s += fmt.Sprintf("; measured %s %s and failure %s", targetShort(p.Target), FormatPercent(a.Measured.Interval95(p.Target)), FormatRate(a.Measured.Proxy))
 	}
 	return s + "."
 }

@@ -37,7 +37,7 @@ func TestPredictFromAPopulation(t *testing.T) {
 	if want := 5.0 / 12; math.Abs(wb.Percentile-want) > 1e-9 {
 		t.Errorf("percentile %v, want %v (5 of 12 population agents below)", wb.Percentile, want)
 	}
-	for _, want := range []string{"predicted pursuit (cc) 40% [40, 40]", "calibrated on synthetic", "measured pursuit (cc) 0.35 [0.30, 0.40]"} {
+	for _, want := range []string{"predicted pursuit (cc) 40% [40, 40]", "calibrated on synthetic", "measured pursuit (cc) 35.0% [30.0, 40.0]"} {
 		if !strings.Contains(a.Line, want) {
 			t.Errorf("line %q lacks %q", a.Line, want)
 		}
