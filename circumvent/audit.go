@@ -53,7 +53,7 @@ func ReadPopulation(path string) (*audit.Result, error) {
 func (a *AuditStats) Statistics() []StatInfo {
 	var out []StatInfo
 	for _, st := range audit.Statistics() {
-		out = append(out, StatInfo{Name: st.Name, WhiteBox: st.Level == audit.LevelWhiteBox})
+		out = append(out, StatInfo{Name: st.Name, Level: string(st.Level)})
 	}
 	return out
 }

@@ -13,7 +13,7 @@ const relTol = 1e-4
 // Finding is one statistic's fate in a stress test.
 type Finding struct {
 	Statistic string `json:"statistic"`
-	WhiteBox  bool   `json:"white_box"`
+	Level     string `json:"level"`
 	// ChangedBy are the controls that changed the statistic by more than
 	// its seed noise (and relTol): it measures the parametrisation.
 	ChangedBy []string `json:"changed_by_controls"`
@@ -54,7 +54,7 @@ func (r *StressResult) Findings() []Finding {
 	orig := r.Columns[0]
 	var out []Finding
 	for _, st := range r.Statistics {
-		f := Finding{Statistic: st.Name, WhiteBox: st.WhiteBox, Status: "no calibration"}
+		f := Finding{Statistic: st.Name, Level: st.Level, Status: "no calibration"}
 		before := float64(orig.Values[st.Name])
 		noise := float64(r.Noise[st.Name])
 		pb, calibrated := orig.Predictions[st.Name]

@@ -96,10 +96,7 @@ func population(p string) string {
 func (r *Report) summary(b *strings.Builder) {
 	b.WriteString("## Findings\n\n")
 	for _, f := range r.Findings {
-		box := "black-box"
-		if f.WhiteBox {
-			box = "white-box"
-		}
+		box := f.Level
 		var parts []string
 		switch f.Status {
 		case "defeated", "outranked":

@@ -12,8 +12,8 @@ import (
 
 // StatInfo names one statistic of the audit under test.
 type StatInfo struct {
-	Name     string `json:"name"`
-	WhiteBox bool   `json:"white_box"`
+	Name  string `json:"name"`
+	Level string `json:"level"` // access level: black-box, white-box or outside-the-box
 }
 
 // Auditor is what the stress test needs of an audit.

@@ -26,7 +26,7 @@ type fakeAuditor struct {
 }
 
 func (f *fakeAuditor) Statistics() []StatInfo {
-	return []StatInfo{{Name: "weight", WhiteBox: true}, {Name: "p0", WhiteBox: false}}
+	return []StatInfo{{Name: "weight", Level: "white-box"}, {Name: "p0", Level: "black-box"}}
 }
 
 func (f *fakeAuditor) Measure(_ context.Context, p agents.Policy, _ bool, _ uint64) (map[string]float64, error) {
