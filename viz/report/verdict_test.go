@@ -275,14 +275,15 @@ func TestGoalVersusCapabilityNeedsAControl(t *testing.T) {
 		!strings.Contains(page, "Goal vs capability: not established (no hidden-goal control)") {
 		t.Error("the page does not say goal vs capability is not established")
 	}
-	// A control on only some seeds does not establish it either.
+	// A control on which seeds go for a goal they see does not establish
+	// it either: part of their failure is capability.
 	_, raw := readPredictionsFixture(t)
 	writeAuditFile(t, r, "predictions.json", raw)
 	if err := report.WriteFiles(experiments.ReportFiles(r.Layout)); err != nil {
 		t.Fatal(err)
 	}
 	page = html.UnescapeString(readPage(t, r))
-	if strings.Contains(page, "not of capability") || !strings.Contains(page, "lies above 0 for 2 of 3 seeds") {
-		t.Error("a control on 2 of 3 seeds is not reported as such")
+	if strings.Contains(page, "not of capability") || !strings.Contains(page, "seeds the agent goes for a goal it sees (chance-corrected pursuit above 0), so part of the failure is capability") {
+		t.Error("seeds that pursue a goal they see are not reported as such")
 	}
 }
