@@ -127,6 +127,12 @@ func AuditStatistics(ctx context.Context, r *Run) error { return r.auditSeeds(ct
 
 func (r *Run) auditSeeds(ctx context.Context) error {
 	err := r.ForEachJobParallel(ctx, "audit", r.parallelism(), func(ctx context.Context, j Job) error {
+		if _, err := os.Stat(r.AuditStats(j.Seed)); err == nil && !r.Force {
+			// Written earlier (a committed reference run has no job
+			// markers and no checkpoints): reused, as the markers would.
+			r.Progress.Printf("audit: seed %d: statistics written earlier, reused (--force recomputes them)", j.Seed)
+			return nil
+		}
 		subj, err := r.AuditSubject(j.Seed)
 		if err != nil {
 			return err
@@ -222,6 +228,9 @@ func (r *Run) writeVectorFields() error {
 	seeds := r.Seeds() // this shard's
 	if len(seeds) == 0 {
 		return nil
+	}
+	if _, err := os.Stat(filepath.Join(r.AuditDir(), "vector_field_moved.png")); err == nil && !r.Force {
+		return nil // drawn earlier
 	}
 	subj, err := r.AuditSubject(seeds[0])
 	if err != nil {
