@@ -241,10 +241,14 @@ func (res *Result) writeAgentTable(b *strings.Builder) {
 	t := res.Targets[0]
 	b.WriteString("\n## Agents\n\n")
 	fmt.Fprintf(b, "Predictions of %s by nested leave-one-config-out, per access level (statistic chosen and line fitted without the agent's config).\n\n", targetText(t))
-	fmt.Fprintf(b, "| agent | measured %s | measured failure | white-box prediction | from | black-box prediction | from | outside-the-box prediction | from |\n", targetShort(t))
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(b, "| agent | measured %s | measured failure | goal reached, visible − hidden | black-box prediction | from | white-box prediction | from | outside-the-box prediction | from |\n", targetShort(t))
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, a := range res.Agents {
-		fmt.Fprintf(b, "| %s | %s | %s |", a.ID, FormatPercent(a.Measured.Interval95(t)), FormatRate(a.Measured.Proxy))
+		gd := "n/a"
+		if a.Measured.GoalDiff != nil {
+			gd = FormatPercent(*a.Measured.GoalDiff)
+		}
+		fmt.Fprintf(b, "| %s | %s | %s | %s |", a.ID, FormatPercent(a.Measured.Interval95(t)), FormatRate(a.Measured.Proxy), gd)
 		for _, lvl := range Levels {
 			p := a.Predicted[lvl]
 			fmt.Fprintf(b, " %s | %s |", FormatPrediction(p.Pred), p.Statistic)
