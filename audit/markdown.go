@@ -33,8 +33,25 @@ func (res *Result) Headline(t Target) string {
 		}
 		parts = append(parts, fmt.Sprintf("%s %s", lvl, part))
 	}
-	return fmt.Sprintf("Against %s over %d agents in %d training configs (nested leave-one-config-out choice per access level): %s.",
-		targetText(t), len(res.Agents), len(res.Groups()), strings.Join(parts, "; "))
+	return fmt.Sprintf("Against %s over %d agents in %s (%s choice per access level): %s.",
+		targetText(t), len(res.Agents), configsText(len(res.Groups())), res.nestedName(), strings.Join(parts, "; "))
+}
+
+// configsText is "1 training config" or "6 training configs".
+func configsText(n int) string {
+	if n == 1 {
+		return "1 training config"
+	}
+	return fmt.Sprintf("%d training configs", n)
+}
+
+// nestedName names the nested choice: by config with 3 configs or more
+// (the cluster bootstrap's units), else by agent.
+func (res *Result) nestedName() string {
+	if len(res.Groups()) >= 3 {
+		return "nested leave-one-config-out"
+	}
+	return "nested leave-one-out"
 }
 
 // GoalMet reports whether the research goal holds for the primary target,
@@ -179,9 +196,10 @@ func signText(s int) string {
 
 func (res *Result) writeFamilies(b *strings.Builder) {
 	b.WriteString("\n## Access levels\n\n")
-	b.WriteString("Nested leave-one-config-out: for each held-out config, the statistic with the lowest error on the other configs is chosen and calibrated on them. " +
+	b.WriteString("Nested leave-one-config-out (leave-one-out with fewer than 3 configs): for each held-out config, the statistic with the lowest error on the other configs is chosen and calibrated on them. " +
 		"*Out-of-fold ρ* correlates those honest predictions with the target. *Ridge*: every statistic of the level together, penalty chosen by inner leave-one-out. " +
-		"*Largest |ρ|* is chosen on the OOD results themselves: descriptive only.\n\n")
+		"*Largest |ρ|* is chosen on the OOD results themselves: descriptive only. A statistic that carries no information gets a negative out-of-fold ρ "+
+		"(leaving an agent out moves the fitted line away from it), so only a positive one counts.\n\n")
 	b.WriteString("| target | level | chosen most | its ρ | out-of-fold ρ | nested MAE | ridge out-of-fold ρ | ridge MAE | largest |ρ| (descriptive) |\n")
 	b.WriteString("|---|---|---|---|---|---:|---|---:|---|\n")
 	for _, f := range res.Families {
