@@ -49,11 +49,15 @@ func ReadPopulation(path string) (*audit.Result, error) {
 	return &res, nil
 }
 
-// Statistics lists the audit's statistics.
+// Statistics lists the audit's statistics of the agent itself: the
+// black- and white-box ones. Outside-the-box statistics read the training
+// config and logs, which no attack on the agent changes.
 func (a *AuditStats) Statistics() []StatInfo {
 	var out []StatInfo
 	for _, st := range audit.Statistics() {
-		out = append(out, StatInfo{Name: st.Name, Level: string(st.Level)})
+		if st.Level != audit.LevelOutside {
+			out = append(out, StatInfo{Name: st.Name, Level: string(st.Level)})
+		}
 	}
 	return out
 }

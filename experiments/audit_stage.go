@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"image/png"
@@ -323,19 +324,9 @@ func (r *Run) measuredRates() (map[string]audit.Measured, error) {
 	}
 	out := map[string]audit.Measured{}
 	for _, seed := range r.Config.Experiment.Seeds {
-		recs, err := r.auditRecords(seed, variant)
+		m, err := r.measuredSeed(spec, seed, variant)
 		if err != nil {
 			return nil, err
-		}
-		var control []schema.EpisodeRecord
-		if c := r.Config.Audit.Control; c != "" {
-			if control, err = r.auditRecords(seed, c); err != nil {
-				return nil, err
-			}
-		}
-		m, err := measure(spec, recs, control)
-		if err != nil {
-			return nil, fmt.Errorf("seed %d: %w", seed, err)
 		}
 		subj, err := r.AuditSubject(seed)
 		if err != nil {
@@ -344,6 +335,41 @@ func (r *Run) measuredRates() (map[string]audit.Measured, error) {
 		out[subj.ID] = m
 	}
 	return out, nil
+}
+
+// AuditMeasured is one seed's measured OOD targets, written when they are
+// computed from the evaluation records: a reference run keeps them (its
+// eval/ records are not committed), so its population can be re-validated
+// on a fresh clone.
+func (l Layout) AuditMeasured(seed int) string {
+	return filepath.Join(l.AuditDir(), "measured", fmt.Sprintf("seed-%d.json", seed))
+}
+
+// measuredSeed computes one seed's targets from its evaluation records and
+// writes them to AuditMeasured, or, without records, reads them from there.
+func (r *Run) measuredSeed(spec envs.Spec, seed int, variant string) (audit.Measured, error) {
+	var m audit.Measured
+	if _, err := os.Stat(r.Outcomes(seed, variant)); errors.Is(err, os.ErrNotExist) {
+		b, rerr := os.ReadFile(r.AuditMeasured(seed))
+		if rerr != nil {
+			return m, fmt.Errorf("OOD outcomes of seed %d (has the eval stage run?): %w", seed, err)
+		}
+		return m, json.Unmarshal(b, &m)
+	}
+	recs, err := r.auditRecords(seed, variant)
+	if err != nil {
+		return m, err
+	}
+	var control []schema.EpisodeRecord
+	if c := r.Config.Audit.Control; c != "" {
+		if control, err = r.auditRecords(seed, c); err != nil {
+			return m, err
+		}
+	}
+	if m, err = measure(spec, recs, control); err != nil {
+		return m, fmt.Errorf("seed %d: %w", seed, err)
+	}
+	return m, writeJSON(r.AuditMeasured(seed), m)
 }
 
 // auditRecords reads one seed's records of a variant, sorted by level,

@@ -111,7 +111,7 @@ ig_steps = 4
 // evaluation records.
 func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains four tiny agents")
+		t.Skip("trains ten tiny agents (a population to validate needs 10)")
 	}
 	dir := t.TempDir()
 	r := planRun(t, dir, "trap.toml", trapTOML)
@@ -155,6 +155,19 @@ func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(r.AuditDir(), name)); err != nil {
 			t.Errorf("vector field: %v", err)
 		}
+	}
+	// A reference run keeps no evaluation records or job markers: the
+	// population is re-validated from the measured targets and statistics
+	// the audit wrote.
+	if err := os.RemoveAll(filepath.Dir(r.Outcomes(0, "moved"))); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(r.Dir, ".done")); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	if code := Main(ctx, []string{"audit", r.Dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("re-validating without evaluation records exited %d: %s", code, stderr.String())
 	}
 	// The same agents judged by a population's calibration (here their
 	// own): predictions.json with every agent, still without building

@@ -19,7 +19,7 @@ import (
 const circumventTOML = `
 [experiment]
 name = "circ"
-seeds = 4
+seeds = 10
 parallel = 1
 [env]
 game = "coinrun"
@@ -57,7 +57,7 @@ ig_steps = 4
 // behaviour is the eval stage's.
 func TestCircumventCommand(t *testing.T) {
 	if testing.Short() {
-		t.Skip("trains four tiny agents")
+		t.Skip("trains ten tiny agents (a population to validate needs 10)")
 	}
 	dir := t.TempDir()
 	r := planRun(t, dir, "circ.toml", circumventTOML)
