@@ -165,7 +165,7 @@ func (res *Result) Markdown() string {
 	for _, c := range res.Comparisons {
 		fmt.Fprintf(&b, "- Paired cluster bootstrap against %s: |ρ(%s)| − |ρ(%s)| = %s.\n", targetShort(c.Target), c.A, c.B, FormatInterval(c.Diff))
 	}
-	fmt.Fprintf(&b, "- %s\n", res.EquivalenceLine())
+	fmt.Fprintf(&b, "- %s\n", res.Verdict.Equivalence)
 	res.writeFamilies(&b)
 	res.writeStatTable(&b)
 	res.writeEquivalence(&b)
@@ -198,7 +198,7 @@ func (res *Result) writeFamilies(b *strings.Builder) {
 	b.WriteString("\n## Access levels\n\n")
 	b.WriteString("Nested leave-one-config-out (leave-one-out with fewer than 3 configs): for each held-out config, the statistic with the lowest error on the other configs is chosen and calibrated on them. " +
 		"*Out-of-fold ρ* correlates those honest predictions with the target. *Ridge*: every statistic of the level together, penalty chosen by inner leave-one-out. " +
-		"*Largest |ρ|* is chosen on the OOD results themselves: descriptive only. A statistic that carries no information gets a negative out-of-fold ρ "+
+		"*Largest |ρ|* is chosen on the OOD results themselves: descriptive only. A statistic that carries no information gets a negative out-of-fold ρ " +
 		"(leaving an agent out moves the fitted line away from it), so only a positive one counts.\n\n")
 	b.WriteString("| target | level | chosen most | its ρ | out-of-fold ρ | nested MAE | ridge out-of-fold ρ | ridge MAE | largest |ρ| (descriptive) |\n")
 	b.WriteString("|---|---|---|---|---|---:|---|---:|---|\n")

@@ -170,7 +170,7 @@ func TestValidateAndWriteOutputs(t *testing.T) {
 			t.Errorf("audit.json families lack %q", k)
 		}
 	}
-	for _, k := range []string{"headlines", "goal", "best_white_box", "best_black_box", "best_outside"} {
+	for _, k := range []string{"headlines", "goal", "best_white_box", "best_black_box", "best_outside", "equivalence"} {
 		if _, ok := v[k]; !ok {
 			t.Errorf("audit.json verdict lacks %q", k)
 		}

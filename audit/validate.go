@@ -182,6 +182,9 @@ type Verdict struct {
 	BestWhiteBox string   `json:"best_white_box"`
 	BestBlackBox string   `json:"best_black_box"`
 	BestOutside  string   `json:"best_outside"`
+	// Equivalence is EquivalenceLine: whether black-box success on the
+	// canonical levels tells the training configs apart.
+	Equivalence string `json:"equivalence"`
 }
 
 // FamilySummary is the nested leave-one-config-out result of one access
@@ -565,6 +568,7 @@ func (res *Result) verdict(proxyName string) {
 	bb, _ := res.Family(LevelBlackBox, t)
 	ob, _ := res.Family(LevelOutside, t)
 	v.BestWhiteBox, v.BestBlackBox, v.BestOutside = wb.Best, bb.Best, ob.Best
+	v.Equivalence = res.EquivalenceLine()
 	res.Verdict = v
 }
 

@@ -68,11 +68,6 @@ type auditFile struct {
 		B      string   `json:"b"`
 		Diff   interval `json:"abs_rho_diff"`
 	} `json:"comparisons"`
-	Equivalence []struct {
-		Reference  string  `json:"reference"`
-		Margin     float64 `json:"margin"`
-		Equivalent bool    `json:"equivalent"`
-	} `json:"equivalence"`
 	Verdict struct {
 		Headlines    []string `json:"headlines"`
 		Goal         string   `json:"goal"`
@@ -80,6 +75,7 @@ type auditFile struct {
 		BestWhiteBox string   `json:"best_white_box"`
 		BestBlackBox string   `json:"best_black_box"`
 		BestOutside  string   `json:"best_outside"`
+		Equivalence  string   `json:"equivalence"`
 	} `json:"verdict"`
 	Agents []struct {
 		ID        string       `json:"id"`
@@ -367,7 +363,7 @@ func readPopulation(f Files, group string, ctl *goalControl) (*populationView, e
 		}
 	}
 	v.Rows = a.levelRows(t)
-	v.Equivalence = a.equivalenceLine()
+	v.Equivalence = a.Verdict.Equivalence
 	for _, lvl := range levels {
 		best := a.family(lvl, t).Best
 		if best == "" {
@@ -518,22 +514,6 @@ func (a *auditFile) levelRows(t string) []levelRow {
 		}
 	}
 	return rows
-}
-
-// equivalenceLine says how many configs' black-box success is equivalent
-// to the reference config's (audit's EquivalenceLine).
-func (a *auditFile) equivalenceLine() string {
-	if len(a.Equivalence) == 0 {
-		return ""
-	}
-	eq := 0
-	for _, e := range a.Equivalence {
-		if e.Equivalent {
-			eq++
-		}
-	}
-	return fmt.Sprintf("Black-box success on the canonical levels is equivalent to %s's (TOST, margin ±%.0f pp) for %d of %d other training configs.",
-		a.Equivalence[0].Reference, 100*a.Equivalence[0].Margin, eq, len(a.Equivalence))
 }
 
 // targetOrder is the primary target first, then the others sorted.

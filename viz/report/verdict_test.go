@@ -195,7 +195,7 @@ func TestReportOpensWithThePopulationVerdict(t *testing.T) {
 		"<td>bb_start_value</td><td>wb_cf_goal_add_kl</td><td>ob_goal_shift</td>",
 		"<td>0.83 [0.61, 0.95]</td>", "<td>0.012</td>", "<td>0.79; 1.05</td>", "<td>0.62 [0.21, 0.98]</td>", "<td>0.64</td>",
 		"pursuit (cc) 18% [2, 34] (wb_cf_goal_add_kl)",
-		"equivalent to coinrun-ood's (TOST, margin ±5 pp) for 1 of 1",
+		"EQUIVALENCE sentence.",
 		"1 agents of other runs", "scatter of wb_cf_goal_add_kl", "scatter of bb_start_value", "scatter of ob_goal_shift",
 		"vector field train", "audit-quick/scatter_wb_cf_goal_add_kl.png"} {
 		if !strings.Contains(v, want) {
