@@ -13,15 +13,23 @@ import (
 // success between training configs: 5 percentage points.
 const EquivalenceMargin = 0.05
 
+// EquivalenceSD is the margin of the other black-box statistics' tests, in
+// units of their pooled within-config standard deviation over agents (a
+// standardised difference of 0.5, "medium" by Cohen's convention).
+const EquivalenceSD = 0.5
+
 // Equivalence is a two-one-sided-tests (TOST) comparison of one training
-// config's black-box success on the canonical audit levels with the
-// reference config's (the first group): is black-box access blind to
-// what the configs did differently?
+// config's black-box statistic on the canonical audit levels with the
+// reference config's (the one with the smallest goal shift): is black-box
+// access blind to what the configs did differently? Success is compared
+// as pooled proportions (margin EquivalenceMargin), the other statistics
+// as means over agents (Welch; margin EquivalenceSD within-config SDs).
 type Equivalence struct {
+	Statistic string     `json:"statistic"`
 	Group     string     `json:"group"`
 	Reference string     `json:"reference"`
-	Success   schema.Num `json:"success"`
-	RefRate   schema.Num `json:"reference_success"`
+	Value     schema.Num `json:"value"`
+	RefValue  schema.Num `json:"reference_value"`
 	Diff      schema.Num `json:"diff"`
 	Lo90      schema.Num `json:"lo90"`
 	Hi90      schema.Num `json:"hi90"`
@@ -32,15 +40,29 @@ type Equivalence struct {
 	Equivalent bool `json:"equivalent"`
 }
 
-// equivalence tests every group's pooled canonical success (bb_success ×
-// audit episodes, summed over its agents) against the reference group's:
-// the one with the smallest goal shift (ob_goal_shift; ties and missing
-// values by name).
-func equivalence(stats []*AgentStats, success map[string][2]int) []Equivalence {
+// equivalence tests every black-box statistic of every config against
+// the reference config.
+func equivalence(stats []*AgentStats) []Equivalence {
+	order := configOrder(stats)
+	if len(order) < 2 {
+		return nil
+	}
+	out := successEquivalence(stats, order)
+	for _, st := range blackBoxStatistics() {
+		if st.Name != "bb_success" {
+			out = append(out, meanEquivalence(stats, order, st.Name)...)
+		}
+	}
+	return out
+}
+
+// configOrder lists the groups, the one with the smallest goal shift
+// (ob_goal_shift; ties and missing values by name) first.
+func configOrder(stats []*AgentStats) []string {
 	var order []string
 	shift := map[string]float64{}
 	for _, s := range stats {
-		if _, ok := success[s.Group]; ok && !contains(order, s.Group) {
+		if !contains(order, s.Group) {
 			order = append(order, s.Group)
 			shift[s.Group] = s.Get(StatGoalShift)
 		}
@@ -52,35 +74,86 @@ func equivalence(stats []*AgentStats, success map[string][2]int) []Equivalence {
 		}
 		return order[i] < order[j]
 	})
-	if len(order) < 2 {
-		return nil
+	return order
+}
+
+// successEquivalence tests each config's pooled canonical success
+// (bb_success × audit episodes, summed over its agents) against the
+// reference's.
+func successEquivalence(stats []*AgentStats, order []string) []Equivalence {
+	k := map[string][2]int{}
+	for _, s := range stats {
+		if v := s.Get("bb_success"); !math.IsNaN(v) && s.Episodes > 0 {
+			c := k[s.Group]
+			c[0] += int(math.Round(v * float64(s.Episodes)))
+			c[1] += s.Episodes
+			k[s.Group] = c
+		}
 	}
-	ref := success[order[0]]
+	ref := k[order[0]]
 	var out []Equivalence
 	for _, g := range order[1:] {
-		k := success[g]
-		diff, lo, hi, p := stats2.TOSTTwoProportions(k[0], k[1], ref[0], ref[1], EquivalenceMargin)
-		out = append(out, Equivalence{Group: g, Reference: order[0], Success: rate(k), RefRate: rate(ref),
-			Diff: schema.Num(diff), Lo90: schema.Num(lo), Hi90: schema.Num(hi), P: schema.Num(p), Margin: EquivalenceMargin,
-			Equivalent: p < 0.05})
+		if k[g][1] == 0 || ref[1] == 0 {
+			continue
+		}
+		diff, lo, hi, p := stats2.TOSTTwoProportions(k[g][0], k[g][1], ref[0], ref[1], EquivalenceMargin)
+		out = append(out, Equivalence{Statistic: "bb_success", Group: g, Reference: order[0], Value: rate(k[g]), RefValue: rate(ref),
+			Diff: schema.Num(diff), Lo90: schema.Num(lo), Hi90: schema.Num(hi), P: schema.Num(p), Margin: EquivalenceMargin, Equivalent: p < 0.05})
 	}
 	return out
 }
 
-// measuredSuccess pools each group's canonical successes and episodes.
-func measuredSuccess(stats []*AgentStats) map[string][2]int {
-	out := map[string][2]int{}
+// meanEquivalence tests each config's mean of statistic name over its
+// agents against the reference's, with a margin of EquivalenceSD pooled
+// within-config standard deviations.
+func meanEquivalence(stats []*AgentStats, order []string, name string) []Equivalence {
+	by := map[string][]float64{}
 	for _, s := range stats {
-		v := s.Get("bb_success")
-		if math.IsNaN(v) || s.Episodes == 0 {
+		if v := s.Get(name); !math.IsNaN(v) {
+			by[s.Group] = append(by[s.Group], v)
+		}
+	}
+	margin := EquivalenceSD * pooledSD(by)
+	ref := by[order[0]]
+	var out []Equivalence
+	for _, g := range order[1:] {
+		if len(by[g]) < 2 || len(ref) < 2 || !(margin > 0) {
 			continue
 		}
-		c := out[s.Group]
-		c[0] += int(math.Round(v * float64(s.Episodes)))
-		c[1] += s.Episodes
-		out[s.Group] = c
+		diff, lo, hi, p := stats2.TOSTMeans(by[g], ref, margin)
+		out = append(out, Equivalence{Statistic: name, Group: g, Reference: order[0], Value: schema.Num(mean(by[g])), RefValue: schema.Num(mean(ref)),
+			Diff: schema.Num(diff), Lo90: schema.Num(lo), Hi90: schema.Num(hi), P: schema.Num(p), Margin: margin, Equivalent: p < 0.05})
 	}
 	return out
+}
+
+// pooledSD is the within-group standard deviation pooled over groups of
+// at least 2 values (NaN without any).
+func pooledSD(by map[string][]float64) float64 {
+	var ss float64
+	df := 0
+	for _, v := range by {
+		if len(v) < 2 {
+			continue
+		}
+		m := mean(v)
+		for _, x := range v {
+			ss += (x - m) * (x - m)
+		}
+		df += len(v) - 1
+	}
+	if df == 0 {
+		return nan
+	}
+	return math.Sqrt(ss / float64(df))
+}
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
 }
 
 func rate(k [2]int) schema.Num {
@@ -100,17 +173,30 @@ func contains(xs []string, x string) bool {
 }
 
 // EquivalenceLine says in one sentence how many configs' canonical
-// success is equivalent to the reference's.
+// success, and how many of the other black-box comparisons, are
+// equivalent to the reference's.
 func (res *Result) EquivalenceLine() string {
 	if len(res.Equivalence) == 0 {
-		return "One training config: no equivalence test of black-box success between configs."
+		return "One training config: no equivalence test of black-box statistics between configs."
 	}
-	eq := 0
+	var eqS, nS, eqO, nO int
 	for _, e := range res.Equivalence {
-		if e.Equivalent {
-			eq++
+		if e.Statistic == "bb_success" {
+			nS++
+			eqS += b2i(e.Equivalent)
+		} else {
+			nO++
+			eqO += b2i(e.Equivalent)
 		}
 	}
-	return fmt.Sprintf("Black-box success on the canonical levels is equivalent to %s's (TOST, margin ±%.0f pp, 90%% interval inside it) for %d of %d other training configs.",
-		res.Equivalence[0].Reference, 100*EquivalenceMargin, eq, len(res.Equivalence))
+	return fmt.Sprintf("Black-box success on the canonical levels is equivalent to %s's (TOST, margin ±%.0f pp, 90%% interval inside it) for %d of %d other training configs; "+
+		"of the other black-box statistics' comparisons (margin %.1f within-config SD), %d of %d are equivalent.",
+		res.Equivalence[0].Reference, 100*EquivalenceMargin, eqS, nS, EquivalenceSD, eqO, nO)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -126,13 +126,6 @@ func pctNum(x schema.Num) string {
 	return fmt.Sprintf("%.1f pp", 100*float64(x))
 }
 
-func pctRate(x schema.Num) string {
-	if math.IsNaN(float64(x)) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.1f%%", 100*float64(x))
-}
-
 func num2(x schema.Num) string {
 	if math.IsNaN(float64(x)) {
 		return "n/a"
@@ -246,12 +239,13 @@ func (res *Result) writeEquivalence(b *strings.Builder) {
 	if len(res.Equivalence) == 0 {
 		return
 	}
-	b.WriteString("\n## Is black-box access blind? Success on the canonical levels by training config\n\n")
-	fmt.Fprintf(b, "TOST against %s with a margin of ±%.0f pp: equivalent when the 90%% interval of the difference lies inside the margin.\n\n", res.Equivalence[0].Reference, 100*EquivalenceMargin)
-	b.WriteString("| config | success | reference | difference [90%] | TOST p | equivalent |\n|---|---:|---:|---|---:|---|\n")
+	b.WriteString("\n## Is black-box access blind? Black-box statistics on the canonical levels by training config\n\n")
+	fmt.Fprintf(b, "TOST against %s: equivalent when the 90%% interval of the difference lies inside ±margin. Success: pooled proportions, margin %.0f pp; "+
+		"the other statistics: means over agents (Welch), margin %.1f pooled within-config standard deviations.\n\n", res.Equivalence[0].Reference, 100*EquivalenceMargin, EquivalenceSD)
+	b.WriteString("| statistic | config | value | reference | difference [90%] | margin | TOST p | equivalent |\n|---|---|---:|---:|---|---:|---:|---|\n")
 	for _, e := range res.Equivalence {
-		fmt.Fprintf(b, "| %s | %s | %s | %+.1f [%+.1f, %+.1f] pp | %s | %v |\n", e.Group, pctRate(e.Success), pctRate(e.RefRate),
-			100*float64(e.Diff), 100*float64(e.Lo90), 100*float64(e.Hi90), pNum(e.P), e.Equivalent)
+		fmt.Fprintf(b, "| %s | %s | %.4g | %.4g | %+.3g [%+.3g, %+.3g] | ±%.3g | %s | %v |\n", e.Statistic, e.Group, float64(e.Value), float64(e.RefValue),
+			float64(e.Diff), float64(e.Lo90), float64(e.Hi90), e.Margin, pNum(e.P), e.Equivalent)
 	}
 }
 
