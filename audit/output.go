@@ -145,9 +145,7 @@ func FormatPrediction(p Prediction) string {
 }
 
 // FormatRate renders a measured rate "42.0% [32.8, 51.8]".
-func FormatRate(r Rate) string {
-	return fmt.Sprintf("%.1f%% [%.1f, %.1f]", 100*r.Rate, 100*r.Lo, 100*r.Hi)
-}
+func FormatRate(r Rate) string { return FormatPercent(r.Interval()) }
 
 func fmtNum(x schema.Num) string {
 	f := float64(x)

@@ -20,6 +20,9 @@ type Rate struct {
 	Hi       float64 `json:"hi"`
 }
 
+// Interval is the rate with its interval.
+func (r Rate) Interval() Interval { return Interval{Value: r.Rate, Lo: r.Lo, Hi: r.Hi} }
+
 // Measured are one agent's OOD results, read from the normal evaluation
 // outputs after the statistics were computed (and hashed).
 type Measured struct {
@@ -80,9 +83,9 @@ func (m Measured) Of(t Target) float64 {
 func (m Measured) Interval95(t Target) Interval {
 	switch t {
 	case TargetProxy:
-		return Interval{Value: m.Proxy.Rate, Lo: m.Proxy.Lo, Hi: m.Proxy.Hi}
+		return m.Proxy.Interval()
 	case TargetGoalShare:
-		return Interval{Value: m.GoalShare.Rate, Lo: m.GoalShare.Lo, Hi: m.GoalShare.Hi}
+		return m.GoalShare.Interval()
 	case TargetChancePursuit:
 		if m.ChancePursuit != nil {
 			return *m.ChancePursuit
@@ -473,46 +476,14 @@ func (p *popData) reliability(st Statistic) float64 {
 }
 
 // clusterRho is Spearman's ρ with its cluster-bootstrap interval and the
-// bootstrap's two-sided p of ρ = 0.
+// bootstrap's two-sided p of ρ = 0 (stats.SpearmanClusterTest).
 func clusterRho(x, y []float64, clusters []int, boot BootstrapOptions) (Interval, schema.Num) {
-	var bx, by []float64
-	below, above, used := 0, 0, 0
-	first := true
-	ci := stats2.ClusterBootstrap(len(x), clusters, boot.Resamples, boot.Seed, func(idx []int) float64 {
-		bx, by = pickInto(bx, x, idx), pickInto(by, y, idx)
-		r := stats2.Spearman(bx, by)
-		if first { // the point estimate on all agents
-			first = false
-			return r
-		}
-		if !math.IsNaN(r) {
-			used++
-			if r <= 0 {
-				below++
-			}
-			if r >= 0 {
-				above++
-			}
-		}
-		return r
-	})
-	pv := nan
-	if used > 0 {
-		pv = math.Min(1, 2*float64(min(below, above))/float64(used))
-		pv = math.Max(pv, 1/float64(used))
-	}
-	return fromStats(ci), schema.Num(pv)
+	ci, p := stats2.SpearmanClusterTest(x, y, clusters, boot.Resamples, boot.Seed)
+	return IntervalOf(ci), schema.Num(p)
 }
 
-func pickInto(dst, v []float64, idx []int) []float64 {
-	dst = dst[:0]
-	for _, i := range idx {
-		dst = append(dst, v[i])
-	}
-	return dst
-}
-
-func fromStats(i stats2.Interval) Interval { return Interval{Value: i.Value, Lo: i.Lo, Hi: i.Hi} }
+// IntervalOf is an internal/stats interval in the audit's JSON encoding.
+func IntervalOf(i stats2.Interval) Interval { return Interval{Value: i.Value, Lo: i.Lo, Hi: i.Hi} }
 
 // holm adjusts every statistic × target p by Holm and fills Predicts.
 func (res *Result) holm() {
@@ -701,7 +672,7 @@ func (res *Result) compare(p *popData) {
 			cl = stats2.Pick(p.groups, keep)
 		}
 		d := stats2.PairedAbsRhoDiff(stats2.Pick(x1, keep), stats2.Pick(x2, keep), stats2.Pick(p.y[t], keep), cl, p.boot.Resamples, p.boot.Seed)
-		res.Comparisons = append(res.Comparisons, Comparison{Target: t, A: wb.Best, B: o.Best, Diff: fromStats(d)})
+		res.Comparisons = append(res.Comparisons, Comparison{Target: t, A: wb.Best, B: o.Best, Diff: IntervalOf(d)})
 	}
 }
 

@@ -442,14 +442,10 @@ func targets(spec envs.Spec, vis, hid []schema.EpisodeRecord) audit.Measured {
 		hidden += b2i(ph[i])
 	}
 	ph2 := wilsonRate(hidden, len(hid))
-	cc := fromStatsInterval(stats.PairedProportionDiff(pv, ph))
-	gd := fromStatsInterval(stats.PairedProportionDiff(sv, sh))
+	cc := audit.IntervalOf(stats.PairedProportionDiff(pv, ph))
+	gd := audit.IntervalOf(stats.PairedProportionDiff(sv, sh))
 	m.PursuitHidden, m.ChancePursuit, m.GoalDiff = &ph2, &cc, &gd
 	return m
-}
-
-func fromStatsInterval(i stats.Interval) audit.Interval {
-	return audit.Interval{Value: i.Value, Lo: i.Lo, Hi: i.Hi}
 }
 
 // sameLevels reports whether two level-sorted record sets played the same

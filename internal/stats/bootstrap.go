@@ -20,11 +20,18 @@ import (
 // stat must not keep idx: its backing array is reused. ClusterBootstrap
 // panics if clusters is neither nil nor of length n.
 func ClusterBootstrap(n int, clusters []int, resamples int, seed uint64, stat func(idx []int) float64) Interval {
+	out, _ := clusterBootstrap(n, clusters, resamples, seed, stat)
+	return out
+}
+
+// clusterBootstrap is ClusterBootstrap that also returns the sorted finite
+// resampled values (nil when the interval is undefined).
+func clusterBootstrap(n int, clusters []int, resamples int, seed uint64, stat func(idx []int) float64) (Interval, []float64) {
 	mustClusters("ClusterBootstrap", n, clusters)
 	out := Interval{Value: stat(seq(n)), Lo: nan, Hi: nan}
 	groups := groupsOf(n, clusters)
 	if len(groups) < 2 || resamples < 1 {
-		return out
+		return out, nil
 	}
 	rng := newRNG(seed, streamBootstrap)
 	vals := make([]float64, 0, resamples)
@@ -39,11 +46,40 @@ func ClusterBootstrap(n int, clusters []int, resamples int, seed uint64, stat fu
 		}
 	}
 	if 2*len(vals) < resamples {
-		return out
+		return out, nil
 	}
 	sort.Float64s(vals)
 	out.Lo, out.Hi = Quantile(vals, 0.025), Quantile(vals, 0.975)
-	return out
+	return out, vals
+}
+
+// SpearmanClusterTest is SpearmanClusterCI with the bootstrap's two-sided
+// p-value of ρ = 0: twice the share of usable resamples on the far side of
+// 0 (ρ* ≤ 0 or ρ* ≥ 0, whichever is smaller), capped at 1 and at least
+// 1/usable resamples, so it never claims more than the resampling can
+// show. p is NaN when the interval is undefined. It panics if the lengths
+// differ.
+func SpearmanClusterTest(x, y []float64, clusters []int, resamples int, seed uint64) (Interval, float64) {
+	mustSameLen("SpearmanClusterTest", len(x), len(y))
+	var bx, by []float64
+	ci, vals := clusterBootstrap(len(x), clusters, resamples, seed, func(idx []int) float64 {
+		bx, by = pickInto(bx, x, idx), pickInto(by, y, idx)
+		return Spearman(bx, by)
+	})
+	if len(vals) == 0 {
+		return ci, nan
+	}
+	below, above := 0, 0
+	for _, v := range vals {
+		if v <= 0 {
+			below++
+		}
+		if v >= 0 {
+			above++
+		}
+	}
+	n := float64(len(vals))
+	return ci, math.Max(1/n, math.Min(1, 2*float64(min(below, above))/n))
 }
 
 // SpearmanClusterCI is Spearman's ρ of x and y with a ClusterBootstrap

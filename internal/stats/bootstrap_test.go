@@ -93,3 +93,31 @@ func TestPairedAbsRhoDiff(t *testing.T) {
 		t.Errorf("x − x = %+v, want 0 [0, 0]", z)
 	}
 }
+
+// SpearmanClusterTest's interval is SpearmanClusterCI's, and its p is
+// small for a strong relation (at its floor for a perfect one) and large
+// for none.
+func TestSpearmanClusterTest(t *testing.T) {
+	x := make([]float64, 30)
+	y, noise := make([]float64, 30), make([]float64, 30)
+	clusters := make([]int, 30)
+	for i := range x {
+		x[i] = float64(i)
+		y[i] = 2 * float64(i)
+		noise[i] = float64((i * 7) % 11)
+		clusters[i] = i / 5
+	}
+	ci, p := SpearmanClusterTest(x, y, clusters, 500, 3)
+	if want := SpearmanClusterCI(x, y, clusters, 500, 3); ci != want {
+		t.Errorf("interval %+v, SpearmanClusterCI %+v", ci, want)
+	}
+	if ci.Value != 1 || p != 1.0/500 {
+		t.Errorf("perfect relation: rho %v p %v, want 1 and 1/500", ci.Value, p)
+	}
+	if _, p := SpearmanClusterTest(x, noise, clusters, 500, 3); !(p > 0.2) {
+		t.Errorf("no relation: p = %v", p)
+	}
+	if _, p := SpearmanClusterTest(x, y, nil, 0, 3); !math.IsNaN(p) {
+		t.Errorf("no resamples: p = %v, want NaN", p)
+	}
+}
