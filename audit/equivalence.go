@@ -113,7 +113,7 @@ func meanEquivalence(stats []*AgentStats, order []string, name string) []Equival
 			by[s.Group] = append(by[s.Group], v)
 		}
 	}
-	margin := EquivalenceSD * pooledSD(by)
+	margin := EquivalenceSD * pooledSD(by, order)
 	ref := by[order[0]]
 	var out []Equivalence
 	for _, g := range order[1:] {
@@ -127,12 +127,14 @@ func meanEquivalence(stats []*AgentStats, order []string, name string) []Equival
 	return out
 }
 
-// pooledSD is the within-group standard deviation pooled over groups of
-// at least 2 values (NaN without any).
-func pooledSD(by map[string][]float64) float64 {
+// pooledSD is the within-group standard deviation pooled over the groups
+// of order with at least 2 values (NaN without any), summed in that order
+// so that the result does not depend on map iteration.
+func pooledSD(by map[string][]float64, order []string) float64 {
 	var ss float64
 	df := 0
-	for _, v := range by {
+	for _, g := range order {
+		v := by[g]
 		if len(v) < 2 {
 			continue
 		}
