@@ -6,20 +6,6 @@ import (
 	"github.com/misgen/misgen/internal/torch"
 )
 
-// LossConfig is the part of PPOConfig the PPO loss reads.
-type LossConfig struct {
-	ClipCoef  float64 // surrogate (and value) clip ε
-	ClipVLoss bool    // clip the value loss around the old values
-	VFCoef    float64 // value loss weight
-	EntCoef   float64 // entropy bonus weight
-	NormAdv   bool    // normalise advantages within the minibatch
-}
-
-// LossConfig extracts the loss settings of c.
-func (c PPOConfig) LossConfig() LossConfig {
-	return LossConfig{ClipCoef: c.ClipCoef, ClipVLoss: c.ClipVLoss, VFCoef: c.VFCoef, EntCoef: c.EntCoef, NormAdv: c.NormAdv}
-}
-
 // LossInputs is one minibatch: the policy's current outputs and what the
 // rollout recorded. Shapes: Logits [N, A], Values [N], Actions int64 [N],
 // the rest float32 [N].

@@ -2,6 +2,7 @@ package agents
 
 import (
 	"fmt"
+	"github.com/misgen/misgen/agents/agentconfig"
 	"math"
 	"math/rand/v2"
 
@@ -54,7 +55,7 @@ func PPOUpdate(p Policy, opt *torch.Optimizer, b Batch, cfg PPOConfig, shuffle *
 func ppoUpdate(p Policy, opt *torch.Optimizer, b Batch, cfg PPOConfig, shuffle *rand.Rand, fault func(minibatch int) bool) (UpdateStats, error) {
 	io := p.IO()
 	B := b.Len(io.ObsSize())
-	if err := minibatchErr(B, cfg.NumMinibatches, cfg.NormAdv); err != nil {
+	if err := agentconfig.CheckMinibatches(B, cfg.NumMinibatches, cfg.NormAdv); err != nil {
 		return UpdateStats{}, fmt.Errorf("agents: PPOUpdate: %w", err)
 	}
 	mb := B / cfg.NumMinibatches

@@ -80,7 +80,7 @@ func (r *Run) AuditSubject(seed int) (audit.Subject, error) {
 const DefaultAuditEpisodes = 256
 
 // auditOptions are the audit's sample sizes from the [audit] table.
-func (c *Config) auditOptions(seed int) audit.MeasureOptions {
+func auditOptions(c *Config, seed int) audit.MeasureOptions {
 	a := c.Audit
 	n := a.Episodes
 	if n == 0 {
@@ -138,7 +138,7 @@ func (r *Run) auditSeeds(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		st, err := audit.Measure(ctx, subj, r.Config.auditOptions(j.Seed))
+		st, err := audit.Measure(ctx, subj, auditOptions(r.Config, j.Seed))
 		if err != nil {
 			return err
 		}
@@ -289,23 +289,6 @@ func (r *Run) readAuditStats() ([]*audit.AgentStats, error) {
 		out = append(out, &st)
 	}
 	return out, nil
-}
-
-// AuditVariant is the OOD variant that validates the audit: audit.variant,
-// or the first OOD variant by name.
-func (c *Config) AuditVariant() (string, error) {
-	if c.Audit.Variant != "" {
-		return c.Audit.Variant, nil
-	}
-	names := make([]string, 0, len(c.Env.OOD))
-	for n := range c.Env.OOD {
-		names = append(names, n)
-	}
-	if len(names) == 0 {
-		return "", fmt.Errorf("%s has no OOD variant to validate the audit against", c.Source)
-	}
-	sort.Strings(names)
-	return names[0], nil
 }
 
 // measuredRates reads the eval stage's records of the audit variant (and

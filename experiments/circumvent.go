@@ -76,7 +76,7 @@ func Circumvent(ctx context.Context, r *Run, o CircumventOptions) (*circumvent.R
 	}
 	r.Progress.Printf("circumvent: seed %d: %d fit and %d check ID frames from %d training levels; population %q", o.Seed,
 		len(fit)/orig.IO.ObsSize(), len(check)/orig.IO.ObsSize(), o.Levels, popPath)
-	auditor, err := circumvent.NewAuditStats(ctx, policy, subj.Env, r.Config.auditOptions(o.Seed), pop, subj.ID)
+	auditor, err := circumvent.NewAuditStats(ctx, policy, subj.Env, auditOptions(r.Config, o.Seed), pop, subj.ID)
 	if err != nil {
 		return nil, err
 	}

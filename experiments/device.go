@@ -3,6 +3,7 @@ package experiments
 import (
 	"context"
 
+	"github.com/misgen/misgen/experiments/config"
 	"github.com/misgen/misgen/internal/keyerr"
 	"github.com/misgen/misgen/internal/torch"
 )
@@ -11,12 +12,12 @@ import (
 // for "cuda". A binary whose libtorch sees no GPU (a CPU build, or no GPU
 // on this machine) gets a *ConfigError naming the key and what to do.
 // Training, evaluation and the interp stage all run on this device.
-func (c *Config) Device() (torch.Device, error) {
+func Device(c *Config) (torch.Device, error) {
 	if c.PPO.Device != "cuda" {
 		return torch.CPU, nil
 	}
 	if torch.CUDADeviceCount() == 0 {
-		return torch.CPU, configError(c.Source, keyerr.Errorf("ppo.device",
+		return torch.CPU, config.ErrorIn(c.Source, keyerr.Errorf("ppo.device",
 			`= "cuda", but this binary's libtorch %s sees no CUDA device: build misgen against a CUDA libtorch `+
 				`and run it on a GPU machine (README "GPU build"), or set ppo.device = "cpu"`, torch.Version()))
 	}
@@ -27,7 +28,7 @@ func (c *Config) Device() (torch.Device, error) {
 // device (torch.SetDefaultDevice), restoring the previous default after.
 func onDevice(stage StageFunc) StageFunc {
 	return func(ctx context.Context, r *Run) error {
-		d, err := r.Config.Device()
+		d, err := Device(r.Config)
 		if err != nil {
 			return err
 		}

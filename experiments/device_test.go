@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/misgen/misgen/experiments/config"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -25,7 +26,7 @@ func TestPPODeviceKey(t *testing.T) {
 	if idUnset != idCPU || cpu.PPO.Device != "" {
 		t.Errorf(`device = "cpu": run ID %s (unset: %s), device %q`, idCPU, idUnset, cpu.PPO.Device)
 	}
-	if d, err := cpu.Device(); err != nil || d != torch.CPU {
+	if d, err := Device(cpu); err != nil || d != torch.CPU {
 		t.Errorf("cpu config: device %v, %v", d, err)
 	}
 	_, err = loadText(t, strings.Replace(baseTOML, "[ppo]\n", "[ppo]\ndevice = \"gpu\"\n", 1), "quick")
@@ -40,14 +41,14 @@ func TestPPODeviceKey(t *testing.T) {
 	if idCUDA, _ := cuda.RunID(); idCUDA == idUnset {
 		t.Error("a CUDA run shares the CPU run's directory")
 	}
-	d, err := cuda.Device()
+	d, err := Device(cuda)
 	if torch.CUDADeviceCount() > 0 {
 		if err != nil || d != torch.CUDA(0) {
 			t.Errorf("cuda config with %d GPUs: %v, %v", torch.CUDADeviceCount(), d, err)
 		}
 		return
 	}
-	var ce *ConfigError
+	var ce *config.ConfigError
 	if !errors.As(err, &ce) || ce.Key != "ppo.device" {
 		t.Fatalf("cuda config on a CPU-only binary: %v, want a ConfigError on ppo.device", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/misgen/misgen/experiments/config"
+
 	"github.com/misgen/misgen/internal/atomicfile"
 )
 
@@ -160,7 +162,7 @@ func NewRun(c *Config, out string) (*Run, error) {
 // OpenRun opens an existing run directory from its resolved.toml, with
 // every seed as a job.
 func OpenRun(dir string) (*Run, error) {
-	c, err := LoadResolved(Layout{dir}.ResolvedConfig())
+	c, err := config.LoadResolved(Layout{dir}.ResolvedConfig())
 	if err != nil {
 		return nil, err
 	}

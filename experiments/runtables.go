@@ -43,7 +43,7 @@ func WriteRunTables(r *Run) ([]schema.Row, error) {
 	if err := WriteTables(r.Tables(), rows, title); err != nil {
 		return nil, err
 	}
-	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), rows, r.Config.Roles(), title, plot.DefaultSize); err != nil {
+	if err := plot.WriteFailureBars(filepath.Join(r.Plots(), "failure_rates.png"), rows, outcomeRoles(r.Config), title, plot.DefaultSize); err != nil {
 		return nil, err
 	}
 	if err := WritePursuitTables(r.Tables(), recs, r.Config.Variants(), run+": goal pursuit"); err != nil {

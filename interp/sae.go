@@ -8,18 +8,6 @@ import (
 	"github.com/misgen/misgen/internal/torch"
 )
 
-// Kind selects an SAE's activation and sparsity mechanism.
-type Kind string
-
-const (
-	// ReLUL1 is Cunningham et al.'s SAE: z = ReLU(W_enc(x − b_pre) + b_enc)
-	// with an L1 penalty on z.
-	ReLUL1 Kind = "relu_l1"
-	// TopK keeps the K largest pre-activations of each input (then ReLU),
-	// zeroing the rest: sparsity is set by K, not by a penalty.
-	TopK Kind = "topk"
-)
-
 // SAEConfig fixes an SAE's shape and sparsity.
 type SAEConfig struct {
 	Kind    Kind

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"os"
 	"slices"
 
@@ -45,7 +46,7 @@ func selectSeeds(flag string, have []int) ([]int, error) {
 	if flag == "" {
 		return have, nil
 	}
-	want, err := experiments.ParseSeedList(flag)
+	want, err := config.ParseSeedList(flag)
 	if err != nil {
 		return nil, usagef("%v", err)
 	}

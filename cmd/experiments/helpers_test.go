@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"github.com/misgen/misgen/experiments/config"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,15 +28,15 @@ func outcomes(names ...string) []envs.Outcome {
 	return out
 }
 
-// planRun writes config (TOML) to dir/name, loads its base profile and
+// planRun writes src (TOML) to dir/name, loads its base profile and
 // returns the first run it plans under dir/results.
-func planRun(t *testing.T, dir, name, config string) *experiments.Run {
+func planRun(t *testing.T, dir, name, src string) *experiments.Run {
 	t.Helper()
 	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := experiments.Load(path, "base")
+	c, err := config.Load(path, "base")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"text/tabwriter"
-
-	"github.com/misgen/misgen/experiments"
 )
 
 // listOptions are the flags of `experiments list` (none yet).
@@ -22,7 +21,7 @@ func (o *listOptions) register(*flag.FlagSet) {}
 
 func (o *listOptions) run(context.Context, []string) error {
 	tw := tabwriter.NewWriter(o.stdout, 0, 4, 2, ' ', 0)
-	for _, s := range experiments.List() {
+	for _, s := range config.List() {
 		fmt.Fprintf(tw, "%s\t%s\n", s.Name, s.Description)
 	}
 	return tw.Flush()

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"io"
 	"os"
 	"os/signal"
@@ -164,7 +165,7 @@ func exitCode(err error, fs *flag.FlagSet, stderr io.Writer) int {
 		return 0
 	}
 	var ue *usageError
-	var ce *experiments.ConfigError
+	var ce *config.ConfigError
 	switch {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "%v\n\n", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,7 +66,7 @@ func TestList(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("code %d", code)
 	}
-	for _, s := range experiments.List() {
+	for _, s := range config.List() {
 		if !strings.Contains(out, s.Name) || !strings.Contains(out, s.Description) {
 			t.Errorf("list lacks %s: %s", s.Name, out)
 		}
@@ -77,7 +78,7 @@ func TestValidate(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "coinrun-ood.toml: ok") || !strings.Contains(out, "profile full") {
 		t.Errorf("good config: code %d\n%s%s", code, out, errOut)
 	}
-	src, _ := experiments.ShippedSource("maze-ood.toml")
+	src, _ := config.ShippedSource("maze-ood.toml")
 	dir := t.TempDir()
 	bad := filepath.Join(dir, "bad.toml")
 	os.WriteFile(bad, bytes.Replace(src, []byte("gamma = 0.99"), []byte("gamam = 0.99"), 1), 0o644)

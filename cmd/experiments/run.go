@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"os"
 	"path/filepath"
 
@@ -22,7 +23,7 @@ type runOptions struct {
 }
 
 func (o *runOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.profile, "profile", "quick", "profile to apply: "+experiments.ProfileChoices())
+	fs.StringVar(&o.profile, "profile", "quick", "profile to apply: "+config.ProfileChoices())
 	fs.StringVar(&o.out, "out", "runs", "results root directory (the reference results under results/ are written with --out results)")
 	fs.StringVar(&o.seeds, "seeds", "", seedsOverrideHelp)
 	fs.StringVar(&o.shard, "shard", "", "run only shard i/n (0 <= i < n) of the independent seed jobs")
@@ -43,13 +44,13 @@ var runCommand = command{
 const seedsOverrideHelp = "override the training `seeds`: a count N (seeds 0..N-1), or a list like 0,5,7 (7, for seed 7 alone)"
 
 // loadWithOverrides loads a config with the profile and --seeds applied.
-func loadWithOverrides(config, profile, seeds string) (*experiments.Config, error) {
-	c, err := experiments.Load(config, profile)
+func loadWithOverrides(file, profile, seeds string) (*experiments.Config, error) {
+	c, err := config.Load(file, profile)
 	if err != nil {
 		return nil, err
 	}
 	if seeds != "" {
-		s, err := experiments.ParseSeeds(seeds)
+		s, err := config.ParseSeeds(seeds)
 		if err != nil {
 			return nil, usagef("%v", err)
 		}
@@ -77,7 +78,7 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Device(); err != nil {
+	if _, err := experiments.Device(c); err != nil {
 		return err // before any directory is made: this binary cannot run it
 	}
 	shard, err := parseShardFlag(o.shard)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"strings"
 
 	"github.com/misgen/misgen/experiments"
@@ -26,7 +27,7 @@ var validateCommand = command{
 }
 
 func (o *validateOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.profile, "profile", "quick", "profile to summarise: "+experiments.ProfileChoices())
+	fs.StringVar(&o.profile, "profile", "quick", "profile to summarise: "+config.ProfileChoices())
 	fs.StringVar(&o.out, "out", "runs", "results root, for the run directory shown")
 	fs.StringVar(&o.seeds, "seeds", "", seedsOverrideHelp)
 	fs.BoolVar(&o.print, "print", false, "print the resolved TOML of the profile (each sweep point)")

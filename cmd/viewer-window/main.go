@@ -13,9 +13,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"os"
 
-	"github.com/misgen/misgen/experiments"
 	"github.com/misgen/misgen/viz/viewer"
 	"github.com/misgen/misgen/viz/viewer/app"
 	"github.com/misgen/misgen/viz/viewer/policy"
@@ -44,7 +44,7 @@ func main() {
 // loadExperiment reads an experiment file (or shipped config name) for
 // -config, without a profile: the variants are the file's own.
 func loadExperiment(path string) (*app.Experiment, error) {
-	c, err := experiments.Load(path, "base")
+	c, err := config.Load(path, "base")
 	if err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package slurm
 import (
 	"context"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,7 +38,7 @@ num_steps = 64
 	if sweep {
 		src += "[sweep]\nkey = \"env.train.cheese_region\"\nvalues = [1, 2, 3]\n"
 	}
-	c, err := experiments.LoadBytes("tiny.toml", []byte(src), "base")
+	c, err := config.LoadBytes("tiny.toml", []byte(src), "base")
 	if err != nil {
 		t.Fatal(err)
 	}

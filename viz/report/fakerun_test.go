@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/misgen/misgen/experiments/config"
 	"image"
 	"image/color"
 	"image/png"
@@ -84,7 +85,7 @@ func TestMain(m *testing.M) {
 // buildIn is build with the results root out.
 func (o fakeRun) buildIn(t testing.TB, out string) *experiments.Run {
 	t.Helper()
-	c, err := experiments.Load("coinrun-ood", "quick")
+	c, err := config.Load("coinrun-ood", "quick")
 	if err != nil {
 		t.Fatal(err)
 	}

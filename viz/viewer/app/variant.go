@@ -19,7 +19,7 @@ type Experiment struct {
 }
 
 // ExperimentLoader reads an experiment file for -config. It is injected by
-// the binary (cmd/viewer-window wraps experiments.Load), so this package
+// the binary (cmd/viewer-window wraps config.Load), so this package
 // does not link the experiment pipeline.
 type ExperimentLoader func(path string) (*Experiment, error)
 

@@ -1,24 +1,23 @@
-// Package experiments turns one TOML file into a reproducible
-// goal-misgeneralization experiment: it decodes and validates the config
-// strictly, lays out the run directory, runs the stages train → eval →
-// interp → report with resumable markers, and counts evaluated episodes into
-// failure-rate tables with Wilson intervals.
+// Package config decodes one experiment TOML file strictly into a Config:
+// defaults, then the file, then a profile ([profiles.<name>]) and a sweep
+// point; unknown keys, wrong types and out-of-range values are
+// *ConfigError values naming file, key and value. It also resolves the
+// config to its canonical TOML (resolved.toml) and hash (the run
+// directory's id), and lists the shipped configs compiled into the binary.
 //
-// The stage bodies (training, evaluation, interpretability, report) are
-// supplied by the packages that implement them through the hooks in
-// pipeline.go; this package owns configuration, layout, bookkeeping and
-// tables.
-package experiments
+// It imports no tensor library: the viewer and other tools read configs
+// without linking libtorch. Package experiments runs a Config.
+package config
 
 import (
 	"fmt"
 	"math"
 	"regexp"
 
-	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/agentconfig"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/keyerr"
-	"github.com/misgen/misgen/interp"
+	"github.com/misgen/misgen/interp/saeconfig"
 )
 
 // Config is one experiment after decoding, profile application and
@@ -26,13 +25,13 @@ import (
 // variant configs (Env.Train, Env.OOD) are pointers to the registered
 // game's own config struct.
 type Config struct {
-	Experiment ExperimentConfig    `toml:"experiment"`
-	Env        EnvConfig           `toml:"env"`
-	Agent      agents.PolicyConfig `toml:"agent"`
-	PPO        agents.PPOConfig    `toml:"ppo"`
-	Eval       EvalConfig          `toml:"eval"`
-	Interp     InterpConfig        `toml:"interp"`
-	Report     ReportConfig        `toml:"report"`
+	Experiment ExperimentConfig         `toml:"experiment"`
+	Env        EnvConfig                `toml:"env"`
+	Agent      agentconfig.PolicyConfig `toml:"agent"`
+	PPO        agentconfig.PPOConfig    `toml:"ppo"`
+	Eval       EvalConfig               `toml:"eval"`
+	Interp     InterpConfig             `toml:"interp"`
+	Report     ReportConfig             `toml:"report"`
 	// Audit is omitted from resolved.toml while it has its zero value, so
 	// configs without an [audit] table keep their hash and run directory.
 	Audit AuditConfig `toml:"audit,omitempty"`
@@ -118,7 +117,7 @@ type InterpConfig struct {
 	// Samples is the number of activation vectors captured per variant.
 	Samples int `toml:"samples"`
 	// SAE is the sweep of sparse autoencoders trained at every layer.
-	SAE interp.SAESettings `toml:"sae"`
+	SAE saeconfig.SAESettings `toml:"sae"`
 	// Bilinear runs the eigen-analysis of bilinear layers (arch =
 	// "bilinear" only).
 	Bilinear bool `toml:"bilinear"`
@@ -198,12 +197,12 @@ func defaultConfig() Config {
 	return Config{
 		Experiment: ExperimentConfig{Seeds: Seeds{0, 1, 2}},
 		Env:        EnvConfig{Obs: envs.DefaultObsConfig(), TrainLevels: 0},
-		Agent:      agents.DefaultPolicyConfig(),
-		PPO:        agents.DefaultPPOConfig(),
+		Agent:      agentconfig.DefaultPolicyConfig(),
+		PPO:        agentconfig.DefaultPPOConfig(),
 		Eval:       EvalConfig{Episodes: 200, Replays: 4, NumEnvs: 32},
 		Interp: InterpConfig{
 			Samples: 20000, Episodes: 100, MDLTolerance: 0.05, SteerScales: []float64{-2, -1, -0.5, 0.5, 1, 2},
-			SAE: interp.DefaultSAESettings(),
+			SAE: saeconfig.DefaultSAESettings(),
 		},
 		Report: ReportConfig{Plots: true, HTML: true},
 	}

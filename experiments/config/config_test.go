@@ -1,7 +1,8 @@
-package experiments
+package config
 
 import (
 	"errors"
+	"github.com/misgen/misgen/experiments/config/configtest"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,46 +11,6 @@ import (
 
 	"github.com/misgen/misgen/schema"
 )
-
-// baseTOML is a valid config of the test game; the error cases edit it.
-const baseTOML = `# test config
-[experiment]
-name = "t"
-description = "test experiment"
-seeds = 2
-
-[env]
-game = "testgame"
-train_levels = 100
-
-[env.train]
-size = 10
-
-[env.ood.random_goal]
-goal = "random"
-
-[ppo]
-total_steps = 100_000
-gamma = 0.99
-
-[interp.sae]
-sizes = [64, 128]
-
-[profiles.quick]
-ppo.total_steps = 20_000
-env.train.size = 6
-
-[profiles.full]
-experiment.seeds = [0, 4, 9]
-agent.widths = [8]
-[profiles.full.env.ood.random_goal]
-goal_prob = 0.5
-`
-
-func loadText(t *testing.T, src, profile string) (*Config, error) {
-	t.Helper()
-	return LoadBytes("t.toml", []byte(src), profile)
-}
 
 func TestLoadAppliesDefaultsLayersAndProfiles(t *testing.T) {
 	base, err := loadText(t, baseTOML, "base")
@@ -269,7 +230,7 @@ func TestDerived(t *testing.T) {
 		t.Errorf("eval episodes = %d", d.EvalEpisodes)
 	}
 	env, err := c.NewEnv("random_goal")
-	if err != nil || env.Spec().Game != testGame {
+	if err != nil || env.Spec().Game != configtest.Game {
 		t.Errorf("NewEnv: %v", err)
 	}
 	if _, err := c.NewEnv("nope"); err == nil {

@@ -1,4 +1,4 @@
-package experiments
+package config
 
 import (
 	"fmt"
@@ -28,9 +28,9 @@ func (e *ConfigError) Error() string {
 	return e.File + ": " + e.Msg
 }
 
-// configError places a validation or decode error in file. The key and
+// ErrorIn places a validation or decode error in file. The key and
 // location come from the *keyerr.Error; nothing is parsed from messages.
-func configError(file string, err error) *ConfigError {
+func ErrorIn(file string, err error) *ConfigError {
 	ke := keyerr.As(err)
 	return &ConfigError{File: file, Key: ke.Key, Msg: ke.Error()}
 }

@@ -1,4 +1,4 @@
-package experiments
+package config
 
 import (
 	"bytes"
@@ -12,7 +12,6 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/keyerr"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/palette"
 )
 
 // ResolvedTOML encodes the config with every default, the profile and any
@@ -126,15 +125,6 @@ func (c *Config) Spec() (envs.Spec, error) {
 	return g.Spec(c.Env.Train, c.Env.Obs)
 }
 
-// Roles names the game's success and proxy outcomes, for colouring.
-func (c *Config) Roles() palette.Roles {
-	spec, err := c.Spec()
-	if err != nil {
-		return palette.Roles{}
-	}
-	return palette.Roles{Success: string(spec.Success), Proxy: string(spec.Proxy)}
-}
-
 // NewEnv builds one environment of variant with the config's observations.
 func (c *Config) NewEnv(variant string) (envs.Env, error) {
 	cfg, err := c.VariantConfig(variant)
@@ -154,7 +144,24 @@ func (c *Config) WithSeeds(seeds Seeds) (*Config, error) {
 	cp := *c
 	cp.Experiment.Seeds = append(Seeds(nil), seeds...)
 	if err := cp.validate(); err != nil {
-		return nil, configError(c.Source, keyerr.At("--seeds", err))
+		return nil, ErrorIn(c.Source, keyerr.At("--seeds", err))
 	}
 	return &cp, nil
+}
+
+// AuditVariant is the OOD variant that validates the audit: audit.variant,
+// or the first OOD variant by name.
+func (c *Config) AuditVariant() (string, error) {
+	if c.Audit.Variant != "" {
+		return c.Audit.Variant, nil
+	}
+	names := make([]string, 0, len(c.Env.OOD))
+	for n := range c.Env.OOD {
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("%s has no OOD variant to validate the audit against", c.Source)
+	}
+	sort.Strings(names)
+	return names[0], nil
 }

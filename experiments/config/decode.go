@@ -1,4 +1,4 @@
-package experiments
+package config
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/agentconfig"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/keyerr"
 	"github.com/misgen/misgen/schema"
@@ -42,8 +42,8 @@ func ProfileChoices() string {
 type rawConfig struct {
 	Experiment ExperimentConfig          `toml:"experiment"`
 	Env        rawEnv                    `toml:"env"`
-	Agent      agents.PolicyConfig       `toml:"agent"`
-	PPO        agents.PPOConfig          `toml:"ppo"`
+	Agent      agentconfig.PolicyConfig  `toml:"agent"`
+	PPO        agentconfig.PPOConfig     `toml:"ppo"`
 	Eval       EvalConfig                `toml:"eval"`
 	Interp     InterpConfig              `toml:"interp"`
 	Report     ReportConfig              `toml:"report"`
@@ -78,7 +78,7 @@ type layer struct {
 func parse(file string, src []byte, profile string, point int) (*Config, error) {
 	c, err := decodeLayers(src, profile, point)
 	if err != nil {
-		return nil, configError(file, err)
+		return nil, ErrorIn(file, err)
 	}
 	c.Source = file
 	c.src = src

@@ -1,0 +1,21 @@
+package experiments
+
+import (
+	"testing"
+
+	"github.com/misgen/misgen/experiments/config"
+	"github.com/misgen/misgen/experiments/config/configtest"
+)
+
+// The test game and its config, from the shared fixture.
+const (
+	baseTOML  = configtest.BaseTOML
+	sweepTOML = configtest.SweepTOML
+)
+
+type testGameConfig = configtest.GameConfig
+
+func loadText(t *testing.T, src, profile string) (*Config, error) {
+	t.Helper()
+	return config.LoadBytes("t.toml", []byte(src), profile)
+}
