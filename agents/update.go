@@ -2,10 +2,10 @@ package agents
 
 import (
 	"fmt"
-	"github.com/misgen/misgen/agents/agentconfig"
 	"math"
 	"math/rand/v2"
 
+	"github.com/misgen/misgen/agents/agentconfig"
 	"github.com/misgen/misgen/internal/torch"
 )
 

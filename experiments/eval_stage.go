@@ -25,6 +25,7 @@ func EvalStage(ctx context.Context, r *Run) error {
 		if err != nil {
 			return fmt.Errorf("loading the trained policy (did the train stage finish?): %w", err)
 		}
+		defer policy.Free()
 		variants := d.Variants
 		if j.Variant != "" {
 			variants = []string{j.Variant}

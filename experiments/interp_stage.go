@@ -13,7 +13,7 @@ import (
 
 // InterpStage is the interp stage: SAEs (local and end-to-end), MDL selection, feature ↔
 // concept statistics, interventions, bilinear and polytope analyses of one
-// trained policy, the first training seed of the run (interp.RunStage).
+// trained policy, the first training seed of the run (interp/stage.Run).
 // Interp levels are held-out levels after the evaluation ones, so the
 // analyses never see the episodes that the failure table counts. It does
 // nothing when interp.enabled is false.

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/misgen/misgen/experiments/config"
-
 	"github.com/misgen/misgen/internal/atomicfile"
 )
 

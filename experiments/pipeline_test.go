@@ -68,7 +68,6 @@ func TestParseShard(t *testing.T) {
 	}
 }
 
-
 // countingStages records how often each stage and job body ran.
 type countingStages struct {
 	calls map[string]int

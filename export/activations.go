@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/misgen/misgen/interp"
-	"github.com/misgen/misgen/interp/stage"
 )
 
 // ActivationIndex is activations/index.json.
@@ -201,7 +200,7 @@ func conceptColumns(g *interp.GroundTruth, levelStart uint64) ([]column, []Colum
 	pos := func(f func(s interp.Step) float32) func(int) float32 { return func(r int) float32 { return f(st[r]) } }
 	cols := []column{
 		i32Column("episode", func(r int) int32 { return st[r].Episode }),
-		u64Column("level_seed", func(r int) uint64 { return levelStart + uint64(stage.EpisodeIndex(st[r].Episode)) }),
+		u64Column("level_seed", func(r int) uint64 { return levelStart + uint64(interp.EpisodeIndex(st[r].Episode)) }),
 		i32Column("t", func(r int) int32 { return st[r].T }),
 		i16Column("action", func(r int) int16 { return st[r].Action }),
 		// As wide as the game's longest outcome name, so every variant's
@@ -254,7 +253,7 @@ func episodeIndex(g *interp.GroundTruth, levelStart uint64) []EpisodeIndex {
 		if !ok {
 			i = len(out)
 			at[s.Episode] = i
-			out = append(out, EpisodeIndex{ID: s.Episode, LevelSeed: levelStart + uint64(stage.EpisodeIndex(s.Episode)), Outcome: outcomeOf(g, s)})
+			out = append(out, EpisodeIndex{ID: s.Episode, LevelSeed: levelStart + uint64(interp.EpisodeIndex(s.Episode)), Outcome: outcomeOf(g, s)})
 		}
 		out[i].Rows++
 	}

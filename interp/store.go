@@ -14,6 +14,23 @@ import (
 	"github.com/misgen/misgen/internal/binio"
 )
 
+// episodeShift packs captured episode ids (Step.Episode): variant index
+// << episodeShift | episode index, so ids are unique across the variants
+// of one capture.
+const episodeShift = 20
+
+// EpisodeBase is the first episode id of variant vi of a capture; the
+// episode with index k within the variant's levels has id EpisodeBase(vi)+k.
+func EpisodeBase(vi int) int32 { return int32(vi) << episodeShift }
+
+// EpisodeIndex returns the index of a captured episode (Step.Episode)
+// within its variant's levels: the episode ran on the variant's first
+// level plus EpisodeIndex(id).
+func EpisodeIndex(id int32) int { return int(id & (1<<episodeShift - 1)) }
+
+// EpisodeVariant returns the variant index packed into an episode id.
+func EpisodeVariant(id int32) int { return int(id >> episodeShift) }
+
 // Step is the ground truth of one captured step: where it came from and
 // the environment state the policy saw, in envs.Info's tile units.
 type Step struct {

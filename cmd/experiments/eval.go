@@ -4,11 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"os"
 	"slices"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/config"
 )
 
 // evalOptions are the flags and arguments of `experiments eval`.

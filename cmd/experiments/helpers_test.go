@@ -2,7 +2,6 @@ package main
 
 import (
 	"flag"
-	"github.com/misgen/misgen/experiments/config"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/config"
 )
 
 func newTestFlagSet() *flag.FlagSet {

@@ -4,8 +4,9 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"text/tabwriter"
+
+	"github.com/misgen/misgen/experiments/config"
 )
 
 // listOptions are the flags of `experiments list` (none yet).

@@ -1,8 +1,9 @@
 // Command experiments runs misgen's goal-misgeneralization experiments:
 // one TOML config describes an experiment; `experiments run` trains agents
 // over several seeds, evaluates them in distribution and on OOD variants,
-// runs the interpretability stage and writes tables, plots and replays
-// under results/<experiment>/<run-id>/.
+// runs the interpretability stage and the audit, and writes tables, plots,
+// replays and report.html under runs/<experiment>/<run-id>/ (--out picks
+// another root; the reference results the README cites are in results/).
 //
 //	experiments run coinrun-ood.toml --profile quick
 //	experiments list
@@ -20,7 +21,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"io"
 	"os"
 	"os/signal"
@@ -29,6 +29,7 @@ import (
 
 	_ "github.com/misgen/misgen/envs/all" // register every game
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/config"
 )
 
 func main() {

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/config"
 	"github.com/misgen/misgen/schema"
 )
 

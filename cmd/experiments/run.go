@@ -4,12 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"os"
 	"path/filepath"
 
 	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/config"
 )
 
 // runOptions are the flags and arguments of `experiments run`.

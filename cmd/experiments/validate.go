@@ -4,10 +4,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"strings"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/config"
 )
 
 // validateOptions are the flags and arguments of `experiments validate`.

@@ -13,9 +13,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"os"
 
+	"github.com/misgen/misgen/experiments/config"
 	"github.com/misgen/misgen/viz/viewer"
 	"github.com/misgen/misgen/viz/viewer/app"
 	"github.com/misgen/misgen/viz/viewer/policy"

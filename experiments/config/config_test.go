@@ -2,13 +2,13 @@ package config
 
 import (
 	"errors"
-	"github.com/misgen/misgen/experiments/config/configtest"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/misgen/misgen/experiments/config/configtest"
 	"github.com/misgen/misgen/schema"
 )
 

@@ -3,7 +3,6 @@ package slurm
 import (
 	"context"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 
 	_ "github.com/misgen/misgen/envs/all"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/config"
 )
 
 // testConfig is a small maze experiment; extra TOML lines are appended to

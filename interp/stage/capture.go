@@ -75,7 +75,7 @@ func captureVariant(ctx context.Context, p agents.Policy, g envs.Game, o *Option
 	var obsRows, hiddenRows []float32
 	rowOf := map[int]int{} // episode → its latest captured row
 	full := false
-	base := episodeBase(vi)
+	base := interp.EpisodeBase(vi)
 	_, err = agents.Evaluate(ctx, agents.EvalOptions{
 		Policy: p, Levels: o.Selection, NumEnvs: o.NumEnvs, Seed: o.Seed + uint64(vi),
 		NewEnv: func() (envs.Env, error) {
@@ -151,18 +151,6 @@ func (c *capture) obsShape3() [3]int {
 func (c *capture) store(layer string) *interp.Store {
 	return &interp.Store{Layer: layer, Shape: c.shapes[layer], Acts: c.acts[layer], Truth: c.truth}
 }
-
-// episodeShift packs captured episode ids: variant index << episodeShift |
-// episode index, so ids are unique across a stage's variants.
-const episodeShift = 20
-
-// episodeBase offsets variant vi's episode ids.
-func episodeBase(vi int) int32 { return int32(vi) << episodeShift }
-
-// EpisodeIndex returns the index of a captured episode (Step.Episode)
-// within its variant's selection levels: the episode ran on level
-// Selection.Start + EpisodeIndex(id).
-func EpisodeIndex(id int32) int { return int(id & (1<<episodeShift - 1)) }
 
 // variantConfig is v's game config (the game's default when unset).
 func variantConfig(g envs.Game, v Variant) any {

@@ -98,8 +98,8 @@ func TestRunBilinear(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, step := range st.Truth.Steps { // the second variant's episodes on the 12 selection levels
-		if step.Episode>>episodeShift != 1 || EpisodeIndex(step.Episode) >= 12 {
-			t.Fatalf("episode id %d: variant %d, index %d", step.Episode, step.Episode>>episodeShift, EpisodeIndex(step.Episode))
+		if interp.EpisodeVariant(step.Episode) != 1 || interp.EpisodeIndex(step.Episode) >= 12 {
+			t.Fatalf("episode id %d: variant %d, index %d", step.Episode, interp.EpisodeVariant(step.Episode), interp.EpisodeIndex(step.Episode))
 		}
 	}
 }
@@ -149,7 +149,7 @@ func TestSplitByEpisode(t *testing.T) {
 		acts := interp.NewMatrix(n, 6)
 		c.obs = interp.NewMatrix(n, 2)
 		for i := 0; i < n; i++ {
-			ep := episodeBase(vi) + int32(i/7)
+			ep := interp.EpisodeBase(vi) + int32(i/7)
 			c.truth.Add(interp.Step{Episode: ep, T: int32(i % 7)}, v.Name)
 			c.obs.Data[2*i], c.obs.Data[2*i+1] = float32(ep), float32(i)
 			for j := 0; j < 6; j++ {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/misgen/misgen/experiments/config"
 	"image"
 	"image/color"
 	"image/png"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/config"
 	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/replay"
 )
