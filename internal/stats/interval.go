@@ -35,3 +35,25 @@ func Quantile(sorted []float64, q float64) float64 {
 	f := pos - float64(lo)
 	return sorted[lo] + f*(sorted[lo+1]-sorted[lo])
 }
+
+// QuantileBlend is Quantile with the interpolation written as the blend
+// (1 − f)·a + f·b of the two order statistics a ≤ b around position
+// q·(n−1) (f its fractional part) instead of a + f·(b − a). The two are
+// equal in exact arithmetic but can differ in the last bit, and the blend
+// need not return a exactly when a = b. The paired-difference bootstrap
+// (BootstrapMean) and interp's distance summaries use it so that their
+// committed tables reproduce bit for bit; new code should use Quantile.
+// Its domain and NaN rule are Quantile's.
+func QuantileBlend(sorted []float64, q float64) float64 {
+	n := len(sorted)
+	if n == 0 || math.IsNaN(q) {
+		return nan
+	}
+	pos := math.Max(0, math.Min(1, q)) * float64(n-1)
+	lo := int(math.Floor(pos))
+	if lo >= n-1 {
+		return sorted[n-1]
+	}
+	f := pos - float64(lo)
+	return sorted[lo]*(1-f) + sorted[lo+1]*f
+}
