@@ -23,17 +23,11 @@ func (iv Interval) Contains(v float64) bool { return v >= iv.Lo && v <= iv.Hi }
 // default method: position q·(n−1). q is clamped to [0, 1]. It is NaN
 // for an empty slice or a NaN q.
 func Quantile(sorted []float64, q float64) float64 {
-	n := len(sorted)
-	if n == 0 || math.IsNaN(q) {
-		return nan
+	a, b, f, exact := bracket(sorted, q)
+	if exact {
+		return a
 	}
-	pos := math.Max(0, math.Min(1, q)) * float64(n-1)
-	lo := int(math.Floor(pos))
-	if lo >= n-1 {
-		return sorted[n-1]
-	}
-	f := pos - float64(lo)
-	return sorted[lo] + f*(sorted[lo+1]-sorted[lo])
+	return a + f*(b-a)
 }
 
 // QuantileBlend is Quantile with the interpolation written as the blend
@@ -45,15 +39,27 @@ func Quantile(sorted []float64, q float64) float64 {
 // committed tables reproduce bit for bit; new code should use Quantile.
 // Its domain and NaN rule are Quantile's.
 func QuantileBlend(sorted []float64, q float64) float64 {
+	a, b, f, exact := bracket(sorted, q)
+	if exact {
+		return a
+	}
+	return a*(1-f) + b*f
+}
+
+// bracket returns the order statistics a = sorted[⌊pos⌋] and b, the next,
+// around position pos = q·(n−1) (q clamped to [0, 1]) and the fraction f
+// of the way from a to b; exact reports that there is nothing to
+// interpolate and a is the quantile (the maximum, or NaN for an empty
+// slice or a NaN q).
+func bracket(sorted []float64, q float64) (a, b, f float64, exact bool) {
 	n := len(sorted)
 	if n == 0 || math.IsNaN(q) {
-		return nan
+		return nan, nan, 0, true
 	}
 	pos := math.Max(0, math.Min(1, q)) * float64(n-1)
 	lo := int(math.Floor(pos))
 	if lo >= n-1 {
-		return sorted[n-1]
+		return sorted[n-1], 0, 0, true
 	}
-	f := pos - float64(lo)
-	return sorted[lo]*(1-f) + sorted[lo+1]*f
+	return sorted[lo], sorted[lo+1], pos - float64(lo), false
 }
