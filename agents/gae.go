@@ -3,6 +3,8 @@ package agents
 import (
 	"fmt"
 	"math"
+
+	"github.com/misgen/misgen/internal/stats"
 )
 
 // GAE computes generalised advantage estimates (Schulman et al.) for a
@@ -83,26 +85,14 @@ func ExplainedVariance(pred, target []float32) float64 {
 	if len(target) == 0 {
 		return math.NaN()
 	}
-	varTarget := variance(target, nil)
+	t := stats.Float64s(target)
+	varTarget := stats.PopVariance(t)
 	if varTarget == 0 {
 		return math.NaN()
 	}
-	return 1 - variance(target, pred)/varTarget
-}
-
-// variance is the population variance of a (or of a - b when b is non-nil),
-// accumulated in float64.
-func variance(a, b []float32) float64 {
-	var sum, sq float64
-	for i, x := range a {
-		v := float64(x)
-		if b != nil {
-			v -= float64(b[i])
-		}
-		sum += v
-		sq += v * v
+	res := make([]float64, len(t))
+	for i := range t {
+		res[i] = t[i] - float64(pred[i])
 	}
-	n := float64(len(a))
-	mean := sum / n
-	return math.Max(sq/n-mean*mean, 0)
+	return 1 - stats.PopVariance(res)/varTarget
 }

@@ -121,7 +121,7 @@ func meanEquivalence(stats []*AgentStats, order []string, name string) []Equival
 			continue
 		}
 		diff, lo, hi, p := stats2.TOSTMeans(by[g], ref, margin)
-		out = append(out, Equivalence{Statistic: name, Group: g, Reference: order[0], Value: schema.Num(mean(by[g])), RefValue: schema.Num(mean(ref)),
+		out = append(out, Equivalence{Statistic: name, Group: g, Reference: order[0], Value: schema.Num(stats2.Mean(by[g])), RefValue: schema.Num(stats2.Mean(ref)),
 			Diff: schema.Num(diff), Lo90: schema.Num(lo), Hi90: schema.Num(hi), P: schema.Num(p), Margin: margin, Equivalent: p < 0.05})
 	}
 	return out
@@ -138,7 +138,7 @@ func pooledSD(by map[string][]float64, order []string) float64 {
 		if len(v) < 2 {
 			continue
 		}
-		m := mean(v)
+		m := stats2.Mean(v)
 		for _, x := range v {
 			ss += (x - m) * (x - m)
 		}
@@ -148,14 +148,6 @@ func pooledSD(by map[string][]float64, order []string) float64 {
 		return nan
 	}
 	return math.Sqrt(ss / float64(df))
-}
-
-func mean(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
 }
 
 func rate(k [2]int) schema.Num {

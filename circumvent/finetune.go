@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/schema"
@@ -175,7 +176,7 @@ func newTuner(teacher agents.Policy, orig *Params, o FineTuneOptions) (*tuner, e
 		return nil, err
 	}
 	t := &tuner{o: o, teacher: teacher, rng: rand.New(rand.NewPCG(o.Seed, 0xf17e)), logits: out.Logits, values: out.Values,
-		valueVar: math.Max(variance(out.Values), 1e-6), lambda: o.Lambda, lastGood: orig.Clone()}
+		valueVar: math.Max(stats.PopVariance(stats.Float64s(out.Values)), 1e-6), lambda: o.Lambda, lastGood: orig.Clone()}
 	if t.student, err = orig.Build(); err != nil {
 		return nil, err
 	}
@@ -284,16 +285,4 @@ func (t *tuner) check(step int) error {
 	}
 	t.res.Trace = append(t.res.Trace, c)
 	return nil
-}
-
-func variance(v []float32) float64 {
-	var m, m2 float64
-	for _, x := range v {
-		m += float64(x)
-	}
-	m /= float64(len(v))
-	for _, x := range v {
-		m2 += (float64(x) - m) * (float64(x) - m)
-	}
-	return m2 / float64(len(v))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -111,7 +112,7 @@ func TestPenaltiesMatchTheirDefinitions(t *testing.T) {
 		dg := math.Abs(float64(x.Logits[i*na+a] - ng.Logits[i*na+a]))
 		dp := math.Abs(float64(x.Logits[i*na+a] - np.Logits[i*na+a]))
 		share += dg / (dg + dp + 1e-6) / float64(n)
-		kl += audit.KL(logSoftmax(x.Logits[i*na:(i+1)*na]), logSoftmax(ng.Logits[i*na:(i+1)*na])) / float64(n)
+		kl += audit.KL(stats.LogSoftmax(stats.Float64s(x.Logits[i*na:(i+1)*na])), stats.LogSoftmax(stats.Float64s(ng.Logits[i*na:(i+1)*na]))) / float64(n)
 	}
 	signal := hostGoalSignal(t, p, check, erase(goal), "embed")
 	pairs := fr

@@ -6,6 +6,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -68,27 +69,9 @@ func Compare(p, q agents.Policy, obs []float32) (Diff, error) {
 	na := p.IO().NumActions
 	n := len(a.Values)
 	for i := 0; i < n; i++ {
-		k := audit.KL(logSoftmax(a.Logits[i*na:(i+1)*na]), logSoftmax(b.Logits[i*na:(i+1)*na]))
+		k := audit.KL(stats.LogSoftmax(stats.Float64s(a.Logits[i*na:(i+1)*na])), stats.LogSoftmax(stats.Float64s(b.Logits[i*na:(i+1)*na])))
 		d.MeanKL += k / float64(n)
 		d.MaxKL = math.Max(d.MaxKL, k)
 	}
 	return d, nil
-}
-
-// logSoftmax returns the log-probabilities of one row of logits.
-func logSoftmax(logits []float32) []float64 {
-	m := math.Inf(-1)
-	for _, l := range logits {
-		m = math.Max(m, float64(l))
-	}
-	var z float64
-	for _, l := range logits {
-		z += math.Exp(float64(l) - m)
-	}
-	lz := m + math.Log(z)
-	out := make([]float64, len(logits))
-	for i, l := range logits {
-		out[i] = float64(l) - lz
-	}
-	return out
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -47,7 +48,7 @@ func (f *fakeAuditor) Measure(_ context.Context, p agents.Policy, _ bool, _ uint
 	var p0 float64
 	n := len(out.Values)
 	for i := 0; i < n; i++ {
-		p0 += math.Exp(logSoftmax(out.Logits[i*na : (i+1)*na])[0]) / float64(n)
+		p0 += math.Exp(stats.LogSoftmax(stats.Float64s(out.Logits[i*na : (i+1)*na]))[0]) / float64(n)
 	}
 	return map[string]float64{"weight": w, "p0": p0}, nil
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
-	"github.com/misgen/misgen/interp"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -52,7 +52,7 @@ func PairedVariants(recs []schema.EpisodeRecord, variants []string, success envs
 				continue
 			}
 			rows = append(rows, PairedRow{A: a, B: b, Outcome: string(success),
-				Diff: interp.Paired(base, treated, pairedIters, pairedSeed)})
+				Diff: schema.PairedDifference(stats.ComparePairedRates(base, treated, pairedIters, pairedSeed))})
 		}
 	}
 	return rows

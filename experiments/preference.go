@@ -11,10 +11,9 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/gonum/stat/distuv"
-
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/plot"
 )
@@ -192,33 +191,25 @@ func preferencePoints(rows []PreferenceRow) []plot.ScatterPoint {
 func formatFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 // Heterogeneity tests whether the training seeds of a variant share one
-// proxy share: Pearson's χ² test of homogeneity over the 2×k table of
-// proxy and success counts of the k seeds with decided episodes, with
-// k-1 degrees of freedom. A small p says the seeds' preferences differ by
-// more than binomial noise, i.e. the preference depends on the seed. ok is
-// false when fewer than two seeds decided or the pooled share is 0 or 1
-// (no test possible).
+// proxy share: Pearson's χ² test of homogeneity
+// (stats.ChiSquareHomogeneity) over the 2×k table of proxy and success
+// counts of the k seeds with decided episodes, with k-1 degrees of
+// freedom. A small p says the seeds' preferences differ by more than
+// binomial noise, i.e. the preference depends on the seed. ok is false
+// when fewer than two seeds decided or the pooled share is 0 or 1 (no
+// test possible).
 func Heterogeneity(rows []PreferenceRow, variant string) (chi2 float64, df int, p float64, ok bool) {
-	var seeds []PreferenceRow
-	proxy, decided := 0, 0
+	var k, n []int
 	for _, r := range rows {
 		if r.Variant == variant && r.Seed != schema.PooledSeed && r.Decided > 0 {
-			seeds = append(seeds, r)
-			proxy += r.Proxy
-			decided += r.Decided
+			k, n = append(k, r.Proxy), append(n, r.Decided)
 		}
 	}
-	if len(seeds) < 2 || proxy == 0 || proxy == decided {
+	chi2, df, p = stats.ChiSquareHomogeneity(k, n)
+	if math.IsNaN(chi2) {
 		return 0, 0, 0, false
 	}
-	share := float64(proxy) / float64(decided)
-	for _, r := range seeds {
-		n := float64(r.Decided)
-		d := float64(r.Proxy) - n*share
-		chi2 += d * d / (n * share * (1 - share))
-	}
-	df = len(seeds) - 1
-	return chi2, df, distuv.ChiSquared{K: float64(df)}.Survival(chi2), true
+	return chi2, df, p, true
 }
 
 // preferenceMarkdown is the content of preference.md.

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -60,10 +61,10 @@ func ScoreConcept(codes Matrix, c Concept, shifts int, seed uint64) (ConceptScor
 		}
 	}
 	for j, col := range cols {
-		sc.R[j] = PartialCorrelation(col, c.Values, c.Control)
+		sc.R[j] = partialR(col, c.Values, c.Control)
 		sc.AUC[j] = math.NaN()
 		if labels != nil {
-			sc.AUC[j] = AUC(col, labels)
+			sc.AUC[j] = stats.AUC(col, labels)
 		}
 		if sc.R[j] > sc.R[sc.Best] {
 			sc.Best = j

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/schema"
 )
@@ -24,17 +25,6 @@ const (
 	Entropy Coding = "entropy"
 )
 
-// Log2Binomial returns log2 C(n, k) (−Inf outside 0 ≤ k ≤ n).
-func Log2Binomial(n, k int) float64 {
-	if k < 0 || k > n {
-		return math.Inf(-1)
-	}
-	a, _ := math.Lgamma(float64(n + 1))
-	b, _ := math.Lgamma(float64(k + 1))
-	c, _ := math.Lgamma(float64(n - k + 1))
-	return (a - b - c) / math.Ln2
-}
-
 // BinaryEntropy returns H(p) in bits (0 at p = 0 and p = 1).
 func BinaryEntropy(p float64) float64 {
 	if p <= 0 || p >= 1 {
@@ -54,7 +44,7 @@ func IndexBits(codes Matrix, coding Coding) (float64, error) {
 	case Combinatorial:
 		var sum float64
 		for i := 0; i < codes.Rows; i++ {
-			sum += Log2Binomial(n, activeCount(codes.Row(i)))
+			sum += stats.Log2Binomial(n, activeCount(codes.Row(i)))
 		}
 		return math.Log2(float64(n+1)) + sum/float64(codes.Rows), nil
 	case Entropy:

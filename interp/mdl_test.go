@@ -10,17 +10,6 @@ import (
 )
 
 func TestMDLArithmetic(t *testing.T) {
-	for i, tc := range []struct {
-		n, k int
-		want float64
-	}{{4, 2, math.Log2(6)}, {10, 3, math.Log2(120)}, {5, 0, 0}, {5, 5, 0}, {64, 1, 6}} {
-		if got := Log2Binomial(tc.n, tc.k); !near(got, tc.want, 1e-9) {
-			t.Errorf("case %d: log2 C(%d,%d) = %v, want %v", i, tc.n, tc.k, got, tc.want)
-		}
-	}
-	if !math.IsInf(Log2Binomial(3, 4), -1) {
-		t.Error("log2 C(3,4) is not −Inf")
-	}
 	if !near(BinaryEntropy(0.5), 1, 1e-12) || !near(BinaryEntropy(0.25), 0.8112781244591328, 1e-12) || BinaryEntropy(0) != 0 {
 		t.Error("binary entropy wrong")
 	}

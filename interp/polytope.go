@@ -5,6 +5,7 @@ import (
 	"math/bits"
 	"sort"
 
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -175,7 +176,7 @@ func Summarise(d []float64) schema.NearestSummary {
 	}
 	s.Mean /= float64(len(d))
 	s.Exact /= float64(len(d))
-	s.Median = quantile(sorted, 0.5)
-	s.P90 = quantile(sorted, 0.9)
+	s.Median = stats.QuantileBlend(sorted, 0.5)
+	s.P90 = stats.QuantileBlend(sorted, 0.9)
 	return s
 }

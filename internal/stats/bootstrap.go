@@ -109,3 +109,26 @@ func PairedAbsRhoDiff(x1, x2, y []float64, clusters []int, resamples int, seed u
 		return math.Abs(Spearman(b1, by)) - math.Abs(Spearman(b2, by))
 	})
 }
+
+// BootstrapMean returns the mean of x with a percentile 95 % interval
+// from the ordinary bootstrap of units: resamples draws of len(x) units
+// with replacement, from the PCG generator and stream of ClusterBootstrap
+// (so it is ClusterBootstrap with clusters nil and stat the mean), except
+// that Lo and Hi are the 2.5 % and 97.5 % QuantileBlend of the resampled
+// means. The rules of ClusterBootstrap apply: Value is NaN for an empty
+// x or one holding NaN; resamples whose mean is not finite are dropped;
+// Lo and Hi are NaN when len(x) < 2, resamples < 1 or fewer than half of
+// the resamples are usable. Drop missing units first (Complete).
+func BootstrapMean(x []float64, resamples int, seed uint64) Interval {
+	out, vals := clusterBootstrap(len(x), nil, resamples, seed, func(idx []int) float64 {
+		var s float64
+		for _, i := range idx {
+			s += x[i]
+		}
+		return s / float64(len(idx))
+	})
+	if vals != nil {
+		out.Lo, out.Hi = QuantileBlend(vals, 0.025), QuantileBlend(vals, 0.975)
+	}
+	return out
+}

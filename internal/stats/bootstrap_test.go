@@ -18,7 +18,7 @@ func TestClusterBootstrapSingletons(t *testing.T) {
 		t.Errorf("nil clusters %+v != singleton clusters %+v", a, b)
 	}
 	// The plain bootstrap of a mean ≈ mean ± 1.96·sd/√n.
-	sd := math.Sqrt(variance(x) * float64(len(x)-1) / float64(len(x)))
+	sd := math.Sqrt(PopVariance(x))
 	half := 1.959964 * sd / math.Sqrt(float64(len(x)))
 	for seed := uint64(1); seed <= 5; seed++ {
 		iv := ClusterBootstrap(len(x), nil, 4000, seed, meanStat(x))
@@ -119,5 +119,35 @@ func TestSpearmanClusterTest(t *testing.T) {
 	}
 	if _, p := SpearmanClusterTest(x, y, nil, 0, 3); !math.IsNaN(p) {
 		t.Errorf("no resamples: p = %v, want NaN", p)
+	}
+}
+
+func TestBootstrapMean(t *testing.T) {
+	// Per-unit differences −1 ×3, +1 ×1, 0 ×6 (interp's paired example):
+	// mean −0.2, bootstrap sd √(0.36/10) ≈ 0.19.
+	x := []float64{-1, -1, -1, 1, 0, 0, 0, 0, 0, 0}
+	iv := BootstrapMean(x, 2000, 1)
+	if !near(iv.Value, -0.2, 1e-12) || !(iv.Lo < -0.45 && iv.Lo > -0.7 && iv.Hi > 0 && iv.Hi < 0.25) {
+		t.Errorf("BootstrapMean = %+v, want about −0.2 ± 0.37", iv)
+	}
+	// It is ClusterBootstrap of the mean, up to the quantile's last bit.
+	cb := ClusterBootstrap(len(x), nil, 2000, 1, meanStat(x))
+	if cb.Value != iv.Value || !near(cb.Lo, iv.Lo, 1e-12) || !near(cb.Hi, iv.Hi, 1e-12) {
+		t.Errorf("BootstrapMean %+v, ClusterBootstrap %+v", iv, cb)
+	}
+	for _, c := range []struct {
+		name      string
+		x         []float64
+		resamples int
+		value     float64
+	}{
+		{"one unit", []float64{0.5}, 100, 0.5},
+		{"no resamples", x, 0, -0.2},
+		{"empty", nil, 100, nan},
+	} {
+		iv := BootstrapMean(c.x, c.resamples, 1)
+		if !near(iv.Value, c.value, 1e-12) || !math.IsNaN(iv.Lo) || !math.IsNaN(iv.Hi) {
+			t.Errorf("%s: BootstrapMean = %+v, want value %v and NaN bounds", c.name, iv, c.value)
+		}
 	}
 }

@@ -43,7 +43,7 @@ func Pearson(x, y []float64) float64 {
 	if len(x) < 3 || anyNaN(x) || anyNaN(y) || constant(x) || constant(y) {
 		return nan
 	}
-	mx, my := mean(x), mean(y)
+	mx, my := Mean(x), Mean(y)
 	var sxx, syy, sxy float64
 	for i := range x {
 		dx, dy := x[i]-mx, y[i]-my
@@ -65,4 +65,47 @@ func Spearman(x, y []float64) float64 {
 		return nan
 	}
 	return Pearson(Ranks(x), Ranks(y))
+}
+
+// PartialCorrelation returns the Pearson correlation of x and y after
+// removing from each its least-squares line a + b·control: how much x
+// tracks y beyond what both share with control. With control nil it is
+// Pearson(x, y). It has Pearson's NaN rule, applied to the residuals: NaN
+// when n < 3, when either residual is constant (e.g. x is constant, or an
+// exact line in control) or when any value is NaN. It panics if the
+// lengths differ.
+func PartialCorrelation(x, y, control []float64) float64 {
+	mustSameLen("PartialCorrelation", len(x), len(y))
+	if control == nil {
+		return Pearson(x, y)
+	}
+	mustSameLen("PartialCorrelation", len(x), len(control))
+	return Pearson(residual(x, control), residual(y, control))
+}
+
+// residual returns y minus its least-squares line a + b·x (b = 0 when x
+// is constant).
+func residual(y, x []float64) []float64 {
+	n := float64(len(y))
+	var mx, my float64
+	for i := range y {
+		mx += x[i]
+		my += y[i]
+	}
+	mx /= n
+	my /= n
+	var sxy, sxx float64
+	for i := range y {
+		sxy += (x[i] - mx) * (y[i] - my)
+		sxx += (x[i] - mx) * (x[i] - mx)
+	}
+	b := 0.0
+	if sxx > 0 {
+		b = sxy / sxx
+	}
+	out := make([]float64, len(y))
+	for i := range y {
+		out[i] = y[i] - my - b*(x[i]-mx)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package stats
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -109,5 +110,83 @@ func TestComplete(t *testing.T) {
 	}
 	if p := Pick(x, idx); p[0] != 1 || p[1] != 4 {
 		t.Errorf("Pick = %v", p)
+	}
+}
+
+func TestPartialCorrelation(t *testing.T) {
+	x := []float64{1, 2, 3, 4, 5}
+	y := []float64{2, 1, 4, 3, 5}
+	z := []float64{1, 3, 2, 5, 4}
+	// The textbook identity r_xy·z = (r_xy − r_xz·r_yz)/√((1 − r_xz²)(1 − r_yz²)).
+	rxy, rxz, ryz := Pearson(x, y), Pearson(x, z), Pearson(y, z)
+	want := (rxy - rxz*ryz) / math.Sqrt((1-rxz*rxz)*(1-ryz*ryz))
+	for _, c := range []struct {
+		name       string
+		x, y, ctrl []float64
+		want       float64
+	}{
+		{"identity", x, y, z, want},
+		{"no control", x, y, nil, rxy},
+		{"x explained by the control", []float64{3, 7, 5, 11, 9}, y, z, nan}, // x = 2z + 1: constant residual
+		{"constant x", []float64{2, 2, 2, 2, 2}, y, z, nan},
+		{"constant control", x, y, []float64{1, 1, 1, 1, 1}, rxy},
+		{"NaN", x, []float64{2, 1, nan, 3, 5}, z, nan},
+		{"n=2", x[:2], y[:2], z[:2], nan},
+	} {
+		if got := PartialCorrelation(c.x, c.y, c.ctrl); !near(got, c.want, 1e-12) {
+			t.Errorf("%s: PartialCorrelation = %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// Fixed-seed property: a common cause z explains the raw correlation of x
+// and y, and controlling for it leaves ≈ 0; a direct effect survives.
+func TestPartialCorrelationRemovesTheControl(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	n := 2000
+	z, x, y := make([]float64, n), make([]float64, n), make([]float64, n)
+	for i := range z {
+		z[i] = rng.NormFloat64()
+		x[i] = z[i] + 0.3*rng.NormFloat64() // x and y share only z
+		y[i] = z[i] + 0.3*rng.NormFloat64()
+	}
+	if r := Pearson(x, y); r < 0.8 {
+		t.Fatalf("raw correlation %.3f, want strong", r)
+	}
+	if r := PartialCorrelation(x, y, z); math.Abs(r) > 0.06 {
+		t.Errorf("partial correlation given the common cause = %.3f, want ≈ 0", r)
+	}
+	for i := range y {
+		y[i] += 0.5 * (x[i] - z[i]) / 0.3
+	}
+	if r := PartialCorrelation(x, y, z); r < 0.3 {
+		t.Errorf("partial correlation with a direct effect = %.3f, want > 0.3", r)
+	}
+}
+
+func TestQuantileBlend(t *testing.T) {
+	s := []float64{1, 2, 3, 4}
+	for _, c := range []struct{ q, want float64 }{
+		{0, 1}, {0.25, 1.75}, {0.5, 2.5}, {1, 4}, {-1, 1}, {2, 4}, {nan, nan},
+	} {
+		if got := QuantileBlend(s, c.q); !near(got, c.want, 1e-15) {
+			t.Errorf("QuantileBlend(%v, %v) = %v, want %v", s, c.q, got, c.want)
+		}
+	}
+	if !math.IsNaN(QuantileBlend(nil, 0.5)) {
+		t.Error("QuantileBlend(nil) not NaN")
+	}
+	// The blend's last bit: ten copies of 0.3 at q = 0.01 (f = 0.09) give
+	// 0.91·0.3 + 0.09·0.3 = 0.30000000000000004, where Quantile gives 0.3.
+	// The committed tables computed with the blend depend on this.
+	ten := make([]float64, 10)
+	for i := range ten {
+		ten[i] = 0.3
+	}
+	if got := QuantileBlend(ten, 0.01); got != 0.30000000000000004 {
+		t.Errorf("QuantileBlend(0.3 ×10, 0.01) = %v, want 0.30000000000000004", got)
+	}
+	if got := Quantile(ten, 0.01); got != 0.3 {
+		t.Errorf("Quantile(0.3 ×10, 0.01) = %v, want 0.3", got)
 	}
 }

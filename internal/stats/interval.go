@@ -23,15 +23,43 @@ func (iv Interval) Contains(v float64) bool { return v >= iv.Lo && v <= iv.Hi }
 // default method: position q·(n−1). q is clamped to [0, 1]. It is NaN
 // for an empty slice or a NaN q.
 func Quantile(sorted []float64, q float64) float64 {
+	a, b, f, exact := bracket(sorted, q)
+	if exact {
+		return a
+	}
+	return a + f*(b-a)
+}
+
+// QuantileBlend is Quantile with the interpolation written as the blend
+// (1 − f)·a + f·b of the two order statistics a ≤ b around position
+// q·(n−1) (f its fractional part) instead of a + f·(b − a). The two are
+// equal in exact arithmetic but can differ in the last bit, and the blend
+// need not return a exactly when a = b. The paired-difference bootstrap
+// (BootstrapMean) and interp's distance summaries use it so that their
+// committed tables reproduce bit for bit; new code should use Quantile.
+// Its domain and NaN rule are Quantile's.
+func QuantileBlend(sorted []float64, q float64) float64 {
+	a, b, f, exact := bracket(sorted, q)
+	if exact {
+		return a
+	}
+	return a*(1-f) + b*f
+}
+
+// bracket returns the order statistics a = sorted[⌊pos⌋] and b, the next,
+// around position pos = q·(n−1) (q clamped to [0, 1]) and the fraction f
+// of the way from a to b; exact reports that there is nothing to
+// interpolate and a is the quantile (the maximum, or NaN for an empty
+// slice or a NaN q).
+func bracket(sorted []float64, q float64) (a, b, f float64, exact bool) {
 	n := len(sorted)
 	if n == 0 || math.IsNaN(q) {
-		return nan
+		return nan, nan, 0, true
 	}
 	pos := math.Max(0, math.Min(1, q)) * float64(n-1)
 	lo := int(math.Floor(pos))
 	if lo >= n-1 {
-		return sorted[n-1]
+		return sorted[n-1], 0, 0, true
 	}
-	f := pos - float64(lo)
-	return sorted[lo] + f*(sorted[lo+1]-sorted[lo])
+	return sorted[lo], sorted[lo+1], pos - float64(lo), false
 }

@@ -26,7 +26,7 @@ func FitLine(x, y []float64) (l Line, ok bool) {
 	if n < 3 || anyNaN(x) || anyNaN(y) || constant(x) {
 		return l, false
 	}
-	mx, my := mean(x), mean(y)
+	mx, my := Mean(x), Mean(y)
 	var sxx, sxy float64
 	for i := range x {
 		sxx += (x[i] - mx) * (x[i] - mx)

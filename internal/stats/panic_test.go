@@ -28,7 +28,14 @@ func TestPanicsOnMismatchedLengths(t *testing.T) {
 			r, _ := FitRidge([][]float64{{1}, {2}, {4}}, a, 1)
 			r.Predict([]float64{1, 2})
 		},
-		"NestedLOORidge": func() { NestedLOORidge([][]float64{{1}}, a, []float64{1}) },
+		"NestedLOORidge":           func() { NestedLOORidge([][]float64{{1}}, a, []float64{1}) },
+		"PartialCorrelation":       func() { PartialCorrelation(a, b, nil) },
+		"PartialCorrelation ctl":   func() { PartialCorrelation(a, a, b) },
+		"AUC":                      func() { AUC(a, []bool{true}) },
+		"R2":                       func() { R2(a, b) },
+		"ChiSquareHomogeneity":     func() { ChiSquareHomogeneity([]int{1, 2}, []int{3}) },
+		"ChiSquareHomogeneity k>n": func() { ChiSquareHomogeneity([]int{4, 1}, []int{3, 3}) },
+		"McNemar":                  func() { McNemar(-1, 2) },
 	} {
 		func() {
 			defer func() {

@@ -39,8 +39,8 @@ func TestFitRidgeExact(t *testing.T) {
 		}
 	}
 	big, _ := FitRidge(X, y, 1e12)
-	if got := big.Predict([]float64{3, -3, 7}); !near(got, mean(y), 1e-6) {
-		t.Errorf("huge λ predicts %v, want mean %v", got, mean(y))
+	if got := big.Predict([]float64{3, -3, 7}); !near(got, Mean(y), 1e-6) {
+		t.Errorf("huge λ predicts %v, want mean %v", got, Mean(y))
 	}
 	if !math.IsNaN(r.Predict([]float64{nan, 0, 7})) {
 		t.Error("NaN feature not NaN")

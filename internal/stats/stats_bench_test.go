@@ -58,3 +58,71 @@ func BenchmarkLeaveClusterOut48(b *testing.B) {
 		LeaveClusterOut(x, y, cl)
 	}
 }
+
+// The pipeline's other shapes: a paired table of 600 (seed, level) units
+// with 2000 resamples, a layer's latents scored against a concept, a
+// preference table of 8 seeds, a rollout's values, a row of logits.
+
+func BenchmarkComparePairedRates600x2000(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	base, treated := make([]bool, 600), make([]bool, 600)
+	for i := range base {
+		base[i], treated[i] = rng.IntN(10) < 9, rng.IntN(10) < 8
+	}
+	for b.Loop() {
+		ComparePairedRates(base, treated, 2000, 1)
+	}
+}
+
+func BenchmarkMcNemar(b *testing.B) {
+	for b.Loop() {
+		McNemar(77, 28)
+	}
+}
+
+func BenchmarkPartialCorrelation2000(b *testing.B) {
+	x, y, _ := population(1, 1, 2000, 0.5, 0, 1)
+	z, _, _ := population(2, 1, 2000, 0.5, 0, 1)
+	for b.Loop() {
+		PartialCorrelation(x, y, z)
+	}
+}
+
+func BenchmarkAUC2000(b *testing.B) {
+	x, _, _ := population(1, 1, 2000, 0.5, 0, 1)
+	labels := make([]bool, len(x))
+	for i := range labels {
+		labels[i] = i%3 == 0
+	}
+	for b.Loop() {
+		AUC(x, labels)
+	}
+}
+
+func BenchmarkChiSquareHomogeneity8(b *testing.B) {
+	k, n := []int{12, 40, 33, 7, 50, 21, 38, 19}, []int{60, 64, 58, 61, 63, 57, 66, 59}
+	for b.Loop() {
+		ChiSquareHomogeneity(k, n)
+	}
+}
+
+func BenchmarkR2_2000(b *testing.B) {
+	x, y, _ := population(1, 1, 2000, 0.5, 0, 1)
+	for b.Loop() {
+		R2(x, y)
+	}
+}
+
+func BenchmarkPopVariance4096(b *testing.B) {
+	x, _, _ := population(1, 1, 4096, 0.5, 0, 1)
+	for b.Loop() {
+		PopVariance(x)
+	}
+}
+
+func BenchmarkLogSoftmax15(b *testing.B) {
+	x, _, _ := population(1, 1, 15, 0.5, 0, 1)
+	for b.Loop() {
+		LogSoftmax(x)
+	}
+}

@@ -53,11 +53,11 @@ func TOSTMeans(a, b []float64, margin float64) (diff, lo90, hi90, p float64) {
 	if len(a) == 0 || len(b) == 0 || anyNaN(a) || anyNaN(b) {
 		return nan, nan, nan, nan
 	}
-	diff = mean(a) - mean(b)
+	diff = Mean(a) - Mean(b)
 	if len(a) < 2 || len(b) < 2 {
 		return diff, nan, nan, nan
 	}
-	va, vb := variance(a)/float64(len(a)), variance(b)/float64(len(b))
+	va, vb := Variance(a)/float64(len(a)), Variance(b)/float64(len(b))
 	se := math.Sqrt(va + vb)
 	if se == 0 {
 		return diff, nan, nan, nan
@@ -68,14 +68,4 @@ func TOSTMeans(a, b []float64, margin float64) (diff, lo90, hi90, p float64) {
 	pLow := t.Survival((diff + margin) / se)
 	pHigh := t.CDF((diff - margin) / se)
 	return diff, diff - q*se, diff + q*se, math.Max(pLow, pHigh)
-}
-
-// variance is the sample variance (n − 1 denominator) of x, len(x) ≥ 2.
-func variance(x []float64) float64 {
-	m := mean(x)
-	var s float64
-	for _, v := range x {
-		s += (v - m) * (v - m)
-	}
-	return s / float64(len(x)-1)
 }

@@ -98,14 +98,6 @@ func pickInto(dst, v []float64, idx []int) []float64 {
 	return dst
 }
 
-func mean(x []float64) float64 {
-	var s float64
-	for _, v := range x {
-		s += v
-	}
-	return s / float64(len(x))
-}
-
 // Complete returns the indices of the units at which every one of the
 // given slices is finite (neither NaN nor ±Inf), in increasing order. It
 // panics if the slices differ in length.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/schema"
 )
@@ -98,8 +99,8 @@ func (t *tester) run(ivs []intervention) ([]schema.Intervention, error) {
 		seed := t.o.Seed + uint64(i)
 		out = append(out, schema.Intervention{Name: iv.name, Kind: iv.kind, Vector: iv.vector, Site: iv.site.String(),
 			Variant: t.variant.Name, Scale: iv.scale,
-			Failure: interp.Paired(base.proxy, treated.proxy, t.o.Bootstrap, seed),
-			Success: interp.Paired(base.success, treated.success, t.o.Bootstrap, seed)})
+			Failure: schema.PairedDifference(stats.ComparePairedRates(base.proxy, treated.proxy, t.o.Bootstrap, seed)),
+			Success: schema.PairedDifference(stats.ComparePairedRates(base.success, treated.success, t.o.Bootstrap, seed))})
 		t.o.Log("interp: intervention %s on %s: proxy %.1f%% → %.1f%%", iv.name, t.variant.Name,
 			100*out[i].Failure.Base, 100*out[i].Failure.Treated)
 	}
@@ -120,7 +121,7 @@ func holm(ivs []schema.Intervention, rts []schema.Retarget) {
 			p, dst = append(p, rts[i].Tests[j].Reached.P), append(dst, &rts[i].Tests[j].PHolm)
 		}
 	}
-	for i, adj := range interp.Holm(p) {
+	for i, adj := range stats.Holm(p) {
 		*dst[i] = adj
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/schema"
 )
@@ -176,17 +177,9 @@ func pairedRises(shown, hidden interp.Matrix, channels int, pos []int, episode [
 // meanSE is the mean of xs and its standard error (sample s.d. / √n; 0
 // for fewer than two values).
 func meanSE(xs []float64) (float64, float64) {
-	var m float64
-	for _, x := range xs {
-		m += x
-	}
-	m /= float64(len(xs))
+	m := stats.Mean(xs)
 	if len(xs) < 2 {
 		return m, 0
 	}
-	var ss float64
-	for _, x := range xs {
-		ss += (x - m) * (x - m)
-	}
-	return m, math.Sqrt(ss / float64(len(xs)-1) / float64(len(xs)))
+	return m, math.Sqrt(stats.Variance(xs) / float64(len(xs)))
 }

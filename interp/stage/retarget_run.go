@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/schema"
 )
@@ -75,9 +76,9 @@ func (r *runner) retargetSite(t *tester, layer string) (schema.Retarget, error) 
 			return rt, fmt.Errorf("retarget %s ×%g: %w", spec.Kind, spec.Scale, err)
 		}
 		seed := r.o.Seed + uint64(len(rt.Tests))
-		spec.Reached = interp.Paired(b.reached, tr.reached, r.o.Bootstrap, seed)
-		spec.Success = interp.Paired(b.success, tr.success, r.o.Bootstrap, seed)
-		spec.Failure = interp.Paired(b.proxy, tr.proxy, r.o.Bootstrap, seed)
+		spec.Reached = schema.PairedDifference(stats.ComparePairedRates(b.reached, tr.reached, r.o.Bootstrap, seed))
+		spec.Success = schema.PairedDifference(stats.ComparePairedRates(b.success, tr.success, r.o.Bootstrap, seed))
+		spec.Failure = schema.PairedDifference(stats.ComparePairedRates(b.proxy, tr.proxy, r.o.Bootstrap, seed))
 		rt.Tests = append(rt.Tests, spec)
 		r.o.Log("interp: retarget %s %s ×%g: reached target %.1f%% → %.1f%%", rt.Site, spec.Kind, spec.Scale,
 			100*spec.Reached.Base, 100*spec.Reached.Treated)

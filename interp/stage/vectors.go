@@ -6,6 +6,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/interp"
 )
@@ -96,7 +97,7 @@ func probeDirection(d *siteData) (direction, error) {
 			proj[i] += float64(v) * w[j] / norm
 		}
 	}
-	sd := stddev(proj)
+	sd := math.Sqrt(stats.PopVariance(proj))
 	vec := make([]float32, len(w))
 	for j := range w {
 		vec[j] = float32(w[j] / norm * sd)
@@ -178,18 +179,6 @@ func rSquared(x interp.Matrix, y, w []float64, b float64) float64 {
 		return 0
 	}
 	return 1 - sse/sst
-}
-
-func stddev(v []float64) float64 {
-	var m, s float64
-	for _, x := range v {
-		m += x
-	}
-	m /= float64(len(v))
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return math.Sqrt(s / float64(len(v)))
 }
 
 // layerOutput runs the model on obs (rows of shape) and returns layer's
