@@ -11,59 +11,22 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/circumvent"
-	"github.com/misgen/misgen/envs/coinrun"
+	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/schema"
 )
 
-const circumventTOML = `
-[experiment]
-name = "circ"
-seeds = 10
-parallel = 1
-[env]
-game = "coinrun"
-[env.obs]
-view = 5
-[env.train]
-length = 16
-hazard_density = 0.0
-max_steps = 60
-[env.ood.random_coin]
-coin = "random"
-[agent]
-arch = "mlp"
-hidden = 16
-layers = 1
-[ppo]
-total_steps = 2048
-num_envs = 8
-num_steps = 64
-num_minibatches = 2
-threads = 1
-[eval]
-episodes = 12
-replays = 0
-[audit]
-enabled = true
-episodes = 16
-frames = 40
-ig_steps = 4
-`
-
-// TestCircumventCommand runs the whole stress test on a tiny CoinRun run:
+// TestCircumventCommand runs the whole stress test on the shared tiny
+// population (a maze, trainedPopulation):
 // every control keeps the outputs, every fine-tune stays within the KL
 // tolerance, the attacked agents' checkpoints load, and the original's
 // behaviour is the eval stage's.
 func TestCircumventCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains ten tiny agents (a population to validate needs 10)")
-	}
-	dir := t.TempDir()
-	r := planRun(t, dir, "circ.toml", circumventTOML)
+	testtool.Integration(t, "trains ten tiny agents (shared with TestAuditNeverBuildsAnOODEnvironment)")
+	r := trainedPopulation(t)
 	ctx := context.Background()
-	stages := []experiments.Stage{{Name: "train", Run: experiments.TrainStage}, {Name: "eval", Run: experiments.EvalStage}}
-	if err := r.Execute(ctx, stages); err != nil {
+	if err := r.Execute(ctx, []experiments.Stage{{Name: "eval", Run: experiments.EvalStage}}); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
@@ -121,7 +84,7 @@ func TestCircumventCommand(t *testing.T) {
 	}
 	success := 0
 	for _, rec := range recs {
-		if rec.Outcome == coinrun.OutcomeCoin {
+		if rec.Outcome == maze.OutcomeCheese {
 			success++
 		}
 	}
