@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/agents"
@@ -18,10 +19,9 @@ import (
 )
 
 // TestCircumventCommand runs the whole stress test on the shared tiny
-// population (a maze, trainedPopulation):
-// every control keeps the outputs, every fine-tune stays within the KL
-// tolerance, the attacked agents' checkpoints load, and the original's
-// behaviour is the eval stage's.
+// population (a maze, trainedPopulation): every control keeps the outputs,
+// every fine-tune stays within the KL tolerance, the attacked agents'
+// checkpoints load, and the original's behaviour is the eval stage's.
 func TestCircumventCommand(t *testing.T) {
 	testtool.Integration(t, "trains ten tiny agents (shared with TestAuditNeverBuildsAnOODEnvironment)")
 	r := trainedPopulation(t)
@@ -72,10 +72,17 @@ func TestCircumventCommand(t *testing.T) {
 			t.Errorf("%s: %d statistics of %d", col.Name, len(col.Values), len(rep.Statistics))
 		}
 	}
-	for _, want := range []string{"original", "permute", "scale", "rescale-first-layer", "shift-critic", "tune-weight-share"} {
+	for _, want := range []string{"original", "permute", "scale", "shift-critic", "tune-goal-signal"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("columns %v lack %s", names, want)
 		}
+	}
+	// The maze has no proxy channel: the attacks on the goal/proxy weight
+	// share are skipped, and the command says why (circumvent's own tests
+	// run them on a game with both channels).
+	if skip := "rescale-first-layer and tune-weight-share: the game lacks a goal or proxy channel"; slices.Contains(names, "tune-weight-share") ||
+		!strings.Contains(stderr.String(), skip) {
+		t.Errorf("columns %v; stderr lacks %q:\n%s", names, skip, stderr.String())
 	}
 	// The original's behaviour is what the eval stage recorded.
 	recs, err := schema.ReadRecords(r.Outcomes(1, schema.IDVariant))

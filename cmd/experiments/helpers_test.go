@@ -3,12 +3,8 @@ package main
 import (
 	"flag"
 	"io"
-	"os"
-	"path/filepath"
-	"testing"
 
 	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/experiments"
 )
 
 func newTestFlagSet() *flag.FlagSet {
@@ -25,23 +21,4 @@ func outcomes(names ...string) []envs.Outcome {
 		out[i] = envs.Outcome(n)
 	}
 	return out
-}
-
-// planRun writes config (TOML) to dir/name, loads its base profile and
-// returns the first run it plans under dir/results.
-func planRun(t *testing.T, dir, name, config string) *experiments.Run {
-	t.Helper()
-	path := filepath.Join(dir, name)
-	if err := os.WriteFile(path, []byte(config), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	c, err := experiments.Load(path, "base")
-	if err != nil {
-		t.Fatal(err)
-	}
-	runs, err := experiments.Plan(c, experiments.PlanOptions{Out: filepath.Join(dir, "results")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return runs[0]
 }
