@@ -39,7 +39,7 @@ test: setup
 
 # Unit tests only: -short skips the integration tests (those that train
 # agents through the commands or drive python3, Chromium, Slurm or a
-# window); about a minute with a warm build cache.
+# window); under 90 s with a warm build cache.
 unit: setup
 	$(GO) vet ./...
 	$(GO) test -short ./...
