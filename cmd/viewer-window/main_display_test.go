@@ -14,8 +14,8 @@ import (
 
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/internal/testtool"
-	"github.com/misgen/misgen/viz/viewer"
 	"github.com/misgen/misgen/viz/replay/replaytest"
+	"github.com/misgen/misgen/viz/viewer"
 	"github.com/misgen/misgen/viz/viewer/app"
 )
 
