@@ -12,7 +12,7 @@ PROFILE ?= quick
 CONFIG ?= coinrun-ood.toml
 RUN_OUT ?= runs
 
-.PHONY: setup build run test bench vet clean
+.PHONY: setup build run test unit bench vet clean
 
 setup:
 	@./scripts/setup.sh
@@ -28,12 +28,21 @@ run: build
 	./$(BIN)/experiments run $(CONFIG) --profile $(PROFILE) --out $(RUN_OUT) && \
 	echo "make run: the run is in $$dir (report.html; replays: bin/viewer $$dir)"
 
-# The test command (CI runs exactly this). Under Xvfb so the ebiten viewer
-# tests run too (tag `display`: ebiten needs an X display at package load);
-# a one-time libtorch shim compile takes ~2 minutes.
+# The test command (CI runs exactly this): unit and integration tests.
+# Under Xvfb so the ebiten viewer tests run too (tag `display`: ebiten needs
+# an X display at package load); a one-time libtorch shim compile takes ~2
+# minutes. Under CI=true (.ci/run) a missing tool fails its test instead of
+# skipping it (internal/testtool).
 test: setup
 	$(GO) vet ./...
 	xvfb-run -a $(GO) test -tags display -timeout 20m ./...
+
+# Unit tests only: -short skips the integration tests (those that train
+# agents through the commands or drive python3, Chromium, Slurm or a
+# window); under 90 s with a warm build cache.
+unit: setup
+	$(GO) vet ./...
+	$(GO) test -short ./...
 
 # Benchmarks: prints `BENCH <name> <value> <unit>` lines (names are a contract).
 bench: setup

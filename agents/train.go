@@ -216,6 +216,7 @@ type trainer struct {
 	start    time.Time // when this call's first update began
 	lastCkpt time.Time
 	ranHere  int // updates run by this call
+	holdAt   int // the interrupt hook's update (stophook.go), 0 when unset
 }
 
 // Train runs PPO (CleanRL ppo_procgen) on the options' game: rollouts of
@@ -258,6 +259,10 @@ func Train(ctx context.Context, o TrainOptions) (*TrainResult, error) {
 // newTrainer builds a run's envs, policy, optimizer, generators and
 // rollout storage (CleanRL's setup: env setup, agent, optimizer, storage).
 func newTrainer(o *TrainOptions) (*trainer, error) {
+	hold, err := holdAt(o.Seed)
+	if err != nil {
+		return nil, err
+	}
 	newEnv, envID, err := o.envFactory()
 	if err != nil {
 		return nil, err
@@ -266,7 +271,7 @@ func newTrainer(o *TrainOptions) (*trainer, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &trainer{opt: o, sizes: SizesOf(o.PPO), io: IOOf(es[0].Spec())}
+	t := &trainer{opt: o, sizes: SizesOf(o.PPO), io: IOOf(es[0].Spec()), holdAt: hold}
 	t.hash = configHash(o, t.io, envID)
 	if t.envs, err = newEnvBatch(es, o.TrainLevels, o.Seed^streamLevels, o.PPO.EnvWorkers); err != nil {
 		return nil, err
@@ -325,7 +330,8 @@ func (t *trainer) startOrResume() error {
 }
 
 // trainLoop runs updates until the run is complete, StopAfterUpdates
-// updates have run, ctx is cancelled or an update fails.
+// updates have run, ctx is cancelled or an update fails (or, under the
+// interrupt hook, holds the run after its update; stophook.go).
 func (t *trainer) trainLoop(ctx context.Context) (*TrainResult, error) {
 	t.start = time.Now()
 	t.lastCkpt = t.start
@@ -342,10 +348,14 @@ func (t *trainer) trainLoop(ctx context.Context) (*TrainResult, error) {
 			return nil, err
 		}
 		stop := t.opt.StopAfterUpdates > 0 && t.ranHere >= t.opt.StopAfterUpdates
-		if stop || t.checkpointDue() {
+		held := t.holdAt > 0 && t.update == t.holdAt
+		if stop || held || t.checkpointDue() {
 			if err := t.save(); err != nil {
 				return nil, err
 			}
+		}
+		if held {
+			return t.hold(ctx)
 		}
 		if stop {
 			break

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/internal/safetensors"
+	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/interp"
 )
 
@@ -32,9 +33,8 @@ const python = "/usr/bin/python3"
 //     batch by 1e-3 (so the checks above can fail);
 //   - the Python unit tests pass and the README's snippet runs.
 func TestPythonReference(t *testing.T) {
-	if _, err := os.Stat(python); err != nil {
-		t.Skipf("%s not found: install python3-torch and python3-numpy (scripts/setup.sh)", python)
-	}
+	testtool.Integration(t, "runs PyTorch on the exports")
+	testtool.Require(t, "install python3-torch and python3-numpy (scripts/setup.sh)", python)
 	f := tinyRun(t)
 	work := t.TempDir()
 	dumps := writeDumps(t, f, filepath.Join(work, "dumps"))
@@ -46,7 +46,7 @@ func TestPythonReference(t *testing.T) {
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) && exit.ExitCode() == 77 {
-		t.Skipf("python3-torch or python3-numpy is missing: %s", out)
+		testtool.Missing(t, "python3-torch or python3-numpy is missing: %s", out)
 	}
 	if err != nil {
 		t.Fatalf("check_export.py: %v\n%s", err, out)

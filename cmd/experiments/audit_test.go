@@ -15,15 +15,20 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/schema"
 )
 
-// trapGame is the maze with one more key, trap: building an env whose
-// config has trap = true counts in trapBuilt and fails. The audit test's OOD
-// variant sets it, so any OOD environment the audit instantiates is seen.
+// trapGame is the maze with one more key, trap: while trapArmed is set,
+// building an env whose config has trap = true counts in trapBuilt and
+// fails. The shared population's OOD variant sets it, so any OOD
+// environment the audit instantiates is seen; disarmed (other tests), the
+// variant is a plain maze.
 const trapGame = "audittrap"
 
 var trapBuilt, trapMixBuilt atomic.Int64
+
+var trapArmed atomic.Bool
 
 var errTrap = errors.New("audittrap: an OOD variant was instantiated")
 
@@ -50,7 +55,7 @@ func init() {
 		NewConfig: func() any { return &trapConfig{Size: 7, CheeseRegion: 3, MaxSteps: 40} },
 		New: func(cfg any, obs envs.ObsConfig) (envs.Env, error) {
 			c := cfg.(*trapConfig)
-			if c.Trap {
+			if c.Trap && trapArmed.Load() {
 				trapBuilt.Add(1)
 				return nil, errTrap
 			}
@@ -59,6 +64,7 @@ func init() {
 			}
 			return maze.New(*c.maze(), obs)
 		},
+		Channels:  envs.ChannelRoles{Goal: []string{"cheese"}, Background: []string{"floor"}},
 		Canonical: func(cfg any) { cfg.(*trapConfig).Mix = 0 },
 		GoalShift: func(cfg any) float64 { return cfg.(*trapConfig).Mix },
 		// Spec validates without building an environment.
@@ -68,59 +74,19 @@ func init() {
 	})
 }
 
-const trapTOML = `
-[experiment]
-name = "trap"
-seeds = 10
-parallel = 1
-[env]
-game = "audittrap"
-[env.obs]
-view = 5
-[env.train]
-size = 7
-cheese_region = 3
-mix = 0.5
-[env.ood.moved]
-cheese_region = 0
-trap = true
-[agent]
-arch = "mlp"
-hidden = 16
-layers = 1
-[ppo]
-total_steps = 2048
-num_envs = 8
-num_steps = 64
-num_minibatches = 2
-threads = 1
-[eval]
-episodes = 10
-replays = 0
-[audit]
-enabled = true
-episodes = 16
-frames = 40
-ig_steps = 4
-`
-
 // The audit reads only the canonical audit distribution: auditing a run
 // whose OOD variant cannot be built and whose training mix is not
 // canonical, through the real command, must succeed without building
 // either, and the validation must still find the OOD rates in the
 // evaluation records.
 func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains ten tiny agents (a population to validate needs 10)")
-	}
-	dir := t.TempDir()
-	r := planRun(t, dir, "trap.toml", trapTOML)
+	testtool.Integration(t, "trains ten tiny agents (shared with TestCircumventCommand)")
+	// Trained only: the eval stage would (rightly) build the OOD variant.
+	r := trainedPopulation(t)
 	ctx := context.Background()
-	// Train only: the eval stage would (rightly) build the OOD variant.
-	if err := r.Execute(ctx, []experiments.Stage{{Name: "train", Run: experiments.TrainStage}}); err != nil {
-		t.Fatal(err)
-	}
 	writeFakeEval(t, r)
+	trapArmed.Store(true)
+	t.Cleanup(func() { trapArmed.Store(false) })
 
 	// The trap works: building the OOD variant is seen.
 	trapBuilt.Store(0)

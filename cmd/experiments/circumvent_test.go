@@ -7,63 +7,26 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/circumvent"
-	"github.com/misgen/misgen/envs/coinrun"
+	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/schema"
 )
 
-const circumventTOML = `
-[experiment]
-name = "circ"
-seeds = 10
-parallel = 1
-[env]
-game = "coinrun"
-[env.obs]
-view = 5
-[env.train]
-length = 16
-hazard_density = 0.0
-max_steps = 60
-[env.ood.random_coin]
-coin = "random"
-[agent]
-arch = "mlp"
-hidden = 16
-layers = 1
-[ppo]
-total_steps = 2048
-num_envs = 8
-num_steps = 64
-num_minibatches = 2
-threads = 1
-[eval]
-episodes = 12
-replays = 0
-[audit]
-enabled = true
-episodes = 16
-frames = 40
-ig_steps = 4
-`
-
-// TestCircumventCommand runs the whole stress test on a tiny CoinRun run:
-// every control keeps the outputs, every fine-tune stays within the KL
-// tolerance, the attacked agents' checkpoints load, and the original's
-// behaviour is the eval stage's.
+// TestCircumventCommand runs the whole stress test on the shared tiny
+// population (a maze, trainedPopulation): every control keeps the outputs,
+// every fine-tune stays within the KL tolerance, the attacked agents'
+// checkpoints load, and the original's behaviour is the eval stage's.
 func TestCircumventCommand(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains ten tiny agents (a population to validate needs 10)")
-	}
-	dir := t.TempDir()
-	r := planRun(t, dir, "circ.toml", circumventTOML)
+	testtool.Integration(t, "trains ten tiny agents (shared with TestAuditNeverBuildsAnOODEnvironment)")
+	r := trainedPopulation(t)
 	ctx := context.Background()
-	stages := []experiments.Stage{{Name: "train", Run: experiments.TrainStage}, {Name: "eval", Run: experiments.EvalStage}}
-	if err := r.Execute(ctx, stages); err != nil {
+	if err := r.Execute(ctx, []experiments.Stage{{Name: "eval", Run: experiments.EvalStage}}); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
@@ -109,10 +72,17 @@ func TestCircumventCommand(t *testing.T) {
 			t.Errorf("%s: %d statistics of %d", col.Name, len(col.Values), len(rep.Statistics))
 		}
 	}
-	for _, want := range []string{"original", "permute", "scale", "rescale-first-layer", "shift-critic", "tune-weight-share"} {
+	for _, want := range []string{"original", "permute", "scale", "shift-critic", "tune-goal-signal"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("columns %v lack %s", names, want)
 		}
+	}
+	// The maze has no proxy channel: the attacks on the goal/proxy weight
+	// share are skipped, and the command says why (circumvent's own tests
+	// run them on a game with both channels).
+	if skip := "rescale-first-layer and tune-weight-share: the game lacks a goal or proxy channel"; slices.Contains(names, "tune-weight-share") ||
+		!strings.Contains(stderr.String(), skip) {
+		t.Errorf("columns %v; stderr lacks %q:\n%s", names, skip, stderr.String())
 	}
 	// The original's behaviour is what the eval stage recorded.
 	recs, err := schema.ReadRecords(r.Outcomes(1, schema.IDVariant))
@@ -121,7 +91,7 @@ func TestCircumventCommand(t *testing.T) {
 	}
 	success := 0
 	for _, rec := range recs {
-		if rec.Outcome == coinrun.OutcomeCoin {
+		if rec.Outcome == maze.OutcomeCheese {
 			success++
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/internal/safetensors"
+	"github.com/misgen/misgen/internal/testtool"
 )
 
 // A tiny real experiment with the interp stage: two seeds of a small MLP
@@ -60,6 +61,7 @@ html = false
 // chosen output directory. (export/python_test.go checks the contents in
 // PyTorch.)
 func TestExportRunDirectory(t *testing.T) {
+	testtool.Integration(t, "runs the whole pipeline on a tiny config")
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "exp.toml")
 	os.WriteFile(cfg, []byte(exportTOML), 0o644)

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/internal/testtool"
 )
 
 // childEnv makes the test binary act as the experiments command, so the
@@ -45,7 +49,7 @@ arch = "mlp"
 hidden = 32
 layers = 1
 [ppo]
-total_steps = 24576
+total_steps = 12288
 num_envs = 16
 num_steps = 64
 threads = 1
@@ -54,6 +58,11 @@ checkpoint_every = 0.2
 episodes = 30
 replays = 1
 `
+
+// resumeHoldAt is the update of seed 0 after which the killed run is held
+// by the interrupt hook (agents.StopAfterUpdateEnv) and killed; the run
+// has 12.
+const resumeHoldAt = 5
 
 func runChild(t *testing.T, dir string, args ...string) *exec.Cmd {
 	t.Helper()
@@ -64,9 +73,7 @@ func runChild(t *testing.T, dir string, args ...string) *exec.Cmd {
 }
 
 func TestKillDuringTrainingThenResumeGivesSameTable(t *testing.T) {
-	if testing.Short() {
-		t.Skip("trains small agents (~30 s)")
-	}
+	testtool.Integration(t, "trains small agents (~30 s)")
 	tables := map[string][]byte{}
 	for _, mode := range []string{"uninterrupted", "killed"} {
 		dir := t.TempDir()
@@ -74,31 +81,16 @@ func TestKillDuringTrainingThenResumeGivesSameTable(t *testing.T) {
 			t.Fatal(err)
 		}
 		if mode == "killed" {
-			cmd := runChild(t, dir)
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			// Kill -9 once seed 0 has written a checkpoint but before the
-			// run finishes.
-			deadline := time.Now().Add(60 * time.Second)
-			for {
-				ckpts, _ := filepath.Glob(filepath.Join(dir, "results", "resume", "*", "checkpoints", "seed-0", agents.CheckpointFile))
-				if len(ckpts) > 0 || time.Now().After(deadline) {
-					break
-				}
-				time.Sleep(20 * time.Millisecond)
-			}
-			_ = cmd.Process.Signal(syscall.SIGKILL)
-			_ = cmd.Wait()
-			done, _ := filepath.Glob(filepath.Join(dir, "results", "resume", "*", ".done", "train"))
-			if len(done) > 0 {
-				t.Fatal("the run finished training before it was killed; the test did not interrupt it")
-			}
+			killWhenHeld(t, dir)
 		}
 		cmd := runChild(t, dir)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("%s run: %v\n%s", mode, err, out)
+		}
+		resumed := regexp.MustCompile(fmt.Sprintf(`(?m)seed 0: .*resumed at update %d$`, resumeHoldAt))
+		if mode == "killed" && !resumed.Match(out) {
+			t.Errorf("the run after the kill did not resume seed 0 at update %d:\n%s", resumeHoldAt, out)
 		}
 		tbl, _ := filepath.Glob(filepath.Join(dir, "results", "resume", "*", "tables", "failure_rates.csv"))
 		if len(tbl) != 1 {
@@ -113,5 +105,42 @@ func TestKillDuringTrainingThenResumeGivesSameTable(t *testing.T) {
 	if string(tables["killed"]) != string(tables["uninterrupted"]) {
 		t.Errorf("table after kill+resume differs from an uninterrupted run:\n--- uninterrupted\n%s\n--- killed and resumed\n%s",
 			tables["uninterrupted"], tables["killed"])
+	}
+}
+
+// killWhenHeld starts the experiment in dir with the interrupt hook set to
+// hold seed 0 after update resumeHoldAt, and kills it with SIGKILL once
+// it reports that it is held: deterministically mid-training, with seed
+// 0's checkpoint at that update.
+func killWhenHeld(t *testing.T, dir string) {
+	t.Helper()
+	cmd := runChild(t, dir)
+	cmd.Env = append(cmd.Env, fmt.Sprintf("%s=%d", agents.StopAfterUpdateEnv, resumeHoldAt), agents.StopSeedEnv+"=0")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	held, seen := fmt.Sprintf(agents.StoppedLine, resumeHoldAt), &strings.Builder{}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() && !strings.Contains(sc.Text(), held) {
+		fmt.Fprintln(seen, sc.Text())
+	}
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	_ = cmd.Wait()
+	if sc.Err() != nil || !strings.Contains(sc.Text(), held) {
+		t.Fatalf("the run ended without being held by the interrupt hook (%v):\n%s", sc.Err(), seen)
+	}
+	ckpts, _ := filepath.Glob(filepath.Join(dir, "results", "resume", "*", "checkpoints", "seed-0", agents.CheckpointFile))
+	if len(ckpts) != 1 {
+		t.Fatalf("killed run left %d checkpoints of seed 0", len(ckpts))
+	}
+	if c, err := agents.ReadCheckpoint(ckpts[0]); err != nil || c.Update != resumeHoldAt {
+		t.Fatalf("killed run's checkpoint: %v, update %d; want update %d", err, c.Update, resumeHoldAt)
+	}
+	if done, _ := filepath.Glob(filepath.Join(dir, "results", "resume", "*", ".done", "train")); len(done) > 0 {
+		t.Fatal("the killed run had finished training")
 	}
 }

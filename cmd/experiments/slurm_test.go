@@ -9,12 +9,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/internal/testtool"
 )
 
 // The Slurm tests run `experiments slurm --submit` against a real
@@ -24,8 +26,8 @@ import (
 // tasks and the merge job run this test binary as the experiments command
 // (childEnv, exported to the jobs by sbatch).
 
-// slurmTOML trains two seeds of a small maze for a few seconds each;
-// checkpoints every 0.2 s so a task can be requeued mid-training.
+// slurmTOML trains two seeds of a small maze for a few seconds each (16
+// updates); the requeue test holds seed 1 after update slurmHoldAt.
 const slurmTOML = `
 [experiment]
 name = "slurmtiny"
@@ -43,7 +45,7 @@ arch = "mlp"
 hidden = 32
 layers = 1
 [ppo]
-total_steps = 49152
+total_steps = 16384
 num_envs = 16
 num_steps = 64
 threads = 1
@@ -55,10 +57,12 @@ replays = 0
 plots = false
 `
 
+// slurmHoldAt is the update after which the requeue test's interrupt hook
+// (agents.StopAfterUpdateEnv) holds seed 1 until the task is requeued.
+const slurmHoldAt = 6
+
 func TestSlurmJobArrayMatchesLocalRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("brings up a Slurm cluster and trains small agents (~1 min)")
-	}
+	testtool.Integration(t, "brings up a Slurm cluster and trains small agents (~1 min)")
 	ready := startSlurm(t) // comes up while the local run trains
 	dir := t.TempDir()
 	config := filepath.Join(dir, "slurmtiny.toml")
@@ -105,19 +109,22 @@ func TestSlurmJobArrayMatchesLocalRun(t *testing.T) {
 
 	t.Run("requeue mid-training", func(t *testing.T) {
 		out := filepath.Join(dir, "requeue")
+		// The interrupt hook holds seed 1 (task 1) after update slurmHoldAt,
+		// with its checkpoint written, until the requeue's SIGTERM; the
+		// requeued task, resumed there, is not held again.
+		t.Setenv(agents.StopAfterUpdateEnv, strconv.Itoa(slurmHoldAt))
+		t.Setenv(agents.StopSeedEnv, "1")
 		ids := submit(t, config, out)
-		// Task 1 trains seed 1: requeue it once it has written a checkpoint,
-		// before it finishes training.
 		task := ids.array + "_1"
+		held := fmt.Sprintf(agents.StoppedLine, slurmHoldAt)
 		var requeued time.Time
 		waitJobs(t, out, ids, func() {
 			if !requeued.IsZero() {
 				releaseRequeued(t, task, requeued)
 				return
 			}
-			ckpt, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", "checkpoints", "seed-1", agents.CheckpointFile))
-			done, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", ".done", "train.jobs", "seed-1"))
-			if len(ckpt) == 0 || len(done) > 0 {
+			log, _ := os.ReadFile(filepath.Join(scriptDir(t, out), "logs", fmt.Sprintf("array-%s.log", task)))
+			if !bytes.Contains(log, []byte(held)) {
 				return
 			}
 			if b, err := exec.Command("scontrol", "requeue", task).CombinedOutput(); err != nil {
@@ -126,7 +133,7 @@ func TestSlurmJobArrayMatchesLocalRun(t *testing.T) {
 			requeued = time.Now()
 		})
 		if requeued.IsZero() {
-			t.Fatal("task 1 finished before it could be requeued: the test did not interrupt it")
+			t.Fatal("task 1 finished without being held by the interrupt hook: the test did not requeue it")
 		}
 		if got := failureTable(t, out); !bytes.Equal(got, want) {
 			t.Errorf("table after a requeue differs from the local run's:\n--- local\n%s\n--- slurm\n%s", want, got)
@@ -137,8 +144,8 @@ func TestSlurmJobArrayMatchesLocalRun(t *testing.T) {
 		}
 		log, _ := os.ReadFile(filepath.Join(scriptDir(t, out), "logs", fmt.Sprintf("array-%s_1.log", ids.array)))
 		m := regexp.MustCompile(`seed 1: .*resumed at update ([0-9]+)`).FindAllSubmatch(log, -1)
-		if !bytes.Contains(log, []byte("restart 1")) || len(m) != 2 || string(m[0][1]) != "0" || string(m[1][1]) == "0" {
-			t.Errorf("task 1's log does not show a restart that resumed seed 1 mid-training:\n%s", log)
+		if !bytes.Contains(log, []byte("restart 1")) || len(m) != 2 || string(m[0][1]) != "0" || string(m[1][1]) != strconv.Itoa(slurmHoldAt) {
+			t.Errorf("task 1's log does not show a restart that resumed seed 1 at update %d:\n%s", slurmHoldAt, log)
 		}
 	})
 }
@@ -148,15 +155,8 @@ func TestSlurmJobArrayMatchesLocalRun(t *testing.T) {
 // it. The cluster is stopped and removed in t.Cleanup.
 func startSlurm(t *testing.T) (ready func()) {
 	t.Helper()
-	var missing []string
-	for _, b := range []string{"slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "munged"} {
-		if _, err := exec.LookPath(b); err != nil {
-			missing = append(missing, b)
-		}
-	}
-	if len(missing) > 0 {
-		t.Skipf("Slurm is not installed (no %s): scripts/setup.sh installs slurmctld slurmd slurm-client munge", strings.Join(missing, ", "))
-	}
+	testtool.Require(t, "Slurm is not installed: scripts/setup.sh installs slurmctld slurmd slurm-client munge",
+		"slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "munged")
 	if os.Geteuid() != 0 {
 		t.Fatal("the Slurm test needs root (SlurmUser=root, munged as the munge user); run it as root as CI does")
 	}

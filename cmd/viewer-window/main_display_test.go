@@ -4,6 +4,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/misgen/misgen/envs/coinrun"
+	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/viz/replay/replaytest"
+	"github.com/misgen/misgen/viz/viewer"
 	"github.com/misgen/misgen/viz/viewer/app"
 )
 
@@ -38,10 +41,12 @@ func TestLoadExperiment(t *testing.T) {
 
 // TestViewerOpensWindow builds viewer and viewer-window side by side and
 // opens a replay directory through viewer under this test's display: the
-// window must come up and keep running until it is closed.
+// window must come up, draw its first frame (viewer.FirstFrameEnv) and
+// still be running, and an interrupt must close it.
 func TestViewerOpensWindow(t *testing.T) {
+	testtool.Integration(t, "builds the viewer binaries and opens a window")
 	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is unset: run under xvfb-run -a")
+		testtool.Missing(t, "DISPLAY is unset: run under xvfb-run -a (scripts/setup.sh installs xvfb)")
 	}
 	bin := t.TempDir()
 	out, err := exec.Command("go", "build", "-o", bin+"/", "../viewer", ".").CombinedOutput()
@@ -49,7 +54,9 @@ func TestViewerOpensWindow(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir, _ := replaytest.RunDir(t, 1)
+	drawn := filepath.Join(t.TempDir(), "first-frame")
 	cmd := exec.Command(filepath.Join(bin, "viewer"), dir)
+	cmd.Env = append(os.Environ(), viewer.FirstFrameEnv+"="+drawn)
 	var stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stderr, &stderr
 	if err := cmd.Start(); err != nil {
@@ -57,10 +64,9 @@ func TestViewerOpensWindow(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	select {
-	case err := <-exited:
-		t.Fatalf("viewer exited while the window should be open: %v\n%s", err, stderr.String())
-	case <-time.After(4 * time.Second):
+	if err := awaitFile(drawn, exited); err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("%v\n%s", err, stderr.String())
 	}
 	// Closing: viewer passes the interrupt on to the window and exits.
 	if err := cmd.Process.Signal(os.Interrupt); err != nil {
@@ -72,11 +78,41 @@ func TestViewerOpensWindow(t *testing.T) {
 		if cmd.ProcessState.ExitCode() != 130 {
 			t.Errorf("interrupted viewer: %v, want exit status 130", err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(failureBound):
 		cmd.Process.Kill()
-		t.Fatalf("viewer did not exit after an interrupt\n%s", stderr.String())
+		t.Fatalf("viewer did not exit within %v of an interrupt\n%s", failureBound, stderr.String())
 	}
 	if strings.Contains(stderr.String(), "panic") || strings.Contains(stderr.String(), "viewer:") {
 		t.Errorf("window output:\n%s", stderr.String())
+	}
+}
+
+// failureBound is how long the window test waits for an event before it
+// fails: a bound on a hung window, not a speed requirement.
+const failureBound = 2 * time.Minute
+
+// awaitFile waits until path exists while the process whose exit exited
+// reports keeps running; it fails if the process exits first or
+// failureBound passes.
+func awaitFile(path string, exited <-chan error) error {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	bound := time.After(failureBound)
+	for {
+		if _, err := os.Stat(path); err == nil {
+			select {
+			case err := <-exited:
+				return fmt.Errorf("viewer exited right after its first frame: %v", err)
+			default:
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("viewer exited before drawing a frame: %v", err)
+		case <-bound:
+			return fmt.Errorf("no frame drawn within %v", failureBound)
+		case <-tick.C:
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,22 +13,13 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/schema"
 )
 
 // ScreenshotEnv names the environment variable that, when set, is the path
 // the browser test saves its full-page screenshot to (PNG).
 const ScreenshotEnv = "MISGEN_REPORT_SCREENSHOT"
-
-// chromiumPath finds a Chromium binary or returns "".
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 // TestReportInChromium loads a complete run's report in headless
 // Chromium and checks what a reader would see: no console errors or
@@ -38,10 +28,9 @@ func chromiumPath() string {
 // screen that opens with each seed's prediction line and explanation
 // (the run has audit/predictions.json). It saves a full-page screenshot.
 func TestReportInChromium(t *testing.T) {
-	bin := chromiumPath()
-	if bin == "" {
-		t.Skip("chromium not found on PATH: install Debian's chromium (scripts/setup.sh does) to run the report's browser test")
-	}
+	testtool.Integration(t, "drives headless Chromium")
+	bin := testtool.RequireAny(t, "install Debian's chromium (scripts/setup.sh does) to run the report's browser test",
+		"chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 	r := sharedCompleteRun(t)
 	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
 	if err != nil {
@@ -241,7 +230,7 @@ func browse(ctx context.Context, url string, check func(context.Context) error) 
 	select {
 	case err := <-done:
 		return problems, err
-	case <-time.After(10 * time.Second):
-		return nil, fmt.Errorf("console: marker not seen within 10s")
+	case <-ctx.Done(): // the test's failure bound, not a speed limit
+		return nil, fmt.Errorf("console: marker not seen: %w", ctx.Err())
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"os"
 
 	"github.com/hajimehoshi/ebiten/v2"
 
@@ -55,12 +56,19 @@ func Run(a *app.Args, ld app.Loaders) error {
 	return err
 }
 
+// FirstFrameEnv names a test hook, not a setting: when the environment
+// sets it to a path, the window creates that (empty) file once it has put
+// its first frame on screen, so a test can wait for the window to be up
+// instead of sleeping. A failure to create it is reported on stderr.
+const FirstFrameEnv = "MISGEN_VIEWER_FIRST_FRAME"
+
 // canvas holds the composed frame, its texture and where the last Draw put
 // it, so cursor positions can be mapped back to frame pixels.
 type canvas struct {
 	img   *image.RGBA
 	tex   *ebiten.Image
 	stale bool // img changed since the texture was written
+	shown bool // a frame has been drawn (FirstFrameEnv)
 
 	scale  float64
 	origin image.Point // screen position of the frame's top-left corner
@@ -107,6 +115,21 @@ func (c *canvas) draw(screen *ebiten.Image) {
 	op.GeoM.Scale(c.scale, c.scale)
 	op.GeoM.Translate(float64(c.origin.X), float64(c.origin.Y))
 	screen.DrawImage(c.tex, op)
+	if !c.shown {
+		c.shown = true
+		announceFirstFrame()
+	}
+}
+
+// announceFirstFrame creates the file FirstFrameEnv names, if it is set.
+func announceFirstFrame() {
+	p := os.Getenv(FirstFrameEnv)
+	if p == "" {
+		return
+	}
+	if err := os.WriteFile(p, nil, 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "viewer: %s: %v\n", FirstFrameEnv, err)
+	}
 }
 
 // toFrame maps a screen point to frame pixel coordinates (by the last
