@@ -101,6 +101,25 @@ func buildArch(b *paramBuilder, cfg PolicyConfig, io PolicyIO) Policy {
 	panic("agents: unreachable arch " + cfg.Arch) // Validate checked it
 }
 
+// FirstLayer names the weight parameter of the architecture c.Arch that
+// reads the observation, with the units of the first hidden space on its
+// first axis and each unit's inputs channel-major after it:
+// "stage0.conv.w" [out, C, 3, 3] for IMPALA, "fc0.w" [hidden, C·H·W] for
+// MLP and "embed.w" [hidden, C·H·W] for bilinear policies. It is "" for
+// an architecture NewPolicy does not build. Analyses of first-layer weight
+// mass read it instead of switching on architecture names.
+func (c PolicyConfig) FirstLayer() string {
+	switch c.Arch {
+	case "impala":
+		return "stage0.conv.w"
+	case "mlp":
+		return "fc0.w"
+	case "bilinear":
+		return "embed.w"
+	}
+	return ""
+}
+
 // checkObs fails s unless obs is [N, C, H, W] with io's C, H, W.
 func checkObs(s *torch.Scope, obs *torch.Tensor, io PolicyIO) bool {
 	if s.Err() != nil {
