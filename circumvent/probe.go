@@ -8,7 +8,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -20,56 +20,26 @@ const (
 	probeRefit = 25
 )
 
-// Placed are observations with the goal drawn at a known cell, and its
-// offset (dx, dy) from the agent (y up), for probing.
-type Placed struct {
+// placed are probe frames flattened: the observations of a probe.Placed
+// as one batch, with their targets.
+type placed struct {
 	Obs    []float32
 	Target [][2]float64
 }
 
-// GoalPlaced erases the goal from each observation and draws it at a free
-// cell other than where it was (chosen by rng), as the audit's probe sets
-// do; observations without such a cell are left out.
-func GoalPlaced(io agents.PolicyIO, obs []float32, roles audit.Roles, rng *rand.Rand) Placed {
-	size, h, w := io.ObsSize(), io.ObsShape[1], io.ObsShape[2]
-	plane := h * w
-	var out Placed
-	for i := 0; i+size <= len(obs); i += size {
-		x := erased(io, obs[i:i+size], roles.Goal)
-		var free []int
-		for _, c := range freeCells(io, x, roles) {
-			was := false
-			for _, ch := range roles.Goal {
-				was = was || obs[i+ch*plane+c] > 0.5
-			}
-			if !was {
-				free = append(free, c)
-			}
-		}
-		if len(free) == 0 {
-			continue
-		}
-		c := free[rng.IntN(len(free))]
-		for _, ch := range roles.Goal {
-			x[ch*plane+c] = 1
-		}
-		out.Obs = append(out.Obs, x...)
-		out.Target = append(out.Target, [2]float64{float64(c%w - w/2), float64(h/2 - c/w)})
-	}
-	return out
-}
+func flatten(p probe.Placed) placed { return placed{Obs: probe.Join(p.Obs), Target: p.Target} }
 
-// probe is a ridge regression of (dx, dy) on standardised activations.
-type probe struct {
+// ridgeProbe is a ridge regression of (dx, dy) on standardised activations.
+type ridgeProbe struct {
 	mean, sd []float64
 	coef     *mat.Dense // [d, 2]
 	icpt     [2]float64
 }
 
 // fitProbe fits a probe to activations x (rows) and targets.
-func fitProbe(x [][]float64, target [][2]float64) probe {
+func fitProbe(x [][]float64, target [][2]float64) ridgeProbe {
 	n, d := len(x), len(x[0])
-	p := probe{mean: make([]float64, d), sd: make([]float64, d), coef: mat.NewDense(d, 2, nil)}
+	p := ridgeProbe{mean: make([]float64, d), sd: make([]float64, d), coef: mat.NewDense(d, 2, nil)}
 	for j := 0; j < d; j++ {
 		for i := 0; i < n; i++ {
 			p.mean[j] += x[i][j] / float64(n)
@@ -106,7 +76,7 @@ func fitProbe(x [][]float64, target [][2]float64) probe {
 }
 
 // r2 is the probe's R² on x, averaged over dx and dy.
-func (p probe) r2(x [][]float64, target [][2]float64) float64 {
+func (p ridgeProbe) r2(x [][]float64, target [][2]float64) float64 {
 	var out float64
 	for k := 0; k < 2; k++ {
 		var m, sse, sst float64
@@ -167,8 +137,9 @@ func layerActs(p agents.Policy, obs []float32, layer string) ([][]float64, error
 // activations (Raise: make the goal's position easier to read off). Value
 // is −dir · R² on the check frames of a probe fitted on the fit frames,
 // the audit's probe statistic at that layer.
-func ProbePenalty(fit, check Placed, layer string, dir Direction) Penalty {
-	var cur probe
+func ProbePenalty(fitFrames, checkFrames probe.Placed, layer string, dir Direction) Penalty {
+	fit, check := flatten(fitFrames), flatten(checkFrames)
+	var cur ridgeProbe
 	calls := 0
 	doc := fmt.Sprintf("%s the R² of a ridge probe of the goal's position at layer %s (refitted every %d steps).", dir, layer, probeRefit)
 	return Penalty{Name: "probe_r2", Doc: doc,
@@ -199,7 +170,7 @@ func ProbePenalty(fit, check Placed, layer string, dir Direction) Penalty {
 }
 
 // loss is −dir · (1 − MSE / var) of the fixed probe on rows of set.
-func (pr probe) loss(s *torch.Scope, p agents.Policy, set Placed, layer string, rows []int, dir Direction) *torch.Tensor {
+func (pr ridgeProbe) loss(s *torch.Scope, p agents.Policy, set placed, layer string, rows []int, dir Direction) *torch.Tensor {
 	io := p.IO()
 	n, d := len(rows), len(pr.mean)
 	var act *torch.Tensor
