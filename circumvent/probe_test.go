@@ -9,26 +9,6 @@ import (
 	"github.com/misgen/misgen/agents/probe"
 )
 
-// TestFitProbe: a probe of targets that are linear in the activations
-// scores R² near 1; of targets unrelated to them, near or below 0.
-func TestFitProbe(t *testing.T) {
-	rng := rand.New(rand.NewPCG(4, 4))
-	var x [][]float64
-	var lin, noise [][2]float64
-	for i := 0; i < 400; i++ {
-		row := []float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
-		x = append(x, row)
-		lin = append(lin, [2]float64{2*row[0] - row[2] + 1, 0.5 * row[1]})
-		noise = append(noise, [2]float64{rng.NormFloat64(), rng.NormFloat64()})
-	}
-	if r := fitProbe(x[:200], lin[:200]).r2(x[200:], lin[200:]); r < 0.99 {
-		t.Errorf("linear targets: R² %.4f", r)
-	}
-	if r := fitProbe(x[:200], noise[:200]).r2(x[200:], noise[200:]); r > 0.05 {
-		t.Errorf("unrelated targets: R² %.4f", r)
-	}
-}
-
 // TestProbeAttackRaisesR2: fine-tuning against the probe penalty raises
 // the check R² of the goal probe at fc while the KL stays within the
 // tolerance.
