@@ -9,19 +9,22 @@ import (
 	"github.com/misgen/misgen/envs/coinrun"
 )
 
-// coinObs returns n CoinRun observations (7×7 window) of levels played
-// with random actions, a new level after every episode, and the game's
-// resolved roles.
+// coinEnv is a CoinRun env of the tests' 7×7 symbolic window.
+func coinEnv(t testing.TB) *coinrun.Env {
+	t.Helper()
+	env, err := coinrun.New(coinrun.DefaultConfig(), envs.ObsConfig{Kind: envs.ObsSymbolic, View: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// coinObs returns n CoinRun observations of levels played with random
+// actions, a new level after every episode, and the game's resolved
+// roles.
 func coinObs(t testing.TB, n int, seed uint64) ([][]float32, Roles, Grid) {
 	t.Helper()
-	g, err := envs.Lookup(coinrun.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := g.New(g.NewConfig(), envs.ObsConfig{Kind: envs.ObsSymbolic, View: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
+	env := coinEnv(t)
 	roles, err := ResolveRoles(env.Spec(), nil)
 	if err != nil {
 		t.Fatal(err)

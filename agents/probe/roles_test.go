@@ -5,22 +5,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/envs/coinrun"
 )
-
-// coinSpec is CoinRun's symbolic Spec with a 7×7 window.
-func coinSpec(t *testing.T) envs.Spec {
-	t.Helper()
-	g, err := envs.Lookup(coinrun.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec, err := g.Spec(g.NewConfig(), envs.ObsConfig{Kind: envs.ObsSymbolic, View: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return spec
-}
 
 type cueConfig struct{}
 
@@ -38,7 +23,7 @@ func init() {
 }
 
 func TestResolveRoles(t *testing.T) {
-	spec := coinSpec(t)
+	spec := coinEnv(t).Spec()
 	r, err := ResolveRoles(spec, nil)
 	if err != nil {
 		t.Fatal(err)
