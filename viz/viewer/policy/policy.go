@@ -10,7 +10,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/agents/probe"
-		"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/viz/render"
 	"github.com/misgen/misgen/viz/viewer/app"
