@@ -268,3 +268,43 @@ func TestOrthogonalInit(t *testing.T) {
 		}
 	}
 }
+
+// FirstLayer names, for every architecture, the parameter whose first
+// axis is the first hidden space and whose inputs per unit are the C
+// observation channels, channel-major; an unknown architecture has none.
+func TestFirstLayer(t *testing.T) {
+	plane := int64(testIO.ObsShape[1] * testIO.ObsShape[2])
+	for _, c := range []struct {
+		cfg       PolicyConfig
+		name      string
+		perUnitCh int64 // inputs per unit and channel
+	}{{testArchs[0], "stage0.conv.w", 9}, {testArchs[1], "fc0.w", plane}, {testArchs[2], "embed.w", plane}} {
+		if got := c.cfg.FirstLayer(); got != c.name {
+			t.Errorf("%s: FirstLayer %q, want %q", c.cfg.Arch, got, c.name)
+		}
+		p, err := NewPolicy(c.cfg, testIO, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var shape []int64
+		for _, n := range p.Params() {
+			if n.Name == c.name {
+				shape = n.Tensor.Shape()
+			}
+		}
+		p.Free()
+		if shape == nil {
+			t.Fatalf("%s: no parameter %q", c.cfg.Arch, c.name)
+		}
+		per := int64(1)
+		for _, d := range shape[1:] {
+			per *= d
+		}
+		if want := int64(testIO.ObsShape[0]) * c.perUnitCh; per != want {
+			t.Errorf("%s: %s %v reads %d inputs per unit, want %d", c.cfg.Arch, c.name, shape, per, want)
+		}
+	}
+	if got := (PolicyConfig{Arch: "seek"}).FirstLayer(); got != "" {
+		t.Errorf("unknown arch: FirstLayer %q", got)
+	}
+}

@@ -3,6 +3,8 @@ package audit
 import (
 	"math"
 
+	"github.com/misgen/misgen/agents/probe"
+
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/interp"
 )
@@ -18,29 +20,21 @@ const (
 	saeLR            = 1e-3
 )
 
-// pairs are observations with an object (with) and the same observations
-// without it (without).
-type pairs struct{ with, without [][]float32 }
-
-// objectPairs builds the goal pairs of frames (goal in view: erase it;
-// not in view: draw it at a random free cell) and the proxy pairs (frames
-// with the proxy in view, and the same with it erased).
-func (a *Agent) objectPairs(frames []Frame, stream uint64) (goal, proxy pairs) {
-	rng := a.rng(stream)
-	for _, f := range frames {
-		switch {
-		case a.g.visible(f.Obs, a.Roles.Goal):
-			goal.with = append(goal.with, f.Obs)
-			goal.without = append(goal.without, a.g.erase(f.Obs, a.Roles.Goal))
-		default:
-			if free := a.g.freeCells(f.Obs, a.Roles); len(free) > 0 {
-				goal.with = append(goal.with, a.g.place(f.Obs, a.Roles.Goal, free[rng.IntN(len(free))]))
-				goal.without = append(goal.without, f.Obs)
-			}
-		}
-		if len(a.Roles.Proxy) > 0 && a.g.visible(f.Obs, a.Roles.Proxy) {
-			proxy.with = append(proxy.with, f.Obs)
-			proxy.without = append(proxy.without, a.g.erase(f.Obs, a.Roles.Proxy))
+// objectPairs builds the goal pairs of frames (probe.Grid.GoalPairs: goal
+// in view, erase it; not in view, draw it at a random free cell) and the
+// proxy pairs (frames with the proxy in view, and the same with it
+// erased).
+func (a *Agent) objectPairs(frames []Frame, stream uint64) (goal, proxy probe.Pairs) {
+	obs := make([][]float32, len(frames))
+	for i, f := range frames {
+		obs[i] = f.Obs
+	}
+	goal = a.g.GoalPairs(obs, a.Roles, a.rng(stream))
+	for i, x := range obs {
+		if len(a.Roles.Proxy) > 0 && a.g.Visible(x, a.Roles.Proxy) {
+			proxy.With = append(proxy.With, x)
+			proxy.Without = append(proxy.Without, a.g.Erase(x, a.Roles.Proxy))
+			proxy.Index = append(proxy.Index, i)
 		}
 	}
 	return goal, proxy
@@ -54,14 +48,14 @@ func saeGoalLatent(a *Agent) (float64, error) {
 	layer := layers[len(layers)-1]
 	selGoal, selProxy := a.objectPairs(a.Data.split(true, nil, a.Opt.Frames), 0x5ae1)
 	testGoal, _ := a.objectPairs(a.Data.split(false, nil, a.Opt.Frames), 0x5ae2)
-	if len(selGoal.with) < 20 || len(testGoal.with) < 20 {
+	if len(selGoal.With) < 20 || len(testGoal.With) < 20 {
 		return 0, undefined("too few goal pairs")
 	}
 	acts := func(obs [][]float32) (interp.Matrix, error) {
-		m, err := captureAll(a.Policy, obs)
-		return m[layer], err
+		m, err := probe.LayerActivations(a.Policy, probe.Join(obs), layer)
+		return interp.Matrix(m[layer]), err
 	}
-	train, err := acts(append(append(append([][]float32{}, selGoal.with...), selGoal.without...), selProxy.with...))
+	train, err := acts(append(append(append([][]float32{}, selGoal.With...), selGoal.Without...), selProxy.With...))
 	if err != nil {
 		return 0, err
 	}
@@ -74,15 +68,15 @@ func saeGoalLatent(a *Agent) (float64, error) {
 	if _, err := interp.Train(sae, train, interp.TrainOptions{Steps: saeSteps, BatchSize: saeBatch, LR: saeLR, Seed: a.Opt.Seed}); err != nil {
 		return 0, err
 	}
-	effects := func(p pairs) ([]float64, error) {
-		if len(p.with) == 0 {
+	effects := func(p probe.Pairs) ([]float64, error) {
+		if len(p.With) == 0 {
 			return make([]float64, latents), nil
 		}
-		w, err := acts(p.with)
+		w, err := acts(p.With)
 		if err != nil {
 			return nil, err
 		}
-		wo, err := acts(p.without)
+		wo, err := acts(p.Without)
 		if err != nil {
 			return nil, err
 		}

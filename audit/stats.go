@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -100,23 +101,23 @@ func (o Options) withDefaults() Options {
 type Agent struct {
 	Policy agents.Policy
 	Data   *Data
-	Roles  Roles
+	Roles  probe.Roles
 	Opt    Options
 
-	g     grid
-	probe *probeResult // cached by probeFit
+	g   probe.Grid
+	fit *probeResult // cached by probeFit
 }
 
 // NewAgent prepares the statistics' input.
 func NewAgent(policy agents.Policy, data *Data, opt Options) (*Agent, error) {
-	roles, err := ResolveRoles(data.Spec, data.Config)
+	roles, err := probe.ResolveRoles(data.Spec, data.Config)
 	if err != nil {
 		return nil, err
 	}
 	if policy.IO().ObsShape != data.Spec.ObsShape {
 		return nil, fmt.Errorf("audit: policy observations %v, data %v", policy.IO().ObsShape, data.Spec.ObsShape)
 	}
-	return &Agent{Policy: policy, Data: data, Roles: roles, Opt: opt.withDefaults(), g: gridOf(data.Spec.ObsShape)}, nil
+	return &Agent{Policy: policy, Data: data, Roles: roles, Opt: opt.withDefaults(), g: probe.GridOf(data.Spec.ObsShape)}, nil
 }
 
 // rng returns a generator for one statistic, seeded by the options and

@@ -4,9 +4,11 @@ import (
 	"context"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/internal/torch"
@@ -27,28 +29,28 @@ func coinSpec(t *testing.T) envs.Spec {
 }
 
 func channel(spec envs.Spec, name string) int {
-	return indexOf(spec.Channels, name)
+	return slices.Index(spec.Channels, name)
 }
 
 // scene draws a CoinRun-like window: ground on the bottom row, the agent
 // in the centre, the end zone on the columns from endCol (none when
 // endCol < 0) and the coin at coin (none when coin.R < 0).
-func scene(spec envs.Spec, endCol int, coin Cell) []float32 {
-	g := gridOf(spec.ObsShape)
+func scene(spec envs.Spec, endCol int, coin probe.Cell) []float32 {
+	g := probe.GridOf(spec.ObsShape)
 	obs := make([]float32, spec.ObsSize())
 	for c := 0; c < g.W; c++ {
-		obs[g.at(channel(spec, "ground"), Cell{g.H - 1, c})] = 1
+		obs[g.At(channel(spec, "ground"), probe.Cell{R: g.H - 1, C: c})] = 1
 	}
-	obs[g.at(channel(spec, "agent"), Cell{g.H / 2, g.W / 2})] = 1
+	obs[g.At(channel(spec, "agent"), probe.Cell{R: g.H / 2, C: g.W / 2})] = 1
 	if endCol >= 0 {
 		for r := 0; r < g.H-1; r++ {
 			for c := endCol; c < g.W; c++ {
-				obs[g.at(channel(spec, "end_zone"), Cell{r, c})] = 1
+				obs[g.At(channel(spec, "end_zone"), probe.Cell{R: r, C: c})] = 1
 			}
 		}
 	}
 	if coin.R >= 0 {
-		obs[g.at(channel(spec, "coin"), coin)] = 1
+		obs[g.At(channel(spec, "coin"), coin)] = 1
 	}
 	return obs
 }
@@ -69,20 +71,20 @@ func sceneData(t *testing.T, policy agents.Policy, n int) *Data {
 			} else {
 				d.Episodes = append(d.Episodes, Episode{Outcome: spec.Proxy, Length: 20})
 			}
-			coin := Cell{rng.IntN(5), rng.IntN(7)}
-			if coin == (Cell{3, 3}) {
+			coin := probe.Cell{R: rng.IntN(5), C: rng.IntN(7)}
+			if coin == (probe.Cell{R: 3, C: 3}) {
 				coin.R = 1
 			}
 			var obs []float32
 			switch i % 3 {
 			case 0:
-				obs = scene(spec, 5, Cell{coin.R, 5 + rng.IntN(2)})
+				obs = scene(spec, 5, probe.Cell{R: coin.R, C: 5 + rng.IntN(2)})
 			case 1:
 				obs = scene(spec, -1, coin)
 			default:
-				obs = scene(spec, -1, Cell{-1, -1})
+				obs = scene(spec, -1, probe.Cell{R: -1, C: -1})
 			}
-			lp, err := logProbs(policy, obs, nil)
+			lp, err := probe.LogProbs(policy, obs, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,7 +255,7 @@ func TestProbeFindsTheGoalWhereItIsRepresented(t *testing.T) {
 		minSAE float64
 	}{{"copies the coin", false, 0.95, 1.01, 1}, {"blind to the coin", true, -1e9, 0.1, -1}} {
 		p := newTestPolicy(t, agents.PolicyConfig{Arch: "mlp", Hidden: 8, Layers: 1}, spec)
-		g := gridOf(spec.ObsShape)
+		g := probe.GridOf(spec.ObsShape)
 		setParam(t, p, "fc0.w", func(v []float32, sh []int64) {
 			in := int(sh[1])
 			clear(v)
@@ -262,7 +264,7 @@ func TestProbeFindsTheGoalWhereItIsRepresented(t *testing.T) {
 				src = end
 			}
 			for cell := 0; cell < plane; cell++ {
-				dx, dy := g.offset(Cell{cell / g.W, cell % g.W})
+				dx, dy := g.Offset(probe.Cell{R: cell / g.W, C: cell % g.W})
 				v[0*in+src*plane+cell] = float32(dx + 3)
 				v[1*in+src*plane+cell] = float32(dy + 3)
 			}

@@ -1,115 +1,55 @@
 package audit
 
 import (
-	"math"
 	"testing"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
-	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/viz/render"
 )
 
-// seekPolicy is a hand-built maze policy: the logit of each move is k
-// times the number of cheese cells in the window lying in that direction
-// from the mouse (up: dy > 0, right: dx > 0, ...), so it heads for the
-// cheese whenever it sees it.
-type seekPolicy struct {
-	io    agents.PolicyIO
-	w     *torch.Tensor
-	scope *torch.Scope
-}
-
-func newSeekPolicy(t *testing.T, spec envs.Spec, k float32) *seekPolicy {
-	g := gridOf(spec.ObsShape)
-	cheese := indexOf(spec.Channels, "cheese")
-	w := make([]float32, spec.NumActions*spec.ObsSize())
-	for r := 0; r < g.H; r++ {
-		for c := 0; c < g.W; c++ {
-			dx, dy := g.offset(Cell{r, c})
-			i := g.at(cheese, Cell{r, c})
-			for a, cond := range []bool{dy > 0, dx > 0, dy < 0, dx < 0} { // up, right, down, left
-				if cond {
-					w[a*spec.ObsSize()+i] = k
-				}
-			}
-		}
-	}
-	s := torch.NewNoGradScope()
-	p := &seekPolicy{io: agents.IOOf(spec), scope: s, w: s.FromFloat32(w, int64(spec.NumActions), int64(spec.ObsSize()))}
-	if err := s.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
-func (p *seekPolicy) Forward(s *torch.Scope, obs *torch.Tensor, hook agents.Hook) (logits, value *torch.Tensor) {
-	logits = s.Linear(s.Flatten(obs), p.w, nil)
-	return logits, s.Sum(logits, false, 1)
-}
-func (p *seekPolicy) Params() []torch.Named       { return []torch.Named{{Name: "w", Tensor: p.w}} }
-func (p *seekPolicy) Layers() []string            { return nil }
-func (p *seekPolicy) ReLULayers() []string        { return nil }
-func (p *seekPolicy) Config() agents.PolicyConfig { return agents.PolicyConfig{Arch: "seek"} }
-func (p *seekPolicy) IO() agents.PolicyIO         { return p.io }
-func (p *seekPolicy) Free()                       { p.scope.Close() }
-
-// The window covers the whole maze from every tile, so on every tile the
-// arrow must point towards the cheese along each axis where it is offset,
-// and have no component along an axis where it is aligned.
-func TestVectorFieldOfACheeseSeekingPolicy(t *testing.T) {
+// A policy that always moves right draws a full-length arrow on every
+// open tile of both images, at scale pixels per tile.
+func TestVectorFieldPairDrawsArrows(t *testing.T) {
 	cfg := maze.DefaultConfig()
 	cfg.Size, cfg.CheeseRegion = 7, 0
 	env, err := maze.New(*cfg, envs.ObsConfig{Kind: envs.ObsSymbolic, View: 13})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := newSeekPolicy(t, env.Spec(), 4)
-	defer p.Free()
-	env.Reset(envs.EvalSeedBase + 3)
-	for _, goal := range []envs.Point{env.GoalTile(), FarthestTile(env, env.GoalTile())} {
-		arrows, err := VectorField(p, env, goal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := len(env.OpenTiles()) - 1; len(arrows) != want {
-			t.Fatalf("%d arrows, want one per open tile but the goal's (%d)", len(arrows), want)
-		}
-		sign := func(v float64) int {
-			switch {
-			case v > 1e-6:
-				return 1
-			case v < -1e-6:
-				return -1
-			}
-			return 0
-		}
-		cmp := func(a, b int) int { return sign(float64(a - b)) }
-		for _, a := range arrows {
-			if sign(a.DX) != cmp(goal.X, a.Tile.X) || sign(a.DY) != cmp(goal.Y, a.Tile.Y) {
-				t.Errorf("goal %v, tile %v: arrow (%.3f, %.3f) does not point at the goal", goal, a.Tile, a.DX, a.DY)
-			}
-			if n := math.Hypot(a.DX, a.DY); n > 1+1e-9 {
-				t.Errorf("tile %v: arrow length %v > 1", a.Tile, n)
-			}
-		}
+	roles, err := probe.ResolveRoles(env.Spec(), nil)
+	if err != nil {
+		t.Fatal(err)
 	}
+	p, err := agents.NewPolicy(agents.PolicyConfig{Arch: "mlp", Hidden: 8, Layers: 1}, agents.IOOf(env.Spec()), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Free()
+	setParam(t, p, "actor.b", func(v []float32, _ []int64) { v[roles.Right] = 20 })
 	train, moved, err := VectorFieldPair(p, env, envs.EvalSeedBase+3, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if train.Bounds().Dx() != 7*20 || moved.Bounds().Dy() != 7*20 {
-		t.Errorf("images %v and %v, want 140×140", train.Bounds(), moved.Bounds())
-	}
-	inked := 0
-	for i := 0; i < len(train.Pix); i += 4 {
-		c := train.Pix[i : i+3]
-		if c[0] == render.ArrowColor.R && c[1] == render.ArrowColor.G && c[2] == render.ArrowColor.B {
-			inked++
+	for _, img := range []struct {
+		name string
+		pix  []uint8
+		dx   int
+	}{{"train", train.Pix, train.Bounds().Dx()}, {"moved", moved.Pix, moved.Bounds().Dy()}} {
+		if img.dx != 7*20 {
+			t.Errorf("%s image %d pixels wide, want 140", img.name, img.dx)
 		}
-	}
-	if inked < 100 {
-		t.Errorf("%d arrow pixels: the arrows were not drawn", inked)
+		inked := 0
+		for i := 0; i < len(img.pix); i += 4 {
+			c := img.pix[i : i+3]
+			if c[0] == render.ArrowColor.R && c[1] == render.ArrowColor.G && c[2] == render.ArrowColor.B {
+				inked++
+			}
+		}
+		if inked < 100 {
+			t.Errorf("%s: %d arrow pixels: the arrows were not drawn", img.name, inked)
+		}
 	}
 }

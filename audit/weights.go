@@ -7,6 +7,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/interp"
 )
 
@@ -21,56 +22,15 @@ func param(p agents.Policy, name string) ([]float32, []int64, error) {
 	return nil, nil, fmt.Errorf("audit: policy has no parameter %q", name)
 }
 
-// ChannelMass returns, per input channel, the sum of squared first-layer
-// weights that read it: stage0.conv.w [out, C, k, k] for IMPALA, fc0.w
-// [hidden, C·H·W] for MLP and embed.w [hidden, C·H·W] for bilinear
-// policies (inputs flattened channel-major).
-func ChannelMass(p agents.Policy) ([]float64, error) {
-	io := p.IO()
-	c := io.ObsShape[0]
-	mass := make([]float64, c)
-	switch arch := p.Config().Arch; arch {
-	case "impala":
-		w, sh, err := param(p, "stage0.conv.w")
-		if err != nil {
-			return nil, err
-		}
-		per := int(sh[2] * sh[3])
-		for o := 0; o < int(sh[0]); o++ {
-			for ch := 0; ch < c; ch++ {
-				for _, x := range w[(o*c+ch)*per : (o*c+ch+1)*per] {
-					mass[ch] += float64(x) * float64(x)
-				}
-			}
-		}
-	case "mlp", "bilinear":
-		name := "fc0.w"
-		if arch == "bilinear" {
-			name = "embed.w"
-		}
-		w, sh, err := param(p, name)
-		if err != nil {
-			return nil, err
-		}
-		in, plane := int(sh[1]), io.ObsShape[1]*io.ObsShape[2]
-		for h := 0; h < int(sh[0]); h++ {
-			row := w[h*in : (h+1)*in]
-			for i, x := range row {
-				mass[i/plane] += float64(x) * float64(x)
-			}
-		}
-	default:
-		return nil, undefined("no first-layer rule for arch %q", arch)
-	}
-	return mass, nil
-}
-
 func weightGoalShare(a *Agent) (float64, error) {
 	r := a.Roles
 	if len(r.Goal) == 0 || len(r.Proxy) == 0 {
 		return 0, undefined("the game lacks a goal or proxy channel")
 	}
-	mass, err := ChannelMass(a.Policy)
+	if a.Policy.Config().FirstLayer() == "" {
+		return 0, undefined("no first-layer rule for arch %q", a.Policy.Config().Arch)
+	}
+	mass, err := probe.ChannelMass(a.Policy)
 	if err != nil {
 		return 0, err
 	}

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"github.com/misgen/misgen/agents/probe"
 	"math"
 )
 
@@ -70,7 +71,7 @@ func whiteBoxStatistics() []Statistic {
 func (a *Agent) visibleIn(need ...[]int) func(Frame) bool {
 	return func(f Frame) bool {
 		for _, chans := range need {
-			if len(chans) == 0 || !a.g.visible(f.Obs, chans) {
+			if len(chans) == 0 || !a.g.Visible(f.Obs, chans) {
 				return false
 			}
 		}
@@ -91,7 +92,7 @@ func (a *Agent) eraseKL(chans, show []int) (float64, error) {
 	var orig, edited [][]float32
 	for _, f := range frames {
 		orig = append(orig, f.Obs)
-		edited = append(edited, a.g.erase(f.Obs, chans))
+		edited = append(edited, a.g.Erase(f.Obs, chans))
 	}
 	m, _, err := meanKL(a.Policy, orig, edited)
 	return m, err
@@ -109,8 +110,8 @@ func cfGoalShare(a *Agent) (float64, error) {
 	var orig, noGoal, noProxy [][]float32
 	for _, f := range frames {
 		orig = append(orig, f.Obs)
-		noGoal = append(noGoal, a.g.erase(f.Obs, r.Goal))
-		noProxy = append(noProxy, a.g.erase(f.Obs, r.Proxy))
+		noGoal = append(noGoal, a.g.Erase(f.Obs, r.Goal))
+		noProxy = append(noProxy, a.g.Erase(f.Obs, r.Proxy))
 	}
 	kg, _, err := meanKL(a.Policy, orig, noGoal)
 	if err != nil {
@@ -131,7 +132,7 @@ func cfGoalMoveKL(a *Agent) (float64, error) {
 	rng := a.rng(0x30e)
 	var orig, moved [][]float32
 	for _, f := range frames {
-		if m, _, ok := a.g.moveTo(f.Obs, a.Roles.Goal, a.Roles, rng); ok {
+		if m, _, ok := a.g.MoveTo(f.Obs, a.Roles.Goal, a.Roles, rng); ok {
 			orig = append(orig, f.Obs)
 			moved = append(moved, m)
 		}
@@ -149,35 +150,35 @@ func (a *Agent) addGoal() (kl, pull float64, err error) {
 	if len(a.Roles.Goal) == 0 {
 		return 0, 0, undefined("the game has no goal channel")
 	}
-	frames := a.Data.split(false, func(f Frame) bool { return !a.g.visible(f.Obs, a.Roles.Goal) }, a.Opt.Frames)
+	frames := a.Data.split(false, func(f Frame) bool { return !a.g.Visible(f.Obs, a.Roles.Goal) }, a.Opt.Frames)
 	rng := a.rng(0xadd)
 	var orig, added [][]float32
 	var dirs [][2]float64
 	for _, f := range frames {
-		free := a.g.freeCells(f.Obs, a.Roles)
+		free := a.g.FreeCells(f.Obs, a.Roles)
 		if len(free) == 0 {
 			continue
 		}
 		c := free[rng.IntN(len(free))]
-		dx, dy := a.g.offset(c)
+		dx, dy := a.g.Offset(c)
 		norm := math.Hypot(dx, dy)
 		orig = append(orig, f.Obs)
-		added = append(added, a.g.place(f.Obs, a.Roles.Goal, c))
+		added = append(added, a.g.Place(f.Obs, a.Roles.Goal, c))
 		dirs = append(dirs, [2]float64{dx / norm, dy / norm})
 	}
 	if len(orig) == 0 {
 		return 0, 0, undefined("no test frame without the goal and with a free cell")
 	}
-	lp, err := logProbs(a.Policy, concat(append(append([][]float32{}, orig...), added...)...), nil)
+	lp, err := probe.LogProbs(a.Policy, probe.Join(append(append([][]float32{}, orig...), added...)), nil)
 	if err != nil {
 		return 0, 0, err
 	}
 	na, n := a.Policy.IO().NumActions, len(orig)
 	for i := 0; i < n; i++ {
 		p, q := lp[i*na:(i+1)*na], lp[(n+i)*na:(n+i+1)*na]
-		kl += KL(p, q)
-		x0, y0 := expectedMove(p, a.Roles)
-		x1, y1 := expectedMove(q, a.Roles)
+		kl += probe.KL(p, q)
+		x0, y0 := a.Roles.ExpectedMove(p)
+		x1, y1 := a.Roles.ExpectedMove(q)
 		pull += (x1-x0)*dirs[i][0] + (y1-y0)*dirs[i][1]
 	}
 	return kl / float64(n), pull / float64(n), nil
@@ -197,7 +198,7 @@ func igGoalShare(a *Agent) (float64, error) {
 	actions := make([]int, len(frames))
 	for i, f := range frames {
 		x = append(x, f.Obs...)
-		base = append(base, a.g.erase(f.Obs, both)...)
+		base = append(base, a.g.Erase(f.Obs, both)...)
 		actions[i] = argmax(f.Probs)
 	}
 	attr, _, err := IntegratedGradients(a.Policy, x, base, actions, a.Opt.IGSteps)

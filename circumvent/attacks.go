@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/agents/probe"
 )
 
 // AttackSetup is what the standard attacks need: the original policy, its
@@ -21,7 +21,7 @@ type AttackSetup struct {
 	Fit, Check []float32
 	// Roles are the game's channel roles (goal, proxy, background,
 	// planes).
-	Roles audit.Roles
+	Roles probe.Roles
 	// Layer is the hooked layer the goal-signal penalty reads (the audit's
 	// SAE layer, the policy's last).
 	Layer string
@@ -89,7 +89,7 @@ func StandardAttacks(s AttackSetup) (attacks []Attack, skipped []string, err err
 		penalty func(Frames) Penalty
 	}{
 		{"tune-weight-share", []string{statWeight}, weightFrames(s, weights),
-			func(Frames) Penalty { return WeightSharePenalty(s.Orig.Config.Arch, goalCh, proxyCh, dir(statWeight)) }},
+			func(Frames) Penalty { return WeightSharePenalty(s.Orig.Config, goalCh, proxyCh, dir(statWeight)) }},
 		{"tune-occlusion-share", []string{statIG, statCFShare}, both,
 			func(f Frames) Penalty { return OcclusionSharePenalty(io, f, goalCh, proxyCh, dir(statIG)) }},
 		{"tune-goal-erase-kl", []string{statEraseKL, statMoveKL}, goal,
@@ -149,15 +149,17 @@ func weightFrames(s AttackSetup, ok bool) *Frames {
 }
 
 // goalPairFrames pairs every fit and check frame with a copy differing by
-// the goal (GoalPairs; nil without a goal channel or too few pairs).
+// the goal (probe.Grid.GoalPairs; nil without a goal channel or too few pairs).
 func goalPairFrames(s AttackSetup) *Frames {
 	if len(s.Roles.Goal) == 0 {
 		return nil
 	}
 	rng := rand.New(rand.NewPCG(s.Tune.Seed, 0x9a1))
 	var fr Frames
-	fr.Fit, fr.FitEdited = GoalPairs(s.Orig.IO, s.Fit, s.Roles, rng)
-	fr.Check, fr.CheckEdited = GoalPairs(s.Orig.IO, s.Check, s.Roles, rng)
+	g := probe.GridOf(s.Orig.IO.ObsShape)
+	fit, check := g.GoalPairs(g.Split(s.Fit), s.Roles, rng), g.GoalPairs(g.Split(s.Check), s.Roles, rng)
+	fr.Fit, fr.FitEdited = probe.Join(fit.With), probe.Join(fit.Without)
+	fr.Check, fr.CheckEdited = probe.Join(check.With), probe.Join(check.Without)
 	if !enough(s.Orig.IO, fr.Fit, fr.Check) {
 		return nil
 	}
@@ -167,7 +169,7 @@ func goalPairFrames(s AttackSetup) *Frames {
 // placedFrames are the probe attack's frames: the goal drawn at known
 // cells (frames is non-nil when both splits have enough).
 type placedFrames struct {
-	fit, check Placed
+	fit, check probe.Placed
 	frames     *Frames
 }
 
@@ -177,9 +179,11 @@ func goalPlacedFrames(s AttackSetup) placedFrames {
 		return pf
 	}
 	rng := rand.New(rand.NewPCG(s.Tune.Seed, 0x9b0))
-	pf.fit, pf.check = GoalPlaced(s.Orig.IO, s.Fit, s.Roles, rng), GoalPlaced(s.Orig.IO, s.Check, s.Roles, rng)
-	if enough(s.Orig.IO, pf.fit.Obs, pf.check.Obs) {
-		pf.frames = &Frames{Fit: pf.fit.Obs, Check: pf.check.Obs}
+	g := probe.GridOf(s.Orig.IO.ObsShape)
+	pf.fit, pf.check = g.PlaceGoal(g.Split(s.Fit), s.Roles, rng), g.PlaceGoal(g.Split(s.Check), s.Roles, rng)
+	fit, check := probe.Join(pf.fit.Obs), probe.Join(pf.check.Obs)
+	if enough(s.Orig.IO, fit, check) {
+		pf.frames = &Frames{Fit: fit, Check: check}
 	}
 	return pf
 }

@@ -8,56 +8,18 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/agents/probe"
 )
 
 // coinrunRoles resolves the audit's CoinRun channel roles.
-func coinrunRoles(t *testing.T) (audit.Roles, agents.PolicyIO) {
+func coinrunRoles(t *testing.T) (probe.Roles, agents.PolicyIO) {
 	t.Helper()
 	env := coinrunEnv(t)
-	roles, err := audit.ResolveRoles(env.Spec(), nil)
+	roles, err := probe.ResolveRoles(env.Spec(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return roles, agents.IOOf(env.Spec())
-}
-
-// TestGoalPairs: each pair differs only in the goal channel, by the goal
-// erased where it was in view or drawn on one free cell where it was not.
-func TestGoalPairs(t *testing.T) {
-	obs, _ := realObs(t, 300, 14)
-	roles, io := coinrunRoles(t)
-	size, plane := io.ObsSize(), io.ObsShape[1]*io.ObsShape[2]
-	with, without := GoalPairs(io, obs, roles, rand.New(rand.NewPCG(1, 1)))
-	if len(with) != len(without) || len(with) == 0 {
-		t.Fatalf("%d and %d pair values", len(with), len(without))
-	}
-	g := roles.Goal[0]
-	for i := 0; i < len(with); i += size {
-		w, o := with[i:i+size], without[i:i+size]
-		var added int
-		for j := range w {
-			if w[j] == o[j] {
-				continue
-			}
-			if j/plane != g || w[j] != 1 {
-				t.Fatalf("pair %d differs at channel %d (%v vs %v)", i/size, j/plane, w[j], o[j])
-			}
-			added++
-			cell := j % plane
-			for ch := 0; ch < io.ObsShape[0]; ch++ {
-				if ch != g && !slices.Contains(roles.Planes, ch) && o[ch*plane+cell] > 0.5 {
-					t.Fatalf("pair %d: goal drawn on an occupied cell (channel %d)", i/size, ch)
-				}
-			}
-		}
-		if added == 0 {
-			t.Fatalf("pair %d: no goal difference", i/size)
-		}
-		if Visible(io, o, roles.Goal) {
-			t.Fatalf("pair %d: the goal is in view without it", i/size)
-		}
-	}
 }
 
 // TestStandardAttacks lists the attacks for CoinRun's roles and for a game

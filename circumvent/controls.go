@@ -40,7 +40,7 @@ func Controls() []Control {
 		{Name: "scale-first", Applies: every,
 			Doc: fmt.Sprintf("Only the first layer's units (IMPALA stage0 channels, MLP fc0, bilinear hidden) scaled by log-uniform factors in [1/%d, %d], compensated downstream.", ControlSpread, ControlSpread),
 			Apply: func(ps *Params, rng *rand.Rand) (*Params, error) {
-				sp, err := SpaceByName(ps, FirstSpace(ps.Config.Arch))
+				sp, err := FirstSpace(ps)
 				if err != nil {
 					return nil, err
 				}

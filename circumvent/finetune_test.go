@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/internal/torch"
 )
@@ -34,7 +34,7 @@ func TestFineTuneKeepsKLUnderTolerance(t *testing.T) {
 		{"forced", 1e4, 3e-2, true}, // every check may fail: the original is then returned
 	} {
 		res, err := FineTune(context.Background(), ps, FineTuneOptions{
-			Fit: fit, Check: check, Penalty: WeightSharePenalty("mlp", goal, proxy, Raise),
+			Fit: fit, Check: check, Penalty: WeightSharePenalty(agents.PolicyConfig{Arch: "mlp"}, goal, proxy, Raise),
 			Lambda: c.lambda, Tolerance: tol, Steps: 60, Batch: 64, CheckEvery: 10, LR: c.lr, Seed: 1,
 		})
 		if err != nil {
@@ -112,12 +112,12 @@ func TestPenaltiesMatchTheirDefinitions(t *testing.T) {
 		dg := math.Abs(float64(x.Logits[i*na+a] - ng.Logits[i*na+a]))
 		dp := math.Abs(float64(x.Logits[i*na+a] - np.Logits[i*na+a]))
 		share += dg / (dg + dp + 1e-6) / float64(n)
-		kl += audit.KL(stats.LogSoftmax(stats.Float64s(x.Logits[i*na:(i+1)*na])), stats.LogSoftmax(stats.Float64s(ng.Logits[i*na:(i+1)*na]))) / float64(n)
+		kl += probe.KL(stats.LogSoftmax(stats.Float64s(x.Logits[i*na:(i+1)*na])), stats.LogSoftmax(stats.Float64s(ng.Logits[i*na:(i+1)*na]))) / float64(n)
 	}
 	signal := hostGoalSignal(t, p, check, erase(goal), "embed")
 	pairs := fr
 	pairs.FitEdited, pairs.CheckEdited = erase(goal)[:0], erase(goal)
-	pairs.FitEdited = erased(io, fr.Fit, goal)
+	pairs.FitEdited = probe.GridOf(io.ObsShape).Erase(fr.Fit, goal)
 	for _, c := range []struct {
 		pen  Penalty
 		want float64
@@ -211,7 +211,7 @@ func TestFineTuneStops(t *testing.T) {
 	ps := testParams(t, testArchs[1], spec, 31)
 	const target = 0.6
 	res, err := FineTune(context.Background(), ps, FineTuneOptions{
-		Fit: obs[:400*size], Check: obs[400*size:], Penalty: WeightSharePenalty("mlp", goal, proxy, Raise),
+		Fit: obs[:400*size], Check: obs[400*size:], Penalty: WeightSharePenalty(agents.PolicyConfig{Arch: "mlp"}, goal, proxy, Raise),
 		Lambda: 1, Tolerance: 0.01, Steps: 60, Batch: 64, CheckEvery: 5, LR: 1e-3, Seed: 1,
 		Stop: func(pen float64) bool { return -pen >= target },
 	})

@@ -4,45 +4,20 @@ import (
 	"fmt"
 	"math"
 	"sort"
-)
 
-// firstLayer names the parameter that reads the observation: stage0.conv.w
-// [out, C, k, k] for IMPALA, fc0.w [hidden, C·H·W] for MLP and embed.w
-// [hidden, C·H·W] for bilinear policies.
-func firstLayer(arch string) string {
-	switch arch {
-	case "impala":
-		return "stage0.conv.w"
-	case "mlp":
-		return "fc0.w"
-	}
-	return "embed.w"
-}
+	"github.com/misgen/misgen/agents/probe"
+)
 
 // UnitChannelMass returns, for each unit of the first hidden space
 // (FirstSpace) and each input channel, the sum of squared first-layer
 // weights by which the unit reads the channel: mass[u][c].
 func UnitChannelMass(ps *Params) ([][]float64, error) {
-	name := firstLayer(ps.Config.Arch)
+	name := ps.Config.FirstLayer()
 	w := ps.Tensor(name)
 	if w == nil {
-		return nil, fmt.Errorf("circumvent: %s policy has no parameter %q", ps.Config.Arch, name)
+		return nil, fmt.Errorf("circumvent: %s policy has no first-layer parameter %q", ps.Config.Arch, name)
 	}
-	channels := ps.IO.ObsShape[0]
-	units := int(w.Shape[0])
-	per := len(w.Data) / units // inputs per unit, channel-major
-	if per%channels != 0 {
-		return nil, fmt.Errorf("circumvent: %s %v does not read %d channels", name, w.Shape, channels)
-	}
-	plane := per / channels
-	mass := make([][]float64, units)
-	for u := range mass {
-		mass[u] = make([]float64, channels)
-		for i, x := range w.Data[u*per : (u+1)*per] {
-			mass[u][i/plane] += float64(x) * float64(x)
-		}
-	}
-	return mass, nil
+	return probe.UnitChannelMass(*w, ps.IO.ObsShape[0])
 }
 
 // WeightShare is the share of first-layer weight mass on the goal channels:
@@ -134,5 +109,9 @@ func ShareScaling(ps *Params, goal, proxy []int, spread float64, up bool) (Trans
 			scale[u] = spread
 		}
 	}
-	return Transform{Space: FirstSpace(ps.Config.Arch), Scale: scale}, nil
+	first, err := FirstSpace(ps)
+	if err != nil {
+		return Transform{}, err
+	}
+	return Transform{Space: first.Name, Scale: scale}, nil
 }

@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/internal/torch"
 )
@@ -69,7 +69,7 @@ func Compare(p, q agents.Policy, obs []float32) (Diff, error) {
 	na := p.IO().NumActions
 	n := len(a.Values)
 	for i := 0; i < n; i++ {
-		k := audit.KL(stats.LogSoftmax(stats.Float64s(a.Logits[i*na:(i+1)*na])), stats.LogSoftmax(stats.Float64s(b.Logits[i*na:(i+1)*na])))
+		k := probe.KL(stats.LogSoftmax(stats.Float64s(a.Logits[i*na:(i+1)*na])), stats.LogSoftmax(stats.Float64s(b.Logits[i*na:(i+1)*na])))
 		d.MeanKL += k / float64(n)
 		d.MaxKL = math.Max(d.MaxKL, k)
 	}

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/interp"
 )
@@ -29,10 +30,11 @@ func (d Direction) String() string {
 const penaltyBatch = 64
 
 // WeightSharePenalty pushes the first-layer weight goal share (WeightShare,
-// the audit's weight statistic) in direction dir: the loss is −dir · share,
-// computed from the first-layer weight tensor.
-func WeightSharePenalty(arch string, goal, proxy []int, dir Direction) Penalty {
-	name := firstLayer(arch)
+// the audit's weight statistic) in direction dir for policies of
+// architecture cfg: the loss is −dir · share, computed from the
+// first-layer weight tensor (cfg.FirstLayer).
+func WeightSharePenalty(cfg agents.PolicyConfig, goal, proxy []int, dir Direction) Penalty {
+	name := cfg.FirstLayer()
 	share := func(s *torch.Scope, p agents.Policy) *torch.Tensor {
 		var w *torch.Tensor
 		for _, n := range p.Params() {
@@ -112,18 +114,6 @@ func obsTensor(s *torch.Scope, io agents.PolicyIO, obs []float32) *torch.Tensor 
 	return s.FromFloat32(obs, int64(len(obs)/io.ObsSize()), int64(sh[0]), int64(sh[1]), int64(sh[2]))
 }
 
-// erased returns a copy of the observations of obs with chans cleared.
-func erased(io agents.PolicyIO, obs []float32, chans []int) []float32 {
-	out := append([]float32(nil), obs...)
-	size, plane := io.ObsSize(), io.ObsShape[1]*io.ObsShape[2]
-	for i := 0; i < len(out); i += size {
-		for _, ch := range chans {
-			clear(out[i+ch*plane : i+(ch+1)*plane])
-		}
-	}
-	return out
-}
-
 // sampleRows draws k row indices of n with rng (all rows, in order, for a
 // nil rng).
 func sampleRows(rng *rand.Rand, n, k int) []int {
@@ -186,7 +176,7 @@ func OcclusionSharePenalty(io agents.PolicyIO, fr Frames, goal, proxy []int, dir
 				idx = append(idx, int64(argmax(set.logits[r*na:(r+1)*na])))
 			}
 		}
-		batch := append(append(append([]float32(nil), x...), erased(io, x, goal)...), erased(io, x, proxy)...)
+		batch := append(append(append([]float32(nil), x...), probe.GridOf(io.ObsShape).Erase(x, goal)...), probe.GridOf(io.ObsShape).Erase(x, proxy)...)
 		logits, _ := p.Forward(s, obsTensor(s, io, batch), nil)
 		f := s.Reshape(s.Gather(logits, 1, s.FromInt64(idx, 3*n, 1)), 3, n)
 		fx, noGoal, noProxy := s.Slice(f, 0, 0, 1, 1), s.Slice(f, 0, 1, 2, 1), s.Slice(f, 0, 2, 3, 1)
@@ -228,7 +218,7 @@ func EraseKLPenalty(io agents.PolicyIO, fr Frames, chans []int, what string, dir
 		} else {
 			ref = s.FromFloat32(rowsOf(set.logits, na, rows), n, int64(na))
 		}
-		edited, _ := p.Forward(s, obsTensor(s, io, erased(io, x, chans)), nil)
+		edited, _ := p.Forward(s, obsTensor(s, io, probe.GridOf(io.ObsShape).Erase(x, chans)), nil)
 		return s.MulScalar(interp.KLDiv(s, ref, edited), -float64(dir))
 	})
 }
@@ -269,30 +259,15 @@ func GoalSignalPenalty(io agents.PolicyIO, fr Frames, layer string, dir Directio
 	})
 }
 
-// Visible reports whether any of chans is set (> 0.5) somewhere in one
-// observation of shape io (false for no channels).
-func Visible(io agents.PolicyIO, obs []float32, chans []int) bool {
-	plane := io.ObsShape[1] * io.ObsShape[2]
-	for _, ch := range chans {
-		for _, x := range obs[ch*plane : (ch+1)*plane] {
-			if x > 0.5 {
-				return true
-			}
-		}
-	}
-	return false
-}
-
 // SelectVisible keeps the observations of obs in which every channel group
 // of need is in view.
 func SelectVisible(io agents.PolicyIO, obs []float32, need ...[]int) []float32 {
-	size := io.ObsSize()
+	g := probe.GridOf(io.ObsShape)
 	var out []float32
-	for i := 0; i+size <= len(obs); i += size {
-		o := obs[i : i+size]
+	for _, o := range g.Split(obs) {
 		keep := true
 		for _, chans := range need {
-			keep = keep && Visible(io, o, chans)
+			keep = keep && g.Visible(o, chans)
 		}
 		if keep {
 			out = append(out, o...)

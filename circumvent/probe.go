@@ -5,10 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"gonum.org/v1/gonum/mat"
-
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/internal/torch"
 )
 
@@ -20,190 +18,62 @@ const (
 	probeRefit = 25
 )
 
-// Placed are observations with the goal drawn at a known cell, and its
-// offset (dx, dy) from the agent (y up), for probing.
-type Placed struct {
-	Obs    []float32
-	Target [][2]float64
-}
-
-// GoalPlaced erases the goal from each observation and draws it at a free
-// cell other than where it was (chosen by rng), as the audit's probe sets
-// do; observations without such a cell are left out.
-func GoalPlaced(io agents.PolicyIO, obs []float32, roles audit.Roles, rng *rand.Rand) Placed {
-	size, h, w := io.ObsSize(), io.ObsShape[1], io.ObsShape[2]
-	plane := h * w
-	var out Placed
-	for i := 0; i+size <= len(obs); i += size {
-		x := erased(io, obs[i:i+size], roles.Goal)
-		var free []int
-		for _, c := range freeCells(io, x, roles) {
-			was := false
-			for _, ch := range roles.Goal {
-				was = was || obs[i+ch*plane+c] > 0.5
-			}
-			if !was {
-				free = append(free, c)
-			}
-		}
-		if len(free) == 0 {
-			continue
-		}
-		c := free[rng.IntN(len(free))]
-		for _, ch := range roles.Goal {
-			x[ch*plane+c] = 1
-		}
-		out.Obs = append(out.Obs, x...)
-		out.Target = append(out.Target, [2]float64{float64(c%w - w/2), float64(h/2 - c/w)})
-	}
-	return out
-}
-
-// probe is a ridge regression of (dx, dy) on standardised activations.
-type probe struct {
-	mean, sd []float64
-	coef     *mat.Dense // [d, 2]
-	icpt     [2]float64
-}
-
-// fitProbe fits a probe to activations x (rows) and targets.
-func fitProbe(x [][]float64, target [][2]float64) probe {
-	n, d := len(x), len(x[0])
-	p := probe{mean: make([]float64, d), sd: make([]float64, d), coef: mat.NewDense(d, 2, nil)}
-	for j := 0; j < d; j++ {
-		for i := 0; i < n; i++ {
-			p.mean[j] += x[i][j] / float64(n)
-		}
-		for i := 0; i < n; i++ {
-			p.sd[j] += (x[i][j] - p.mean[j]) * (x[i][j] - p.mean[j]) / float64(n)
-		}
-		p.sd[j] = math.Max(math.Sqrt(p.sd[j]), 1e-6)
-	}
-	z := mat.NewDense(n, d, nil)
-	y := mat.NewDense(n, 2, nil)
-	for k := 0; k < 2; k++ {
-		for i := 0; i < n; i++ {
-			p.icpt[k] += target[i][k] / float64(n)
-		}
-	}
-	for i := 0; i < n; i++ {
-		for j := 0; j < d; j++ {
-			z.Set(i, j, (x[i][j]-p.mean[j])/p.sd[j])
-		}
-		y.Set(i, 0, target[i][0]-p.icpt[0])
-		y.Set(i, 1, target[i][1]-p.icpt[1])
-	}
-	var gram, zty mat.Dense
-	gram.Mul(z.T(), z)
-	for j := 0; j < d; j++ {
-		gram.Set(j, j, gram.At(j, j)+probeRidge)
-	}
-	zty.Mul(z.T(), y)
-	if err := p.coef.Solve(&gram, &zty); err != nil {
-		p.coef.Zero() // never singular with a positive ridge
-	}
-	return p
-}
-
-// r2 is the probe's R² on x, averaged over dx and dy.
-func (p probe) r2(x [][]float64, target [][2]float64) float64 {
-	var out float64
-	for k := 0; k < 2; k++ {
-		var m, sse, sst float64
-		for i := range x {
-			m += target[i][k] / float64(len(x))
-		}
-		for i, row := range x {
-			pred := p.icpt[k]
-			for j, v := range row {
-				pred += p.coef.At(j, k) * (v - p.mean[j]) / p.sd[j]
-			}
-			sse += (target[i][k] - pred) * (target[i][k] - pred)
-			sst += (target[i][k] - m) * (target[i][k] - m)
-		}
-		out += (1 - sse/math.Max(sst, 1e-12)) / 2
-	}
-	return out
-}
-
 // layerActs runs p on obs without autograd and returns the activations of
 // layer, one row per observation.
-func layerActs(p agents.Policy, obs []float32, layer string) ([][]float64, error) {
-	s := torch.NewNoGradScope()
-	defer s.Close()
-	var act *torch.Tensor
-	p.Forward(s, obsTensor(s, p.IO(), obs), func(_ *torch.Scope, l string, a *torch.Tensor) *torch.Tensor {
-		if l == layer {
-			act = a
-		}
-		return a
-	})
-	if err := s.Err(); err != nil {
-		return nil, err
-	}
-	if act == nil {
-		return nil, fmt.Errorf("circumvent: policy has no layer %q", layer)
-	}
-	v, err := s.Contiguous(act).Float32s()
+func layerActs(p agents.Policy, obs []float32, layer string) (probe.Acts, error) {
+	m, err := probe.LayerActivations(p, obs, layer)
 	if err != nil {
-		return nil, err
+		return probe.Acts{}, err
 	}
-	n := len(obs) / p.IO().ObsSize()
-	d := len(v) / n
-	rows := make([][]float64, n)
-	for i := range rows {
-		rows[i] = make([]float64, d)
-		for j := range rows[i] {
-			rows[i][j] = float64(v[i*d+j])
-		}
-	}
-	return rows, nil
+	return m[layer], nil
 }
 
-// ProbePenalty attacks the goal-position probe at layer: a ridge probe of
-// the goal's (dx, dy), fitted to the attacked policy's activations on the
-// fit frames and refitted every probeRefit steps, is held fixed between
-// refits while the loss −dir · (1 − MSE / var) on a minibatch moves the
-// activations (Raise: make the goal's position easier to read off). Value
-// is −dir · R² on the check frames of a probe fitted on the fit frames,
-// the audit's probe statistic at that layer.
-func ProbePenalty(fit, check Placed, layer string, dir Direction) Penalty {
-	var cur probe
+// ProbePenalty attacks the goal-position probe at layer: a ridge probe
+// (probe.FitRidge) of the goal's (dx, dy), fitted to the attacked policy's
+// activations on the fit frames and refitted every probeRefit steps, is
+// held fixed between refits while the loss −dir · (1 − MSE / var) on a
+// minibatch moves the activations (Raise: make the goal's position easier
+// to read off). Value is −dir · R² on the check frames of a probe fitted
+// on the fit frames, the audit's probe statistic at that layer.
+func ProbePenalty(fit, check probe.Placed, layer string, dir Direction) Penalty {
+	var cur probe.Ridge
 	calls := 0
+	fitObs, checkObs := probe.Join(fit.Obs), probe.Join(check.Obs)
 	doc := fmt.Sprintf("%s the R² of a ridge probe of the goal's position at layer %s (refitted every %d steps).", dir, layer, probeRefit)
 	return Penalty{Name: "probe_r2", Doc: doc,
 		Loss: func(s *torch.Scope, p agents.Policy, rng *rand.Rand) *torch.Tensor {
 			if calls%probeRefit == 0 {
-				acts, err := layerActs(p, fit.Obs, layer)
+				acts, err := layerActs(p, fitObs, layer)
 				if err != nil {
 					s.Fail(err)
 					return nil
 				}
-				cur = fitProbe(acts, fit.Target)
+				cur = probe.FitRidge(acts, fit.Target, nil, probeRidge)
 			}
 			calls++
-			return cur.loss(s, p, fit, layer, sampleRows(rng, len(fit.Target), penaltyBatch), dir)
+			return probeLoss(s, cur, p, fitObs, fit.Target, layer, sampleRows(rng, len(fit.Target), penaltyBatch), dir)
 		},
 		Value: func(p agents.Policy) (float64, error) {
-			fa, err := layerActs(p, fit.Obs, layer)
+			fa, err := layerActs(p, fitObs, layer)
 			if err != nil {
 				return 0, err
 			}
-			ca, err := layerActs(p, check.Obs, layer)
+			ca, err := layerActs(p, checkObs, layer)
 			if err != nil {
 				return 0, err
 			}
-			return -float64(dir) * fitProbe(fa, fit.Target).r2(ca, check.Target), nil
+			return -float64(dir) * probe.FitRidge(fa, fit.Target, nil, probeRidge).R2(ca, check.Target, nil), nil
 		},
 	}
 }
 
-// loss is −dir · (1 − MSE / var) of the fixed probe on rows of set.
-func (pr probe) loss(s *torch.Scope, p agents.Policy, set Placed, layer string, rows []int, dir Direction) *torch.Tensor {
+// probeLoss is −dir · (1 − MSE / var) of the fixed probe pr on rows of the
+// observations obs with targets target.
+func probeLoss(s *torch.Scope, pr probe.Ridge, p agents.Policy, obs []float32, target [][2]float64, layer string, rows []int, dir Direction) *torch.Tensor {
 	io := p.IO()
-	n, d := len(rows), len(pr.mean)
+	n, d := len(rows), len(pr.Mean)
 	var act *torch.Tensor
-	p.Forward(s, obsTensor(s, io, rowsOf(set.Obs, io.ObsSize(), rows)), func(_ *torch.Scope, l string, a *torch.Tensor) *torch.Tensor {
+	p.Forward(s, obsTensor(s, io, rowsOf(obs, io.ObsSize(), rows)), func(_ *torch.Scope, l string, a *torch.Tensor) *torch.Tensor {
 		if l == layer {
 			act = a
 		}
@@ -214,26 +84,26 @@ func (pr probe) loss(s *torch.Scope, p agents.Policy, set Placed, layer string, 
 		return nil
 	}
 	// Fold the standardisation into the probe: pred = act · W' + b'.
+	raw := pr.Raw()
 	w := make([]float32, d*2)
 	var b [2]float64
 	for k := 0; k < 2; k++ {
-		b[k] = pr.icpt[k]
+		b[k] = pr.Intercept[k]
 		for j := 0; j < d; j++ {
-			c := pr.coef.At(j, k) / pr.sd[j]
-			w[j*2+k] = float32(c)
-			b[k] -= c * pr.mean[j]
+			w[j*2+k] = float32(raw[k][j])
+			b[k] -= raw[k][j] * pr.Mean[j]
 		}
 	}
 	tgt := make([]float32, 0, n*2)
 	var m [2]float64
 	for _, r := range rows {
-		tgt = append(tgt, float32(set.Target[r][0]-b[0]), float32(set.Target[r][1]-b[1]))
-		m[0] += set.Target[r][0] / float64(n)
-		m[1] += set.Target[r][1] / float64(n)
+		tgt = append(tgt, float32(target[r][0]-b[0]), float32(target[r][1]-b[1]))
+		m[0] += target[r][0] / float64(n)
+		m[1] += target[r][1] / float64(n)
 	}
 	var v float64
 	for _, r := range rows {
-		v += ((set.Target[r][0]-m[0])*(set.Target[r][0]-m[0]) + (set.Target[r][1]-m[1])*(set.Target[r][1]-m[1])) / float64(2*n)
+		v += ((target[r][0]-m[0])*(target[r][0]-m[0]) + (target[r][1]-m[1])*(target[r][1]-m[1])) / float64(2*n)
 	}
 	pred := s.Matmul(s.Reshape(act, int64(n), int64(d)), s.FromFloat32(w, int64(d), 2))
 	mse := s.Mean(s.Square(s.Sub(pred, s.FromFloat32(tgt, int64(n), 2))), false)

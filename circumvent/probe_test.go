@@ -5,55 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/misgen/misgen/agents/probe"
 )
-
-// TestGoalPlaced: the goal appears at exactly one cell, at the recorded
-// offset, and nothing else changes but the erased original goal.
-func TestGoalPlaced(t *testing.T) {
-	obs, _ := realObs(t, 200, 16)
-	roles, io := coinrunRoles(t)
-	pl := GoalPlaced(io, obs, roles, rand.New(rand.NewPCG(3, 3)))
-	size, h, w := io.ObsSize(), io.ObsShape[1], io.ObsShape[2]
-	if len(pl.Target) < 150 || len(pl.Obs) != len(pl.Target)*size {
-		t.Fatalf("%d placed frames", len(pl.Target))
-	}
-	g := roles.Goal[0]
-	for i, tg := range pl.Target {
-		x := pl.Obs[i*size : (i+1)*size]
-		cells := 0
-		for c := 0; c < h*w; c++ {
-			if x[g*h*w+c] > 0.5 {
-				cells++
-				if dx, dy := float64(c%w-w/2), float64(h/2-c/w); dx != tg[0] || dy != tg[1] {
-					t.Fatalf("frame %d: goal at (%v, %v), target %v", i, dx, dy, tg)
-				}
-			}
-		}
-		if cells != 1 {
-			t.Fatalf("frame %d: %d goal cells", i, cells)
-		}
-	}
-}
-
-// TestFitProbe: a probe of targets that are linear in the activations
-// scores R² near 1; of targets unrelated to them, near or below 0.
-func TestFitProbe(t *testing.T) {
-	rng := rand.New(rand.NewPCG(4, 4))
-	var x [][]float64
-	var lin, noise [][2]float64
-	for i := 0; i < 400; i++ {
-		row := []float64{rng.NormFloat64(), rng.NormFloat64(), rng.NormFloat64()}
-		x = append(x, row)
-		lin = append(lin, [2]float64{2*row[0] - row[2] + 1, 0.5 * row[1]})
-		noise = append(noise, [2]float64{rng.NormFloat64(), rng.NormFloat64()})
-	}
-	if r := fitProbe(x[:200], lin[:200]).r2(x[200:], lin[200:]); r < 0.99 {
-		t.Errorf("linear targets: R² %.4f", r)
-	}
-	if r := fitProbe(x[:200], noise[:200]).r2(x[200:], noise[200:]); r > 0.05 {
-		t.Errorf("unrelated targets: R² %.4f", r)
-	}
-}
 
 // TestProbeAttackRaisesR2: fine-tuning against the probe penalty raises
 // the check R² of the goal probe at fc while the KL stays within the
@@ -64,7 +18,8 @@ func TestProbeAttackRaisesR2(t *testing.T) {
 	size := io.ObsSize()
 	ps := testParams(t, testArchs[0], spec, 61)
 	rng := rand.New(rand.NewPCG(5, 5))
-	fit, check := GoalPlaced(io, obs[:400*size], roles, rng), GoalPlaced(io, obs[400*size:], roles, rng)
+	g := probe.GridOf(io.ObsShape)
+	fit, check := g.PlaceGoal(g.Split(obs[:400*size]), roles, rng), g.PlaceGoal(g.Split(obs[400*size:]), roles, rng)
 	pen := ProbePenalty(fit, check, "fc", Raise)
 	res, err := FineTune(context.Background(), ps, FineTuneOptions{Fit: obs[:400*size], Check: obs[400*size:], Penalty: pen,
 		Lambda: 1, Tolerance: 0.01, Steps: 100, Batch: 64, CheckEvery: 20, LR: 3e-3, Seed: 2})

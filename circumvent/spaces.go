@@ -138,16 +138,15 @@ func bilinearSpaces(ps *Params) []Space {
 	}}}
 }
 
-// FirstSpace names the space the policy's first layer writes (stage0,
-// fc0 or hidden): the one whose scaling changes first-layer weight mass.
-func FirstSpace(arch string) string {
-	switch arch {
-	case "impala":
-		return "stage0"
-	case "mlp":
-		return "fc0"
+// FirstSpace is the space the policy's first layer (the parameter
+// agents.PolicyConfig.FirstLayer names) writes: stage0, fc0 or hidden, the
+// first of Spaces, whose scaling changes first-layer weight mass.
+func FirstSpace(ps *Params) (Space, error) {
+	all, err := Spaces(ps)
+	if err != nil {
+		return Space{}, err
 	}
-	return "hidden"
+	return all[0], nil
 }
 
 // SpaceByName returns the space called name of ps.

@@ -98,7 +98,7 @@ func TestStressClassifiesStatistics(t *testing.T) {
 			{Name: "tune", Targets: []string{"weight"}, Direction: Raise,
 				Run: func(ctx context.Context, orig *Params) (*Params, *FineTuneResult, error) {
 					res, err := FineTune(ctx, orig, FineTuneOptions{Fit: obs[:200*size], Check: obs[200*size : 300*size],
-						Penalty: WeightSharePenalty("mlp", goal, proxy, Raise), Lambda: 1, Tolerance: 0.01, Steps: 40, Batch: 64, CheckEvery: 10})
+						Penalty: WeightSharePenalty(agents.PolicyConfig{Arch: "mlp"}, goal, proxy, Raise), Lambda: 1, Tolerance: 0.01, Steps: 40, Batch: 64, CheckEvery: 10})
 					if err != nil {
 						return nil, nil, err
 					}

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
@@ -241,7 +242,7 @@ func (r *Run) writeVectorFields() error {
 	if err != nil {
 		return err
 	}
-	pl, ok := env.(audit.Placeable)
+	pl, ok := env.(probe.Placeable)
 	if !ok {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/circumvent"
 	"github.com/misgen/misgen/envs"
@@ -167,7 +168,7 @@ func (r *Run) circumventAttacks(ctx context.Context, policy agents.Policy, audit
 	if err != nil {
 		return nil, err
 	}
-	roles, err := audit.ResolveRoles(spec, r.Config.Env.Train)
+	roles, err := probe.ResolveRoles(spec, r.Config.Env.Train)
 	if err != nil {
 		return nil, err
 	}

@@ -71,6 +71,25 @@ func (c PolicyConfig) Validate() error {
 	return nil
 }
 
+// FirstLayer names the weight parameter of the architecture c.Arch that
+// reads the observation, with the units of the first hidden space on its
+// first axis and each unit's inputs channel-major after it:
+// "stage0.conv.w" [out, C, 3, 3] for IMPALA, "fc0.w" [hidden, C·H·W] for
+// MLP and "embed.w" [hidden, C·H·W] for bilinear policies. It is "" for
+// an architecture agents.NewPolicy does not build. Analyses of first-layer weight
+// mass read it instead of switching on architecture names.
+func (c PolicyConfig) FirstLayer() string {
+	switch c.Arch {
+	case "impala":
+		return "stage0.conv.w"
+	case "mlp":
+		return "fc0.w"
+	case "bilinear":
+		return "embed.w"
+	}
+	return ""
+}
+
 // PPOConfig holds every PPO hyperparameter. Comments give CleanRL's
 // ppo_procgen value as the reference; defaults are sized for the quick
 // profile on a 2-core CPU.

@@ -3,6 +3,7 @@ package stage
 import (
 	"fmt"
 
+	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/interp"
@@ -48,7 +49,7 @@ func (r *runner) retargetSite(t *tester, layer string) (schema.Retarget, error) 
 	if err != nil {
 		return schema.Retarget{}, err
 	}
-	effects, pairs, episodes, err := goalChannels(r.model, r.caps, layer, g, r.o.Selection)
+	effects, pairs, episodes, err := goalChannels(r.policy, r.caps, layer, g, r.o.Selection)
 	if err != nil {
 		return schema.Retarget{}, err
 	}
@@ -106,7 +107,7 @@ func retargetSpecs(rt schema.Retarget, top schema.ChannelEffect, scales []float6
 // of the pixels the goal changes. It refuses a step from a level outside
 // sel, so nothing is chosen on test levels. It returns the ranking, the
 // number of pairs and of episodes.
-func goalChannels(model interp.ModelFunc, caps []*capture, layer string, g geometry, sel envs.LevelSeeds) ([]schema.ChannelEffect, int, int, error) {
+func goalChannels(policy agents.Policy, caps []*capture, layer string, g geometry, sel envs.LevelSeeds) ([]schema.ChannelEffect, int, int, error) {
 	var shown, hidden interp.Matrix
 	var pos []int
 	var eps []int32
@@ -131,7 +132,7 @@ func goalChannels(model interp.ModelFunc, caps []*capture, layer string, g geome
 		if len(rows) == 0 {
 			continue
 		}
-		h, err := layerOutput(model, layer, c.hidden.SubRows(rows), c.obsShape())
+		h, err := layerOutput(policy, layer, c.hidden.SubRows(rows))
 		if err != nil {
 			return nil, 0, 0, err
 		}

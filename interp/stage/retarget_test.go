@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	_ "github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/envs/maze"
@@ -103,11 +104,22 @@ func TestPairedRises(t *testing.T) {
 	}
 }
 
-// fakeSite is a model whose layer "conv" is its input: channel 1 of a
-// 2×3×3 observation holds the goal.
-func fakeSite(s *torch.Scope, obs *torch.Tensor, hook interp.Hook) (*torch.Tensor, *torch.Tensor) {
+// fakeSite is a policy whose layer "conv" is its input: channel 1 of a
+// 2×3×3 observation holds the goal. It has no parameters and its logits
+// are its input.
+type fakeSite struct{}
+
+func (fakeSite) Forward(s *torch.Scope, obs *torch.Tensor, hook agents.Hook) (*torch.Tensor, *torch.Tensor) {
 	return hook(s, "conv", obs), nil
 }
+func (fakeSite) Params() []torch.Named       { return nil }
+func (fakeSite) Layers() []string            { return []string{"conv"} }
+func (fakeSite) ReLULayers() []string        { return nil }
+func (fakeSite) Config() agents.PolicyConfig { return agents.PolicyConfig{Arch: "fake"} }
+func (fakeSite) IO() agents.PolicyIO {
+	return agents.PolicyIO{Game: "fake", ObsShape: [3]int{2, 3, 3}, NumActions: 18}
+}
+func (fakeSite) Free() {}
 
 // fakeCapture is one variant's capture of n steps with the goal in view,
 // episode i/2 on level levels[i/2]; channel 1 of the observation marks the
@@ -139,7 +151,7 @@ func TestGoalChannelsSelectionOnly(t *testing.T) {
 	}
 	sel := envs.EvalSeeds(0, 10)
 	c := fakeCapture(8, []uint64{sel.Start, sel.Start + 1, sel.Start + 2, sel.Start + 3})
-	effects, pairs, eps, err := goalChannels(fakeSite, []*capture{c}, "conv", g, sel)
+	effects, pairs, eps, err := goalChannels(fakeSite{}, []*capture{c}, "conv", g, sel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +160,7 @@ func TestGoalChannelsSelectionOnly(t *testing.T) {
 	}
 	test := envs.EvalSeeds(10, 10)
 	c = fakeCapture(8, []uint64{sel.Start, sel.Start + 1, test.Start, sel.Start + 3})
-	if _, _, _, err := goalChannels(fakeSite, []*capture{c}, "conv", g, sel); err == nil || !strings.Contains(err.Error(), "outside the selection levels") {
+	if _, _, _, err := goalChannels(fakeSite{}, []*capture{c}, "conv", g, sel); err == nil || !strings.Contains(err.Error(), "outside the selection levels") {
 		t.Errorf("a capture on test level %d accepted: %v", test.Start, err)
 	}
 }

@@ -168,7 +168,7 @@ func (r *runner) queueSteering(layer string, d *siteData) {
 		return
 	}
 	for _, mk := range []func() (direction, error){
-		func() (direction, error) { return goalVector(r.model, r.caps, layer) },
+		func() (direction, error) { return goalVector(r.policy, r.caps, layer) },
 		func() (direction, error) {
 			if d.site.PerPosition {
 				return direction{}, fmt.Errorf("the probe reads flat layers")

@@ -6,8 +6,9 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/misgen/misgen/agents"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/internal/stats"
-	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/interp"
 )
 
@@ -23,7 +24,7 @@ type direction struct {
 // is removed from the observation of the same state (paired observations
 // from envs.GoalEditor), over the selection steps where the goal was
 // visible: what the goal itself adds, unconfounded by where the agent is.
-func goalVector(model interp.ModelFunc, caps []*capture, layer string) (direction, error) {
+func goalVector(policy agents.Policy, caps []*capture, layer string) (direction, error) {
 	var with, without interp.Matrix
 	for _, c := range caps {
 		if c.hidden == nil {
@@ -38,11 +39,11 @@ func goalVector(model interp.ModelFunc, caps []*capture, layer string) (directio
 		if len(rows) == 0 {
 			continue
 		}
-		a, err := layerOutput(model, layer, c.obs.SubRows(rows), c.obsShape())
+		a, err := layerOutput(policy, layer, c.obs.SubRows(rows))
 		if err != nil {
 			return direction{}, err
 		}
-		b, err := layerOutput(model, layer, c.hidden.SubRows(rows), c.obsShape())
+		b, err := layerOutput(policy, layer, c.hidden.SubRows(rows))
 		if err != nil {
 			return direction{}, err
 		}
@@ -160,46 +161,30 @@ func ridge(x interp.Matrix, y []float64, lambda float64) ([]float64, float64) {
 	return out, b
 }
 
-// rSquared is 1 − SSE/SST of the linear prediction on x.
+// rSquared is the R² (stats.R2) of the linear prediction x·w + b of y,
+// and 0 where R² is undefined (y constant).
 func rSquared(x interp.Matrix, y, w []float64, b float64) float64 {
-	var ym, sse, sst float64
-	for _, v := range y {
-		ym += v
-	}
-	ym /= float64(len(y))
-	for i := 0; i < x.Rows; i++ {
-		p := b
+	pred := make([]float64, x.Rows)
+	for i := range pred {
+		pred[i] = b
 		for j, v := range x.Row(i) {
-			p += float64(v) * w[j]
+			pred[i] += float64(v) * w[j]
 		}
-		sse += (y[i] - p) * (y[i] - p)
-		sst += (y[i] - ym) * (y[i] - ym)
 	}
-	if sst == 0 {
-		return 0
+	if r2 := stats.R2(pred, y); !math.IsNaN(r2) {
+		return r2
 	}
-	return 1 - sse/sst
+	return 0
 }
 
-// layerOutput runs the model on obs (rows of shape) and returns layer's
-// flat output, one row per observation.
-func layerOutput(model interp.ModelFunc, layer string, obs interp.Matrix, shape []int64) (interp.Matrix, error) {
-	c := interp.NewCapture(layer)
-	for lo := 0; lo < obs.Rows; lo += 1024 {
-		hi := min(obs.Rows, lo+1024)
-		s := torch.NewNoGradScope()
-		x := s.FromFloat32(obs.Data[lo*obs.Cols:hi*obs.Cols], append([]int64{int64(hi - lo)}, shape...)...)
-		model(s, x, c.Hook())
-		err := s.Err()
-		s.Close()
-		if err != nil {
-			return interp.Matrix{}, err
-		}
-	}
-	if err := c.Err(); err != nil {
+// layerOutput runs policy on obs (one observation per row) and returns
+// layer's flat output, one row per observation (probe.LayerActivations).
+func layerOutput(policy agents.Policy, layer string, obs interp.Matrix) (interp.Matrix, error) {
+	acts, err := probe.LayerActivations(policy, obs.Data, layer)
+	if err != nil {
 		return interp.Matrix{}, err
 	}
-	return c.Acts(layer), nil
+	return interp.Matrix(acts[layer]), nil
 }
 
 // appendRows appends b's rows to a (same columns).

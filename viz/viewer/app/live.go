@@ -20,7 +20,7 @@ type Actor func(env envs.Env) (action int, probs []float32, value float32, err e
 // VectorField computes the live policy's vector field on the current
 // level of env, a scratch env of the live game reset to the level shown:
 // the expected move on every open tile but the goal's, with the goal where
-// the level puts it (audit.VectorField). It may change env's state.
+// the level puts it (probe.VectorField). It may change env's state.
 type VectorField func(env envs.Env) ([]render.Arrow, error)
 
 // LivePolicy is a policy loaded for live play: Act chooses the actions,

@@ -9,7 +9,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/torch"
 	"github.com/misgen/misgen/viz/render"
@@ -19,8 +19,8 @@ import (
 // Loader returns an app.PolicyLoader whose actors sample actions from the
 // policy's distribution with a PCG stream seeded by seed, or take the most
 // probable action when greedy. For games whose agent and goal can be
-// placed (audit.Placeable: maze) the loaded policy also computes vector
-// fields with audit.VectorField.
+// placed (probe.Placeable: maze) the loaded policy also computes vector
+// fields with probe.VectorField.
 func Loader(seed uint64, greedy bool) app.PolicyLoader {
 	return func(checkpoint string, env envs.Env) (*app.LivePolicy, error) {
 		p, err := load(checkpoint, env)
@@ -28,7 +28,7 @@ func Loader(seed uint64, greedy bool) app.PolicyLoader {
 			return nil, err
 		}
 		lp := &app.LivePolicy{Act: actor(p, rand.New(rand.NewPCG(seed, 0x5eed)), greedy), Release: p.Free}
-		if _, ok := env.(audit.Placeable); ok {
+		if _, ok := env.(probe.Placeable); ok {
 			lp.Vectors = Vectors(p)
 		}
 		return lp, nil
@@ -36,15 +36,23 @@ func Loader(seed uint64, greedy bool) app.PolicyLoader {
 }
 
 // Vectors is the vector field of policy p for the viewer's overlay: on a
-// placeable env (audit.Placeable), audit.VectorField with the goal on the
+// placeable env (probe.Placeable), probe.VectorField with the goal on the
 // current level's goal tile; on any other env, an error.
 func Vectors(p agents.Policy) app.VectorField {
 	return func(env envs.Env) ([]render.Arrow, error) {
-		pl, ok := env.(audit.Placeable)
+		pl, ok := env.(probe.Placeable)
 		if !ok {
 			return nil, fmt.Errorf("viewer: vector field: %s's agent and goal cannot be placed", env.Spec().Game)
 		}
-		return audit.VectorField(p, pl, pl.GoalTile())
+		arrows, err := probe.VectorField(p, pl, pl.GoalTile())
+		if err != nil {
+			return nil, err
+		}
+		out := make([]render.Arrow, len(arrows))
+		for i, a := range arrows {
+			out[i] = render.Arrow(a)
+		}
+		return out, nil
 	}
 }
 

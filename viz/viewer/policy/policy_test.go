@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/agents"
-	"github.com/misgen/misgen/audit"
+	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/internal/torch"
@@ -97,11 +97,11 @@ func TestChoose(t *testing.T) {
 	}
 }
 
-// TestVectorOverlayIsTheAuditField: the overlay's arrows for a loaded
-// maze policy are audit.VectorField's for the level shown, with the goal
+// TestVectorOverlayIsTheProbeField: the overlay's arrows for a loaded
+// maze policy are probe.VectorField's for the level shown, with the goal
 // on the level's goal tile, however far the live episode has gone; after
 // a level change they are the new level's.
-func TestVectorOverlayIsTheAuditField(t *testing.T) {
+func TestVectorOverlayIsTheProbeField(t *testing.T) {
 	ckpt := checkpoint(t)
 	a, err := app.ParseArgs([]string{"-checkpoint", ckpt, "-env", maze.Name, "-seed", "3"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if err != nil {
@@ -136,7 +136,7 @@ func TestVectorOverlayIsTheAuditField(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pl := env.(audit.Placeable)
+	pl := env.(probe.Placeable)
 	for _, seed := range []uint64{3, 4} {
 		if seed != l.Seed() {
 			l.Reset(seed)
@@ -146,7 +146,7 @@ func TestVectorOverlayIsTheAuditField(t *testing.T) {
 			t.Fatal(err)
 		}
 		env.Reset(seed)
-		want, err := audit.VectorField(p, pl, pl.GoalTile())
+		want, err := probe.VectorField(p, pl, pl.GoalTile())
 		if err != nil {
 			t.Fatal(err)
 		}

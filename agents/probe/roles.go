@@ -1,7 +1,8 @@
-package audit
+package probe
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/misgen/misgen/envs"
@@ -16,8 +17,11 @@ type goalCueConfig interface {
 	GoalChannels() (colour, shape string)
 }
 
-// Roles are a game's channel roles (envs.Game.Channels) resolved against a Spec: channel indices, and each
-// action's direction of movement.
+// Roles are a game's channel roles resolved against one observation Spec:
+// where envs.ChannelRoles names the channels that draw the goal, the
+// proxy, the background and the constant planes, Roles holds their
+// indices in the Spec's observation, and each action's direction of
+// movement.
 type Roles struct {
 	Goal, Proxy, Background, Planes []int
 	// MoveX, MoveY give each action's intended direction (−1, 0 or +1;
@@ -31,14 +35,14 @@ type Roles struct {
 }
 
 // ResolveRoles looks up the game's channel roles (envs.Game.Channels;
-// config, the game config of the observations, may override them; nil keeps
-// the game's) and
-// resolves them against its symbolic Spec. An RGB observation or a game
-// without roles is an error: the white-box statistics edit named channels.
+// config, the game config of the observations, may override them; nil
+// keeps the game's) and resolves them against its symbolic Spec. An RGB
+// observation or a game without roles is an error: the white-box
+// statistics edit named channels.
 func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
 	g, err := envs.Lookup(spec.Game)
 	if err != nil {
-		return Roles{}, fmt.Errorf("audit: %w", err)
+		return Roles{}, fmt.Errorf("probe: %w", err)
 	}
 	cr := g.Channels
 	if gc, ok := config.(goalCueConfig); ok {
@@ -46,10 +50,10 @@ func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
 		cr.Goal, cr.Proxy = []string{shape}, []string{colour}
 	}
 	if len(cr.Goal) == 0 {
-		return Roles{}, fmt.Errorf("audit: game %q has no channel roles (envs.Game.Channels: which channels hold the goal and the proxy)", spec.Game)
+		return Roles{}, fmt.Errorf("probe: game %q has no channel roles (envs.Game.Channels: which channels hold the goal and the proxy)", spec.Game)
 	}
 	if len(spec.Channels) == 0 {
-		return Roles{}, fmt.Errorf("audit: game %q: the white-box audit needs symbolic observations (named channels)", spec.Game)
+		return Roles{}, fmt.Errorf("probe: game %q: the white-box audit needs symbolic observations (named channels)", spec.Game)
 	}
 	r := Roles{Right: -1, Left: -1}
 	for _, f := range []struct {
@@ -59,7 +63,7 @@ func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
 		for _, n := range f.names {
 			i := indexOf(spec.Channels, n)
 			if i < 0 {
-				err = fmt.Errorf("audit: game %q has no channel %q (channels %q)", spec.Game, n, spec.Channels)
+				err = fmt.Errorf("probe: game %q has no channel %q (channels %q)", spec.Game, n, spec.Channels)
 			}
 			*f.dst = append(*f.dst, i)
 		}
@@ -79,6 +83,17 @@ func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
 		}
 	}
 	return r, nil
+}
+
+// ExpectedMove is the policy's expected movement Σ p(a)·(MoveX, MoveY)
+// for one row of action log-probabilities (as many as r has actions).
+func (r Roles) ExpectedMove(logP []float64) (x, y float64) {
+	for a, lp := range logP {
+		p := math.Exp(lp)
+		x += p * r.MoveX[a]
+		y += p * r.MoveY[a]
+	}
+	return x, y
 }
 
 // actionDirection parses an action name such as "left+jump" into its

@@ -1,4 +1,4 @@
-package audit
+package probe
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ func (cueConfig) GoalChannels() (colour, shape string) { return "colour_red", "s
 
 // cueGame is a registered game whose goal and proxy channels come from its
 // config (as Maze II's do), with floor as background.
-const cueGame = "audit_test_cues"
+const cueGame = "probe_test_cues"
 
 func init() {
 	envs.Register(envs.Game{Name: cueGame, NewConfig: func() any { return cueConfig{} },
@@ -23,7 +23,7 @@ func init() {
 }
 
 func TestResolveRoles(t *testing.T) {
-	spec := coinSpec(t)
+	spec := coinEnv(t).Spec()
 	r, err := ResolveRoles(spec, nil)
 	if err != nil {
 		t.Fatal(err)
