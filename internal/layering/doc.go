@@ -9,6 +9,6 @@
 // data, viz (drawing and viewing, which imports no analysis), and
 // experiments and cmd, which call analyses and drawing. Config decoding
 // (experiments/config, agents/agentconfig, interp/saeconfig) is torch-free.
-// interp's algorithms import neither agents nor envs directly (its own
-// test checks that).
+// interp's algorithms import neither agents nor envs themselves (schema,
+// which they use, knows envs' outcome names).
 package layering
