@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -32,19 +31,19 @@ func ScatterFile(name string) string { return fmt.Sprintf(ScatterPattern, name) 
 // WriteOutputs writes audit.{json,md,csv}, statistics.csv and one scatter
 // plot per statistic with at least one value into dir.
 func WriteOutputs(dir string, res *Result) error {
-	js, err := json.MarshalIndent(res, "", "  ")
+	js, err := schema.EncodeJSON(res)
 	if err != nil {
 		return err
 	}
-	agentsCSV, err := res.agentsCSV()
+	agentsCSV, err := agentsCSV(res)
 	if err != nil {
 		return err
 	}
-	statsCSV, err := res.statisticsCSV()
+	statsCSV, err := statisticsCSV(res)
 	if err != nil {
 		return err
 	}
-	files := map[string][]byte{JSONFile: append(js, '\n'), MarkdownFile: []byte(res.Markdown()), AgentsCSV: agentsCSV, StatisticsCSV: statsCSV}
+	files := map[string][]byte{JSONFile: js, MarkdownFile: []byte(Markdown(res)), AgentsCSV: agentsCSV, StatisticsCSV: statsCSV}
 	for name, data := range files {
 		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
@@ -54,7 +53,7 @@ func WriteOutputs(dir string, res *Result) error {
 		if st.N == 0 {
 			continue
 		}
-		if err := plot.WriteScatter(filepath.Join(dir, ScatterFile(st.Name)), res.scatterPanels(st), scatterSize); err != nil {
+		if err := plot.WriteScatter(filepath.Join(dir, ScatterFile(st.Name)), scatterPanels(res, st), scatterSize); err != nil {
 			return fmt.Errorf("audit: scatter of %s: %w", st.Name, err)
 		}
 	}
@@ -63,7 +62,7 @@ func WriteOutputs(dir string, res *Result) error {
 
 // scatterPanels are the statistic against each target (primary first),
 // one point per agent with its 95% interval.
-func (res *Result) scatterPanels(st StatRow) []plot.ScatterPanel {
+func scatterPanels(res *Result, st StatRow) []plot.ScatterPanel {
 	xl := st.Name
 	if st.Scale == Log10 {
 		xl = "log10 " + st.Name
@@ -155,7 +154,7 @@ func fmtNum(x schema.Num) string {
 	return strconv.FormatFloat(f, 'g', 6, 64)
 }
 
-func (res *Result) agentsCSV() ([]byte, error) {
+func agentsCSV(res *Result) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	head := []string{"agent", "group"}
@@ -189,7 +188,7 @@ func (res *Result) agentsCSV() ([]byte, error) {
 	return buf.Bytes(), w.Error()
 }
 
-func (res *Result) statisticsCSV() ([]byte, error) {
+func statisticsCSV(res *Result) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	head := []string{"statistic", "level", "expected_sign", "touches", "scale", "agents", "reliability"}

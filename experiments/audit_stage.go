@@ -146,7 +146,7 @@ func (r *Run) auditSeeds(ctx context.Context) error {
 			return err
 		}
 		r.Progress.Printf("audit: seed %d: %d statistics from %d ID episodes in %.1f s", j.Seed, len(st.Values), st.Episodes, st.Seconds)
-		return writeJSON(r.AuditStats(j.Seed), st)
+		return schema.WriteJSON(r.AuditStats(j.Seed), st)
 	})
 	if err != nil {
 		return err
@@ -202,10 +202,10 @@ func (r *Run) WritePredictions(src string) error {
 	for _, a := range pred.Agents {
 		r.Progress.Printf("audit: %s", a.Line)
 	}
-	if err := writeJSON(r.PredictionsPath(), pred); err != nil {
+	if err := schema.WriteJSON(r.PredictionsPath(), pred); err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(r.AuditDir(), PredictionsMD), []byte(pred.Markdown()), 0o644)
+	return atomicfile.WriteFile(filepath.Join(r.AuditDir(), PredictionsMD), []byte(audit.PredictionsMarkdown(pred)), 0o644)
 }
 
 // roleName is a channel role's name for sentences ("end_zone" → "end
@@ -264,14 +264,6 @@ func (r *Run) writeVectorFields() error {
 		}
 	}
 	return nil
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // readAuditStats reads the statistics of every seed of r.
@@ -369,7 +361,7 @@ func (r *Run) measuredSeed(spec envs.Spec, seed int, variant string) (audit.Meas
 	if m, err = measure(spec, recs, control); err != nil {
 		return m, fmt.Errorf("seed %d: %w", seed, err)
 	}
-	return m, writeJSON(r.AuditMeasured(seed), m)
+	return m, schema.WriteJSON(r.AuditMeasured(seed), m)
 }
 
 // auditRecords reads one seed's records of a variant, sorted by level,
@@ -592,7 +584,7 @@ func AuditPopulation(runs []*Run, name, out string) (*audit.Result, error) {
 		}
 		cp := *res
 		cp.Dir = filepath.ToSlash(rel)
-		if err := writeJSON(r.AuditJSON(), &cp); err != nil {
+		if err := schema.WriteJSON(r.AuditJSON(), &cp); err != nil {
 			return nil, err
 		}
 	}
@@ -610,7 +602,7 @@ func writeStatistics(out string, stats []*audit.AgentStats) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(out, StatisticsFile), struct {
+	return schema.WriteJSON(filepath.Join(out, StatisticsFile), struct {
 		SHA256 string              `json:"sha256"`
 		Agents []*audit.AgentStats `json:"agents"`
 	}{hash, stats})

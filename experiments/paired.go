@@ -118,7 +118,7 @@ func WritePaired(dir string, rows []PairedRow, title string) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := writeJSON(filepath.Join(dir, PairedJSON), rows); err != nil {
+	if err := schema.WriteJSON(filepath.Join(dir, PairedJSON), rows); err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, PairedMD), []byte(pairedMarkdown(rows, title)), 0o644)

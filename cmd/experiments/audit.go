@@ -91,11 +91,10 @@ func auditPopulation(ctx context.Context, runs []*experiments.Run, out string, s
 		}
 	}
 	fmt.Fprintf(st.stdout, "%s\n", out)
-	for _, t := range res.Targets {
-		fmt.Fprintf(st.stdout, "%s\n", res.Headline(t))
+	for _, h := range res.Verdict.Headlines {
+		fmt.Fprintf(st.stdout, "%s\n", h)
 	}
-	_, goal := res.GoalMet()
-	fmt.Fprintf(st.stdout, "%s\n", goal)
+	fmt.Fprintf(st.stdout, "%s\n", res.Verdict.Goal)
 	return len(res.Agents), nil
 }
 
