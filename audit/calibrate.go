@@ -6,7 +6,6 @@ import (
 	"github.com/misgen/misgen/internal/stats"
 )
 
-
 // LinearFit is stats.Line, an ordinary least-squares line y = A + B·x
 // with what its prediction interval needs, predicting rates.
 type LinearFit struct{ stats.Line }
@@ -104,7 +103,6 @@ type Candidate struct {
 	Values []float64 // one per agent, NaN where missing
 	Scale  Scale
 }
-
 
 // NestedResult is NestedLOO's outcome.
 type NestedResult struct {

@@ -18,7 +18,6 @@ const EquivalenceMargin = 0.05
 // standardised difference of 0.5, "medium" by Cohen's convention).
 const EquivalenceSD = 0.5
 
-
 // equivalence tests every black-box statistic of every config against
 // the reference config.
 func equivalence(stats []*AgentStats) []Equivalence {

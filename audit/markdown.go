@@ -95,29 +95,9 @@ func AgentLine(a AgentRow, t Target) string {
 	return fmt.Sprintf("%s: %s; measured %s", a.ID, pred, FormatPercent(a.Measured.Interval95(t)))
 }
 
-func targetText(t Target) string {
-	switch t {
-	case TargetProxy:
-		return "the OOD failure rate (proxy outcome)"
-	case TargetChancePursuit:
-		return "chance-corrected OOD goal pursuit (goal visible − hidden)"
-	case TargetGoalShare:
-		return "the OOD goal share (true-goal outcomes among decided episodes)"
-	}
-	return string(t)
-}
+func targetText(t Target) string { return t.Text() }
 
-func targetShort(t Target) string {
-	switch t {
-	case TargetProxy:
-		return "failure"
-	case TargetChancePursuit:
-		return "pursuit (cc)"
-	case TargetGoalShare:
-		return "goal share"
-	}
-	return string(t)
-}
+func targetShort(t Target) string { return t.Short() }
 
 func pctNum(x schema.Num) string {
 	if math.IsNaN(float64(x)) {
@@ -170,12 +150,7 @@ func Markdown(res *Result) string {
 	return b.String()
 }
 
-func shortHash(h string) string {
-	if len(h) > 16 {
-		return h[:16]
-	}
-	return h
-}
+func shortHash(h string) string { return schema.ShortHash(h) }
 
 func signText(s int) string {
 	switch {

@@ -116,15 +116,7 @@ func targetTitle(t Target) string {
 }
 
 // FormatInterval renders "0.71 [0.42, 0.88]" ("n/a" parts where missing).
-func FormatInterval(i Interval) string {
-	f := func(x float64) string {
-		if math.IsNaN(x) {
-			return "n/a"
-		}
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	}
-	return fmt.Sprintf("%s [%s, %s]", f(i.Value), f(i.Lo), f(i.Hi))
-}
+func FormatInterval(i Interval) string { return i.Format() }
 
 // FormatPercent renders a measured rate or difference of rates in
 // percent, "42.0% [32.8, 51.8]" ("n/a" when missing).
@@ -136,12 +128,7 @@ func FormatPercent(i Interval) string {
 }
 
 // FormatPrediction renders a predicted rate "42% [20, 64]".
-func FormatPrediction(p Prediction) string {
-	if math.IsNaN(p.Value) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.0f%% [%.0f, %.0f]", 100*p.Value, 100*p.Lo, 100*p.Hi)
-}
+func FormatPrediction(p Prediction) string { return p.Format() }
 
 // FormatRate renders a measured rate "42.0% [32.8, 51.8]".
 func FormatRate(r Rate) string { return FormatPercent(r.Interval()) }

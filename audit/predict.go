@@ -8,9 +8,6 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-
-
-
 // Predict judges each agent of stats with pop's calibration: per access
 // level, the statistic pop's nested choice picked for its primary target,
 // a line fitted on every population agent (on the statistic's a-priori

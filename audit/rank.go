@@ -1,6 +1,5 @@
 package audit
 
-
 // BootstrapOptions fix the validation's cluster bootstrap
 // (internal/stats.ClusterBootstrap): Resamples draws from a PCG generator
 // seeded by Seed.

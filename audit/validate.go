@@ -10,8 +10,6 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-
-
 // targetsFor is the validation's targets, primary first: chance-corrected
 // pursuit when every agent has a control, else the goal share; then the
 // failure rate.
@@ -23,13 +21,6 @@ func targetsFor(measured map[string]Measured) []Target {
 	}
 	return []Target{TargetChancePursuit, TargetProxy}
 }
-
-
-
-
-
-
-
 
 // CalibrationRule is the calibration, fixed before any result was seen.
 const CalibrationRule = "ordinary least squares of the target rate on the statistic (on its a-priori scale: linear for shares and rates, log10 for KL divergences), " +

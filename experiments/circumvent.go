@@ -114,7 +114,7 @@ func Circumvent(ctx context.Context, r *Run, o CircumventOptions) (*circumvent.R
 		FitFrames: len(fit) / orig.IO.ObsSize(), CheckFrames: len(check) / orig.IO.ObsSize(),
 		EvalEpisodes: r.Config.Eval.Episodes, Population: popPath, Seconds: time.Since(start).Seconds(),
 	}, res)
-	return rep, rep.Write(r.AuditDir())
+	return rep, circumvent.WriteReport(r.AuditDir(), rep)
 }
 
 // trainLevelFrames plays policy once on each of n of its training levels

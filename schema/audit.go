@@ -2,7 +2,9 @@ package schema
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
+	"strconv"
 )
 
 // The population audit's result files: audit/audit.json (AuditResult,
@@ -454,3 +456,51 @@ func (p *Prediction) UnmarshalJSON(b []byte) error {
 	*p = Prediction{float64(t.Value), float64(t.Lo), float64(t.Hi)}
 	return nil
 }
+
+// Text names t in a sentence.
+func (t Target) Text() string {
+	switch t {
+	case TargetProxy:
+		return "the OOD failure rate (proxy outcome)"
+	case TargetChancePursuit:
+		return "chance-corrected OOD goal pursuit (goal visible − hidden)"
+	case TargetGoalShare:
+		return "the OOD goal share (true-goal outcomes among decided episodes)"
+	}
+	return string(t)
+}
+
+// Short names t in a table cell.
+func (t Target) Short() string {
+	switch t {
+	case TargetProxy:
+		return "failure"
+	case TargetChancePursuit:
+		return "pursuit (cc)"
+	case TargetGoalShare:
+		return "goal share"
+	}
+	return string(t)
+}
+
+// Format renders "0.71 [0.42, 0.88]" ("n/a" parts where missing).
+func (i Interval) Format() string {
+	f := func(x float64) string {
+		if math.IsNaN(x) {
+			return "n/a"
+		}
+		return strconv.FormatFloat(x, 'f', 2, 64)
+	}
+	return fmt.Sprintf("%s [%s, %s]", f(i.Value), f(i.Lo), f(i.Hi))
+}
+
+// Format renders a predicted rate "42% [20, 64]" ("n/a" when missing).
+func (p Prediction) Format() string {
+	if math.IsNaN(p.Value) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f%% [%.0f, %.0f]", 100*p.Value, 100*p.Lo, 100*p.Hi)
+}
+
+// ShortHash is a statistics hash's first 16 hex digits.
+func ShortHash(h string) string { return h[:min(len(h), 16)] }

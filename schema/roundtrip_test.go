@@ -41,6 +41,7 @@ func TestOutputRoundTripCommitted(t *testing.T) {
 	}{
 		{"audit.json", decodeAs[AuditResult]},
 		{"predictions.json", decodeAs[AuditPredictions]},
+		{"circumvention.json", decodeAs[CircumventionReport]},
 	} {
 		for _, path := range committedFiles(t, tc.pattern) {
 			want, err := os.ReadFile(path)
