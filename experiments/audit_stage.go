@@ -27,18 +27,6 @@ import (
 // population validation (AuditPopulation) reads them with the measured OOD
 // rates of the eval stage afterwards.
 
-// AuditDir is the directory of a run's audit outputs.
-func (l Layout) AuditDir() string { return filepath.Join(l.Dir, "audit") }
-
-// AuditStats is one seed's audit statistics.
-func (l Layout) AuditStats(seed int) string {
-	return filepath.Join(l.AuditDir(), "agents", fmt.Sprintf("seed-%d.json", seed))
-}
-
-// AuditJSON is the copy of the population audit in a run directory, which
-// the report reads.
-func (l Layout) AuditJSON() string { return filepath.Join(l.AuditDir(), audit.JSONFile) }
-
 // Label names the run within a population: the experiment name and, for
 // a sweep point, the point ("coinrun-population/random_coin_prob=0.02").
 func (r *Run) Label() string {
@@ -166,9 +154,6 @@ const (
 	PredictionsMD   = "predictions.md"
 )
 
-// PredictionsPath is the run's predictions.json.
-func (l Layout) PredictionsPath() string { return filepath.Join(l.AuditDir(), PredictionsJSON) }
-
 // WritePredictions judges every seed of the run with the calibration of
 // the population audit.json at src (audit.calibration, or `experiments
 // audit --population`), compares with the seeds' measured OOD targets,
@@ -202,7 +187,7 @@ func (r *Run) WritePredictions(src string) error {
 	for _, a := range pred.Agents {
 		r.Progress.Printf("audit: %s", a.Line)
 	}
-	if err := schema.WriteJSON(r.PredictionsPath(), pred); err != nil {
+	if err := schema.WriteJSON(r.PredictionsJSON(), pred); err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(r.AuditDir(), PredictionsMD), []byte(audit.PredictionsMarkdown(pred)), 0o644)
@@ -327,14 +312,6 @@ func (r *Run) measuredRates() (map[string]audit.Measured, error) {
 		out[subj.ID] = m
 	}
 	return out, nil
-}
-
-// AuditMeasured is one seed's measured OOD targets, written when they are
-// computed from the evaluation records: a reference run keeps them (its
-// eval/ records are not committed), so its population can be re-validated
-// on a fresh clone.
-func (l Layout) AuditMeasured(seed int) string {
-	return filepath.Join(l.AuditDir(), "measured", fmt.Sprintf("seed-%d.json", seed))
 }
 
 // measuredSeed computes one seed's targets from its evaluation records and

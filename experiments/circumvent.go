@@ -34,12 +34,6 @@ type CircumventOptions struct {
 	Tune circumvent.FineTuneOptions
 }
 
-// CircumventDir is where the attacked agents' checkpoints go (ignored by
-// git, like every checkpoint).
-func (l Layout) CircumventDir(seed int) string {
-	return filepath.Join(l.AuditDir(), "circumvent", fmt.Sprintf("seed-%d", seed))
-}
-
 // Circumvent runs the stress test on one agent of r and writes
 // circumvention.{md,json} to the run's audit directory. It runs libtorch on
 // one thread on one OS thread, so a re-run gives the same tables (the

@@ -150,7 +150,7 @@ func NewRun(c *Config, out string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Config: c, Layout: Layout{dir}, Hash: hash, ID: id, now: time.Now}
+	r := &Run{Config: c, Layout: Layout{Dir: dir}, Hash: hash, ID: id, now: time.Now}
 	for _, s := range c.Experiment.Seeds {
 		r.Jobs = append(r.Jobs, Job{Point: c.Experiment.Point, Seed: s})
 	}
@@ -160,7 +160,7 @@ func NewRun(c *Config, out string) (*Run, error) {
 // OpenRun opens an existing run directory from its resolved.toml, with
 // every seed as a job.
 func OpenRun(dir string) (*Run, error) {
-	c, err := LoadResolved(Layout{dir}.ResolvedConfig())
+	c, err := LoadResolved(Layout{Dir: dir}.ResolvedConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -168,7 +168,7 @@ func OpenRun(dir string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Layout = Layout{dir}
+	r.Layout = Layout{Dir: dir}
 	return r, nil
 }
 

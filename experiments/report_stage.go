@@ -33,18 +33,4 @@ func ReportStage(_ context.Context, r *Run) error {
 
 // ReportFiles names a run directory's report inputs and output from the
 // layout, so the report reads exactly the files the other stages write.
-func ReportFiles(l Layout) report.Files {
-	f := report.DefaultFiles(l.Dir)
-	f.ResolvedConfig = l.ResolvedConfig()
-	f.ManifestGlob = filepath.Join(l.Dir, "manifest*.json")
-	f.LogsDir = l.Logs()
-	f.FailureRates = filepath.Join(l.Tables(), FailureRatesJSON)
-	f.PlotsDir = l.Plots()
-	f.ReplaysDir = l.Replays()
-	f.InterpDir = l.Interp()
-	f.AuditJSON = l.AuditJSON()
-	f.PredictionsJSON = l.PredictionsPath()
-	f.CircumventJSON = filepath.Join(l.AuditDir(), "circumvention.json")
-	f.Report = l.Report()
-	return f
-}
+func ReportFiles(l Layout) report.Files { return report.Files{RunLayout: l} }

@@ -110,7 +110,7 @@ func predictWith(ctx context.Context, runs []*experiments.Run, src string, st st
 				return err
 			}
 		}
-		fmt.Fprintf(st.stdout, "%s\n", r.PredictionsPath())
+		fmt.Fprintf(st.stdout, "%s\n", r.PredictionsJSON())
 	}
 	return nil
 }

@@ -19,18 +19,18 @@ type circumventionView struct {
 // readCircumvention reads the run's circumvention.json (nil when there is
 // none).
 func readCircumvention(f Files) (*circumventionView, error) {
-	data, err := readOptional(f.CircumventJSON)
+	data, err := readOptional(f.CircumventionJSON())
 	if err != nil || data == nil {
 		return nil, err
 	}
 	var c schema.CircumventionReport
 	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.CircumventJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.CircumventionJSON(), err)
 	}
 	if c.StressResult == nil {
 		c.StressResult = &schema.StressResult{}
 	}
-	v := &circumventionView{Source: f.rel(f.CircumventJSON), Agent: c.Agent, Tolerance: c.Setting.Tolerance}
+	v := &circumventionView{Source: f.rel(f.CircumventionJSON()), Agent: c.Agent, Tolerance: c.Setting.Tolerance}
 	var defeated, outranked, param, survived []string
 	for _, fd := range c.Findings {
 		switch fd.Status {

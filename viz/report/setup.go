@@ -117,8 +117,8 @@ func (m *manifest) Elapsed() time.Duration {
 
 // readSetup reads resolved.toml and the manifests. Both may be missing.
 func readSetup(f Files) (*setup, error) {
-	s := &setup{ResolvedPath: f.ResolvedConfig}
-	src, err := os.ReadFile(f.ResolvedConfig)
+	s := &setup{ResolvedPath: f.ResolvedConfig()}
+	src, err := os.ReadFile(f.ResolvedConfig())
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -144,7 +144,7 @@ func readSetup(f Files) (*setup, error) {
 			} `toml:"audit"`
 		}
 		if _, err := toml.Decode(s.Resolved, &head); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.ResolvedConfig, err)
+			return nil, fmt.Errorf("%s: %w", f.ResolvedConfig(), err)
 		}
 		e := head.Experiment
 		s.Name, s.Description, s.Profile, s.Point = e.Name, e.Description, e.Profile, e.Point
@@ -152,10 +152,10 @@ func readSetup(f Files) (*setup, error) {
 		s.Control = head.Audit.Control
 		s.Seeds, err = seedList(e.Seeds)
 		if err != nil {
-			return nil, fmt.Errorf("%s: experiment.seeds: %w", f.ResolvedConfig, err)
+			return nil, fmt.Errorf("%s: experiment.seeds: %w", f.ResolvedConfig(), err)
 		}
 	}
-	paths, err := filepath.Glob(f.ManifestGlob)
+	paths, err := filepath.Glob(f.ManifestGlob())
 	if err != nil {
 		return nil, err
 	}

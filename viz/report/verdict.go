@@ -133,7 +133,7 @@ func readVerdict(f Files, group string) (*verdictView, error) {
 	}
 	if v.Predictions == nil && v.Population == nil {
 		v.Note = template.HTML(fmt.Sprintf("No audit verdict in this run (neither %s nor %s exists): set %s in the config's [audit] table to judge this run's seeds with a population's calibration, or run %s on a population's run directories.",
-			code(f.rel(f.PredictionsJSON)), code(f.rel(f.AuditJSON)), code(`calibration = "<population audit.json>"`), code("experiments audit")))
+			code(f.rel(f.PredictionsJSON())), code(f.rel(f.AuditJSON())), code(`calibration = "<population audit.json>"`), code("experiments audit")))
 	}
 	return v, nil
 }
@@ -141,15 +141,15 @@ func readVerdict(f Files, group string) (*verdictView, error) {
 // readPredictions reads predictions.json (nil when missing) and counts
 // its agents' hidden-goal controls.
 func readPredictions(f Files, ctl *goalControl) (*predictionsView, error) {
-	data, err := readOptional(f.PredictionsJSON)
+	data, err := readOptional(f.PredictionsJSON())
 	if err != nil || data == nil {
 		return nil, err
 	}
 	var p schema.AuditPredictions
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.PredictionsJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.PredictionsJSON(), err)
 	}
-	v := &predictionsView{Source: f.rel(f.PredictionsJSON), Population: p.Population, Calibration: p.Source,
+	v := &predictionsView{Source: f.rel(f.PredictionsJSON()), Population: p.Population, Calibration: p.Source,
 		Hash: schema.ShortHash(p.StatisticsHash), HashFull: p.StatisticsHash, AuditEnv: p.AuditEnv, Target: p.Target.Text(), Levels: levelNames()}
 	*ctl = goalControl{Source: v.Source}
 	for _, a := range p.Agents {
@@ -175,7 +175,7 @@ func readPredictions(f Files, ctl *goalControl) (*predictionsView, error) {
 // readPopulation reads audit.json (nil when missing) and, when
 // predictions.json gave no control, counts this run's agents' controls.
 func readPopulation(f Files, group string, ctl *goalControl) (*populationView, error) {
-	data, err := readOptional(f.AuditJSON)
+	data, err := readOptional(f.AuditJSON())
 	if err != nil || data == nil {
 		return nil, err
 	}
@@ -183,17 +183,17 @@ func readPopulation(f Files, group string, ctl *goalControl) (*populationView, e
 		Targets []string `json:"targets"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.AuditJSON(), err)
 	}
 	if len(probe.Targets) == 0 {
 		return readLegacyPopulation(f, data, group)
 	}
 	var a schema.AuditResult
 	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.AuditJSON(), err)
 	}
 	t := a.Targets[0]
-	v := &populationView{Source: f.rel(f.AuditJSON), Population: a.Population, Hash: schema.ShortHash(a.StatisticsHash), HashFull: a.StatisticsHash,
+	v := &populationView{Source: f.rel(f.AuditJSON()), Population: a.Population, Hash: schema.ShortHash(a.StatisticsHash), HashFull: a.StatisticsHash,
 		AuditEnv: a.AuditEnv, Target: t.Text(), Reliability: g3n(a.TargetReliability[t]),
 		Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal, GoalMet: a.Verdict.GoalMet, Levels: levelNames()}
 	own := ctl.Source == ""
@@ -227,7 +227,7 @@ func readPopulation(f Files, group string, ctl *goalControl) (*populationView, e
 		if best == "" {
 			continue
 		}
-		path := filepath.Join(filepath.Dir(f.AuditJSON), filepath.FromSlash(a.Dir), fmt.Sprintf(auditScatterPattern, best))
+		path := filepath.Join(filepath.Dir(f.AuditJSON()), filepath.FromSlash(a.Dir), fmt.Sprintf(auditScatterPattern, best))
 		png, err := readOptional(path)
 		if err != nil {
 			return nil, err
@@ -257,9 +257,9 @@ func readLegacyPopulation(f Files, data []byte, group string) (*populationView, 
 		} `json:"agents"`
 	}
 	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.AuditJSON(), err)
 	}
-	v := &populationView{Source: f.rel(f.AuditJSON), Population: a.Population, Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal,
+	v := &populationView{Source: f.rel(f.AuditJSON()), Population: a.Population, Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal,
 		Legacy: "Written by an earlier version of the audit (no targets, access levels or statistics hash): rerun experiments audit for the full verdict."}
 	for _, ag := range a.Agents {
 		if ag.Group == group {
@@ -435,7 +435,7 @@ func ordinal(x schema.Num) string {
 
 // vectorFields are the audit's vector-field images of a maze run.
 func vectorFields(f Files) ([]*figure, error) {
-	paths, err := filepath.Glob(filepath.Join(filepath.Dir(f.AuditJSON), vectorFieldGlob))
+	paths, err := filepath.Glob(filepath.Join(filepath.Dir(f.AuditJSON()), vectorFieldGlob))
 	if err != nil {
 		return nil, err
 	}
