@@ -9,11 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/plot"
 )
 
 // Output file names in a population audit directory.
@@ -28,8 +25,8 @@ const (
 // ScatterFile is the scatter plot of statistic name.
 func ScatterFile(name string) string { return fmt.Sprintf(ScatterPattern, name) }
 
-// WriteOutputs writes audit.{json,md,csv}, statistics.csv and one scatter
-// plot per statistic with at least one value into dir.
+// WriteOutputs writes audit.{json,md,csv} and statistics.csv into dir.
+// The scatter plots are ScatterFigures' data, which the caller draws.
 func WriteOutputs(dir string, res *Result) error {
 	js, err := schema.EncodeJSON(res)
 	if err != nil {
@@ -49,35 +46,40 @@ func WriteOutputs(dir string, res *Result) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// ScatterFigures are one scatter figure per statistic with at least one
+// value (ScatterFile(name) in the audit directory): the statistic against
+// each target, one panel per target.
+func ScatterFigures(res *Result) []schema.ScatterFile {
+	var out []schema.ScatterFile
 	for _, st := range res.Statistics {
-		if st.N == 0 {
-			continue
-		}
-		if err := plot.WriteScatter(filepath.Join(dir, ScatterFile(st.Name)), scatterPanels(res, st), scatterSize); err != nil {
-			return fmt.Errorf("audit: scatter of %s: %w", st.Name, err)
+		if st.N > 0 {
+			out = append(out, schema.ScatterFile{File: ScatterFile(st.Name), Panels: scatterPanels(res, st)})
 		}
 	}
-	return nil
+	return out
 }
 
 // scatterPanels are the statistic against each target (primary first),
 // one point per agent with its 95% interval.
-func scatterPanels(res *Result, st StatRow) []plot.ScatterPanel {
+func scatterPanels(res *Result, st StatRow) []schema.ScatterPanel {
 	xl := st.Name
 	if st.Scale == Log10 {
 		xl = "log10 " + st.Name
 	}
-	var panels []plot.ScatterPanel
+	var panels []schema.ScatterPanel
 	for _, t := range res.Targets {
 		v := st.By[t]
-		pn := plot.ScatterPanel{XLabel: xl + " (" + string(st.Level) + ", canonical levels)", Rates: t != TargetChancePursuit,
+		pn := schema.ScatterPanel{XLabel: xl + " (" + string(st.Level) + ", canonical levels)", Rates: t != TargetChancePursuit,
 			Title: fmt.Sprintf("%s vs %s\nSpearman ρ = %s (cluster bootstrap), ceiling %s; within configs %s (perm. p %s); %d agents",
 				st.Name, targetTitle(t), FormatInterval(v.Rho), num2(v.Ceiling), num2(v.RhoWithin), pNum(v.PWithin), st.N),
 			YLabel: targetTitle(t) + " (95%)"}
 		prefix := commonGroupPrefix(res.Groups())
 		for _, a := range res.Agents {
 			r := a.Measured.Interval95(t)
-			pn.Points = append(pn.Points, plot.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Value, Lo: r.Lo, Hi: r.Hi,
+			pn.Points = append(pn.Points, schema.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Value, Lo: r.Lo, Hi: r.Hi,
 				Group: strings.TrimPrefix(a.Group, prefix)})
 		}
 		panels = append(panels, pn)
@@ -207,6 +209,3 @@ func touches(a []Access) string {
 	}
 	return strings.Join(s, "; ")
 }
-
-// scatterSize is 8 × 10 inches at 64 dpi: 512 × 640 pixels, two panels.
-var scatterSize = plot.Size{W: 8 * vg.Inch, H: 10 * vg.Inch, DPI: 64}

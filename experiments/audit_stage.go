@@ -14,12 +14,15 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/plot/vg"
+
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/plot"
 )
 
 // The audit stage: every trained seed is audited from in-distribution
@@ -204,6 +207,10 @@ func roleName(channels []string, def string) string {
 
 // vectorFieldScale is the vector fields' pixels per tile.
 const vectorFieldScale = 32
+
+// auditScatterSize is 8 × 10 inches at 64 dpi: 512 × 640 pixels, two
+// panels.
+var auditScatterSize = plot.Size{W: 8 * vg.Inch, H: 10 * vg.Inch, DPI: 64}
 
 // writeVectorFields draws, for games whose agent and goal can be placed
 // (mazes), the vector fields of the first seed of r.Jobs on the first
@@ -550,6 +557,11 @@ func AuditPopulation(runs []*Run, name, out string) (*audit.Result, error) {
 	}
 	if err := audit.WriteOutputs(out, res); err != nil {
 		return nil, err
+	}
+	for _, f := range audit.ScatterFigures(res) {
+		if err := plot.WriteScatter(filepath.Join(out, f.File), f.Panels, auditScatterSize); err != nil {
+			return nil, fmt.Errorf("audit: %s: %w", f.File, err)
+		}
 	}
 	for _, r := range runs {
 		if filepath.Clean(out) == filepath.Clean(r.AuditDir()) {
