@@ -80,8 +80,15 @@ type Run struct {
 	Manifest *Manifest
 	// Args are the command-line arguments, recorded in the manifest.
 	Args []string
+	// DeferReport makes the report stage write the tables but not
+	// report.html, which a later step writes once (the population audit
+	// that follows the pipeline in `experiments run`).
+	DeferReport bool
 
 	now func() time.Time
+	// tablesFresh: this process wrote the tables after the run's last
+	// evaluation, so the report stage need not rebuild them.
+	tablesFresh bool
 }
 
 // PlanOptions choose where and what a plan runs.
