@@ -422,7 +422,7 @@ func (r *Run) openManifest() (*Manifest, error) {
 	if man.Stages == nil {
 		man.Stages = map[string]StageTimes{}
 	}
-	man.buildIdentity()
+	buildIdentity(man)
 	man.Seeds = r.Seeds()
 	man.Shard = r.Shard.String()
 	man.Args = r.Args

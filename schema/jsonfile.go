@@ -16,6 +16,16 @@ func EncodeJSON(v any) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
+// EncodeJSONLine is the encoding of one line of a JSON-lines result file
+// (a training log): v compact, with a final newline.
+func EncodeJSONLine(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
+}
+
 // WriteJSON atomically writes EncodeJSON(v) to path.
 func WriteJSON(path string, v any) error {
 	b, err := EncodeJSON(v)

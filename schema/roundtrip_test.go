@@ -42,6 +42,11 @@ func TestOutputRoundTripCommitted(t *testing.T) {
 		{"audit.json", decodeAs[AuditResult]},
 		{"predictions.json", decodeAs[AuditPredictions]},
 		{"circumvention.json", decodeAs[CircumventionReport]},
+		{"manifest*.json", decodeAs[Manifest]},
+		{"failure_rates.json", decodeAs[[]Row]},
+		{"pursuit.json", decodeAs[[]Row]},
+		{"paired.json", decodeAs[[]PairedRow]},
+		{"preference.json", decodeAs[[]PreferenceRow]},
 	} {
 		for _, path := range committedFiles(t, tc.pattern) {
 			want, err := os.ReadFile(path)
@@ -60,6 +65,29 @@ func TestOutputRoundTripCommitted(t *testing.T) {
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s: re-encoded bytes differ from the file (%d vs %d bytes) at byte %d", path, len(got), len(want), firstDiff(got, want))
+			}
+		}
+	}
+}
+
+// TestTrainLogRoundTripCommitted decodes every line of every committed
+// training log into TrainLogRow and re-encodes it with EncodeJSONLine.
+func TestTrainLogRoundTripCommitted(t *testing.T) {
+	for _, path := range committedFiles(t, "train-seed-*.jsonl") {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range bytes.SplitAfter(data, []byte("\n")) {
+			if len(line) == 0 {
+				continue
+			}
+			v, err := decodeAs[TrainLogRow](line)
+			if err != nil {
+				t.Fatalf("%s:%d: %v", path, i+1, err)
+			}
+			if got, err := EncodeJSONLine(v); err != nil || !bytes.Equal(got, line) {
+				t.Fatalf("%s:%d: re-encoded as %s (%v)", path, i+1, got, err)
 			}
 		}
 	}

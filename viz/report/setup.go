@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // setup is what the report shows about how the run was made.
@@ -24,39 +26,10 @@ type setup struct {
 	Manifests                                      []manifest
 }
 
-// manifest is the part of experiments.Manifest the report shows; unknown
-// fields are ignored so the manifest may grow.
+// manifest is one of the run's manifests (schema.Manifest) with its path.
 type manifest struct {
-	Path            string `json:"-"`
-	Tool            string `json:"tool"`
-	Version         string `json:"version"`
-	Commit          string `json:"commit"`
-	Modified        bool   `json:"modified"`
-	GoVersion       string `json:"go_version"`
-	LibtorchVersion string `json:"libtorch_version"`
-	Experiment      string `json:"experiment"`
-	Profile         string `json:"profile"`
-	ConfigHash      string `json:"config_hash"`
-	RunID           string `json:"run_id"`
-	Seeds           []int  `json:"seeds"`
-	Shard           string `json:"shard"`
-	Machine         struct {
-		Hostname string `json:"hostname"`
-		GOOS     string `json:"goos"`
-		GOARCH   string `json:"goarch"`
-		NumCPU   int    `json:"num_cpu"`
-	} `json:"machine"`
-	StartedAt  time.Time  `json:"started_at"`
-	FinishedAt *time.Time `json:"finished_at"`
-	Stages     map[string]struct {
-		StartedAt  time.Time `json:"started_at"`
-		FinishedAt time.Time `json:"finished_at"`
-	} `json:"stages"`
-	Sessions []struct {
-		StartedAt time.Time  `json:"started_at"`
-		EndedAt   *time.Time `json:"ended_at"`
-		Error     string     `json:"error"`
-	} `json:"sessions"`
+	Path string
+	schema.Manifest
 }
 
 // stageOrder is the pipeline order for listing stage times.
@@ -166,7 +139,7 @@ func readSetup(f Files) (*setup, error) {
 			return nil, err
 		}
 		m := manifest{Path: p}
-		if err := json.Unmarshal(data, &m); err != nil {
+		if err := json.Unmarshal(data, &m.Manifest); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		s.Manifests = append(s.Manifests, m)
