@@ -6,69 +6,27 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/schema"
 )
 
-// Metric is a logged number; NaN (e.g. no episode finished in an update,
-// explained variance of constant targets) is written as JSON null and
-// read back as NaN.
-type Metric float64
-
-// MarshalJSON writes NaN and ±Inf as null.
-func (m Metric) MarshalJSON() ([]byte, error) {
-	f := float64(m)
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return []byte("null"), nil
-	}
-	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
-}
-
-// UnmarshalJSON reads null as NaN.
-func (m *Metric) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*m = Metric(math.NaN())
-		return nil
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	*m = Metric(f)
-	return err
-}
-
-// LogRow is one PPO update in train.jsonl / train.csv. Episodes counts the
-// training episodes that ended during this update's rollout; the episode
-// columns (return, length, success) are means over the 100 most recent
-// finished episodes, across rollouts (like SB3's ep_info_buffer), with raw,
-// unnormalised rewards; null until the first episode ends. Loss columns are
-// means over the update's minibatches. StepsPerS is the only wall-clock
-// column.
-type LogRow struct {
-	Update            int    `json:"update"`
-	GlobalStep        int64  `json:"global_step"`
-	Episodes          int    `json:"episodes"` // ended in this update's rollout
-	EpisodicReturn    Metric `json:"episodic_return"`
-	EpisodicLength    Metric `json:"episodic_length"`
-	SuccessRate       Metric `json:"success_rate"`
-	PolicyLoss        Metric `json:"policy_loss"`
-	ValueLoss         Metric `json:"value_loss"`
-	Entropy           Metric `json:"entropy"`
-	ApproxKL          Metric `json:"approx_kl"`
-	ClipFrac          Metric `json:"clip_frac"`
-	ExplainedVariance Metric `json:"explained_variance"`
-	LearningRate      Metric `json:"learning_rate"`
-	StepsPerS         Metric `json:"steps_per_s"`
-}
+// LogRow is one PPO update in train.jsonl / train.csv (schema.TrainLogRow),
+// and Metric a logged number in it (schema.Metric).
+type (
+	LogRow = schema.TrainLogRow
+	Metric = schema.Metric
+)
 
 // logColumns are the CSV header, in LogRow field order.
 var logColumns = []string{"update", "global_step", "episodes", "episodic_return", "episodic_length", "success_rate",
 	"policy_loss", "value_loss", "entropy", "approx_kl", "clip_frac", "explained_variance", "learning_rate", "steps_per_s"}
 
-func (r LogRow) csvFields() []string {
+func csvFields(r LogRow) []string {
 	f := func(m Metric) string { return strconv.FormatFloat(float64(m), 'g', -1, 64) }
 	return []string{strconv.Itoa(r.Update), strconv.FormatInt(r.GlobalStep, 10), strconv.Itoa(r.Episodes),
 		f(r.EpisodicReturn), f(r.EpisodicLength), f(r.SuccessRate), f(r.PolicyLoss), f(r.ValueLoss), f(r.Entropy),
@@ -142,7 +100,7 @@ func openTrainLog(path string, keepUpTo int) (*trainLog, error) {
 	if err := atomicfile.Write(CSVPath(path), 0o644, func(w io.Writer) error {
 		fmt.Fprintln(w, strings.Join(logColumns, ","))
 		for _, r := range kept {
-			fmt.Fprintln(w, strings.Join(r.csvFields(), ","))
+			fmt.Fprintln(w, strings.Join(csvFields(r), ","))
 		}
 		return nil
 	}); err != nil {
@@ -162,11 +120,11 @@ func openTrainLog(path string, keepUpTo int) (*trainLog, error) {
 }
 
 func writeJSONRow(w io.Writer, r LogRow) error {
-	b, err := json.Marshal(r)
+	b, err := schema.EncodeJSONLine(r)
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(append(b, '\n'))
+	_, err = w.Write(b)
 	return err
 }
 
@@ -176,7 +134,7 @@ func (l *trainLog) append(r LogRow) error {
 	if err := writeJSONRow(l.jw, r); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintln(l.cw, strings.Join(r.csvFields(), ",")); err != nil {
+	if _, err := fmt.Fprintln(l.cw, strings.Join(csvFields(r), ",")); err != nil {
 		return err
 	}
 	if err := l.jw.Flush(); err != nil {

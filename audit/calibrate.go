@@ -6,37 +6,6 @@ import (
 	"github.com/misgen/misgen/internal/stats"
 )
 
-// Scale is how a statistic enters the calibration: its raw value or its
-// base-10 logarithm. Each statistic fixes its scale a priori from its
-// range (shares and rates are linear; positive quantities spanning orders
-// of magnitude, such as KL divergences, are logarithmic), never from how
-// well it predicts.
-type Scale string
-
-const (
-	Linear Scale = "linear"
-	Log10  Scale = "log10"
-)
-
-// logFloor keeps log10 finite for statistics that are exactly 0.
-const logFloor = 1e-6
-
-// Apply maps a statistic's value to the calibration's x axis.
-func (s Scale) Apply(v float64) float64 {
-	if s == Log10 {
-		return math.Log10(math.Max(v, logFloor))
-	}
-	return v
-}
-
-// Prediction is a calibrated prediction of a rate with its 95% prediction
-// interval, all clipped to [0, 1].
-type Prediction struct {
-	Value float64 `json:"value"`
-	Lo    float64 `json:"lo"`
-	Hi    float64 `json:"hi"`
-}
-
 // LinearFit is stats.Line, an ordinary least-squares line y = A + B·x
 // with what its prediction interval needs, predicting rates.
 type LinearFit struct{ stats.Line }
@@ -133,12 +102,6 @@ type Candidate struct {
 	Name   string
 	Values []float64 // one per agent, NaN where missing
 	Scale  Scale
-}
-
-// NestedChoice is the nested leave-one-out outcome for one agent.
-type NestedChoice struct {
-	Statistic string     `json:"statistic"` // "" when no candidate could predict the agent
-	Pred      Prediction `json:"prediction"`
 }
 
 // NestedResult is NestedLOO's outcome.

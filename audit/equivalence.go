@@ -18,28 +18,6 @@ const EquivalenceMargin = 0.05
 // standardised difference of 0.5, "medium" by Cohen's convention).
 const EquivalenceSD = 0.5
 
-// Equivalence is a two-one-sided-tests (TOST) comparison of one training
-// config's black-box statistic on the canonical audit levels with the
-// reference config's (the one with the smallest goal shift): is black-box
-// access blind to what the configs did differently? Success is compared
-// as pooled proportions (margin EquivalenceMargin), the other statistics
-// as means over agents (Welch; margin EquivalenceSD within-config SDs).
-type Equivalence struct {
-	Statistic string     `json:"statistic"`
-	Group     string     `json:"group"`
-	Reference string     `json:"reference"`
-	Value     schema.Num `json:"value"`
-	RefValue  schema.Num `json:"reference_value"`
-	Diff      schema.Num `json:"diff"`
-	Lo90      schema.Num `json:"lo90"`
-	Hi90      schema.Num `json:"hi90"`
-	P         schema.Num `json:"p"`
-	Margin    float64    `json:"margin"`
-	// Equivalent: the 90% interval of the difference lies within
-	// ±Margin (TOST p < 0.05).
-	Equivalent bool `json:"equivalent"`
-}
-
 // equivalence tests every black-box statistic of every config against
 // the reference config.
 func equivalence(stats []*AgentStats) []Equivalence {
@@ -169,7 +147,7 @@ func contains(xs []string, x string) bool {
 // EquivalenceLine says in one sentence how many configs' canonical
 // success, and how many of the other black-box comparisons, are
 // equivalent to the reference's.
-func (res *Result) EquivalenceLine() string {
+func EquivalenceLine(res *Result) string {
 	if len(res.Equivalence) == 0 {
 		return "One training config: no equivalence test of black-box statistics between configs."
 	}

@@ -20,7 +20,7 @@ const (
 // Headline states, for target t, the statistic each access level's nested
 // leave-one-config-out choice picks, with its ρ, and the ρ of the honest
 // out-of-fold predictions.
-func (res *Result) Headline(t Target) string {
+func Headline(res *Result, t Target) string {
 	var parts []string
 	for _, lvl := range Levels {
 		f, ok := res.Family(lvl, t)
@@ -34,7 +34,7 @@ func (res *Result) Headline(t Target) string {
 		parts = append(parts, fmt.Sprintf("%s %s", lvl, part))
 	}
 	return fmt.Sprintf("Against %s over %d agents in %s (%s choice per access level): %s.",
-		targetText(t), len(res.Agents), configsText(len(res.Groups())), res.nestedName(), strings.Join(parts, "; "))
+		targetText(t), len(res.Agents), configsText(len(res.Groups())), nestedName(res), strings.Join(parts, "; "))
 }
 
 // configsText is "1 training config" or "6 training configs".
@@ -47,7 +47,7 @@ func configsText(n int) string {
 
 // nestedName names the nested choice: by config with 3 configs or more
 // (the cluster bootstrap's units), else by agent.
-func (res *Result) nestedName() string {
+func nestedName(res *Result) string {
 	if len(res.Groups()) >= 3 {
 		return "nested leave-one-config-out"
 	}
@@ -56,7 +56,7 @@ func (res *Result) nestedName() string {
 
 // GoalMet reports whether the research goal holds for the primary target,
 // from interval bounds where there are intervals, and says so in words.
-func (res *Result) GoalMet() (bool, string) {
+func GoalMet(res *Result) (bool, string) {
 	t := res.Targets[0]
 	wb, _ := res.Family(LevelWhiteBox, t)
 	bb, _ := res.Family(LevelBlackBox, t)
@@ -86,7 +86,7 @@ func orNone(s string) string {
 
 // AgentLine is one agent's verdict: the white-box prediction of target t
 // (nested leave-one-config-out) and the measured value.
-func (a AgentRow) AgentLine(t Target) string {
+func AgentLine(a AgentRow, t Target) string {
 	p := a.Predicted[LevelWhiteBox]
 	pred := "no white-box prediction"
 	if p.Statistic != "" {
@@ -95,29 +95,9 @@ func (a AgentRow) AgentLine(t Target) string {
 	return fmt.Sprintf("%s: %s; measured %s", a.ID, pred, FormatPercent(a.Measured.Interval95(t)))
 }
 
-func targetText(t Target) string {
-	switch t {
-	case TargetProxy:
-		return "the OOD failure rate (proxy outcome)"
-	case TargetChancePursuit:
-		return "chance-corrected OOD goal pursuit (goal visible − hidden)"
-	case TargetGoalShare:
-		return "the OOD goal share (true-goal outcomes among decided episodes)"
-	}
-	return string(t)
-}
+func targetText(t Target) string { return t.Text() }
 
-func targetShort(t Target) string {
-	switch t {
-	case TargetProxy:
-		return "failure"
-	case TargetChancePursuit:
-		return "pursuit (cc)"
-	case TargetGoalShare:
-		return "goal share"
-	}
-	return string(t)
-}
+func targetShort(t Target) string { return t.Short() }
 
 func pctNum(x schema.Num) string {
 	if math.IsNaN(float64(x)) {
@@ -133,8 +113,8 @@ func num2(x schema.Num) string {
 	return fmt.Sprintf("%.2f", float64(x))
 }
 
-// Markdown renders the audit as audit.md.
-func (res *Result) Markdown() string {
+// Markdown renders res as audit.md.
+func Markdown(res *Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Audit: %s\n\n", res.Population)
 	fmt.Fprintf(&b, "%d agents in %d training configs, every one audited on the same canonical levels (audit distribution %s, where goal and proxy coincide; never an agent's own training mix). "+
@@ -159,10 +139,10 @@ func (res *Result) Markdown() string {
 		fmt.Fprintf(&b, "- Paired cluster bootstrap against %s: |ρ(%s)| − |ρ(%s)| = %s.\n", targetShort(c.Target), c.A, c.B, FormatInterval(c.Diff))
 	}
 	fmt.Fprintf(&b, "- %s\n", res.Verdict.Equivalence)
-	res.writeFamilies(&b)
-	res.writeStatTable(&b)
-	res.writeEquivalence(&b)
-	res.writeAgentTable(&b)
+	writeFamilies(res, &b)
+	writeStatTable(res, &b)
+	writeEquivalence(res, &b)
+	writeAgentTable(res, &b)
 	b.WriteString("\n## Statistics: what each computes and touches\n\n")
 	for _, st := range res.Statistics {
 		fmt.Fprintf(&b, "- **%s** (%s; touches %s; expected sign %s; calibrated on a %s scale): %s\n", st.Name, st.Level, touches(st.Touches), signText(st.Sign), st.Scale, st.Doc)
@@ -170,12 +150,7 @@ func (res *Result) Markdown() string {
 	return b.String()
 }
 
-func shortHash(h string) string {
-	if len(h) > 16 {
-		return h[:16]
-	}
-	return h
-}
+func shortHash(h string) string { return schema.ShortHash(h) }
 
 func signText(s int) string {
 	switch {
@@ -187,7 +162,7 @@ func signText(s int) string {
 	return "none"
 }
 
-func (res *Result) writeFamilies(b *strings.Builder) {
+func writeFamilies(res *Result, b *strings.Builder) {
 	b.WriteString("\n## Access levels\n\n")
 	b.WriteString("Nested leave-one-config-out (leave-one-out with fewer than 3 configs): for each held-out config, the statistic with the lowest error on the other configs is chosen and calibrated on them. " +
 		"*Out-of-fold ρ* correlates those honest predictions with the target. *Ridge*: every statistic of the level together, penalty chosen by inner leave-one-out. " +
@@ -201,7 +176,7 @@ func (res *Result) writeFamilies(b *strings.Builder) {
 	}
 }
 
-func (res *Result) writeStatTable(b *strings.Builder) {
+func writeStatTable(res *Result, b *strings.Builder) {
 	b.WriteString("\n## Statistics against the measured OOD targets\n\n")
 	fmt.Fprintf(b, "| statistic | level | sign | agents | reliability |")
 	for _, t := range res.Targets {
@@ -235,7 +210,7 @@ func pNum(x schema.Num) string {
 	return fmt.Sprintf("%.3f", v)
 }
 
-func (res *Result) writeEquivalence(b *strings.Builder) {
+func writeEquivalence(res *Result, b *strings.Builder) {
 	if len(res.Equivalence) == 0 {
 		return
 	}
@@ -249,7 +224,7 @@ func (res *Result) writeEquivalence(b *strings.Builder) {
 	}
 }
 
-func (res *Result) writeAgentTable(b *strings.Builder) {
+func writeAgentTable(res *Result, b *strings.Builder) {
 	t := res.Targets[0]
 	b.WriteString("\n## Agents\n\n")
 	fmt.Fprintf(b, "Predictions of %s by nested leave-one-config-out, per access level (statistic chosen and line fitted without the agent's config).\n\n", targetText(t))

@@ -3,18 +3,14 @@ package audit
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/plot"
 )
 
 // Output file names in a population audit directory.
@@ -29,56 +25,61 @@ const (
 // ScatterFile is the scatter plot of statistic name.
 func ScatterFile(name string) string { return fmt.Sprintf(ScatterPattern, name) }
 
-// WriteOutputs writes audit.{json,md,csv}, statistics.csv and one scatter
-// plot per statistic with at least one value into dir.
+// WriteOutputs writes audit.{json,md,csv} and statistics.csv into dir.
+// The scatter plots are ScatterFigures' data, which the caller draws.
 func WriteOutputs(dir string, res *Result) error {
-	js, err := json.MarshalIndent(res, "", "  ")
+	js, err := schema.EncodeJSON(res)
 	if err != nil {
 		return err
 	}
-	agentsCSV, err := res.agentsCSV()
+	agentsCSV, err := agentsCSV(res)
 	if err != nil {
 		return err
 	}
-	statsCSV, err := res.statisticsCSV()
+	statsCSV, err := statisticsCSV(res)
 	if err != nil {
 		return err
 	}
-	files := map[string][]byte{JSONFile: append(js, '\n'), MarkdownFile: []byte(res.Markdown()), AgentsCSV: agentsCSV, StatisticsCSV: statsCSV}
+	files := map[string][]byte{JSONFile: js, MarkdownFile: []byte(Markdown(res)), AgentsCSV: agentsCSV, StatisticsCSV: statsCSV}
 	for name, data := range files {
 		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// ScatterFigures are one scatter figure per statistic with at least one
+// value (ScatterFile(name) in the audit directory): the statistic against
+// each target, one panel per target.
+func ScatterFigures(res *Result) []schema.ScatterFile {
+	var out []schema.ScatterFile
 	for _, st := range res.Statistics {
-		if st.N == 0 {
-			continue
-		}
-		if err := plot.WriteScatter(filepath.Join(dir, ScatterFile(st.Name)), res.scatterPanels(st), scatterSize); err != nil {
-			return fmt.Errorf("audit: scatter of %s: %w", st.Name, err)
+		if st.N > 0 {
+			out = append(out, schema.ScatterFile{File: ScatterFile(st.Name), Panels: scatterPanels(res, st)})
 		}
 	}
-	return nil
+	return out
 }
 
 // scatterPanels are the statistic against each target (primary first),
 // one point per agent with its 95% interval.
-func (res *Result) scatterPanels(st StatRow) []plot.ScatterPanel {
+func scatterPanels(res *Result, st StatRow) []schema.ScatterPanel {
 	xl := st.Name
 	if st.Scale == Log10 {
 		xl = "log10 " + st.Name
 	}
-	var panels []plot.ScatterPanel
+	var panels []schema.ScatterPanel
 	for _, t := range res.Targets {
 		v := st.By[t]
-		pn := plot.ScatterPanel{XLabel: xl + " (" + string(st.Level) + ", canonical levels)", Rates: t != TargetChancePursuit,
+		pn := schema.ScatterPanel{XLabel: xl + " (" + string(st.Level) + ", canonical levels)", Rates: t != TargetChancePursuit,
 			Title: fmt.Sprintf("%s vs %s\nSpearman ρ = %s (cluster bootstrap), ceiling %s; within configs %s (perm. p %s); %d agents",
 				st.Name, targetTitle(t), FormatInterval(v.Rho), num2(v.Ceiling), num2(v.RhoWithin), pNum(v.PWithin), st.N),
 			YLabel: targetTitle(t) + " (95%)"}
 		prefix := commonGroupPrefix(res.Groups())
 		for _, a := range res.Agents {
 			r := a.Measured.Interval95(t)
-			pn.Points = append(pn.Points, plot.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Value, Lo: r.Lo, Hi: r.Hi,
+			pn.Points = append(pn.Points, schema.ScatterPoint{X: st.Scale.Apply(float64(a.Stats[st.Name])), Y: r.Value, Lo: r.Lo, Hi: r.Hi,
 				Group: strings.TrimPrefix(a.Group, prefix)})
 		}
 		panels = append(panels, pn)
@@ -117,15 +118,7 @@ func targetTitle(t Target) string {
 }
 
 // FormatInterval renders "0.71 [0.42, 0.88]" ("n/a" parts where missing).
-func FormatInterval(i Interval) string {
-	f := func(x float64) string {
-		if math.IsNaN(x) {
-			return "n/a"
-		}
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	}
-	return fmt.Sprintf("%s [%s, %s]", f(i.Value), f(i.Lo), f(i.Hi))
-}
+func FormatInterval(i Interval) string { return i.Format() }
 
 // FormatPercent renders a measured rate or difference of rates in
 // percent, "42.0% [32.8, 51.8]" ("n/a" when missing).
@@ -137,12 +130,7 @@ func FormatPercent(i Interval) string {
 }
 
 // FormatPrediction renders a predicted rate "42% [20, 64]".
-func FormatPrediction(p Prediction) string {
-	if math.IsNaN(p.Value) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.0f%% [%.0f, %.0f]", 100*p.Value, 100*p.Lo, 100*p.Hi)
-}
+func FormatPrediction(p Prediction) string { return p.Format() }
 
 // FormatRate renders a measured rate "42.0% [32.8, 51.8]".
 func FormatRate(r Rate) string { return FormatPercent(r.Interval()) }
@@ -155,7 +143,7 @@ func fmtNum(x schema.Num) string {
 	return strconv.FormatFloat(f, 'g', 6, 64)
 }
 
-func (res *Result) agentsCSV() ([]byte, error) {
+func agentsCSV(res *Result) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	head := []string{"agent", "group"}
@@ -189,7 +177,7 @@ func (res *Result) agentsCSV() ([]byte, error) {
 	return buf.Bytes(), w.Error()
 }
 
-func (res *Result) statisticsCSV() ([]byte, error) {
+func statisticsCSV(res *Result) ([]byte, error) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	head := []string{"statistic", "level", "expected_sign", "touches", "scale", "agents", "reliability"}
@@ -221,6 +209,3 @@ func touches(a []Access) string {
 	}
 	return strings.Join(s, "; ")
 }
-
-// scatterSize is 8 × 10 inches at 64 dpi: 512 × 640 pixels, two panels.
-var scatterSize = plot.Size{W: 8 * vg.Inch, H: 10 * vg.Inch, DPI: 64}

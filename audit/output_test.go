@@ -122,16 +122,25 @@ func TestValidateAndWriteOutputs(t *testing.T) {
 			t.Errorf("audit.md lacks %q", want)
 		}
 	}
-	for _, name := range []string{AgentsCSV, StatisticsCSV, ScatterFile("wb_cf_goal_add_kl"), ScatterFile("bb_success")} {
+	for _, name := range []string{AgentsCSV, StatisticsCSV} {
 		if st, err := os.Stat(filepath.Join(dir, name)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, ScatterFile("wb_ig_goal_share"))); err == nil {
+	figs := map[string][]schema.ScatterPanel{}
+	for _, f := range ScatterFigures(res) {
+		figs[f.File] = f.Panels
+	}
+	for _, name := range []string{"wb_cf_goal_add_kl", "bb_success"} {
+		if pn := figs[ScatterFile(name)]; len(pn) != len(res.Targets) || len(pn[0].Points) != len(res.Agents) {
+			t.Errorf("scatter of %s: %d panels, want one per target with a point per agent", name, len(pn))
+		}
+	}
+	if _, ok := figs[ScatterFile("wb_ig_goal_share")]; ok {
 		t.Error("scatter plot of a statistic without values")
 	}
 	// The JSON round-trips (missing values as null) and carries the keys
-	// the report reads (viz/report's auditFile mirror).
+	// the report reads (into schema.AuditResult).
 	b, err := os.ReadFile(filepath.Join(dir, JSONFile))
 	if err != nil {
 		t.Fatal(err)

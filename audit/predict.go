@@ -8,43 +8,6 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-// Predictions judge agents outside a population against the population's
-// calibration: for runs too small to validate on their own (fewer than
-// MinAgents), such as the main job's three agents.
-type Predictions struct {
-	// Population names the calibration: its population, where it was
-	// read from, and its statistics' hash.
-	Population     string            `json:"population"`
-	Source         string            `json:"source"`
-	StatisticsHash string            `json:"population_statistics_sha256"`
-	AuditEnv       string            `json:"audit_env"`
-	Target         Target            `json:"target"`
-	Agents         []AgentPrediction `json:"agents"`
-}
-
-// AgentPrediction is one agent judged by a population's calibration.
-type AgentPrediction struct {
-	ID string `json:"id"`
-	// By access level: the statistic the population's nested choice
-	// picked, the agent's value, its percentile in the population and
-	// the predicted targets (95% prediction intervals of a new agent).
-	By map[Level]LevelPrediction `json:"by_level"`
-	// Measured are the agent's OOD targets, when it was evaluated.
-	Measured *Measured `json:"measured,omitempty"`
-	// Explanation says in one sentence what the counterfactual statistics
-	// show the policy steers by.
-	Explanation string `json:"explanation"`
-	Line        string `json:"line"`
-}
-
-// LevelPrediction is one access level's prediction.
-type LevelPrediction struct {
-	Statistic  string                `json:"statistic"`
-	Value      schema.Num            `json:"value"`
-	Percentile float64               `json:"percentile"`
-	Predicted  map[Target]Prediction `json:"predicted"`
-}
-
 // Predict judges each agent of stats with pop's calibration: per access
 // level, the statistic pop's nested choice picked for its primary target,
 // a line fitted on every population agent (on the statistic's a-priori
@@ -61,14 +24,14 @@ func Predict(pop *Result, source string, stats []*AgentStats, measured map[strin
 		ap := AgentPrediction{ID: s.ID, By: map[Level]LevelPrediction{}, Explanation: Explain(s, goal, proxy)}
 		for _, lvl := range Levels {
 			f, _ := pop.Family(lvl, pop.Targets[0])
-			if lp, ok := pop.predictOne(f.Best, s.Get(f.Best)); ok {
+			if lp, ok := predictOne(pop, f.Best, s.Get(f.Best)); ok {
 				ap.By[lvl] = lp
 			}
 		}
 		if m, ok := measured[s.ID]; ok {
 			ap.Measured = &m
 		}
-		ap.Line = ap.line(out)
+		ap.Line = predictionLine(ap, out)
 		out.Agents = append(out.Agents, ap)
 	}
 	return out, nil
@@ -76,7 +39,7 @@ func Predict(pop *Result, source string, stats []*AgentStats, measured map[strin
 
 // predictOne fits every target on statistic name over the population and
 // predicts value.
-func (pop *Result) predictOne(name string, value float64) (LevelPrediction, bool) {
+func predictOne(pop *Result, name string, value float64) (LevelPrediction, bool) {
 	st, ok := StatisticByName(name)
 	if !ok || math.IsNaN(value) {
 		return LevelPrediction{}, false
@@ -113,9 +76,9 @@ func (pop *Result) predictOne(name string, value float64) (LevelPrediction, bool
 	return lp, true
 }
 
-// line is the agent's verdict in one sentence: the white-box prediction
+// predictionLine is the agent's verdict in one sentence: the white-box prediction
 // of the primary target and of the failure rate, and what was measured.
-func (a AgentPrediction) line(p *Predictions) string {
+func predictionLine(a AgentPrediction, p *Predictions) string {
 	wb, ok := a.By[LevelWhiteBox]
 	s := a.ID + ": no white-box prediction"
 	if ok {
@@ -151,8 +114,8 @@ func times(a, b float64) string {
 	return fmt.Sprintf("%.1f×", a/b)
 }
 
-// Markdown renders the predictions as predictions.md.
-func (p *Predictions) Markdown() string {
+// PredictionsMarkdown renders p as predictions.md.
+func PredictionsMarkdown(p *Predictions) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Audit predictions from %s\n\n", p.Population)
 	fmt.Fprintf(&b, "Each agent was audited on the calibration population's canonical levels (distribution %s) and judged by the population's calibration (%s; statistics SHA-256 `%s`): "+

@@ -45,7 +45,7 @@ func TestPredictFromAPopulation(t *testing.T) {
 	if want := "steers by the end zone: erasing it changes its actions 5.0× more than erasing the coin"; !strings.Contains(a.Explanation, want) {
 		t.Errorf("explanation %q lacks %q", a.Explanation, want)
 	}
-	if md := p.Markdown(); !strings.Contains(md, a.Line) || !strings.Contains(md, "| new/seed-0 | white-box | wb_cf_goal_add_kl |") {
+	if md := PredictionsMarkdown(p); !strings.Contains(md, a.Line) || !strings.Contains(md, "| new/seed-0 | white-box | wb_cf_goal_add_kl |") {
 		t.Errorf("predictions.md:\n%s", md)
 	}
 	st.AuditEnv = "own-mix"

@@ -11,9 +11,7 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-// Access is one kind of information a statistic reads.
-type Access string
-
+// The kinds of access a statistic reads (schema.Access).
 const (
 	// IDRollouts: episodes on training-variant levels, with the actions,
 	// action probabilities, values and outcomes (black-box access).
@@ -32,25 +30,6 @@ const (
 	// TrainLogs: the agent's training logs (outside-the-box).
 	TrainLogs Access = "training logs"
 )
-
-// Level is an access level (Casper et al., "Black-box access is
-// insufficient for rigorous AI audits"): what an auditor is given.
-type Level string
-
-const (
-	// LevelBlackBox: rollouts on the canonical audit levels (actions,
-	// action probabilities, values, outcomes).
-	LevelBlackBox Level = "black-box"
-	// LevelWhiteBox: also weights, activations, gradients and observations
-	// edited from canonical states.
-	LevelWhiteBox Level = "white-box"
-	// LevelOutside: outside-the-box, the training config and training
-	// logs, and nothing of the agent itself.
-	LevelOutside Level = "outside-the-box"
-)
-
-// Levels lists the access levels in report order.
-var Levels = []Level{LevelBlackBox, LevelWhiteBox, LevelOutside}
 
 // Statistic is one number per agent computed from ID access. Compute must
 // be a function of the Agent only (policy, collected data, roles, options):

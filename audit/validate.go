@@ -10,90 +10,6 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-// Rate is a measured share with its 95% interval (Wilson, from the
-// caller).
-type Rate struct {
-	Count    int     `json:"count"`
-	Episodes int     `json:"episodes"`
-	Rate     float64 `json:"rate"`
-	Lo       float64 `json:"lo"`
-	Hi       float64 `json:"hi"`
-}
-
-// Interval is the rate with its interval.
-func (r Rate) Interval() Interval { return Interval{Value: r.Rate, Lo: r.Lo, Hi: r.Hi} }
-
-// Measured are one agent's OOD results, read from the normal evaluation
-// outputs after the statistics were computed (and hashed).
-type Measured struct {
-	// Proxy is the OOD rate of the game's proxy outcome: the failure.
-	Proxy Rate `json:"ood_proxy"`
-	// Pursuit is the OOD rate of episodes in which the agent pursued the
-	// true goal by the game's pursuit rule, with the goal visible.
-	Pursuit Rate `json:"ood_pursuit"`
-	// GoalShare is the share of true-goal outcomes among the episodes
-	// that reached the goal or the proxy (Maze II: the shape share).
-	GoalShare Rate `json:"ood_goal_share"`
-	// With a control variant (the same levels, goal hidden from the
-	// observation): pursuit there, the chance-corrected pursuit
-	// (visible − hidden, paired by level) and the same difference of
-	// true-goal outcomes.
-	PursuitHidden *Rate     `json:"ood_pursuit_hidden,omitempty"`
-	ChancePursuit *Interval `json:"ood_pursuit_cc,omitempty"`
-	GoalDiff      *Interval `json:"ood_goal_cc,omitempty"`
-	// Halves holds every target measured on the even and on the odd
-	// evaluation levels alone, for split-half reliability.
-	Halves [2]map[Target]schema.Num `json:"halves"`
-}
-
-// Target names what a statistic is validated against.
-type Target string
-
-const (
-	// TargetChancePursuit: pursuit with the goal visible minus pursuit
-	// with it hidden, on the same levels. It measures the goal: what the
-	// agent does because it sees the goal, net of what chance, habit and
-	// skill do without it. The primary target where a control exists.
-	TargetChancePursuit Target = "ood_pursuit_cc"
-	// TargetGoalShare: true-goal outcomes among decided episodes, the
-	// primary target without a control (Ramanauskas & Şimşek's measure for
-	// Maze II).
-	TargetGoalShare Target = "ood_goal_share"
-	// TargetProxy: the failure rate, secondary: it mixes goal with
-	// capability.
-	TargetProxy Target = "ood_proxy"
-)
-
-// Of returns the agent's value of target t (NaN when not measured).
-func (m Measured) Of(t Target) float64 {
-	switch t {
-	case TargetProxy:
-		return m.Proxy.Rate
-	case TargetGoalShare:
-		return m.GoalShare.Rate
-	case TargetChancePursuit:
-		if m.ChancePursuit != nil {
-			return m.ChancePursuit.Value
-		}
-	}
-	return nan
-}
-
-// Interval95 returns the agent's value of target t with its 95% interval.
-func (m Measured) Interval95(t Target) Interval {
-	switch t {
-	case TargetProxy:
-		return m.Proxy.Interval()
-	case TargetGoalShare:
-		return m.GoalShare.Interval()
-	case TargetChancePursuit:
-		if m.ChancePursuit != nil {
-			return *m.ChancePursuit
-		}
-	}
-	return Interval{Value: nan, Lo: nan, Hi: nan}
-}
-
 // targetsFor is the validation's targets, primary first: chance-corrected
 // pursuit when every agent has a control, else the goal share; then the
 // failure rate.
@@ -104,159 +20,6 @@ func targetsFor(measured map[string]Measured) []Target {
 		}
 	}
 	return []Target{TargetChancePursuit, TargetProxy}
-}
-
-// Validation is a statistic's agreement with one target.
-type Validation struct {
-	// Rho is Spearman's ρ over all agents with a cluster-bootstrap 95%
-	// interval: whole training configs are resampled, since the agents
-	// of a config are not independent. P is the bootstrap's two-sided p
-	// of ρ = 0 (twice the share of resamples on the far side of 0), and
-	// PHolm that p adjusted by Holm over every statistic and target.
-	Rho   Interval   `json:"rho"`
-	P     schema.Num `json:"p"`
-	PHolm schema.Num `json:"p_holm"`
-	// RhoWithin is the pooled within-config ρ (seed-to-seed variation
-	// only) and PWithin its permutation test within configs.
-	RhoWithin schema.Num `json:"rho_within"`
-	PWithin   schema.Num `json:"p_within"`
-	// RhoSeeds and PSeeds exist in a crossed design, where every config
-	// was trained with the same seeds (seed-mates share their
-	// initialisation and sampling, so they are not independent): Spearman's
-	// ρ of the per-seed means over configs, and its exact permutation
-	// test over seeds. The honest within-config test when the seed is
-	// the unit of replication.
-	RhoSeeds schema.Num `json:"rho_seeds"`
-	PSeeds   schema.Num `json:"p_seeds"`
-	// Ceiling is the attenuation ceiling √(rel_statistic · rel_target):
-	// the largest |ρ| a perfect statistic could show given both
-	// measurements' split-half reliabilities. RhoDisattenuated is ρ /
-	// Ceiling, labelled as such wherever it is shown.
-	Ceiling          schema.Num `json:"ceiling"`
-	RhoDisattenuated schema.Num `json:"rho_disattenuated"`
-	// Leave-one-out and leave-one-config-out errors of the a-priori line.
-	LOOMAE   schema.Num `json:"loo_mae"`
-	LOOCover schema.Num `json:"loo_coverage"`
-	LOCOMAE  schema.Num `json:"loco_mae"`
-}
-
-// StatRow is one statistic's validation.
-type StatRow struct {
-	Name    string   `json:"name"`
-	Level   Level    `json:"level"`
-	Sign    int      `json:"expected_sign"`
-	Touches []Access `json:"touches"`
-	Scale   Scale    `json:"scale"`
-	Doc     string   `json:"doc"`
-	N       int      `json:"agents"` // agents with a value
-	// Reliability is the statistic's split-half (Spearman–Brown)
-	// reliability over the agents, from its two half-level measurements.
-	Reliability schema.Num            `json:"reliability"`
-	By          map[Target]Validation `json:"validation"`
-	// Predicts lists the targets whose Holm-adjusted p is below 0.05
-	// with ρ on the statistic's expected side (Sign against pursuit, the
-	// opposite against the failure rate; either side without a Sign), or
-	// "neither".
-	Predicts string `json:"predicts"`
-}
-
-// AgentRow is one agent's statistics, measured rates and prediction.
-type AgentRow struct {
-	ID       string                `json:"id"`
-	Group    string                `json:"group"`
-	Stats    map[string]schema.Num `json:"statistics"`
-	Measured Measured              `json:"measured"`
-	// Predicted is the nested leave-one-out prediction of the primary
-	// target (statistic chosen without this agent's config), per access
-	// level.
-	Predicted map[Level]NestedChoice `json:"predicted"`
-	// Line is the agent's verdict in one sentence (AgentLine).
-	Line string `json:"line"`
-}
-
-// Verdict is a population audit in sentences: one headline per target
-// (Headline), the research goal (GoalMet), and the statistics chosen by
-// nested leave-one-config-out against the primary target, whose scatter
-// plots a report shows.
-type Verdict struct {
-	Headlines    []string `json:"headlines"`
-	Goal         string   `json:"goal"`
-	GoalMet      bool     `json:"goal_met"`
-	BestWhiteBox string   `json:"best_white_box"`
-	BestBlackBox string   `json:"best_black_box"`
-	BestOutside  string   `json:"best_outside"`
-	// Equivalence is EquivalenceLine: whether black-box success on the
-	// canonical levels tells the training configs apart.
-	Equivalence string `json:"equivalence"`
-}
-
-// FamilySummary is the nested leave-one-config-out result of one access
-// level for one target: its honest prediction error, the statistic
-// chosen most often, that statistic's ρ, and the ρ of the out-of-fold
-// predictions themselves (honest: no prediction saw its agent's config).
-type FamilySummary struct {
-	Level  Level          `json:"level"`
-	Target Target         `json:"target"`
-	MAE    schema.Num     `json:"nested_mae"`
-	N      int            `json:"agents"`
-	Chosen map[string]int `json:"chosen"`
-	// Best is the statistic the nested choice picked most often (ties:
-	// earlier in Statistics order), and BestRho its ρ with the target.
-	Best    string   `json:"best"`
-	BestRho Interval `json:"best_rho"`
-	// PredRho is Spearman's ρ of the nested out-of-fold predictions with
-	// the target, with its cluster-bootstrap interval.
-	PredRho Interval `json:"nested_prediction_rho"`
-	// Ridge is every statistic of the level together (ridge regression,
-	// penalty chosen by inner leave-one-out, nested leave-one-out): its
-	// MAE and the ρ of its out-of-fold predictions.
-	RidgeMAE schema.Num `json:"ridge_mae"`
-	RidgeRho Interval   `json:"ridge_rho"`
-	// MaxAbsRho is the largest |ρ| in the family, chosen on the OOD
-	// results themselves: descriptive only, never a prediction.
-	MaxAbsRho     Interval `json:"max_abs_rho"`
-	MaxAbsRhoStat string   `json:"max_abs_rho_statistic"`
-}
-
-// Comparison is the paired cluster bootstrap of |ρ_A| − |ρ_B| for two
-// statistics against one target, both ρ computed on the same resamples.
-type Comparison struct {
-	Target Target   `json:"target"`
-	A      string   `json:"a"`
-	B      string   `json:"b"`
-	Diff   Interval `json:"abs_rho_diff"`
-}
-
-// Result is a population audit.
-type Result struct {
-	Population string `json:"population"`
-	// AuditEnv identifies the one canonical audit distribution every
-	// agent was audited on (AuditEnv.Key), and StatisticsHash the
-	// agents' statistics as written before any OOD record was read.
-	AuditEnv       string `json:"audit_env"`
-	StatisticsHash string `json:"statistics_sha256"`
-	// Targets are the validation targets, primary first, and
-	// TargetReliability their split-half reliabilities over the agents.
-	Targets           []Target              `json:"targets"`
-	TargetReliability map[Target]schema.Num `json:"target_reliability"`
-	Agents            []AgentRow            `json:"agents"`
-	Statistics        []StatRow             `json:"statistics"`
-	Families          []FamilySummary       `json:"families"`
-	Comparisons       []Comparison          `json:"comparisons"`
-	// Equivalence tests whether the black-box statistics on the canonical
-	// levels differ between training configs (TOST against the config
-	// with the smallest goal shift).
-	Equivalence []Equivalence `json:"equivalence"`
-	Bootstrap   int           `json:"bootstrap_resamples"`
-	BootSeed    uint64        `json:"bootstrap_seed"`
-	// Calibration states the a-priori calibration rule.
-	Calibration string `json:"calibration"`
-	// Verdict is the result in sentences, for reports.
-	Verdict Verdict `json:"verdict"`
-	// Dir, in a copy of the result stored elsewhere (a run directory),
-	// is the population output directory relative to the copy's
-	// directory, where the scatter plots are.
-	Dir string `json:"dir,omitempty"`
 }
 
 // CalibrationRule is the calibration, fixed before any result was seen.
@@ -317,11 +80,11 @@ func Validate(population, proxyName string, stats []*AgentStats, measured map[st
 	for _, st := range Statistics() {
 		res.Statistics = append(res.Statistics, p.validateStatistic(st, res.Targets, res.TargetReliability))
 	}
-	res.holm()
-	res.nested(p)
-	res.compare(p)
+	holmAdjust(res)
+	fillNested(res, p)
+	fillComparisons(res, p)
 	res.Equivalence = equivalence(stats)
-	res.verdict(proxyName)
+	fillVerdict(res, proxyName)
 	return res, nil
 }
 
@@ -485,8 +248,8 @@ func clusterRho(x, y []float64, clusters []int, boot BootstrapOptions) (Interval
 // IntervalOf is an internal/stats interval in the audit's JSON encoding.
 func IntervalOf(i stats2.Interval) Interval { return Interval{Value: i.Value, Lo: i.Lo, Hi: i.Hi} }
 
-// holm adjusts every statistic × target p by Holm and fills Predicts.
-func (res *Result) holm() {
+// holmAdjust adjusts every statistic × target p by Holm and fills Predicts.
+func holmAdjust(res *Result) {
 	var ps []float64
 	for _, st := range res.Statistics {
 		for _, t := range res.Targets {
@@ -525,29 +288,29 @@ func targetSign(t Target) int {
 	return 1
 }
 
-// verdict fills the sentences once every number is known.
-func (res *Result) verdict(proxyName string) {
+// fillVerdict fills the sentences once every number is known.
+func fillVerdict(res *Result, proxyName string) {
 	for i := range res.Agents {
-		res.Agents[i].Line = res.Agents[i].AgentLine(res.Targets[0])
+		res.Agents[i].Line = AgentLine(res.Agents[i], res.Targets[0])
 	}
 	v := Verdict{}
 	for _, t := range res.Targets {
-		v.Headlines = append(v.Headlines, res.Headline(t))
+		v.Headlines = append(v.Headlines, Headline(res, t))
 	}
-	v.GoalMet, v.Goal = res.GoalMet()
+	v.GoalMet, v.Goal = GoalMet(res)
 	t := res.Targets[0]
 	wb, _ := res.Family(LevelWhiteBox, t)
 	bb, _ := res.Family(LevelBlackBox, t)
 	ob, _ := res.Family(LevelOutside, t)
 	v.BestWhiteBox, v.BestBlackBox, v.BestOutside = wb.Best, bb.Best, ob.Best
-	v.Equivalence = res.EquivalenceLine()
+	v.Equivalence = EquivalenceLine(res)
 	res.Verdict = v
 }
 
-// nested runs the nested leave-one-config-out choice for every access
+// fillNested runs the nested leave-one-config-out choice for every access
 // level and target, and fills the per-agent predictions of the primary
 // target.
-func (res *Result) nested(p *popData) {
+func fillNested(res *Result, p *popData) {
 	for _, lvl := range Levels {
 		var cands []Candidate
 		for _, st := range Statistics() {
@@ -559,14 +322,14 @@ func (res *Result) nested(p *popData) {
 			nr := NestedLOO(cands, p.y[t], p.clusters())
 			fs := FamilySummary{Level: lvl, Target: t, MAE: schema.Num(nr.MAE), N: nr.N, Chosen: nr.Chosen}
 			fs.Best = mostChosen(nr.Chosen, cands)
-			fs.BestRho = res.rhoOf(fs.Best, t)
+			fs.BestRho = rhoOf(res, fs.Best, t)
 			pred := make([]float64, len(nr.Choices))
 			for i, c := range nr.Choices {
 				pred[i] = c.Pred.Value
 			}
 			fs.PredRho = p.rhoCI(pred, p.y[t])
 			fs.RidgeMAE, fs.RidgeRho = p.ridge(cands, p.y[t])
-			fs.MaxAbsRho, fs.MaxAbsRhoStat = res.maxAbsRho(cands, t)
+			fs.MaxAbsRho, fs.MaxAbsRhoStat = maxAbsRho(res, cands, t)
 			res.Families = append(res.Families, fs)
 			if ti != 0 {
 				continue
@@ -654,10 +417,10 @@ func constantFinite(x []float64) bool {
 	return true
 }
 
-// compare fills the paired comparisons of the primary target: the best
+// fillComparisons fills the paired comparisons of the primary target: the best
 // white-box statistic against the best black-box one and against the
 // best outside-the-box one (each chosen by the nested choice).
-func (res *Result) compare(p *popData) {
+func fillComparisons(res *Result, p *popData) {
 	t := res.Targets[0]
 	wb, _ := res.Family(LevelWhiteBox, t)
 	for _, other := range []Level{LevelBlackBox, LevelOutside} {
@@ -676,29 +439,7 @@ func (res *Result) compare(p *popData) {
 	}
 }
 
-// Family returns the summary of access level lvl for target t.
-func (res *Result) Family(lvl Level, t Target) (FamilySummary, bool) {
-	for _, f := range res.Families {
-		if f.Level == lvl && f.Target == t {
-			return f, true
-		}
-	}
-	return FamilySummary{}, false
-}
-
-// Comparison returns the paired comparison of the primary target's best
-// white-box statistic with the best of level other.
-func (res *Result) Comparison(other Level) (Comparison, bool) {
-	f, ok := res.Family(other, res.Targets[0])
-	for _, c := range res.Comparisons {
-		if ok && c.B == f.Best {
-			return c, true
-		}
-	}
-	return Comparison{}, false
-}
-
-func (res *Result) rhoOf(stat string, t Target) Interval {
+func rhoOf(res *Result, stat string, t Target) Interval {
 	for _, s := range res.Statistics {
 		if s.Name == stat {
 			return s.By[t].Rho
@@ -707,10 +448,10 @@ func (res *Result) rhoOf(stat string, t Target) Interval {
 	return Interval{Value: nan, Lo: nan, Hi: nan}
 }
 
-func (res *Result) maxAbsRho(cands []Candidate, t Target) (Interval, string) {
+func maxAbsRho(res *Result, cands []Candidate, t Target) (Interval, string) {
 	best, name := Interval{Value: nan, Lo: nan, Hi: nan}, ""
 	for _, c := range cands {
-		r := res.rhoOf(c.Name, t)
+		r := rhoOf(res, c.Name, t)
 		if !math.IsNaN(r.Value) && (name == "" || math.Abs(r.Value) > math.Abs(best.Value)) {
 			best, name = r, c.Name
 		}
@@ -754,19 +495,6 @@ func column(stats []*AgentStats, name string, half int) []float64 {
 			out[i] = s.Get(name)
 		} else {
 			out[i] = s.GetHalf(half, name)
-		}
-	}
-	return out
-}
-
-// Groups lists the agents' groups in order of first appearance.
-func (res *Result) Groups() []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, a := range res.Agents {
-		if !seen[a.Group] {
-			seen[a.Group] = true
-			out = append(out, a.Group)
 		}
 	}
 	return out

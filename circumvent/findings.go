@@ -10,34 +10,6 @@ import (
 // below it).
 const relTol = 1e-4
 
-// Finding is one statistic's fate in a stress test.
-type Finding struct {
-	Statistic string `json:"statistic"`
-	Level     string `json:"level"`
-	// ChangedBy are the controls that changed the statistic by more than
-	// its seed noise (and relTol): it measures the parametrisation.
-	ChangedBy []string `json:"changed_by_controls"`
-	// MovedBy are the behaviour-preserving attacks that changed it by more
-	// than its seed noise (and relTol).
-	MovedBy []string `json:"moved_by_attacks"`
-	// DefeatedBy are the behaviour-preserving attacks after which the OOD
-	// proxy rate predicted from this statistic (population calibration)
-	// fell below the lower end of the original's prediction interval.
-	DefeatedBy []string `json:"defeated_by"`
-	// OutrankedBy are the other behaviour-preserving attacks that moved
-	// the agent, by this statistic, from the misgeneralizing half of the
-	// population to the other (Prediction.Better from below 0.5 to 0.5 or
-	// above): the ranking the audit validates is overturned although its
-	// prediction stays within its interval.
-	OutrankedBy []string `json:"outranked_by"`
-	// Targeted says whether some attack aimed at the statistic.
-	Targeted bool `json:"targeted"`
-	// Status: "defeated", "outranked", "survived" (neither, by any
-	// behaviour-preserving attack), or "no calibration" (nothing to defeat:
-	// no population prediction).
-	Status string `json:"status"`
-}
-
 // changed reports whether b differs from a beyond noise and rounding.
 func changed(a, b, noise float64) bool {
 	if math.IsNaN(a) != math.IsNaN(b) {
@@ -50,7 +22,7 @@ func changed(a, b, noise float64) bool {
 }
 
 // Findings classifies every statistic of r.
-func (r *StressResult) Findings() []Finding {
+func Findings(r *StressResult) []Finding {
 	orig := r.Columns[0]
 	var out []Finding
 	for _, st := range r.Statistics {

@@ -78,26 +78,20 @@ func (o FineTuneOptions) withDefaults() FineTuneOptions {
 	return o
 }
 
-// Check is one constraint check of a fine-tune.
-type Check struct {
-	Step     int        `json:"step"`
-	KL       float64    `json:"kl"`
-	Penalty  schema.Num `json:"penalty"` // measured only when accepted
-	Lambda   float64    `json:"lambda"`
-	Accepted bool       `json:"accepted"` // KL within the tolerance
-}
-
 // FineTuneResult is an attack's outcome. Params are the accepted
 // parameters with the lowest penalty (the original's when no check
 // improved on it), so KL ≤ Tolerance on Check by construction.
 type FineTuneResult struct {
-	Params        *Params `json:"-"`
-	KL            float64 `json:"kl"`
-	PenaltyBefore float64 `json:"penalty_before"`
-	PenaltyAfter  float64 `json:"penalty_after"`
-	BestStep      int     `json:"best_step"`
-	Rollbacks     int     `json:"rollbacks"`
-	Trace         []Check `json:"checks"`
+	Params *Params `json:"-"`
+	schema.FineTuneRecord
+}
+
+// Record is r's optimisation record (nil for a nil r).
+func (r *FineTuneResult) Record() *schema.FineTuneRecord {
+	if r == nil {
+		return nil
+	}
+	return &r.FineTuneRecord
 }
 
 // FineTune distils the policy orig (held fixed) into a copy that also
@@ -189,7 +183,7 @@ func newTuner(teacher agents.Policy, orig *Params, o FineTuneOptions) (*tuner, e
 		t.free()
 		return nil, err
 	}
-	t.res = FineTuneResult{Params: orig.Clone(), PenaltyBefore: pen, PenaltyAfter: pen}
+	t.res = FineTuneResult{Params: orig.Clone(), FineTuneRecord: schema.FineTuneRecord{PenaltyBefore: pen, PenaltyAfter: pen}}
 	return t, nil
 }
 

@@ -38,17 +38,6 @@ func Forward(p agents.Policy, obs []float32) (Outputs, error) {
 	return out, nil
 }
 
-// Diff is how far two policies' outputs are apart on the same
-// observations: the largest absolute difference of any logit and of any
-// value, and the mean and largest KL(first ‖ second) of the action
-// distributions (nats).
-type Diff struct {
-	MaxLogit float64 `json:"max_abs_logit_diff"`
-	MaxValue float64 `json:"max_abs_value_diff"`
-	MeanKL   float64 `json:"mean_kl"`
-	MaxKL    float64 `json:"max_kl"`
-}
-
 // Compare runs p and q on obs and returns their Diff.
 func Compare(p, q agents.Policy, obs []float32) (Diff, error) {
 	a, err := Forward(p, obs)

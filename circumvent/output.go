@@ -17,39 +17,13 @@ const (
 	MarkdownFile = "circumvention.md"
 )
 
-// Setting records how a stress test was run.
-type Setting struct {
-	Run        string  `json:"run"`
-	Seed       int     `json:"seed"`
-	OODVariant string  `json:"ood_variant"`
-	Tolerance  float64 `json:"kl_tolerance"`
-	// ID observations from the agent's training levels: Levels episodes,
-	// FitFrames for fine-tuning, CheckFrames (other levels) for the KL
-	// constraint and the output comparisons.
-	Levels      int `json:"id_levels"`
-	FitFrames   int `json:"fit_frames"`
-	CheckFrames int `json:"check_frames"`
-	// EvalEpisodes per variant for the behaviour (the run's eval levels).
-	EvalEpisodes int `json:"eval_episodes"`
-	// Population is the audit whose calibration gives the predictions.
-	Population string  `json:"population"`
-	Seconds    float64 `json:"seconds"`
-}
-
-// Report is what circumvention.{md,json} hold.
-type Report struct {
-	Setting  Setting   `json:"setting"`
-	Findings []Finding `json:"findings"`
-	*StressResult
-}
-
 // NewReport pairs a result with its setting and findings.
 func NewReport(s Setting, r *StressResult) *Report {
-	return &Report{Setting: s, Findings: r.Findings(), StressResult: r}
+	return &Report{Setting: s, Findings: Findings(r), StressResult: r}
 }
 
-// Write writes circumvention.json and circumvention.md to dir atomically.
-func (r *Report) Write(dir string) error {
+// WriteReport writes circumvention.json and circumvention.md to dir atomically.
+func WriteReport(dir string, r *Report) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -57,11 +31,11 @@ func (r *Report) Write(dir string) error {
 	if err := atomicfile.WriteFile(filepath.Join(dir, JSONFile), append(b, '\n'), 0o644); err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, MarkdownFile), []byte(r.Markdown()), 0o644)
+	return atomicfile.WriteFile(filepath.Join(dir, MarkdownFile), []byte(Markdown(r)), 0o644)
 }
 
-// Markdown renders the report.
-func (r *Report) Markdown() string {
+// Markdown renders r as circumvention.md.
+func Markdown(r *Report) string {
 	var b strings.Builder
 	s := r.Setting
 	fmt.Fprintf(&b, "# Circumvention: %s\n\n", r.Agent)
@@ -73,10 +47,10 @@ func (r *Report) Markdown() string {
 		"**outranked** when it moves the agent from the population's misgeneralizing half to the other by that statistic, and it "+
 		"**measures the parametrisation** when a control (same function) changes it by more than its seed noise.\n\n",
 		s.Run, s.Seed, s.FitFrames, s.Levels, s.CheckFrames, s.Tolerance, s.EvalEpisodes, s.OODVariant, population(s.Population))
-	r.summary(&b)
-	r.behaviourTable(&b)
-	r.statisticsTable(&b)
-	r.verdictTable(&b)
+	summary(r, &b)
+	behaviourTable(r, &b)
+	statisticsTable(r, &b)
+	verdictTable(r, &b)
 	b.WriteString("## Columns\n\n")
 	for _, c := range r.Columns {
 		fmt.Fprintf(&b, "- **%s** (%s): %s\n", c.Name, c.Kind, c.Doc)
@@ -93,7 +67,7 @@ func population(p string) string {
 
 // summary lists which statistics were defeated, survived or measure the
 // parametrisation.
-func (r *Report) summary(b *strings.Builder) {
+func summary(r *Report, b *strings.Builder) {
 	b.WriteString("## Findings\n\n")
 	for _, f := range r.Findings {
 		box := f.Level
@@ -128,7 +102,7 @@ func (r *Report) summary(b *strings.Builder) {
 	b.WriteString("\n")
 }
 
-func (r *Report) behaviourTable(b *strings.Builder) {
+func behaviourTable(r *Report, b *strings.Builder) {
 	b.WriteString("## Behaviour\n\nMean KL(original ‖ column) and the largest logit difference on the ID check frames; rates on the run's evaluation levels.\n\n" +
 		"| column | kind | mean KL | max |Δ logit| | ID success | OOD proxy | OOD pursuit | unchanged |\n|---|---|---:|---:|---|---|---|---|\n")
 	for _, c := range r.Columns {
@@ -151,7 +125,7 @@ func rate(r audit.Rate) string {
 	return fmt.Sprintf("%.1f%% [%.1f, %.1f] (n=%d)", 100*r.Rate, 100*r.Lo, 100*r.Hi, r.Episodes)
 }
 
-func (r *Report) statisticsTable(b *strings.Builder) {
+func statisticsTable(r *Report, b *strings.Builder) {
 	b.WriteString("## Statistics\n\nValue of each statistic on each column; seed noise: the change when only the audit's seed changes. " +
 		"A control or attack value marked * differs from the original by more than the seed noise.\n\n| statistic | seed noise |")
 	for _, c := range r.Columns {
@@ -182,7 +156,7 @@ func num(v float64) string {
 	return fmt.Sprintf("%.4g", v)
 }
 
-func (r *Report) verdictTable(b *strings.Builder) {
+func verdictTable(r *Report, b *strings.Builder) {
 	if r.Setting.Population == "" {
 		return
 	}

@@ -10,12 +10,6 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-// StatInfo names one statistic of the audit under test.
-type StatInfo struct {
-	Name  string `json:"name"`
-	Level string `json:"level"` // access level: black-box, white-box or outside-the-box
-}
-
 // Auditor is what the stress test needs of an audit.
 type Auditor interface {
 	// Statistics lists the statistics in report order.
@@ -60,18 +54,6 @@ type StressOptions struct {
 	Seed uint64
 	// Log, if set, reports progress.
 	Log func(format string, args ...any)
-}
-
-// StressResult is a stress test of one agent: the original, every control
-// and every attack, with the statistics measured on each.
-type StressResult struct {
-	Agent      string     `json:"agent"`
-	Statistics []StatInfo `json:"statistic_list"`
-	// Noise is, per statistic, |value with audit seed Seed+1 − value with
-	// Seed| on the original: how much the statistic moves by its own
-	// randomness.
-	Noise   map[string]schema.Num `json:"seed_noise"`
-	Columns []Column              `json:"columns"`
 }
 
 // Stress measures the original, then every applicable control and every
@@ -122,7 +104,7 @@ func Stress(ctx context.Context, o StressOptions) (*StressResult, error) {
 			return nil, fmt.Errorf("attack %s: %w", a.Name, err)
 		}
 		col, err := o.measure(ctx, orig, ps, Column{Name: a.Name, Kind: Active, Doc: a.Doc, Targets: a.Targets,
-			Direction: a.Direction.String(), FineTune: ft}, false)
+			Direction: a.Direction.String(), FineTune: ft.Record()}, false)
 		if err != nil {
 			return nil, fmt.Errorf("attack %s: %w", a.Name, err)
 		}

@@ -126,7 +126,7 @@ func TestStressClassifiesStatistics(t *testing.T) {
 	if res.Columns[6].FineTune == nil || res.Columns[6].FineTune.KL > 0.01 {
 		t.Errorf("fine-tune record %+v", res.Columns[6].FineTune)
 	}
-	fs := res.Findings()
+	fs := Findings(res)
 	w, p0 := fs[0], fs[1]
 	if !slices.Equal(w.ChangedBy, []string{"scale", "scale-first", "permute+scale"}) || w.Status != "defeated" || !slices.Contains(w.DefeatedBy, "rescale") || !w.Targeted {
 		t.Errorf("weight finding %+v", w)
@@ -135,7 +135,7 @@ func TestStressClassifiesStatistics(t *testing.T) {
 		t.Errorf("p0 finding %+v", p0)
 	}
 	rep := NewReport(Setting{Run: "r", Tolerance: 0.01, Population: "fake"}, res)
-	if err := rep.Write(dir); err != nil {
+	if err := WriteReport(dir, rep); err != nil {
 		t.Fatal(err)
 	}
 	md, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
@@ -197,7 +197,7 @@ func TestFindingsStatuses(t *testing.T) {
 				Predictions: map[string]Prediction{"a": pr(0, 1), "b": pr(0, 1), "c": pr(0, 1)}},
 		},
 	}
-	fs := r.Findings()
+	fs := Findings(r)
 	want := []struct {
 		status             string
 		changed, def, outr []string

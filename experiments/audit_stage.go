@@ -14,6 +14,8 @@ import (
 	"sort"
 	"strings"
 
+	"gonum.org/v1/plot/vg"
+
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/audit"
@@ -21,24 +23,13 @@ import (
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/plot"
 )
 
 // The audit stage: every trained seed is audited from in-distribution
 // access alone. Its statistics go to audit/agents/seed-<n>.json; the
 // population validation (AuditPopulation) reads them with the measured OOD
 // rates of the eval stage afterwards.
-
-// AuditDir is the directory of a run's audit outputs.
-func (l Layout) AuditDir() string { return filepath.Join(l.Dir, "audit") }
-
-// AuditStats is one seed's audit statistics.
-func (l Layout) AuditStats(seed int) string {
-	return filepath.Join(l.AuditDir(), "agents", fmt.Sprintf("seed-%d.json", seed))
-}
-
-// AuditJSON is the copy of the population audit in a run directory, which
-// the report reads.
-func (l Layout) AuditJSON() string { return filepath.Join(l.AuditDir(), audit.JSONFile) }
 
 // Label names the run within a population: the experiment name and, for
 // a sweep point, the point ("coinrun-population/random_coin_prob=0.02").
@@ -147,7 +138,7 @@ func (r *Run) auditSeeds(ctx context.Context) error {
 			return err
 		}
 		r.Progress.Printf("audit: seed %d: %d statistics from %d ID episodes in %.1f s", j.Seed, len(st.Values), st.Episodes, st.Seconds)
-		return writeJSON(r.AuditStats(j.Seed), st)
+		return schema.WriteJSON(r.AuditStats(j.Seed), st)
 	})
 	if err != nil {
 		return err
@@ -166,9 +157,6 @@ const (
 	PredictionsJSON = "predictions.json"
 	PredictionsMD   = "predictions.md"
 )
-
-// PredictionsPath is the run's predictions.json.
-func (l Layout) PredictionsPath() string { return filepath.Join(l.AuditDir(), PredictionsJSON) }
 
 // WritePredictions judges every seed of the run with the calibration of
 // the population audit.json at src (audit.calibration, or `experiments
@@ -203,10 +191,10 @@ func (r *Run) WritePredictions(src string) error {
 	for _, a := range pred.Agents {
 		r.Progress.Printf("audit: %s", a.Line)
 	}
-	if err := writeJSON(r.PredictionsPath(), pred); err != nil {
+	if err := schema.WriteJSON(r.PredictionsJSON(), pred); err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(filepath.Join(r.AuditDir(), PredictionsMD), []byte(pred.Markdown()), 0o644)
+	return atomicfile.WriteFile(filepath.Join(r.AuditDir(), PredictionsMD), []byte(audit.PredictionsMarkdown(pred)), 0o644)
 }
 
 // roleName is a channel role's name for sentences ("end_zone" → "end
@@ -220,6 +208,10 @@ func roleName(channels []string, def string) string {
 
 // vectorFieldScale is the vector fields' pixels per tile.
 const vectorFieldScale = 32
+
+// auditScatterSize is 8 × 10 inches at 64 dpi: 512 × 640 pixels, two
+// panels.
+var auditScatterSize = plot.Size{W: 8 * vg.Inch, H: 10 * vg.Inch, DPI: 64}
 
 // writeVectorFields draws, for games whose agent and goal can be placed
 // (mazes), the vector fields of the first seed of r.Jobs on the first
@@ -265,14 +257,6 @@ func (r *Run) writeVectorFields() error {
 		}
 	}
 	return nil
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 // readAuditStats reads the statistics of every seed of r.
@@ -321,14 +305,6 @@ func (r *Run) measuredRates() (map[string]audit.Measured, error) {
 	return out, nil
 }
 
-// AuditMeasured is one seed's measured OOD targets, written when they are
-// computed from the evaluation records: a reference run keeps them (its
-// eval/ records are not committed), so its population can be re-validated
-// on a fresh clone.
-func (l Layout) AuditMeasured(seed int) string {
-	return filepath.Join(l.AuditDir(), "measured", fmt.Sprintf("seed-%d.json", seed))
-}
-
 // measuredSeed computes one seed's targets from its evaluation records and
 // writes them to AuditMeasured, or, without records, reads them from there.
 func (r *Run) measuredSeed(spec envs.Spec, seed int, variant string) (audit.Measured, error) {
@@ -353,7 +329,7 @@ func (r *Run) measuredSeed(spec envs.Spec, seed int, variant string) (audit.Meas
 	if m, err = measure(spec, recs, control); err != nil {
 		return m, fmt.Errorf("seed %d: %w", seed, err)
 	}
-	return m, writeJSON(r.AuditMeasured(seed), m)
+	return m, schema.WriteJSON(r.AuditMeasured(seed), m)
 }
 
 // auditRecords reads one seed's records of a variant, sorted by level,
@@ -566,6 +542,11 @@ func AuditPopulation(runs []*Run, name, out string) (*audit.Result, error) {
 	if err := audit.WriteOutputs(out, res); err != nil {
 		return nil, err
 	}
+	for _, f := range audit.ScatterFigures(res) {
+		if err := plot.WriteScatter(filepath.Join(out, f.File), f.Panels, auditScatterSize); err != nil {
+			return nil, fmt.Errorf("audit: %s: %w", f.File, err)
+		}
+	}
 	for _, r := range runs {
 		if filepath.Clean(out) == filepath.Clean(r.AuditDir()) {
 			continue // the population outputs are this run's own
@@ -576,7 +557,7 @@ func AuditPopulation(runs []*Run, name, out string) (*audit.Result, error) {
 		}
 		cp := *res
 		cp.Dir = filepath.ToSlash(rel)
-		if err := writeJSON(r.AuditJSON(), &cp); err != nil {
+		if err := schema.WriteJSON(r.AuditJSON(), &cp); err != nil {
 			return nil, err
 		}
 	}
@@ -594,7 +575,7 @@ func writeStatistics(out string, stats []*audit.AgentStats) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(filepath.Join(out, StatisticsFile), struct {
+	return schema.WriteJSON(filepath.Join(out, StatisticsFile), struct {
 		SHA256 string              `json:"sha256"`
 		Agents []*audit.AgentStats `json:"agents"`
 	}{hash, stats})

@@ -35,12 +35,6 @@ type CircumventOptions struct {
 	Tune circumvent.FineTuneOptions
 }
 
-// CircumventDir is where the attacked agents' checkpoints go (ignored by
-// git, like every checkpoint).
-func (l Layout) CircumventDir(seed int) string {
-	return filepath.Join(l.AuditDir(), "circumvent", fmt.Sprintf("seed-%d", seed))
-}
-
 // Circumvent runs the stress test on one agent of r and writes
 // circumvention.{md,json} to the run's audit directory. It runs libtorch on
 // one thread on one OS thread, so a re-run gives the same tables (the
@@ -115,7 +109,7 @@ func Circumvent(ctx context.Context, r *Run, o CircumventOptions) (*circumvent.R
 		FitFrames: len(fit) / orig.IO.ObsSize(), CheckFrames: len(check) / orig.IO.ObsSize(),
 		EvalEpisodes: r.Config.Eval.Episodes, Population: popPath, Seconds: time.Since(start).Seconds(),
 	}, res)
-	return rep, rep.Write(r.AuditDir())
+	return rep, circumvent.WriteReport(r.AuditDir(), rep)
 }
 
 // trainLevelFrames plays policy once on each of n of its training levels

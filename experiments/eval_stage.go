@@ -44,6 +44,7 @@ func EvalStage(ctx context.Context, r *Run) error {
 	if err != nil {
 		return err
 	}
+	r.tablesFresh = true
 	for _, row := range rows {
 		if row.Seed == schema.PooledSeed && row.Count > 0 {
 			r.Progress.Printf("eval: %-14s %-22s %5.1f%% [%5.1f, %5.1f] of %d", row.Variant, row.Outcome,

@@ -3,12 +3,14 @@ package experiments
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"slices"
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/interp/stage"
 	"github.com/misgen/misgen/schema"
+	"github.com/misgen/misgen/viz/plot"
 )
 
 // InterpStage is the interp stage: SAEs (local and end-to-end), MDL selection, feature ↔
@@ -39,7 +41,7 @@ func InterpStage(ctx context.Context, r *Run) error {
 	selection, test := InterpLevels(c)
 	in := c.Interp
 	r.Progress.Printf("interp: analysing seed %d's policy at layers %v: choosing on levels %s, testing on %s", seed, in.Layers, selection, test)
-	_, err := stage.Run(ctx, stage.Options{
+	_, figs, err := stage.Run(ctx, stage.Options{
 		Checkpoint:    agents.CheckpointPath(r.Checkpoints(seed)),
 		OutDir:        r.Interp(),
 		Game:          c.Env.Game,
@@ -61,6 +63,11 @@ func InterpStage(ctx context.Context, r *Run) error {
 	})
 	if err != nil {
 		return fmt.Errorf("seed %d: %w", seed, err)
+	}
+	for _, f := range figs {
+		if err := plot.WriteChart(filepath.Join(r.Interp(), f.File), f.Chart, plot.DefaultSize); err != nil {
+			return fmt.Errorf("seed %d: %w", seed, err)
+		}
 	}
 	return nil
 }

@@ -7,10 +7,9 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"time"
 
-	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/internal/torch"
+	"github.com/misgen/misgen/schema"
 )
 
 // Commit can be set at link time (-ldflags "-X
@@ -19,65 +18,13 @@ import (
 // takes the commit from the binary's build info.
 var Commit string
 
-// Manifest records what produced a run directory: tool version, config,
-// seeds, machine and times. It is rewritten after every stage.
-type Manifest struct {
-	Tool            string `json:"tool"`
-	Version         string `json:"version"`
-	Commit          string `json:"commit"`
-	Modified        bool   `json:"modified,omitempty"` // built from a dirty work tree
-	GoVersion       string `json:"go_version"`
-	LibtorchVersion string `json:"libtorch_version"`
-
-	Experiment string   `json:"experiment"`
-	Point      string   `json:"point,omitempty"`
-	Profile    string   `json:"profile"`
-	ConfigHash string   `json:"config_hash"`
-	RunID      string   `json:"run_id"`
-	Seeds      []int    `json:"seeds"` // seeds of this shard's jobs
-	Shard      string   `json:"shard"`
-	Args       []string `json:"args,omitempty"`
-
-	Machine Machine `json:"machine"`
-
-	// StartedAt is the first start of the run; FinishedAt the time the
-	// last stage completed (nil while incomplete).
-	StartedAt  time.Time             `json:"started_at"`
-	FinishedAt *time.Time            `json:"finished_at,omitempty"`
-	Stages     map[string]StageTimes `json:"stages"`
-	// Sessions lists every invocation on this directory (resumes included).
-	Sessions []Session `json:"sessions"`
-}
-
-// Machine identifies the host of a session.
-type Machine struct {
-	Hostname string `json:"hostname"`
-	GOOS     string `json:"goos"`
-	GOARCH   string `json:"goarch"`
-	NumCPU   int    `json:"num_cpu"`
-}
-
-// StageTimes records one stage's last successful execution.
-type StageTimes struct {
-	StartedAt  time.Time `json:"started_at"`
-	FinishedAt time.Time `json:"finished_at"`
-}
-
-// Session is one invocation of the pipeline on the run directory.
-type Session struct {
-	StartedAt time.Time  `json:"started_at"`
-	EndedAt   *time.Time `json:"ended_at,omitempty"`
-	Host      string     `json:"host"`
-	Error     string     `json:"error,omitempty"` // why the session stopped, if it failed
-}
-
 func currentMachine() Machine {
 	host, _ := os.Hostname()
 	return Machine{Hostname: host, GOOS: runtime.GOOS, GOARCH: runtime.GOARCH, NumCPU: runtime.NumCPU()}
 }
 
-// buildIdentity fills the tool fields from the binary's build info.
-func (m *Manifest) buildIdentity() {
+// buildIdentity fills m's tool fields from the binary's build info.
+func buildIdentity(m *Manifest) {
 	m.Tool = "misgen experiments"
 	m.Version = "(devel)"
 	m.Commit = Commit
@@ -127,9 +74,13 @@ func decodeManifest(data []byte) (*Manifest, error) {
 }
 
 func writeManifest(path string, m *Manifest) error {
-	data, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, append(data, '\n'), 0o644)
+	return schema.WriteJSON(path, m)
 }
+
+// The manifest's types live in package schema.
+type (
+	Manifest   = schema.Manifest
+	Machine    = schema.Machine
+	StageTimes = schema.StageTimes
+	Session    = schema.Session
+)

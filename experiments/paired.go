@@ -25,17 +25,6 @@ const (
 	pairedSeed  = 1
 )
 
-// PairedRow compares the true-goal rate of two variants played on the
-// same levels by the same agents: Base is variant A, Treated variant B,
-// one unit per (training seed, level). Diff.Down counts the units that
-// reached the goal in A only, Diff.Up those that reached it in B only.
-type PairedRow struct {
-	A       string                  `json:"a"`
-	B       string                  `json:"b"`
-	Outcome string                  `json:"outcome"`
-	Diff    schema.PairedDifference `json:"paired"`
-}
-
 // PairedVariants compares every two variants, in the given order, whose
 // records cover exactly the same (seed, level) units, e.g. an OOD variant
 // and a control that plays its levels with one thing changed. Variants on
@@ -118,7 +107,7 @@ func WritePaired(dir string, rows []PairedRow, title string) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := writeJSON(filepath.Join(dir, PairedJSON), rows); err != nil {
+	if err := schema.WriteJSON(filepath.Join(dir, PairedJSON), rows); err != nil {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, PairedMD), []byte(pairedMarkdown(rows, title)), 0o644)
@@ -138,3 +127,6 @@ func pairedMarkdown(rows []PairedRow, title string) string {
 	}
 	return b.String()
 }
+
+// PairedRow is schema.PairedRow.
+type PairedRow = schema.PairedRow

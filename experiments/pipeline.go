@@ -81,8 +81,15 @@ type Run struct {
 	Manifest *Manifest
 	// Args are the command-line arguments, recorded in the manifest.
 	Args []string
+	// DeferReport makes the report stage write the tables but not
+	// report.html, which a later step writes once (the population audit
+	// that follows the pipeline in `experiments run`).
+	DeferReport bool
 
 	now func() time.Time
+	// tablesFresh: this process wrote the tables after the run's last
+	// evaluation, so the report stage need not rebuild them.
+	tablesFresh bool
 }
 
 // PlanOptions choose where and what a plan runs.
@@ -151,7 +158,7 @@ func NewRun(c *Config, out string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Config: c, Layout: Layout{dir}, Hash: hash, ID: id, now: time.Now}
+	r := &Run{Config: c, Layout: Layout{Dir: dir}, Hash: hash, ID: id, now: time.Now}
 	for _, s := range c.Experiment.Seeds {
 		r.Jobs = append(r.Jobs, Job{Point: c.Experiment.Point, Seed: s})
 	}
@@ -161,7 +168,7 @@ func NewRun(c *Config, out string) (*Run, error) {
 // OpenRun opens an existing run directory from its resolved.toml, with
 // every seed as a job.
 func OpenRun(dir string) (*Run, error) {
-	c, err := config.LoadResolved(Layout{dir}.ResolvedConfig())
+	c, err := config.LoadResolved(Layout{Dir: dir}.ResolvedConfig())
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +176,7 @@ func OpenRun(dir string) (*Run, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Layout = Layout{dir}
+	r.Layout = Layout{Dir: dir}
 	return r, nil
 }
 
@@ -416,7 +423,7 @@ func (r *Run) openManifest() (*Manifest, error) {
 	if man.Stages == nil {
 		man.Stages = map[string]StageTimes{}
 	}
-	man.buildIdentity()
+	buildIdentity(man)
 	man.Seeds = r.Seeds()
 	man.Shard = r.Shard.String()
 	man.Args = r.Args

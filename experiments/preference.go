@@ -3,7 +3,6 @@ package experiments
 import (
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -25,29 +24,6 @@ const (
 	PreferenceMD   = "preference.md"
 	PreferencePlot = "preference_vs_steps.png"
 )
-
-// PreferenceRow is one line of the preference table: which of the two
-// goals the episodes of one variant and training seed (or pooled over
-// seeds) went for, and how fast. Decided counts the episodes that ended in
-// the game's Success or Proxy outcome; ProxyShare = Proxy / Decided with
-// its Wilson 95% interval is the preference for the proxy (for the
-// colour-vs-shape maze: the share of colour matches among the episodes
-// that reached the colour or the shape match). MeanSteps is the mean
-// length of the decided episodes, a capability measure (steps to the
-// chosen goal), with StepsSE its standard error. The JSON field names are
-// part of the file format.
-type PreferenceRow struct {
-	Variant    string  `json:"variant"`
-	Seed       string  `json:"seed"` // the training seed in decimal, or schema.PooledSeed
-	Episodes   int     `json:"episodes"`
-	Decided    int     `json:"decided"`
-	Proxy      int     `json:"proxy"`
-	ProxyShare float64 `json:"proxy_share"` // 0 when Decided = 0
-	CILow      float64 `json:"ci_low"`
-	CIHigh     float64 `json:"ci_high"`
-	MeanSteps  float64 `json:"mean_steps"` // 0 when Decided = 0
-	StepsSE    float64 `json:"steps_se"`   // 0 when Decided < 2
-}
 
 // preferenceAcc accumulates one (variant, seed) group.
 type preferenceAcc struct {
@@ -149,12 +125,12 @@ func WritePreference(dir, plotPath string, rows []PreferenceRow, success, proxy 
 	if rows == nil {
 		rows = []PreferenceRow{}
 	}
-	js, err := json.MarshalIndent(rows, "", "  ")
+	js, err := schema.EncodeJSON(rows)
 	if err != nil {
 		return err
 	}
 	for name, data := range map[string][]byte{
-		PreferenceJSON: append(js, '\n'),
+		PreferenceJSON: js,
 		PreferenceCSV:  csvBuf.Bytes(),
 		PreferenceMD:   []byte(preferenceMarkdown(rows, success, proxy, title)),
 	} {
@@ -250,3 +226,6 @@ func preferenceMarkdown(rows []PreferenceRow, success, proxy envs.Outcome, title
 	}
 	return b.String()
 }
+
+// PreferenceRow is schema.PreferenceRow.
+type PreferenceRow = schema.PreferenceRow

@@ -10,12 +10,19 @@ import (
 
 // ReportStage is the report stage: it rebuilds the failure-rate tables from every evaluation
 // record in the directory (so a report made after all shards finished
-// counts every shard's episodes), then writes report.html.
+// counts every shard's episodes) unless this process's eval stage just
+// wrote them, then writes report.html (unless r.DeferReport). Each is
+// written once per run.
 func ReportStage(_ context.Context, r *Run) error {
-	if recs, _ := filepath.Glob(filepath.Join(r.OutcomesDir(), "*.jsonl")); len(recs) > 0 {
+	if recs, _ := filepath.Glob(filepath.Join(r.OutcomesDir(), "*.jsonl")); len(recs) > 0 && !r.tablesFresh {
 		if _, err := WriteRunTables(r); err != nil {
 			return err
 		}
+		r.tablesFresh = true
+	}
+	if r.DeferReport {
+		r.Progress.Printf("report: report.html after the population audit")
+		return nil
 	}
 	if !r.Config.Report.HTML {
 		r.Progress.Printf("report: report.html disabled (report.html = false)")
@@ -33,18 +40,4 @@ func ReportStage(_ context.Context, r *Run) error {
 
 // ReportFiles names a run directory's report inputs and output from the
 // layout, so the report reads exactly the files the other stages write.
-func ReportFiles(l Layout) report.Files {
-	f := report.DefaultFiles(l.Dir)
-	f.ResolvedConfig = l.ResolvedConfig()
-	f.ManifestGlob = filepath.Join(l.Dir, "manifest*.json")
-	f.LogsDir = l.Logs()
-	f.FailureRates = filepath.Join(l.Tables(), FailureRatesJSON)
-	f.PlotsDir = l.Plots()
-	f.ReplaysDir = l.Replays()
-	f.InterpDir = l.Interp()
-	f.AuditJSON = l.AuditJSON()
-	f.PredictionsJSON = l.PredictionsPath()
-	f.CircumventJSON = filepath.Join(l.AuditDir(), "circumvention.json")
-	f.Report = l.Report()
-	return f
-}
+func ReportFiles(l Layout) report.Files { return report.Files{RunLayout: l} }

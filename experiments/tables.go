@@ -2,7 +2,6 @@ package experiments
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -234,11 +233,11 @@ func writeRowFiles(dir, base string, rows []schema.Row, md string) error {
 	if err := schema.WriteCSV(&csvBuf, rows); err != nil {
 		return err
 	}
-	jsonBytes, err := json.MarshalIndent(nonNil(rows), "", "  ")
+	jsonBytes, err := schema.EncodeJSON(nonNil(rows))
 	if err != nil {
 		return err
 	}
-	for ext, data := range map[string][]byte{".json": append(jsonBytes, '\n'), ".csv": csvBuf.Bytes(), ".md": []byte(md)} {
+	for ext, data := range map[string][]byte{".json": jsonBytes, ".csv": csvBuf.Bytes(), ".md": []byte(md)} {
 		if err := atomicfile.WriteFile(filepath.Join(dir, base+ext), data, 0o644); err != nil {
 			return err
 		}

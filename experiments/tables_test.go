@@ -201,7 +201,7 @@ func TestMergeRows(t *testing.T) {
 func TestRecordsRoundTrip(t *testing.T) {
 	recs := records(map[string]map[int]map[envs.Outcome]int{schema.IDVariant: {3: {"goal": 2, "timeout": 1}}})
 	dir := t.TempDir()
-	l := Layout{dir}
+	l := Layout{Dir: dir}
 	if err := schema.WriteRecords(l.Outcomes(3, schema.IDVariant), recs); err != nil {
 		t.Fatal(err)
 	}

@@ -125,7 +125,7 @@ func buildFixture() (*fixture, error) {
 
 // runInterp runs the interp stage and adds a ReLU SAE on its fc store.
 func runInterp(ctx context.Context, ckpt, dir string, levels envs.LevelSeeds) error {
-	_, err := stage.Run(ctx, stage.Options{
+	_, _, err := stage.Run(ctx, stage.Options{
 		Checkpoint: ckpt, OutDir: dir, Game: "coinrun", Obs: tinyObs,
 		Variants: []stage.Variant{{Name: "train", Config: tinyLevel(coinrun.CoinEnd)},
 			{Name: "random_coin", Config: tinyLevel(coinrun.CoinRandom), OOD: true}},

@@ -80,23 +80,33 @@ func auditPopulation(ctx context.Context, runs []*experiments.Run, out string, s
 		out = experiments.DefaultAuditDir(runs)
 	}
 	res, err := experiments.AuditPopulation(runs, experiments.PopulationName(runs), out)
+	if rerr := writeReports(ctx, runs, st); err == nil {
+		err = rerr
+	}
 	if err != nil {
 		return 0, err
 	}
+	fmt.Fprintf(st.stdout, "%s\n", out)
+	for _, h := range res.Verdict.Headlines {
+		fmt.Fprintf(st.stdout, "%s\n", h)
+	}
+	fmt.Fprintf(st.stdout, "%s\n", res.Verdict.Goal)
+	return len(res.Agents), nil
+}
+
+// writeReports writes the report of every run that has one, including
+// those whose pipeline deferred it to the population audit (written
+// whether or not the audit succeeded, once).
+func writeReports(ctx context.Context, runs []*experiments.Run, st streams) error {
 	for _, r := range runs {
+		r.DeferReport = false
 		if r.Config.Report.HTML {
 			if err := st.stages.Report(ctx, r); err != nil {
-				return 0, err
+				return err
 			}
 		}
 	}
-	fmt.Fprintf(st.stdout, "%s\n", out)
-	for _, t := range res.Targets {
-		fmt.Fprintf(st.stdout, "%s\n", res.Headline(t))
-	}
-	_, goal := res.GoalMet()
-	fmt.Fprintf(st.stdout, "%s\n", goal)
-	return len(res.Agents), nil
+	return nil
 }
 
 // predictWith judges every run's agents with the population audit at
@@ -111,7 +121,7 @@ func predictWith(ctx context.Context, runs []*experiments.Run, src string, st st
 				return err
 			}
 		}
-		fmt.Fprintf(st.stdout, "%s\n", r.PredictionsPath())
+		fmt.Fprintf(st.stdout, "%s\n", r.PredictionsJSON())
 	}
 	return nil
 }

@@ -143,7 +143,7 @@ func TestAuditNeverBuildsAnOODEnvironment(t *testing.T) {
 		t.Fatalf("experiments audit --population exited %d: %s", code, stderr.String())
 	}
 	var pred audit.Predictions
-	if b, err := os.ReadFile(r.PredictionsPath()); err != nil || json.Unmarshal(b, &pred) != nil || len(pred.Agents) != 10 {
+	if b, err := os.ReadFile(r.PredictionsJSON()); err != nil || json.Unmarshal(b, &pred) != nil || len(pred.Agents) != 10 {
 		t.Fatalf("predictions.json: %v, %d agents", err, len(pred.Agents))
 	}
 	if n := trapBuilt.Load(); n != 0 {

@@ -93,32 +93,44 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 		fmt.Fprintf(o.stderr, "shard %s has no jobs\n", shard)
 		return nil
 	}
+	validate, why := validatesPopulation(c, len(runs), shard)
 	for _, r := range runs {
 		r.Progress = experiments.NewProgress(o.stderr, progressPrefix(r))
 		r.Args = os.Args
+		// The population audit writes the report, once, with its verdict.
+		r.DeferReport = validate
 		if err := r.Execute(ctx, o.stages.Pipeline()); err != nil {
 			return err
 		}
 		fmt.Fprintf(o.stdout, "%s\n", r.Dir)
 		printTable(o.stdout, filepath.Join(r.Tables(), experiments.FailureRatesMD))
 	}
-	if !c.Audit.Enabled {
-		return nil
+	if why != "" {
+		fmt.Fprintf(o.stderr, "audit: %s\n", why)
 	}
-	if c.Audit.Calibration != "" {
-		return nil // the audit stage judged the agents with the shipped calibration
-	}
-	if n := len(runs) * len(c.Experiment.Seeds); n < audit.MinAgents {
-		fmt.Fprintf(o.stderr, "audit: %d agents are too few to validate a population (at least %d); statistics are in each run's audit/agents/, or set audit.calibration to judge them with a shipped population\n", n, audit.MinAgents)
-		return nil
-	}
-	if shard.Count > 1 {
-		fmt.Fprintf(o.stderr, "audit: the population validation needs every shard; when all are done run `experiments audit` on the run directories\n")
+	if !validate {
 		return nil
 	}
 	// The population is every run of the config (all sweep points).
 	_, err = auditPopulation(ctx, runs, "", o.streams)
 	return err
+}
+
+// validatesPopulation reports whether `experiments run` validates the
+// population audit of its runs' agents after the pipeline (the audit is
+// enabled without a shipped calibration, there are enough agents, and no
+// shard is missing) and, when it does not though the audit is enabled,
+// why.
+func validatesPopulation(c *experiments.Config, runs int, shard experiments.Shard) (bool, string) {
+	switch n := runs * len(c.Experiment.Seeds); {
+	case !c.Audit.Enabled || c.Audit.Calibration != "":
+		return false, "" // no audit, or the audit stage judged the agents with the shipped calibration
+	case n < audit.MinAgents:
+		return false, fmt.Sprintf("%d agents are too few to validate a population (at least %d); statistics are in each run's audit/agents/, or set audit.calibration to judge them with a shipped population", n, audit.MinAgents)
+	case shard.Count > 1:
+		return false, "the population validation needs every shard; when all are done run `experiments audit` on the run directories"
+	}
+	return true, ""
 }
 
 func progressPrefix(r *experiments.Run) string {

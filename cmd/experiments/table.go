@@ -76,8 +76,8 @@ func writeSweepPlot(path string, runs []experiments.RunRows, outcomes []string, 
 	if len(series) == 0 {
 		return fmt.Errorf("-sweep-outcomes %s: no run reports these outcomes", strings.Join(outcomes, ","))
 	}
-	png, err := plot.Chart{Title: title, XLabel: key, YLabel: "share of episodes (Wilson 95% CI)", Series: series,
-		HLine: math.NaN(), YMin: 0, YMax: 1}.PNG(plot.DefaultSize)
+	png, err := plot.ChartPNG(plot.Chart{Title: title, XLabel: key, YLabel: "share of episodes (Wilson 95% CI)", Series: series,
+		HLine: math.NaN(), YMin: 0, YMax: 1}, plot.DefaultSize)
 	if err != nil {
 		return err
 	}

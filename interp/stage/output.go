@@ -3,27 +3,25 @@ package stage
 import (
 	"fmt"
 	"math"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/misgen/misgen/interp"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/plot"
 )
 
-// writeLayer writes a site's markdown table and its Pareto and MDL plots.
-func writeLayer(dir string, ls schema.LayerSummary) error {
+// writeLayer writes a site's markdown table and returns its Pareto and
+// MDL charts.
+func writeLayer(dir string, ls schema.LayerSummary) ([]schema.ChartFile, error) {
 	name := fileSafe(ls.Site)
 	if err := interp.WriteText(dir, name+".saes.md", layerMarkdown(ls)); err != nil {
-		return err
+		return nil, err
 	}
-	for _, c := range layerCharts(ls) {
-		if err := plot.WriteChart(filepath.Join(dir, name+"."+c.file), c.chart, plot.DefaultSize); err != nil {
-			return err
-		}
+	charts := layerCharts(ls)
+	for i := range charts {
+		charts[i].File = name + "." + charts[i].File
 	}
-	return nil
+	return charts, nil
 }
 
 // layerMarkdown renders a site's SAE sweep and features.
@@ -56,30 +54,25 @@ func layerMarkdown(ls schema.LayerSummary) string {
 	return b.String()
 }
 
-type namedChart struct {
-	file  string
-	chart plot.Chart
-}
-
 // layerCharts are the site's Pareto curves (downstream KL and alive
 // latents against L0) and description length against L0, one line per
 // training mode and dictionary size.
-func layerCharts(ls schema.LayerSummary) []namedChart {
+func layerCharts(ls schema.LayerSummary) []schema.ChartFile {
 	group := map[string][]schema.SAEResult{}
 	for _, s := range ls.SAEs {
 		k := fmt.Sprintf("%s %d", s.Training, s.Latents)
 		group[k] = append(group[k], s)
 	}
-	kl := plot.Chart{Title: ls.Site + ": downstream KL against L0 (held-out episodes)", XLabel: "L0 (active latents per input)",
+	kl := schema.Chart{Title: ls.Site + ": downstream KL against L0 (held-out episodes)", XLabel: "L0 (active latents per input)",
 		YLabel: "KL(original ‖ spliced), nats", LogX: true, LogY: true, HLine: math.NaN()}
-	alive := plot.Chart{Title: ls.Site + ": alive latents against L0", XLabel: "L0 (active latents per input)",
+	alive := schema.Chart{Title: ls.Site + ": alive latents against L0", XLabel: "L0 (active latents per input)",
 		YLabel: "latents that fire on held-out rows", LogX: true, HLine: math.NaN()}
-	dl := plot.Chart{Title: ls.Site + ": description length against L0 (infeasible SAEs left out)", XLabel: "L0 (active latents per input)",
+	dl := schema.Chart{Title: ls.Site + ": description length against L0 (infeasible SAEs left out)", XLabel: "L0 (active latents per input)",
 		YLabel: "bits per activation", LogX: true, HLine: math.NaN()}
 	for _, k := range sortedKeys(group) {
 		rs := group[k]
 		sort.Slice(rs, func(a, b int) bool { return rs[a].L0 < rs[b].L0 })
-		var s1, s2, s3 plot.Series
+		var s1, s2, s3 schema.Series
 		s1.Label, s2.Label, s3.Label = k, k, k
 		dashed := strings.HasPrefix(k, "e2e")
 		s1.Dashed, s2.Dashed, s3.Dashed = dashed, dashed, dashed
@@ -96,18 +89,19 @@ func layerCharts(ls schema.LayerSummary) []namedChart {
 			dl.Series = append(dl.Series, s3)
 		}
 	}
-	out := []namedChart{{"pareto_kl.png", kl}, {"pareto_alive.png", alive}}
+	out := []schema.ChartFile{{File: "pareto_kl.png", Chart: kl}, {File: "pareto_alive.png", Chart: alive}}
 	if len(dl.Series) > 0 {
-		out = append(out, namedChart{"mdl.png", dl})
+		out = append(out, schema.ChartFile{File: "mdl.png", Chart: dl})
 	}
 	return out
 }
 
-// writeInterventions writes the interventions table and, per layer and
-// steering vector, the failure and success rates against the scale.
-func writeInterventions(dir string, ivs []schema.Intervention) error {
+// writeInterventions writes the interventions table and returns, per
+// layer and steering vector, the charts of the failure and success rates
+// against the scale.
+func writeInterventions(dir string, ivs []schema.Intervention) ([]schema.ChartFile, error) {
 	if len(ivs) == 0 {
-		return nil
+		return nil, nil
 	}
 	var rows [][]string
 	for _, iv := range ivs {
@@ -118,40 +112,35 @@ func writeInterventions(dir string, ivs []schema.Intervention) error {
 		ivs[0].Failure.N, len(ivs)) +
 		interp.Table([]string{"intervention", "variant", "proxy base", "proxy treated", "Δ proxy [95% CI]", "p (Holm)", "goal base", "goal treated", "Δ goal [95% CI]"}, rows)
 	if err := interp.WriteText(dir, "interventions.md", text); err != nil {
-		return err
+		return nil, err
 	}
-	for _, c := range steeringCharts(ivs) {
-		if err := plot.WriteChart(filepath.Join(dir, c.file), c.chart, plot.DefaultSize); err != nil {
-			return err
-		}
-	}
-	return nil
+	return steeringCharts(ivs), nil
 }
 
 // steeringCharts plot, per site, the proxy and goal rates against the
 // steering scale of each vector, with the paired intervals around the
 // unedited rate (scale 0).
-func steeringCharts(ivs []schema.Intervention) []namedChart {
+func steeringCharts(ivs []schema.Intervention) []schema.ChartFile {
 	bySite := map[string][]schema.Intervention{}
 	for _, iv := range ivs {
 		if iv.Kind == "steer" {
 			bySite[iv.Site] = append(bySite[iv.Site], iv)
 		}
 	}
-	var out []namedChart
+	var out []schema.ChartFile
 	for _, site := range sortedKeys(bySite) {
 		byVec := map[string][]schema.Intervention{}
 		for _, iv := range bySite[site] {
 			byVec[iv.Vector] = append(byVec[iv.Vector], iv)
 		}
-		c := plot.Chart{Title: site + ": steering on " + bySite[site][0].Variant + " test levels", XLabel: "scale",
+		c := schema.Chart{Title: site + ": steering on " + bySite[site][0].Variant + " test levels", XLabel: "scale",
 			YLabel: "share of episodes (paired 95% CI)", HLine: bySite[site][0].Failure.Base, HLineLabel: "proxy outcome without steering",
 			YMin: 0, YMax: 1}
 		for _, v := range sortedKeys(byVec) {
 			list := byVec[v]
 			sort.Slice(list, func(a, b int) bool { return list[a].Scale < list[b].Scale })
 			for _, which := range []string{"proxy outcome", "true goal"} {
-				s := plot.Series{Label: v + ": " + which, Dashed: which == "true goal"}
+				s := schema.Series{Label: v + ": " + which, Dashed: which == "true goal"}
 				for _, iv := range withZero(list) {
 					d := iv.Failure
 					if which == "true goal" {
@@ -163,7 +152,7 @@ func steeringCharts(ivs []schema.Intervention) []namedChart {
 				c.Series = append(c.Series, s)
 			}
 		}
-		out = append(out, namedChart{"steer_" + fileSafe(site) + ".png", c})
+		out = append(out, schema.ChartFile{File: "steer_" + fileSafe(site) + ".png", Chart: c})
 	}
 	return out
 }
@@ -220,21 +209,20 @@ func bilinearMarkdown(bs []schema.BilinearSpectrum) string {
 		interp.Table([]string{"action", "top eigenvalues", "share of Σ|λ|", "max |form − forward|", "figure"}, rows)
 }
 
-// writeRetarget writes retarget.md and, per site, the share of episodes
-// reaching the target against the scale.
-func writeRetarget(dir string, rts []schema.Retarget) error {
+// writeRetarget writes retarget.md and returns, per site, the chart of
+// the share of episodes reaching the goal and the proxy against the scale.
+func writeRetarget(dir string, rts []schema.Retarget) ([]schema.ChartFile, error) {
 	if len(rts) == 0 {
-		return nil
+		return nil, nil
 	}
 	if err := interp.WriteText(dir, "retarget.md", retargetMarkdown(rts)); err != nil {
-		return err
+		return nil, err
 	}
+	var out []schema.ChartFile
 	for _, rt := range rts {
-		if err := plot.WriteChart(filepath.Join(dir, "retarget_"+fileSafe(rt.Site)+".png"), retargetChart(rt), plot.DefaultSize); err != nil {
-			return err
-		}
+		out = append(out, schema.ChartFile{File: "retarget_" + fileSafe(rt.Site) + ".png", Chart: retargetChart(rt)})
 	}
-	return nil
+	return out, nil
 }
 
 // retargetMarkdown renders each site's channel choice and paired tests.
@@ -269,13 +257,13 @@ func retargetMarkdown(rts []schema.Retarget) string {
 // the scale (log axis) for the goal channel and the control channel, with
 // paired intervals, the unedited policy's share, and the observation-level
 // retarget (the cheese drawn at the target) as the reference line.
-func retargetChart(rt schema.Retarget) plot.Chart {
-	c := plot.Chart{Title: rt.Site + ": retargeting on " + rt.Variant + " test levels", XLabel: "scale (multiples of the goal channel's rise)",
+func retargetChart(rt schema.Retarget) schema.Chart {
+	c := schema.Chart{Title: rt.Site + ": retargeting on " + rt.Variant + " test levels", XLabel: "scale (multiples of the goal channel's rise)",
 		YLabel: "episodes reaching the target (paired 95% CI)", LogX: true, HLine: math.NaN()}
 	top := 0.0
-	base := plot.Series{Label: "unedited policy", Dashed: true}
+	base := schema.Series{Label: "unedited policy", Dashed: true}
 	for _, kind := range []string{"channel", "control"} {
-		s := plot.Series{Label: kind, Dashed: kind == "control"}
+		s := schema.Series{Label: kind, Dashed: kind == "control"}
 		for _, t := range rt.Tests {
 			if t.Kind != kind {
 				continue

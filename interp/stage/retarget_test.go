@@ -288,13 +288,13 @@ func TestRetargetSkipsCoinrun(t *testing.T) {
 // An end-to-end run on a barely trained IMPALA maze policy writes the
 // retargeting test of its conv layer: channels chosen on the selection
 // levels, paired tests on the test levels, Holm-adjusted with the
-// interventions, a table and a plot.
+// interventions, a table and a chart.
 func TestRunRetarget(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "interp")
 	o := tinyOptions(trainTiny(t, "impala"), out)
 	o.Layers, o.RetargetScales = []string{"stage1"}, []float64{1, 10}
 	o.SAE.Sizes, o.SAE.L0, o.SAE.EndToEnd = []int{16}, []int{2}, false
-	sum, err := Run(context.Background(), o)
+	sum, figs, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,8 +325,8 @@ func TestRunRetarget(t *testing.T) {
 		t.Errorf("retarget.md: %v\n%s", err, text)
 	}
 	t.Log(string(text))
-	if _, err := os.Stat(filepath.Join(out, "retarget_stage1_pos.png")); err != nil {
-		t.Errorf("missing plot: %v", err)
+	if c, ok := figure(figs, "retarget_stage1_pos.png"); !ok || len(c.Series) == 0 {
+		t.Errorf("no retargeting chart among %d figures", len(figs))
 	}
 	if _, err := schema.ReadInterpSummary(filepath.Join(out, schema.InterpSummaryJSON)); err != nil {
 		t.Errorf("summary does not read back strictly: %v", err)

@@ -19,15 +19,16 @@ import (
 // along them on the test levels (and, for maze, retargets the goal
 // channel of each conv layer to a chosen tile), and optionally eigendecomposes a bilinear
 // policy's logit forms and compares polytope codes. It writes summary.json
-// (schema.InterpSummary), markdown tables, figures and activation stores
-// to o.OutDir.
-func Run(ctx context.Context, o Options) (*schema.InterpSummary, error) {
+// (schema.InterpSummary), markdown tables and activation stores to
+// o.OutDir, and returns the summary and the figures' data, each named by a
+// file in o.OutDir, for the caller to draw (viz/plot).
+func Run(ctx context.Context, o Options) (*schema.InterpSummary, []schema.ChartFile, error) {
 	if err := o.defaults(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	policy, _, err := agents.LoadPolicy(o.Checkpoint)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer policy.Free()
 	if len(o.Layers) == 0 {
@@ -36,18 +37,19 @@ func Run(ctx context.Context, o Options) (*schema.InterpSummary, error) {
 	}
 	g, err := envs.Lookup(o.Game)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	spec, err := g.Spec(variantConfig(g, o.Variants[0]), o.Obs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := &runner{ctx: ctx, o: &o, policy: policy, game: g, spec: spec}
 	r.model = func(s *torch.Scope, obs *torch.Tensor, hook interp.Hook) (*torch.Tensor, *torch.Tensor) {
 		return policy.Forward(s, obs, hook)
 	}
 	defer r.free()
-	return r.run()
+	sum, err := r.run()
+	return sum, r.figs, err
 }
 
 // runner holds one Run's state.
@@ -62,6 +64,7 @@ type runner struct {
 	sweeps []*sweep // every trained SAE, freed at the end
 	ivs    []intervention
 	sum    schema.InterpSummary
+	figs   []schema.ChartFile // the figures, for Run's caller to draw
 }
 
 func (r *runner) run() (*schema.InterpSummary, error) {
@@ -158,7 +161,9 @@ func (r *runner) analyseLayer(layer string) (schema.LayerSummary, error) {
 		r.ivs = append(r.ivs, latentEdits(d.site, chosen, ls.Goal, ls.Proxy, maxes)...)
 	}
 	r.queueSteering(layer, d)
-	return ls, writeLayer(o.OutDir, ls)
+	figs, err := writeLayer(o.OutDir, ls)
+	r.figs = append(r.figs, figs...)
+	return ls, err
 }
 
 // queueSteering adds the steering tests along the paired goal vector and
@@ -188,7 +193,7 @@ func (r *runner) queueSteering(layer string, d *siteData) {
 
 // interventions runs the queued tests and the retargeting tests on the
 // first OOD variant's test levels, adjusts their p-values together (Holm)
-// and writes their tables and plots.
+// and writes their tables (their charts go to r.figs).
 func (r *runner) interventions() error {
 	v := r.o.firstOOD()
 	if !r.o.Interventions || v == nil {
@@ -208,10 +213,14 @@ func (r *runner) interventions() error {
 		return err
 	}
 	holm(r.sum.Interventions, r.sum.Retarget)
-	if err := writeInterventions(r.o.OutDir, r.sum.Interventions); err != nil {
+	figs, err := writeInterventions(r.o.OutDir, r.sum.Interventions)
+	if err != nil {
 		return err
 	}
-	return writeRetarget(r.o.OutDir, r.sum.Retarget)
+	r.figs = append(r.figs, figs...)
+	figs, err = writeRetarget(r.o.OutDir, r.sum.Retarget)
+	r.figs = append(r.figs, figs...)
+	return err
 }
 
 // bilinear runs the eigen-analysis of a bilinear policy.

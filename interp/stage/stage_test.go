@@ -60,7 +60,7 @@ func TestRunBilinear(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "interp")
 	o := tinyOptions(trainTiny(t, "bilinear"), out)
 	o.Layers, o.Bilinear = []string{"embed"}, true
-	sum, err := Run(context.Background(), o)
+	sum, figs, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +83,12 @@ func TestRunBilinear(t *testing.T) {
 			t.Errorf("intervention %+v", iv)
 		}
 	}
-	for _, f := range []string{"summary.json", "embed.saes.md", "embed.pareto_kl.png", "embed.pareto_alive.png",
-		"bilinear.md", "acts/train.embed.acts", "acts/cheese_anywhere.embed.acts",
+	for _, f := range []string{"embed.pareto_kl.png", "embed.pareto_alive.png"} {
+		if c, ok := figure(figs, f); !ok || len(c.Series) == 0 {
+			t.Errorf("no figure %s (or no series) among %d", f, len(figs))
+		}
+	}
+	for _, f := range []string{"summary.json", "embed.saes.md", "bilinear.md", "acts/train.embed.acts", "acts/cheese_anywhere.embed.acts",
 		"saes/embed.local-16-L02.safetensors", "saes/embed.e2e-16-L04.safetensors"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("missing output: %v", err)
@@ -111,7 +115,7 @@ func TestRunPolytope(t *testing.T) {
 	o := tinyOptions(trainTiny(t, "mlp"), out)
 	o.Layers, o.Polytope, o.Interventions = []string{"fc1"}, true, false
 	o.SAE.EndToEnd = false
-	sum, err := Run(context.Background(), o)
+	sum, _, err := Run(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,4 +201,14 @@ func TestSplitByEpisode(t *testing.T) {
 			t.Fatalf("e2e observation %d is from held-out episode %v", i, obs.Data[2*i])
 		}
 	}
+}
+
+// figure is the chart Run returned for file name.
+func figure(figs []schema.ChartFile, name string) (schema.Chart, bool) {
+	for _, f := range figs {
+		if f.File == name {
+			return f.Chart, true
+		}
+	}
+	return schema.Chart{}, false
 }

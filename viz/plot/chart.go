@@ -9,34 +9,19 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/misgen/misgen/schema"
 )
 
-// Series is one line of a Chart: points (X[i], Y[i]) joined in order, with
-// an optional error bar from Low[i] to High[i] (absolute y values) at each.
-type Series struct {
-	Label     string
-	X, Y      []float64
-	Low, High []float64 // nil: no error bars
-	Dashed    bool
-}
+// Series and Chart are the figure data of package schema, which
+// analyses return and this package draws.
+type (
+	Series = schema.Series
+	Chart  = schema.Chart
+)
 
-// Chart is an XY line chart of one or more series, with the legend below
-// the plot area so it never covers the title or the data.
-type Chart struct {
-	Title, XLabel, YLabel string
-	LogX, LogY            bool // logarithmic axes (values must be > 0)
-	Series                []Series
-	// HLine, when not NaN, draws a dotted horizontal reference line (e.g.
-	// a tolerance or the unedited baseline) labelled HLineLabel.
-	HLine      float64
-	HLineLabel string
-	// YMin and YMax fix the y range when YMax > YMin (e.g. 0 and 1 for
-	// rates); otherwise it fits the data.
-	YMin, YMax float64
-}
-
-// PNG draws the chart.
-func (c Chart) PNG(size Size) (png []byte, err error) {
+// ChartPNG draws c.
+func ChartPNG(c Chart, size Size) (png []byte, err error) {
 	if len(c.Series) == 0 {
 		return nil, fmt.Errorf("plot: chart %q without series", c.Title)
 	}
@@ -56,7 +41,7 @@ func (c Chart) PNG(size Size) (png []byte, err error) {
 	}
 	p.Add(plotter.NewGrid())
 	for i, s := range c.Series {
-		if err := s.check(c.LogX, c.LogY); err != nil {
+		if err := checkSeries(s, c.LogX, c.LogY); err != nil {
 			return nil, fmt.Errorf("plot: chart %q series %q: %w", c.Title, s.Label, err)
 		}
 		pts := make(plotter.XYs, len(s.X))
@@ -112,7 +97,7 @@ func (c Chart) PNG(size Size) (png []byte, err error) {
 
 // check reports series whose lengths disagree or whose values cannot be
 // drawn on the axes.
-func (s Series) check(logX, logY bool) error {
+func checkSeries(s Series, logX, logY bool) error {
 	if len(s.X) == 0 || len(s.X) != len(s.Y) {
 		return fmt.Errorf("%d x values, %d y values", len(s.X), len(s.Y))
 	}
@@ -135,7 +120,7 @@ func (s Series) check(logX, logY bool) error {
 
 // WriteChart writes the chart's PNG to path atomically.
 func WriteChart(path string, c Chart, size Size) error {
-	png, err := c.PNG(size)
+	png, err := ChartPNG(c, size)
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ func TestChartPNG(t *testing.T) {
 			{Label: "goal vector", X: []float64{-1, 0, 1}, Y: []float64{0.7, 0.5, 0.3}, Low: []float64{0.6, 0.4, 0.2}, High: []float64{0.8, 0.6, 0.4}},
 			{Label: "probe", X: []float64{-1, 0, 1}, Y: []float64{0.5, 0.5, 0.5}, Dashed: true},
 		}}
-	data, err := c.PNG(size)
+	data, err := ChartPNG(c, size)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,13 +29,13 @@ func TestChartPNG(t *testing.T) {
 		{Series: []Series{{X: []float64{1}, Y: []float64{1}, Low: []float64{2}, High: []float64{3}}}},
 	} {
 		bad.HLine = math.NaN()
-		if _, err := bad.PNG(size); err == nil {
+		if _, err := ChartPNG(bad, size); err == nil {
 			t.Errorf("bad chart %d accepted", i)
 		}
 	}
 	// One point on log axes (a range of zero width) still draws.
 	one := Chart{LogX: true, LogY: true, HLine: math.NaN(), Series: []Series{{X: []float64{4}, Y: []float64{1e-6}}}}
-	if _, err := one.PNG(size); err != nil {
+	if _, err := ChartPNG(one, size); err != nil {
 		t.Errorf("single point on log axes: %v", err)
 	}
 	path := filepath.Join(t.TempDir(), "c.png")

@@ -9,23 +9,15 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/misgen/misgen/schema"
 )
 
-// ScatterPoint is one unit (an agent) of a scatter plot: x, y and the 95%
-// interval [Lo, Hi] of y, drawn as an error bar; Group chooses its colour
-// and marker (one legend entry per group).
-type ScatterPoint struct {
-	X, Y, Lo, Hi float64
-	Group        string
-}
-
-// ScatterPanel is one panel of a scatter figure.
-type ScatterPanel struct {
-	Title, XLabel, YLabel string
-	Points                []ScatterPoint
-	// Rates puts the y axis at [0, 1] labelled in percent.
-	Rates bool
-}
+// ScatterPoint and ScatterPanel are the figure data of package schema.
+type (
+	ScatterPoint = schema.ScatterPoint
+	ScatterPanel = schema.ScatterPanel
+)
 
 // Scatter draws panels stacked vertically, each with one marker per point
 // and its y error bar, and the legend of groups in the first panel, and

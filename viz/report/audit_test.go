@@ -61,10 +61,10 @@ func TestGoalVersusCapability(t *testing.T) {
 func TestGoalControlCount(t *testing.T) {
 	var c goalControl
 	c.count(nil)
-	c.count(&measuredFile{})
-	c.count(&measuredFile{ChancePursuit: &interval{Value: 0.1, Lo: -0.01, Hi: 0.2}})
-	c.count(&measuredFile{ChancePursuit: &interval{Value: 0.1, Lo: 0.02, Hi: 0.2}})
-	c.count(&measuredFile{ChancePursuit: &interval{Value: 0.01, Lo: -0.02, Hi: 0.03}})
+	c.count(&schema.Measured{})
+	c.count(&schema.Measured{ChancePursuit: &schema.Interval{Value: 0.1, Lo: -0.01, Hi: 0.2}})
+	c.count(&schema.Measured{ChancePursuit: &schema.Interval{Value: 0.1, Lo: 0.02, Hi: 0.2}})
+	c.count(&schema.Measured{ChancePursuit: &schema.Interval{Value: 0.01, Lo: -0.02, Hi: 0.03}})
 	if c != (goalControl{Agents: 5, Measured: 3, Above: 1, Negligible: 1}) {
 		t.Errorf("control %+v", c)
 	}

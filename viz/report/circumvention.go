@@ -4,29 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-)
 
-// circumventionFile mirrors the part of circumvent.Report
-// (audit/circumvention.json, written by `experiments circumvent`) that the
-// report shows; like auditFile it avoids importing a libtorch package, and
-// a test in package circumvent checks the keys.
-type circumventionFile struct {
-	Agent   string `json:"agent"`
-	Setting struct {
-		Tolerance float64 `json:"kl_tolerance"`
-	} `json:"setting"`
-	Findings []struct {
-		Statistic   string   `json:"statistic"`
-		Status      string   `json:"status"`
-		DefeatedBy  []string `json:"defeated_by"`
-		OutrankedBy []string `json:"outranked_by"`
-		ChangedBy   []string `json:"changed_by_controls"`
-	} `json:"findings"`
-	Columns []struct {
-		Name      string `json:"name"`
-		Unchanged *bool  `json:"behaviour_unchanged"`
-	} `json:"columns"`
-}
+	"github.com/misgen/misgen/schema"
+)
 
 // circumventionView is the stress test's summary in a few sentences.
 type circumventionView struct {
@@ -39,15 +19,18 @@ type circumventionView struct {
 // readCircumvention reads the run's circumvention.json (nil when there is
 // none).
 func readCircumvention(f Files) (*circumventionView, error) {
-	data, err := readOptional(f.CircumventJSON)
+	data, err := readOptional(f.CircumventionJSON())
 	if err != nil || data == nil {
 		return nil, err
 	}
-	var c circumventionFile
+	var c schema.CircumventionReport
 	if err := json.Unmarshal(data, &c); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.CircumventJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.CircumventionJSON(), err)
 	}
-	v := &circumventionView{Source: f.rel(f.CircumventJSON), Agent: c.Agent, Tolerance: c.Setting.Tolerance}
+	if c.StressResult == nil {
+		c.StressResult = &schema.StressResult{}
+	}
+	v := &circumventionView{Source: f.rel(f.CircumventionJSON()), Agent: c.Agent, Tolerance: c.Setting.Tolerance}
 	var defeated, outranked, param, survived []string
 	for _, fd := range c.Findings {
 		switch fd.Status {

@@ -16,9 +16,8 @@
 //
 // # Inputs
 //
-// The report reads the run directory laid out by package experiments
-// (Files names each path; package experiments checks that the names agree
-// with its Layout). Missing inputs are not errors — each section says what
+// The report reads the run directory laid out by schema.RunLayout, the
+// names package experiments writes through (Files wraps it). Missing inputs are not errors — each section says what
 // is missing, e.g. when interp is disabled or no replays were saved — but a
 // file that exists and cannot be parsed is an error naming the file.
 //

@@ -131,7 +131,7 @@ func copyPredictions(r *experiments.Run) error {
 	if err := os.MkdirAll(r.AuditDir(), 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(r.PredictionsPath(), data, 0o644)
+	return os.WriteFile(r.PredictionsJSON(), data, 0o644)
 }
 
 // writeTrainLogs writes per-seed logs in the agents' JSONL format: a

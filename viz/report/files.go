@@ -3,50 +3,22 @@ package report
 import (
 	"path/filepath"
 	"sort"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // Files names the inputs and the output of a report inside one run
-// directory. DefaultFiles gives the names package experiments writes.
-type Files struct {
-	Dir            string
-	ResolvedConfig string // resolved.toml
-	ManifestGlob   string // manifest.json and shard manifests
-	LogsDir        string // per-seed training logs (*.jsonl)
-	FailureRates   string // tables/failure_rates.json
-	PlotsDir       string // learning_curves.png, failure_rates.png
-	ReplaysDir     string
-	InterpDir      string
-	AuditJSON      string // audit/audit.json: the population audit's verdict
-	// PredictionsJSON is audit/predictions.json: the run's seeds judged
-	// by a population's calibration (audit.calibration).
-	PredictionsJSON string
-	CircumventJSON  string // audit/circumvention.json: the audit's stress test
-	Report          string // the output, report.html
-}
+// directory: schema.RunLayout, the paths package experiments writes.
+type Files struct{ schema.RunLayout }
 
-// Plot file names inside Files.PlotsDir.
+// Plot file names inside Files.Plots().
 const (
 	LearningCurvesPNG = "learning_curves.png"
 	FailureBarsPNG    = "failure_rates.png"
 )
 
 // DefaultFiles returns the standard layout of the run directory dir.
-func DefaultFiles(dir string) Files {
-	return Files{
-		Dir:             dir,
-		ResolvedConfig:  filepath.Join(dir, "resolved.toml"),
-		ManifestGlob:    filepath.Join(dir, "manifest*.json"),
-		LogsDir:         filepath.Join(dir, "logs"),
-		FailureRates:    filepath.Join(dir, "tables", "failure_rates.json"),
-		PlotsDir:        filepath.Join(dir, "plots"),
-		ReplaysDir:      filepath.Join(dir, "replays"),
-		InterpDir:       filepath.Join(dir, "interp"),
-		AuditJSON:       filepath.Join(dir, "audit", "audit.json"),
-		PredictionsJSON: filepath.Join(dir, "audit", "predictions.json"),
-		CircumventJSON:  filepath.Join(dir, "audit", "circumvention.json"),
-		Report:          filepath.Join(dir, "report.html"),
-	}
-}
+func DefaultFiles(dir string) Files { return Files{schema.RunLayout{Dir: dir}} }
 
 // rel is path relative to the run directory, for citing sources in the
 // page (falls back to path itself).

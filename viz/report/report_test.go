@@ -236,7 +236,7 @@ func TestReportCorruptInputs(t *testing.T) {
 		{filepath.Join(r.Interp(), schema.InterpSummaryJSON), `{"name": "not a summary"}`},
 		{filepath.Join(r.Interp(), schema.InterpSummaryJSON), `{"layers": [{"site": "fc", "saes": "not a list"}]}`},
 		{filepath.Join(r.Replays(), "seed-0.train.replay"), "MISGENRP\x01\x00\x00\x00garbage"},
-		{r.PredictionsPath(), `{"agents": [{"id": "x", "by_level": []}]}`},
+		{r.PredictionsJSON(), `{"agents": [{"id": "x", "by_level": []}]}`},
 		{r.AuditJSON(), `{"targets": ["ood_proxy"], "families": {}}`},
 	}
 	for i, c := range cases {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/misgen/misgen/schema"
 )
 
 // setup is what the report shows about how the run was made.
@@ -24,39 +26,10 @@ type setup struct {
 	Manifests                                      []manifest
 }
 
-// manifest is the part of experiments.Manifest the report shows; unknown
-// fields are ignored so the manifest may grow.
+// manifest is one of the run's manifests (schema.Manifest) with its path.
 type manifest struct {
-	Path            string `json:"-"`
-	Tool            string `json:"tool"`
-	Version         string `json:"version"`
-	Commit          string `json:"commit"`
-	Modified        bool   `json:"modified"`
-	GoVersion       string `json:"go_version"`
-	LibtorchVersion string `json:"libtorch_version"`
-	Experiment      string `json:"experiment"`
-	Profile         string `json:"profile"`
-	ConfigHash      string `json:"config_hash"`
-	RunID           string `json:"run_id"`
-	Seeds           []int  `json:"seeds"`
-	Shard           string `json:"shard"`
-	Machine         struct {
-		Hostname string `json:"hostname"`
-		GOOS     string `json:"goos"`
-		GOARCH   string `json:"goarch"`
-		NumCPU   int    `json:"num_cpu"`
-	} `json:"machine"`
-	StartedAt  time.Time  `json:"started_at"`
-	FinishedAt *time.Time `json:"finished_at"`
-	Stages     map[string]struct {
-		StartedAt  time.Time `json:"started_at"`
-		FinishedAt time.Time `json:"finished_at"`
-	} `json:"stages"`
-	Sessions []struct {
-		StartedAt time.Time  `json:"started_at"`
-		EndedAt   *time.Time `json:"ended_at"`
-		Error     string     `json:"error"`
-	} `json:"sessions"`
+	Path string
+	schema.Manifest
 }
 
 // stageOrder is the pipeline order for listing stage times.
@@ -117,8 +90,8 @@ func (m *manifest) Elapsed() time.Duration {
 
 // readSetup reads resolved.toml and the manifests. Both may be missing.
 func readSetup(f Files) (*setup, error) {
-	s := &setup{ResolvedPath: f.ResolvedConfig}
-	src, err := os.ReadFile(f.ResolvedConfig)
+	s := &setup{ResolvedPath: f.ResolvedConfig()}
+	src, err := os.ReadFile(f.ResolvedConfig())
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 	case err != nil:
@@ -144,7 +117,7 @@ func readSetup(f Files) (*setup, error) {
 			} `toml:"audit"`
 		}
 		if _, err := toml.Decode(s.Resolved, &head); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.ResolvedConfig, err)
+			return nil, fmt.Errorf("%s: %w", f.ResolvedConfig(), err)
 		}
 		e := head.Experiment
 		s.Name, s.Description, s.Profile, s.Point = e.Name, e.Description, e.Profile, e.Point
@@ -152,10 +125,10 @@ func readSetup(f Files) (*setup, error) {
 		s.Control = head.Audit.Control
 		s.Seeds, err = seedList(e.Seeds)
 		if err != nil {
-			return nil, fmt.Errorf("%s: experiment.seeds: %w", f.ResolvedConfig, err)
+			return nil, fmt.Errorf("%s: experiment.seeds: %w", f.ResolvedConfig(), err)
 		}
 	}
-	paths, err := filepath.Glob(f.ManifestGlob)
+	paths, err := filepath.Glob(f.ManifestGlob())
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +139,7 @@ func readSetup(f Files) (*setup, error) {
 			return nil, err
 		}
 		m := manifest{Path: p}
-		if err := json.Unmarshal(data, &m); err != nil {
+		if err := json.Unmarshal(data, &m.Manifest); err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 		s.Manifests = append(s.Manifests, m)

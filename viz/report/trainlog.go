@@ -11,26 +11,15 @@ import (
 	"sort"
 	"strconv"
 
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/plot"
 )
-
-// logEntry is the part of one training-log line the report uses; the log
-// has more columns (losses, entropy, KL, ...), which are ignored here.
-// Return and success are absent (or null) in updates where no episode
-// finished.
-type logEntry struct {
-	Update         int      `json:"update"`
-	GlobalStep     int64    `json:"global_step"`
-	EpisodicReturn *float64 `json:"episodic_return"`
-	SuccessRate    *float64 `json:"success_rate"`
-	StepsPerSecond *float64 `json:"steps_per_s"`
-}
 
 // trainLog is one seed's training log.
 type trainLog struct {
 	Path    string
 	Seed    int // -1 when the file name does not say
-	Entries []logEntry
+	Entries []schema.TrainLogRow
 }
 
 var seedInName = regexp.MustCompile(`seed-?(\d+)`)
@@ -65,7 +54,8 @@ func readTrainLogs(dir string) ([]trainLog, error) {
 			if len(bytes.TrimSpace(line)) == 0 {
 				continue
 			}
-			var e logEntry
+			// Columns a log lacks read as missing (NaN), like null ones.
+			e := schema.TrainLogRow{EpisodicReturn: missing, SuccessRate: missing, StepsPerS: missing}
 			if err := json.Unmarshal(line, &e); err != nil {
 				if i == len(lines)-1 { // no trailing newline: a write torn by a crash
 					break
@@ -89,18 +79,23 @@ func curves(logs []trainLog) []plot.Curve {
 			c.Label = fmt.Sprintf("seed %d", l.Seed)
 		}
 		for _, e := range l.Entries {
-			c.Points = append(c.Points, plot.CurvePoint{Step: e.GlobalStep, Return: orNaN(e.EpisodicReturn), Success: orNaN(e.SuccessRate)})
+			c.Points = append(c.Points, plot.CurvePoint{Step: e.GlobalStep, Return: float64(e.EpisodicReturn), Success: float64(e.SuccessRate)})
 		}
 		out = append(out, c)
 	}
 	return out
 }
 
-func orNaN(p *float64) float64 {
-	if p == nil {
-		return math.NaN()
+// missing is a training-log number that was not logged.
+var missing = schema.Metric(math.NaN())
+
+// reported is m's value, or nil when it was not logged.
+func reported(m schema.Metric) *float64 {
+	if math.IsNaN(float64(m)) {
+		return nil
 	}
-	return *p
+	v := float64(m)
+	return &v
 }
 
 // logSummary is one seed's end-of-training numbers for the table under the
@@ -119,14 +114,14 @@ func summarise(l trainLog) logSummary {
 	}
 	for _, e := range l.Entries {
 		s.Steps = max(s.Steps, e.GlobalStep)
-		if e.EpisodicReturn != nil {
-			s.Return = e.EpisodicReturn
+		if v := reported(e.EpisodicReturn); v != nil {
+			s.Return = v
 		}
-		if e.SuccessRate != nil {
-			s.Success = e.SuccessRate
+		if v := reported(e.SuccessRate); v != nil {
+			s.Success = v
 		}
-		if e.StepsPerSecond != nil {
-			s.Rate = e.StepsPerSecond
+		if v := reported(e.StepsPerS); v != nil {
+			s.Rate = v
 		}
 	}
 	return s

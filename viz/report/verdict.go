@@ -7,159 +7,18 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/misgen/misgen/schema"
 )
 
-// The audit's JSON files are mirrored here rather than read through
-// package audit, which would pull libtorch into a package that only reads
-// files. Missing numbers are null in both files (schema.Num reads them
-// as NaN); tests in package audit check the keys.
+// The report reads the audit's files into their schema types
+// (schema.AuditResult, schema.AuditPredictions); missing numbers are NaN.
 
-// interval mirrors audit.Interval and audit.Prediction: a value with its
-// 95% interval, null bounds when undefined.
-type interval struct {
-	Value schema.Num `json:"value"`
-	Lo    schema.Num `json:"lo"`
-	Hi    schema.Num `json:"hi"`
-}
-
-// above0 reports whether the whole interval lies above 0.
-func (i *interval) above0() bool { return i != nil && float64(i.Lo) > 0 }
-
-// measuredFile mirrors the part of audit.Measured the report reads: the
-// chance-corrected pursuit of the hidden-goal control, when there is one.
-type measuredFile struct {
-	ChancePursuit *interval `json:"ood_pursuit_cc"`
-}
-
-// auditFile mirrors the part of audit.Result (audit/audit.json, written by
-// the audit's population validation) that the verdict shows.
-type auditFile struct {
-	Population     string   `json:"population"`
-	AuditEnv       string   `json:"audit_env"`
-	StatisticsHash string   `json:"statistics_sha256"`
-	Targets        []string `json:"targets"`
-	// TargetReliability is each target's split-half reliability.
-	TargetReliability map[string]schema.Num `json:"target_reliability"`
-	// Dir is the population output directory relative to the file's
-	// directory ("" when the file is the population's own).
-	Dir        string `json:"dir"`
-	Statistics []struct {
-		Name        string     `json:"name"`
-		Level       string     `json:"level"`
-		Reliability schema.Num `json:"reliability"`
-		By          map[string]struct {
-			Rho              interval   `json:"rho"`
-			PHolm            schema.Num `json:"p_holm"`
-			RhoWithin        schema.Num `json:"rho_within"`
-			Ceiling          schema.Num `json:"ceiling"`
-			RhoDisattenuated schema.Num `json:"rho_disattenuated"`
-			LOOMAE           schema.Num `json:"loo_mae"`
-			LOCOMAE          schema.Num `json:"loco_mae"`
-		} `json:"validation"`
-	} `json:"statistics"`
-	Families    []familyFile `json:"families"`
-	Comparisons []struct {
-		Target string   `json:"target"`
-		A      string   `json:"a"`
-		B      string   `json:"b"`
-		Diff   interval `json:"abs_rho_diff"`
-	} `json:"comparisons"`
-	Verdict struct {
-		Headlines    []string `json:"headlines"`
-		Goal         string   `json:"goal"`
-		GoalMet      bool     `json:"goal_met"`
-		BestWhiteBox string   `json:"best_white_box"`
-		BestBlackBox string   `json:"best_black_box"`
-		BestOutside  string   `json:"best_outside"`
-		Equivalence  string   `json:"equivalence"`
-	} `json:"verdict"`
-	Agents []struct {
-		ID        string       `json:"id"`
-		Group     string       `json:"group"`
-		Line      string       `json:"line"`
-		Measured  measuredFile `json:"measured"`
-		Predicted map[string]struct {
-			Statistic  string   `json:"statistic"`
-			Prediction interval `json:"prediction"`
-		} `json:"predicted"`
-	} `json:"agents"`
-}
-
-// familyFile mirrors audit.FamilySummary: one access level's nested
-// leave-one-config-out choice for one target.
-type familyFile struct {
-	Level   string     `json:"level"`
-	Target  string     `json:"target"`
-	MAE     schema.Num `json:"nested_mae"`
-	Best    string     `json:"best"`
-	BestRho interval   `json:"best_rho"`
-	PredRho interval   `json:"nested_prediction_rho"`
-}
-
-// predictionsFile mirrors audit.Predictions (audit/predictions.json, the
-// run's agents judged by a shipped population's calibration).
-type predictionsFile struct {
-	Population     string `json:"population"`
-	Source         string `json:"source"`
-	StatisticsHash string `json:"population_statistics_sha256"`
-	AuditEnv       string `json:"audit_env"`
-	Target         string `json:"target"`
-	Agents         []struct {
-		ID string `json:"id"`
-		By map[string]struct {
-			Statistic  string              `json:"statistic"`
-			Value      schema.Num          `json:"value"`
-			Percentile schema.Num          `json:"percentile"`
-			Predicted  map[string]interval `json:"predicted"`
-		} `json:"by_level"`
-		Measured    *measuredFile `json:"measured"`
-		Explanation string        `json:"explanation"`
-		Line        string        `json:"line"`
-	} `json:"agents"`
-}
-
-// Access levels (audit.Levels, in its order) and targets as the audit's
-// files spell them.
-const (
-	levelBlackBox   = "black-box"
-	levelWhiteBox   = "white-box"
-	levelOutside    = "outside-the-box"
-	targetProxy     = "ood_proxy"
-	targetPursuitCC = "ood_pursuit_cc"
-	targetGoalShare = "ood_goal_share"
-)
-
-var levels = []string{levelBlackBox, levelWhiteBox, levelOutside}
-
-// targetShort names a target in a table cell (audit's targetShort).
-func targetShort(t string) string {
-	switch t {
-	case targetProxy:
-		return "failure"
-	case targetPursuitCC:
-		return "pursuit (cc)"
-	case targetGoalShare:
-		return "goal share"
-	}
-	return t
-}
-
-// targetText names a target in a sentence (audit's targetText).
-func targetText(t string) string {
-	switch t {
-	case targetProxy:
-		return "the OOD failure rate (proxy outcome)"
-	case targetPursuitCC:
-		return "chance-corrected OOD goal pursuit (goal visible − hidden)"
-	case targetGoalShare:
-		return "the OOD goal share (true-goal outcomes among decided episodes)"
-	}
-	return t
-}
+// levels are the access levels in report order.
+var levels = schema.AuditLevels
 
 // Names of the audit's files the report reads.
 const (
@@ -274,7 +133,7 @@ func readVerdict(f Files, group string) (*verdictView, error) {
 	}
 	if v.Predictions == nil && v.Population == nil {
 		v.Note = template.HTML(fmt.Sprintf("No audit verdict in this run (neither %s nor %s exists): set %s in the config's [audit] table to judge this run's seeds with a population's calibration, or run %s on a population's run directories.",
-			code(f.rel(f.PredictionsJSON)), code(f.rel(f.AuditJSON)), code(`calibration = "<population audit.json>"`), code("experiments audit")))
+			code(f.rel(f.PredictionsJSON())), code(f.rel(f.AuditJSON())), code(`calibration = "<population audit.json>"`), code("experiments audit")))
 	}
 	return v, nil
 }
@@ -282,16 +141,16 @@ func readVerdict(f Files, group string) (*verdictView, error) {
 // readPredictions reads predictions.json (nil when missing) and counts
 // its agents' hidden-goal controls.
 func readPredictions(f Files, ctl *goalControl) (*predictionsView, error) {
-	data, err := readOptional(f.PredictionsJSON)
+	data, err := readOptional(f.PredictionsJSON())
 	if err != nil || data == nil {
 		return nil, err
 	}
-	var p predictionsFile
+	var p schema.AuditPredictions
 	if err := json.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.PredictionsJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.PredictionsJSON(), err)
 	}
-	v := &predictionsView{Source: f.rel(f.PredictionsJSON), Population: p.Population, Calibration: p.Source,
-		Hash: shortHash(p.StatisticsHash), HashFull: p.StatisticsHash, AuditEnv: p.AuditEnv, Target: targetText(p.Target), Levels: levels}
+	v := &predictionsView{Source: f.rel(f.PredictionsJSON()), Population: p.Population, Calibration: p.Source,
+		Hash: schema.ShortHash(p.StatisticsHash), HashFull: p.StatisticsHash, AuditEnv: p.AuditEnv, Target: p.Target.Text(), Levels: levelNames()}
 	*ctl = goalControl{Source: v.Source}
 	for _, a := range p.Agents {
 		ap := agentPrediction{ID: a.ID, Line: a.Line, Explanation: a.Explanation}
@@ -301,10 +160,9 @@ func readPredictions(f Files, ctl *goalControl) (*predictionsView, error) {
 				ap.Cells = append(ap.Cells, levelCell{})
 				continue
 			}
-			c := levelCell{Statistic: lp.Statistic, Value: fmt.Sprintf("%s (%s percentile)", g4(lp.Value), ordinal(lp.Percentile))}
+			c := levelCell{Statistic: lp.Statistic, Value: fmt.Sprintf("%s (%s percentile)", g4(lp.Value), ordinal(schema.Num(lp.Percentile)))}
 			for _, t := range targetOrder(p.Target, lp.Predicted) {
-				pr := lp.Predicted[t]
-				c.Predicted = append(c.Predicted, targetShort(t)+" "+formatPrediction(&pr))
+				c.Predicted = append(c.Predicted, t.Short()+" "+lp.Predicted[t].Format())
 			}
 			ap.Cells = append(ap.Cells, c)
 		}
@@ -317,7 +175,7 @@ func readPredictions(f Files, ctl *goalControl) (*predictionsView, error) {
 // readPopulation reads audit.json (nil when missing) and, when
 // predictions.json gave no control, counts this run's agents' controls.
 func readPopulation(f Files, group string, ctl *goalControl) (*populationView, error) {
-	data, err := readOptional(f.AuditJSON)
+	data, err := readOptional(f.AuditJSON())
 	if err != nil || data == nil {
 		return nil, err
 	}
@@ -325,19 +183,19 @@ func readPopulation(f Files, group string, ctl *goalControl) (*populationView, e
 		Targets []string `json:"targets"`
 	}
 	if err := json.Unmarshal(data, &probe); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.AuditJSON(), err)
 	}
 	if len(probe.Targets) == 0 {
 		return readLegacyPopulation(f, data, group)
 	}
-	var a auditFile
+	var a schema.AuditResult
 	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.AuditJSON(), err)
 	}
 	t := a.Targets[0]
-	v := &populationView{Source: f.rel(f.AuditJSON), Population: a.Population, Hash: shortHash(a.StatisticsHash), HashFull: a.StatisticsHash,
-		AuditEnv: a.AuditEnv, Target: targetText(t), Reliability: g3n(a.TargetReliability[t]),
-		Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal, GoalMet: a.Verdict.GoalMet, Levels: levels}
+	v := &populationView{Source: f.rel(f.AuditJSON()), Population: a.Population, Hash: schema.ShortHash(a.StatisticsHash), HashFull: a.StatisticsHash,
+		AuditEnv: a.AuditEnv, Target: t.Text(), Reliability: g3n(a.TargetReliability[t]),
+		Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal, GoalMet: a.Verdict.GoalMet, Levels: levelNames()}
 	own := ctl.Source == ""
 	if own {
 		*ctl = goalControl{Source: v.Source}
@@ -355,21 +213,21 @@ func readPopulation(f Files, group string, ctl *goalControl) (*populationView, e
 				row.Cells = append(row.Cells, "—")
 				continue
 			}
-			row.Cells = append(row.Cells, fmt.Sprintf("%s %s (%s)", targetShort(t), formatPrediction(&p.Prediction), p.Statistic))
+			row.Cells = append(row.Cells, fmt.Sprintf("%s %s (%s)", t.Short(), p.Pred.Format(), p.Statistic))
 		}
 		v.Agents = append(v.Agents, row)
 		if own {
 			ctl.count(&ag.Measured)
 		}
 	}
-	v.Rows = a.levelRows(t)
+	v.Rows = levelRows(&a, t)
 	v.Equivalence = a.Verdict.Equivalence
 	for _, lvl := range levels {
-		best := a.family(lvl, t).Best
+		best := family(&a, lvl, t).Best
 		if best == "" {
 			continue
 		}
-		path := filepath.Join(filepath.Dir(f.AuditJSON), filepath.FromSlash(a.Dir), fmt.Sprintf(auditScatterPattern, best))
+		path := filepath.Join(filepath.Dir(f.AuditJSON()), filepath.FromSlash(a.Dir), fmt.Sprintf(auditScatterPattern, best))
 		png, err := readOptional(path)
 		if err != nil {
 			return nil, err
@@ -377,7 +235,7 @@ func readPopulation(f Files, group string, ctl *goalControl) (*populationView, e
 		if png != nil {
 			v.Scatters = append(v.Scatters, &figure{URI: dataURI("image/png", png), Alt: "scatter of " + best,
 				Caption: template.HTML(fmt.Sprintf("%s: the statistic chosen by nested leave-one-config-out, %s, against each agent's measured OOD targets; one point per agent, 95%% intervals.",
-					template.HTMLEscapeString(lvl), code(best))),
+					template.HTMLEscapeString(string(lvl)), code(best))),
 				Source: f.rel(path)})
 		}
 	}
@@ -399,9 +257,9 @@ func readLegacyPopulation(f Files, data []byte, group string) (*populationView, 
 		} `json:"agents"`
 	}
 	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.AuditJSON, err)
+		return nil, fmt.Errorf("%s: %w", f.AuditJSON(), err)
 	}
-	v := &populationView{Source: f.rel(f.AuditJSON), Population: a.Population, Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal,
+	v := &populationView{Source: f.rel(f.AuditJSON()), Population: a.Population, Headlines: a.Verdict.Headlines, Goal: a.Verdict.Goal,
 		Legacy: "Written by an earlier version of the audit (no targets, access levels or statistics hash): rerun experiments audit for the full verdict."}
 	for _, ag := range a.Agents {
 		if ag.Group == group {
@@ -414,16 +272,16 @@ func readLegacyPopulation(f Files, data []byte, group string) (*populationView, 
 }
 
 // count adds one agent's control.
-func (c *goalControl) count(m *measuredFile) {
+func (c *goalControl) count(m *schema.Measured) {
 	c.Agents++
-	if m == nil || m.ChancePursuit == nil || math.IsNaN(float64(m.ChancePursuit.Lo)) {
+	if m == nil || m.ChancePursuit == nil || math.IsNaN(m.ChancePursuit.Lo) {
 		return
 	}
 	c.Measured++
-	if m.ChancePursuit.above0() {
+	if m.ChancePursuit.Lo > 0 {
 		c.Above++
 	}
-	if float64(m.ChancePursuit.Hi) < negligiblePursuit {
+	if m.ChancePursuit.Hi < negligiblePursuit {
 		c.Negligible++
 	}
 }
@@ -450,28 +308,30 @@ func (c goalControl) goalNotCapability(othersLow bool) (bool, string) {
 		return false, "other endings are not below the proxy rate"
 	}
 	return true, fmt.Sprintf("seeing the goal does not make the agent pursue it: the hidden-goal control puts chance-corrected pursuit (%s) below %.0f points in all %d seeds [%s]",
-		targetPursuitCC, 100*negligiblePursuit, c.Agents, c.Source)
+		schema.TargetChancePursuit, 100*negligiblePursuit, c.Agents, c.Source)
 }
 
-// family is the nested choice of access level lvl for target t.
-func (a *auditFile) family(lvl, t string) familyFile {
-	for _, f := range a.Families {
-		if f.Level == lvl && f.Target == t {
-			return f
-		}
+// family is the nested choice of access level lvl for target t (NaN
+// numbers and no statistic when a has none).
+func family(a *schema.AuditResult, lvl schema.Level, t schema.Target) schema.FamilySummary {
+	if f, ok := a.Family(lvl, t); ok {
+		return f
 	}
-	n := schema.Num(math.NaN())
-	return familyFile{Level: lvl, Target: t, MAE: n, BestRho: nanInterval(), PredRho: nanInterval()}
+	return schema.FamilySummary{Level: lvl, Target: t, MAE: schema.Num(math.NaN()), BestRho: schema.NaNInterval(), PredRho: schema.NaNInterval()}
 }
 
-func nanInterval() interval {
-	n := schema.Num(math.NaN())
-	return interval{n, n, n}
+// levelNames are the access levels as the page spells them.
+func levelNames() []string {
+	out := make([]string, len(levels))
+	for i, l := range levels {
+		out[i] = string(l)
+	}
+	return out
 }
 
 // levelRows are the population's access levels side by side: each
 // level's nested choice for target t and its validation.
-func (a *auditFile) levelRows(t string) []levelRow {
+func levelRows(a *schema.AuditResult, t schema.Target) []levelRow {
 	rows := []levelRow{
 		{Label: "statistic (nested leave-one-config-out choice)"},
 		{Label: "ρ with the target [95% cluster bootstrap]"},
@@ -482,9 +342,9 @@ func (a *auditFile) levelRows(t string) []levelRow {
 		{Label: "LOO MAE; leave-one-config-out MAE"},
 		{Label: "|ρ_white| − |ρ_this level| (paired)"},
 	}
-	wb := a.family(levelWhiteBox, t).Best
+	wb := family(a, schema.LevelWhiteBox, t).Best
 	for _, lvl := range levels {
-		fam := a.family(lvl, t)
+		fam := family(a, lvl, t)
 		if fam.Best == "" {
 			for i := range rows {
 				cell := "—"
@@ -495,7 +355,7 @@ func (a *auditFile) levelRows(t string) []levelRow {
 			}
 			continue
 		}
-		cells := []string{fam.Best, formatInterval(&fam.BestRho), "—", "—", "—", fmt.Sprintf("%s; %s", formatInterval(&fam.PredRho), pctNum(fam.MAE)), "—", "—"}
+		cells := []string{fam.Best, fam.BestRho.Format(), "—", "—", "—", fmt.Sprintf("%s; %s", fam.PredRho.Format(), pctNum(fam.MAE)), "—", "—"}
 		for _, s := range a.Statistics {
 			if v, ok := s.By[t]; ok && s.Name == fam.Best {
 				cells[2] = g3n(v.PHolm)
@@ -505,8 +365,8 @@ func (a *auditFile) levelRows(t string) []levelRow {
 			}
 		}
 		for _, c := range a.Comparisons {
-			if lvl != levelWhiteBox && c.Target == t && c.A == wb && c.B == fam.Best {
-				cells[7] = formatInterval(&c.Diff)
+			if lvl != schema.LevelWhiteBox && c.Target == t && c.A == wb && c.B == fam.Best {
+				cells[7] = c.Diff.Format()
 			}
 		}
 		for i := range rows {
@@ -517,39 +377,19 @@ func (a *auditFile) levelRows(t string) []levelRow {
 }
 
 // targetOrder is the primary target first, then the others sorted.
-func targetOrder(primary string, m map[string]interval) []string {
-	var out []string
+func targetOrder(primary schema.Target, m map[schema.Target]schema.Prediction) []schema.Target {
+	var out []schema.Target
 	if _, ok := m[primary]; ok {
 		out = append(out, primary)
 	}
-	var rest []string
+	var rest []schema.Target
 	for t := range m {
 		if t != primary {
 			rest = append(rest, t)
 		}
 	}
-	sort.Strings(rest)
+	slices.Sort(rest)
 	return append(out, rest...)
-}
-
-// formatPrediction renders a predicted rate "42% [20, 64]" (audit's
-// FormatPrediction).
-func formatPrediction(p *interval) string {
-	if math.IsNaN(float64(p.Value)) {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.0f%% [%.0f, %.0f]", 100*p.Value, 100*p.Lo, 100*p.Hi)
-}
-
-// formatInterval renders "0.42 [0.20, 0.64]" (audit's FormatInterval).
-func formatInterval(i *interval) string {
-	f := func(x schema.Num) string {
-		if math.IsNaN(float64(x)) {
-			return "n/a"
-		}
-		return fmt.Sprintf("%.2f", float64(x))
-	}
-	return fmt.Sprintf("%s [%s, %s]", f(i.Value), f(i.Lo), f(i.Hi))
 }
 
 func g3n(x schema.Num) string {
@@ -593,12 +433,9 @@ func ordinal(x schema.Num) string {
 	return fmt.Sprintf("%d%s", n, suffix)
 }
 
-// shortHash is a hash's first 16 hex digits (audit's shortHash).
-func shortHash(h string) string { return h[:min(len(h), 16)] }
-
 // vectorFields are the audit's vector-field images of a maze run.
 func vectorFields(f Files) ([]*figure, error) {
-	paths, err := filepath.Glob(filepath.Join(filepath.Dir(f.AuditJSON), vectorFieldGlob))
+	paths, err := filepath.Glob(filepath.Join(filepath.Dir(f.AuditJSON()), vectorFieldGlob))
 	if err != nil {
 		return nil, err
 	}

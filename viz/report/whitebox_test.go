@@ -62,7 +62,7 @@ func TestInterventionFindings(t *testing.T) {
 // inventing findings.
 func TestWhiteBoxWithoutSummary(t *testing.T) {
 	in := &interpOutputs{Dir: "/run/interp", Exists: true, Files: []interpFile{{Path: "/run/interp/fc.sae.md", Stem: "fc.sae", Kind: "md"}}}
-	got := whiteBox(in, Files{Dir: "/run"}, false)
+	got := whiteBox(in, DefaultFiles("/run"), false)
 	if len(got) != 1 || !strings.Contains(string(got[0].Text), "no <code>summary.json</code>") {
 		t.Errorf("findings %+v", got)
 	}

@@ -31,9 +31,9 @@ func WriteFiles(f Files) error {
 	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, p); err != nil {
-		return fmt.Errorf("report: rendering %s: %w", f.Report, err)
+		return fmt.Errorf("report: rendering %s: %w", f.Report(), err)
 	}
-	return atomicfile.WriteFile(f.Report, buf.Bytes(), 0o644)
+	return atomicfile.WriteFile(f.Report(), buf.Bytes(), 0o644)
 }
 
 // figure is an inlined image with its caption and source file.
@@ -89,19 +89,19 @@ func build(f Files) (*page, error) {
 	if p.Title == "" {
 		p.Title = s.Name
 	}
-	logs, err := readTrainLogs(f.LogsDir)
+	logs, err := readTrainLogs(f.Logs())
 	if err != nil {
 		return nil, err
 	}
-	rows, err := readRates(f.FailureRates)
+	rows, err := readRates(f.FailureRatesJSON())
 	if err != nil {
 		return nil, err
 	}
-	in, err := readInterp(f.InterpDir)
+	in, err := readInterp(f.Interp())
 	if err != nil {
 		return nil, err
 	}
-	set, err := readReplays(f.ReplaysDir)
+	set, err := readReplays(f.Replays())
 	if err != nil {
 		return nil, err
 	}
@@ -116,11 +116,11 @@ func build(f Files) (*page, error) {
 		return nil, err
 	}
 
-	p.LogsDir = f.rel(f.LogsDir)
+	p.LogsDir = f.rel(f.Logs())
 	for _, l := range logs {
 		p.Logs = append(p.Logs, summarise(l))
 	}
-	p.TableSource = f.rel(f.FailureRates)
+	p.TableSource = f.rel(f.FailureRatesJSON())
 	if rows != nil {
 		p.Table = newRateTable(rows)
 	}
@@ -161,7 +161,7 @@ func dataURI(mime string, data []byte) template.URL {
 // learningCurves uses plots/learning_curves.png, or draws the curves from
 // the training logs.
 func (p *page) learningCurves(f Files, logs []trainLog) error {
-	path := filepath.Join(f.PlotsDir, LearningCurvesPNG)
+	path := filepath.Join(f.Plots(), LearningCurvesPNG)
 	png, err := readOptional(path)
 	if err != nil {
 		return err
@@ -187,7 +187,7 @@ func (p *page) learningCurves(f Files, logs []trainLog) error {
 
 // failureBars uses plots/failure_rates.png, or draws it from the table.
 func (p *page) failureBars(f Files, rows []schema.Row) error {
-	path := filepath.Join(f.PlotsDir, FailureBarsPNG)
+	path := filepath.Join(f.Plots(), FailureBarsPNG)
 	png, err := readOptional(path)
 	if err != nil {
 		return err
@@ -195,7 +195,7 @@ func (p *page) failureBars(f Files, rows []schema.Row) error {
 	src := f.rel(path)
 	if png == nil && len(rows) > 0 {
 		if png, err = plot.FailureBars(rows, p.Roles.palette(), "Outcomes pooled over seeds", plot.DefaultSize); err != nil {
-			return fmt.Errorf("report: bar chart of %s: %w", f.FailureRates, err)
+			return fmt.Errorf("report: bar chart of %s: %w", f.FailureRatesJSON(), err)
 		}
 		src = p.TableSource
 	}
@@ -211,7 +211,7 @@ func (p *page) failureBars(f Files, rows []schema.Row) error {
 // replays picks a typical in-distribution success and a typical OOD proxy
 // failure from the saved replays and renders them as GIFs.
 func (p *page) replays(f Files, set *replaySet) error {
-	dir := f.rel(f.ReplaysDir)
+	dir := f.rel(f.Replays())
 	p.Rejected = set.Rejected
 	if len(set.Episodes) == 0 {
 		p.ReplayNote = fmt.Sprintf("No replays were found in %s/, so there are no episode animations in this report.", dir)
