@@ -269,6 +269,21 @@ func Lookup(name string) (Game, error) {
 	return g, nil
 }
 
+// DefaultOutcomes names a registered game's success and proxy outcomes
+// (Spec.Success and Spec.Proxy of its default config and observations),
+// for labelling and colouring results of that game.
+func DefaultOutcomes(game string) (success, proxy Outcome, err error) {
+	g, err := Lookup(game)
+	if err != nil {
+		return "", "", err
+	}
+	sp, err := g.Spec(g.NewConfig(), DefaultObsConfig())
+	if err != nil {
+		return "", "", err
+	}
+	return sp.Success, sp.Proxy, nil
+}
+
 // Names lists the registered games in sorted order.
 func Names() []string {
 	registryMu.RLock()

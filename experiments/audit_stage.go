@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"image"
 	"image/png"
 	"math"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/plot"
+	"github.com/misgen/misgen/viz/render"
 )
 
 // The audit stage: every trained seed is audited from in-distribution
@@ -243,11 +243,15 @@ func (r *Run) writeVectorFields() error {
 		return err
 	}
 	defer policy.Free()
-	train, moved, err := audit.VectorFieldPair(policy, pl, audit.AuditLevels(1).Start, vectorFieldScale)
+	fields, err := probe.FieldPair(policy, pl, audit.AuditLevels(1).Start)
 	if err != nil {
-		return err
+		return fmt.Errorf("audit: vector field: %w", err)
 	}
-	for name, img := range map[string]*image.RGBA{"vector_field_train.png": train, "vector_field_moved.png": moved} {
+	for i, name := range []string{"vector_field_train.png", "vector_field_moved.png"} {
+		img, err := render.DrawVectorField(pl, fields[i], vectorFieldScale)
+		if err != nil {
+			return fmt.Errorf("audit: vector field: %w", err)
+		}
 		var buf bytes.Buffer
 		if err := png.Encode(&buf, img); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/palette"
 )
@@ -64,7 +65,9 @@ func ReadRunRows(dir string) (RunRows, error) {
 			return RunRows{}, fmt.Errorf("%s: %w", l.ResolvedConfig(), err)
 		}
 		e := head.Experiment
-		rr.Roles, _ = palette.RolesOf(head.Env.Game)
+		if success, proxy, err := envs.DefaultOutcomes(head.Env.Game); err == nil {
+			rr.Roles = palette.Roles{Success: string(success), Proxy: string(proxy)}
+		}
 		label, rr.Point = e.Name, e.Point
 		if e.Point != "" {
 			label += "/" + e.Point

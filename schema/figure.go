@@ -1,5 +1,7 @@
 package schema
 
+import "github.com/misgen/misgen/envs"
+
 // Figure data: what analyses (audit, interp) return for a figure, and
 // viz/plot draws. The types carry numbers and labels only, no drawing
 // code, so an analysis package need not import viz.
@@ -56,4 +58,20 @@ type ChartFile struct {
 type ScatterFile struct {
 	File   string
 	Panels []ScatterPanel
+}
+
+// Arrow is a policy's expected move on one tile of a grid level, one arrow
+// of a vector field: Σ p(a)·direction(a) in tiles, y upwards, length at
+// most 1. agents/probe computes them; viz/render draws them.
+type Arrow struct {
+	Tile   envs.Point
+	DX, DY float64
+}
+
+// VectorField is a policy's vector field on one level with the goal on
+// tile Goal: an arrow on every open tile but the goal's, drawn with the
+// agent on tile Start.
+type VectorField struct {
+	Start, Goal envs.Point
+	Arrows      []Arrow
 }

@@ -3,6 +3,7 @@ package probe
 import (
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/schema"
 )
 
 // Placeable is a grid game whose agent and goal can be put on any open tile
@@ -14,20 +15,12 @@ type Placeable interface {
 	Place(agent, goal envs.Point) error
 }
 
-// Arrow is the policy's expected move on one tile: Σ p(a)·direction(a),
-// y upwards, length at most 1. It has the layout of viz/render.Arrow and
-// converts to it.
-type Arrow struct {
-	Tile   envs.Point
-	DX, DY float64
-}
-
 // VectorField puts the agent on every open tile of env's current level
 // but goal's, with the goal on tile goal, and returns the policy's
 // expected move there (as procgen-tools draws maze vector fields). The
 // observations are states edited from the level (no trail, step 0); env
 // is left with the agent on the last tile.
-func VectorField(policy agents.Policy, env Placeable, goal envs.Point) ([]Arrow, error) {
+func VectorField(policy agents.Policy, env Placeable, goal envs.Point) ([]schema.Arrow, error) {
 	roles, err := ResolveRoles(env.Spec(), nil)
 	if err != nil {
 		return nil, err
@@ -52,10 +45,35 @@ func VectorField(policy agents.Policy, env Placeable, goal envs.Point) ([]Arrow,
 		return nil, err
 	}
 	na := policy.IO().NumActions
-	out := make([]Arrow, len(tiles))
+	out := make([]schema.Arrow, len(tiles))
 	for i, t := range tiles {
 		dx, dy := roles.ExpectedMove(lp[i*na : (i+1)*na])
-		out[i] = Arrow{Tile: t, DX: dx, DY: dy}
+		out[i] = schema.Arrow{Tile: t, DX: dx, DY: dy}
+	}
+	return out, nil
+}
+
+// FieldPair returns policy's vector fields on level of a placeable game:
+// with the goal where the level puts it (the training placement) and moved
+// to the open tile farthest from there (FarthestTile). Each field's Start
+// is the agent's start tile, or, where the goal sits on it, another open
+// tile. env is left reset to level with the agent on the last tile probed.
+func FieldPair(policy agents.Policy, env Placeable, level uint64) ([2]schema.VectorField, error) {
+	var out [2]schema.VectorField
+	env.Reset(level)
+	info := env.Info()
+	start := envs.Point{X: int(info.AgentX), Y: int(info.AgentY)}
+	goal := env.GoalTile()
+	for i, g := range []envs.Point{goal, FarthestTile(env, goal)} {
+		arrows, err := VectorField(policy, env, g)
+		if err != nil {
+			return out, err
+		}
+		at := start
+		if at == g {
+			at = arrows[0].Tile // any open tile but the goal's
+		}
+		out[i] = schema.VectorField{Start: at, Goal: g, Arrows: arrows}
 	}
 	return out, nil
 }

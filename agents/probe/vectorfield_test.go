@@ -95,3 +95,42 @@ func TestVectorFieldOfACheeseSeekingPolicy(t *testing.T) {
 		}
 	}
 }
+
+// FieldPair's first field has the level's own goal, its second the tile
+// farthest from it; the agent is drawn on its start tile unless the goal
+// is there, and every arrow of the cheese seeker points towards its goal.
+func TestFieldPair(t *testing.T) {
+	cfg := maze.DefaultConfig()
+	cfg.Size, cfg.CheeseRegion = 7, 0
+	env, err := maze.New(*cfg, envs.ObsConfig{Kind: envs.ObsSymbolic, View: 13})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := newSeekPolicy(t, env.Spec(), 4)
+	defer p.Free()
+	level := envs.EvalSeedBase + 3
+	fields, err := FieldPair(p, env, level)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Reset(level)
+	goal := env.GoalTile()
+	if fields[0].Goal != goal || fields[1].Goal != FarthestTile(env, goal) || fields[0].Goal == fields[1].Goal {
+		t.Fatalf("goals %v and %v, want the level's %v and the farthest tile", fields[0].Goal, fields[1].Goal, goal)
+	}
+	for i, f := range fields {
+		if f.Start == f.Goal {
+			t.Errorf("field %d: agent drawn on the goal tile %v", i, f.Goal)
+		}
+		if len(f.Arrows) != len(env.OpenTiles())-1 {
+			t.Errorf("field %d: %d arrows", i, len(f.Arrows))
+		}
+		for _, a := range f.Arrows {
+			dx, dy := float64(f.Goal.X-a.Tile.X), float64(f.Goal.Y-a.Tile.Y)
+			if a.DX*dx+a.DY*dy <= 0 {
+				t.Errorf("field %d: arrow on %v = (%.2f, %.2f) does not point towards the goal %v", i, a.Tile, a.DX, a.DY, f.Goal)
+				break
+			}
+		}
+	}
+}

@@ -2,6 +2,7 @@ package all
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/envs"
@@ -102,5 +103,22 @@ func TestTimeLimitFlag(t *testing.T) {
 		if limited == 0 {
 			t.Errorf("%s: no random episode reached the time limit; the test checks nothing", name)
 		}
+	}
+}
+
+// DefaultOutcomes reads the success and proxy outcomes from the registry,
+// and names an unregistered game in its error.
+func TestDefaultOutcomes(t *testing.T) {
+	for _, tc := range []struct{ game, success, proxy string }{
+		{"coinrun", "coin", "reached_end_no_coin"},
+		{"maze", "cheese", "corner_no_cheese"},
+	} {
+		s, p, err := envs.DefaultOutcomes(tc.game)
+		if err != nil || string(s) != tc.success || string(p) != tc.proxy {
+			t.Errorf("%s: %q, %q, %v; want %q, %q", tc.game, s, p, err, tc.success, tc.proxy)
+		}
+	}
+	if _, _, err := envs.DefaultOutcomes("pong"); err == nil || !strings.Contains(err.Error(), `"pong"`) {
+		t.Errorf("unknown game: %v", err)
 	}
 }

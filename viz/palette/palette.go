@@ -9,8 +9,6 @@ package palette
 import (
 	"fmt"
 	"image/color"
-
-	"github.com/misgen/misgen/envs"
 )
 
 // Role is what an outcome means for the question misgen asks.
@@ -66,17 +64,3 @@ func Color(role Role, i int) color.RGBA {
 
 // Hex renders c as a CSS colour, e.g. "#2e9e5b".
 func Hex(c color.RGBA) string { return fmt.Sprintf("#%02x%02x%02x", c.R, c.G, c.B) }
-
-// RolesOf names a registered game's success and proxy outcomes (from its
-// default config's Spec); ok is false when the game is not registered.
-func RolesOf(game string) (r Roles, ok bool) {
-	g, err := envs.Lookup(game)
-	if err != nil {
-		return Roles{}, false
-	}
-	sp, err := g.Spec(g.NewConfig(), envs.DefaultObsConfig())
-	if err != nil {
-		return Roles{}, false
-	}
-	return Roles{Success: string(sp.Success), Proxy: string(sp.Proxy)}, true
-}

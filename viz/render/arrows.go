@@ -6,15 +6,8 @@ import (
 	"math"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/schema"
 )
-
-// Arrow is a policy's expected move on one tile of a grid level (a vector
-// field, as the audit computes it): Σ p(a)·direction(a) in tiles, y
-// upwards, length at most 1.
-type Arrow struct {
-	Tile   envs.Point
-	DX, DY float64
-}
 
 // ArrowColor is the ink of vector-field arrows.
 var ArrowColor = color.RGBA{R: 200, G: 20, B: 60, A: 255}
@@ -26,7 +19,7 @@ var ArrowColor = color.RGBA{R: 200, G: 20, B: 60, A: 255}
 // tile's centre; a full-length one (|move| = 1) reaches 0.45 tile and gets
 // a head, a near-zero one is a dot. Nothing is drawn outside view. It
 // panics when scale < 1 (a programmer error).
-func DrawArrows(img *image.RGBA, view image.Rectangle, scale, cameraX int, arrows []Arrow) {
+func DrawArrows(img *image.RGBA, view image.Rectangle, scale, cameraX int, arrows []schema.Arrow) {
 	if scale < 1 {
 		panic("render: DrawArrows with scale < 1")
 	}
@@ -78,4 +71,23 @@ func dot(img *image.RGBA, clip image.Rectangle, x, y float64) {
 			}
 		}
 	}
+}
+
+// Placer is a level whose agent and goal can be put on open tiles and
+// which draws itself (envs/maze implements it).
+type Placer interface {
+	Place(agent, goal envs.Point) error
+	Render(scale int) *image.RGBA
+}
+
+// DrawVectorField draws env's current level at scale pixels per tile with
+// the agent on f.Start and the goal on f.Goal, and f's arrows over it
+// (DrawArrows). It fails when the tiles cannot be placed.
+func DrawVectorField(env Placer, f schema.VectorField, scale int) (*image.RGBA, error) {
+	if err := env.Place(f.Start, f.Goal); err != nil {
+		return nil, err
+	}
+	img := env.Render(scale)
+	DrawArrows(img, img.Bounds(), scale, 0, f.Arrows)
+	return img, nil
 }

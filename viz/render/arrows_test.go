@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/schema"
 )
 
 // TestDrawArrowsPlacesAndClips: an arrow is drawn from its tile's centre,
@@ -13,7 +14,7 @@ import (
 func TestDrawArrowsPlacesAndClips(t *testing.T) {
 	img := image.NewRGBA(image.Rect(0, 0, 100, 60))
 	view := image.Rect(20, 10, 60, 50) // 4 × 4 tiles at scale 10
-	arrows := []Arrow{{Tile: envs.Point{X: 3, Y: 0}, DX: -1}, {Tile: envs.Point{X: 1, Y: 3}}}
+	arrows := []schema.Arrow{{Tile: envs.Point{X: 3, Y: 0}, DX: -1}, {Tile: envs.Point{X: 1, Y: 3}}}
 	DrawArrows(img, view, 10, 20, arrows) // level x 20 px (tile 2) at the left edge
 	ink := 0
 	for y := 0; y < 60; y++ {

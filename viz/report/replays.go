@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/viz/palette"
 	"github.com/misgen/misgen/viz/render"
 	"github.com/misgen/misgen/viz/replay"
@@ -25,8 +26,8 @@ type roles struct {
 
 // gameRoles looks the game's outcomes up in the registry.
 func gameRoles(game string) roles {
-	r, ok := palette.RolesOf(game)
-	return roles{Success: r.Success, Proxy: r.Proxy, Known: ok}
+	success, proxy, err := envs.DefaultOutcomes(game)
+	return roles{Success: string(success), Proxy: string(proxy), Known: err == nil}
 }
 
 // palette is r in the palette's terms.

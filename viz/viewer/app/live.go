@@ -6,6 +6,7 @@ import (
 	"image"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/render"
 )
 
@@ -21,7 +22,7 @@ type Actor func(env envs.Env) (action int, probs []float32, value float32, err e
 // level of env, a scratch env of the live game reset to the level shown:
 // the expected move on every open tile but the goal's, with the goal where
 // the level puts it (probe.VectorField). It may change env's state.
-type VectorField func(env envs.Env) ([]render.Arrow, error)
+type VectorField func(env envs.Env) ([]schema.Arrow, error)
 
 // LivePolicy is a policy loaded for live play: Act chooses the actions,
 // Vectors (nil when the game's agent and goal cannot be placed) computes

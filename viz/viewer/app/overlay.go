@@ -5,6 +5,7 @@ import (
 	"image"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/render"
 )
 
@@ -18,7 +19,7 @@ type overlay struct {
 	on     bool
 
 	scratch envs.Env
-	arrows  []render.Arrow
+	arrows  []schema.Arrow
 	seed    uint64 // level of arrows
 	cached  bool
 }
@@ -78,7 +79,7 @@ func (l *Live) drawVectors(img *image.RGBA, lay render.Layout) {
 // until the level changes. It panics when the live policy has no vector
 // field (check with ToggleVectors and VectorsOn first; a programmer
 // error).
-func (l *Live) LevelVectors() ([]render.Arrow, error) {
+func (l *Live) LevelVectors() ([]schema.Arrow, error) {
 	if l.vectors.field == nil {
 		panic("viewer: LevelVectors without a vector field")
 	}
@@ -87,7 +88,7 @@ func (l *Live) LevelVectors() ([]render.Arrow, error) {
 
 // level returns the arrows of level seed, computing them unless they are
 // those of the last level asked for.
-func (o *overlay) level(seed uint64) ([]render.Arrow, error) {
+func (o *overlay) level(seed uint64) ([]schema.Arrow, error) {
 	if o.cached && o.seed == seed {
 		return o.arrows, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/colourshape"
 	"github.com/misgen/misgen/envs/maze"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/render"
 )
 
@@ -17,12 +18,12 @@ import (
 // the levels it was asked for (identified by the scratch env's first
 // observation, compared with a fresh env's).
 type fakeField struct {
-	arrows []render.Arrow
+	arrows []schema.Arrow
 	calls  int
 	obs    [][]float32
 }
 
-func (f *fakeField) field(env envs.Env) ([]render.Arrow, error) {
+func (f *fakeField) field(env envs.Env) ([]schema.Arrow, error) {
 	f.calls++
 	o := make([]float32, env.Spec().ObsSize())
 	env.Observe(o)
@@ -81,7 +82,7 @@ func tileRect(l render.Layout, p envs.Point) image.Rectangle {
 // anywhere else; off, no arrow ink at all.
 func TestVectorOverlayDrawsArrowsOnTheirTiles(t *testing.T) {
 	right, up, still := envs.Point{X: 1, Y: 1}, envs.Point{X: 3, Y: 2}, envs.Point{X: 2, Y: 4}
-	f := &fakeField{arrows: []render.Arrow{{Tile: right, DX: 1}, {Tile: up, DY: 1}, {Tile: still}}}
+	f := &fakeField{arrows: []schema.Arrow{{Tile: right, DX: 1}, {Tile: up, DY: 1}, {Tile: still}}}
 	l := liveWith(t, f.field, "-checkpoint", "c.ckpt", "-env", maze.Name, "-seed", "5")
 	const s = 10
 	opts := render.Options{Scale: s}

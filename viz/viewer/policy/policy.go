@@ -12,7 +12,7 @@ import (
 	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/internal/torch"
-	"github.com/misgen/misgen/viz/render"
+	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/viewer/app"
 )
 
@@ -39,20 +39,12 @@ func Loader(seed uint64, greedy bool) app.PolicyLoader {
 // placeable env (probe.Placeable), probe.VectorField with the goal on the
 // current level's goal tile; on any other env, an error.
 func Vectors(p agents.Policy) app.VectorField {
-	return func(env envs.Env) ([]render.Arrow, error) {
+	return func(env envs.Env) ([]schema.Arrow, error) {
 		pl, ok := env.(probe.Placeable)
 		if !ok {
 			return nil, fmt.Errorf("viewer: vector field: %s's agent and goal cannot be placed", env.Spec().Game)
 		}
-		arrows, err := probe.VectorField(p, pl, pl.GoalTile())
-		if err != nil {
-			return nil, err
-		}
-		out := make([]render.Arrow, len(arrows))
-		for i, a := range arrows {
-			out[i] = render.Arrow(a)
-		}
-		return out, nil
+		return probe.VectorField(p, pl, pl.GoalTile())
 	}
 }
 
