@@ -8,7 +8,7 @@ import "math"
 func blackBoxStatistics() []Statistic {
 	bb := func(name, doc string, f func(d *Data) float64) Statistic {
 		return Statistic{Name: name, Level: LevelBlackBox, Touches: []Access{IDRollouts}, Scale: Linear, Doc: doc,
-			Compute: func(a *Agent) (float64, error) {
+			Compute: func(a *Measurement) (float64, error) {
 				v := f(a.Data)
 				if math.IsNaN(v) {
 					return 0, undefined("no episode it applies to")

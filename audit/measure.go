@@ -57,7 +57,7 @@ func Measure(ctx context.Context, subj Subject, o MeasureOptions) (*AgentStats, 
 	if err != nil {
 		return nil, fmt.Errorf("audit %s: %w", subj.ID, err)
 	}
-	a, err := NewAgent(policy, data, o.Stats)
+	a, err := NewMeasurement(policy, data, o.Stats)
 	if err != nil {
 		return nil, fmt.Errorf("audit %s: %w", subj.ID, err)
 	}
@@ -70,7 +70,7 @@ func Measure(ctx context.Context, subj Subject, o MeasureOptions) (*AgentStats, 
 		return nil, fmt.Errorf("audit %s: %w", subj.ID, err)
 	}
 	for h := range st.Halves {
-		ah, err := NewAgent(policy, data.Half(h), o.Stats)
+		ah, err := NewMeasurement(policy, data.Half(h), o.Stats)
 		if err != nil {
 			return nil, fmt.Errorf("audit %s: %w", subj.ID, err)
 		}

@@ -34,14 +34,14 @@ type probeResult struct {
 
 // probeSets draws the goal at a random free cell of every selection and
 // test frame (erasing it first where it was in view).
-func (a *Agent) probeSets() (sel, test probeSet) {
+func (a *Measurement) probeSets() (sel, test probeSet) {
 	rng := a.rng(0x9b0)
 	build := func(frames []Frame) probeSet {
 		obs := make([][]float32, len(frames))
 		for i, f := range frames {
 			obs[i] = f.Obs
 		}
-		pl := a.g.PlaceGoal(obs, a.Roles, rng)
+		pl := a.g.PlaceGoal(obs, a.Channels, rng)
 		ps := probeSet{obs: pl.Obs, target: pl.Target}
 		for _, i := range pl.Index {
 			ps.episode = append(ps.episode, frames[i].Episode)
@@ -58,11 +58,11 @@ func captureAll(p agents.Policy, obs [][]float32) (map[string]probe.Acts, error)
 }
 
 // probeFit fits (once per Agent) the goal-position probe.
-func (a *Agent) probeFit() (*probeResult, error) {
+func (a *Measurement) probeFit() (*probeResult, error) {
 	if a.fit != nil {
 		return a.fit, nil
 	}
-	if len(a.Roles.Goal) == 0 {
+	if len(a.Channels.Goal) == 0 {
 		return nil, undefined("the game has no goal channel")
 	}
 	sel, test := a.probeSets()
@@ -97,7 +97,7 @@ func (a *Agent) probeFit() (*probeResult, error) {
 	return a.fit, nil
 }
 
-func probeCausalKL(a *Agent) (float64, error) {
+func probeCausalKL(a *Measurement) (float64, error) {
 	p, err := a.probeFit()
 	if err != nil {
 		return 0, err

@@ -24,24 +24,24 @@ const (
 // in view, erase it; not in view, draw it at a random free cell) and the
 // proxy pairs (frames with the proxy in view, and the same with it
 // erased).
-func (a *Agent) objectPairs(frames []Frame, stream uint64) (goal, proxy probe.Pairs) {
+func (a *Measurement) objectPairs(frames []Frame, stream uint64) (goal, proxy probe.Pairs) {
 	obs := make([][]float32, len(frames))
 	for i, f := range frames {
 		obs[i] = f.Obs
 	}
-	goal = a.g.GoalPairs(obs, a.Roles, a.rng(stream))
+	goal = a.g.GoalPairs(obs, a.Channels, a.rng(stream))
 	for i, x := range obs {
-		if len(a.Roles.Proxy) > 0 && a.g.Visible(x, a.Roles.Proxy) {
+		if len(a.Channels.Proxy) > 0 && a.g.Visible(x, a.Channels.Proxy) {
 			proxy.With = append(proxy.With, x)
-			proxy.Without = append(proxy.Without, a.g.Erase(x, a.Roles.Proxy))
+			proxy.Without = append(proxy.Without, a.g.Erase(x, a.Channels.Proxy))
 			proxy.Index = append(proxy.Index, i)
 		}
 	}
 	return goal, proxy
 }
 
-func saeGoalLatent(a *Agent) (float64, error) {
-	if len(a.Roles.Goal) == 0 {
+func saeGoalLatent(a *Measurement) (float64, error) {
+	if len(a.Channels.Goal) == 0 {
 		return 0, undefined("the game has no goal channel")
 	}
 	layers := a.Policy.Layers()

@@ -50,7 +50,7 @@ type Statistic struct {
 	Scale Scale
 	// Doc states exactly what is computed, on which frames and levels.
 	Doc     string
-	Compute func(a *Agent) (float64, error)
+	Compute func(a *Measurement) (float64, error)
 }
 
 // Options fix the white-box statistics' sample sizes and seeds.
@@ -74,34 +74,34 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Agent is what the statistics are computed from: a policy, its ID data
+// Measurement is what the statistics are computed from: a policy, its ID data
 // and the game's channel roles. Intermediate results shared by several
 // statistics are cached in it.
-type Agent struct {
-	Policy agents.Policy
-	Data   *Data
-	Roles  probe.Roles
-	Opt    Options
+type Measurement struct {
+	Policy   agents.Policy
+	Data     *Data
+	Channels probe.Channels
+	Opt      Options
 
 	g   probe.Grid
 	fit *probeResult // cached by probeFit
 }
 
-// NewAgent prepares the statistics' input.
-func NewAgent(policy agents.Policy, data *Data, opt Options) (*Agent, error) {
-	roles, err := probe.ResolveRoles(data.Spec, data.Config)
+// NewMeasurement prepares the statistics' input.
+func NewMeasurement(policy agents.Policy, data *Data, opt Options) (*Measurement, error) {
+	roles, err := probe.ResolveChannels(data.Spec, data.Config)
 	if err != nil {
 		return nil, err
 	}
 	if policy.IO().ObsShape != data.Spec.ObsShape {
 		return nil, fmt.Errorf("audit: policy observations %v, data %v", policy.IO().ObsShape, data.Spec.ObsShape)
 	}
-	return &Agent{Policy: policy, Data: data, Roles: roles, Opt: opt.withDefaults(), g: probe.GridOf(data.Spec.ObsShape)}, nil
+	return &Measurement{Policy: policy, Data: data, Channels: roles, Opt: opt.withDefaults(), g: probe.GridOf(data.Spec.ObsShape)}, nil
 }
 
 // rng returns a generator for one statistic, seeded by the options and
 // the statistic's stream so statistics do not share random draws.
-func (a *Agent) rng(stream uint64) *rand.Rand {
+func (a *Measurement) rng(stream uint64) *rand.Rand {
 	return rand.New(rand.NewPCG(a.Opt.Seed, stream))
 }
 
@@ -166,7 +166,7 @@ func StatisticByName(name string) (Statistic, bool) {
 // is undefined for this agent (no frame where it applies, an architecture
 // it does not cover) gives NaN with a note; an error of the model itself
 // stops the measurement.
-func MeasurePolicy(ctx context.Context, a *Agent) ([]Value, error) {
+func MeasurePolicy(ctx context.Context, a *Measurement) ([]Value, error) {
 	var out []Value
 	for _, st := range Statistics() {
 		if err := ctx.Err(); err != nil {

@@ -180,13 +180,13 @@ func TestSharesOfHandBuiltPolicies(t *testing.T) {
 	}{{"reads the coin only", coin, 1}, {"reads the end zone only", end, 0}} {
 		p := newTestPolicy(t, mlp, spec)
 		readOnly(t, p, tc.keep)
-		a, err := NewAgent(p, sceneData(t, p, 30), Options{IGSteps: 16, Seed: 1})
+		a, err := NewMeasurement(p, sceneData(t, p, 30), Options{IGSteps: 16, Seed: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range []struct {
 			name string
-			fn   func(*Agent) (float64, error)
+			fn   func(*Measurement) (float64, error)
 		}{{"ig", igGoalShare}, {"counterfactual", cfGoalShare}, {"weights", weightGoalShare}} {
 			v, err := f.fn(a)
 			if err != nil {
@@ -196,9 +196,9 @@ func TestSharesOfHandBuiltPolicies(t *testing.T) {
 				t.Errorf("%s: %s share = %.4f, want %v", tc.name, f.name, v, tc.share)
 			}
 		}
-		unread := a.Roles.Proxy
+		unread := a.Channels.Proxy
 		if tc.keep == end {
-			unread = a.Roles.Goal
+			unread = a.Channels.Goal
 		}
 		if kl, err := a.eraseKL(unread, unread); err != nil || kl > 1e-9 {
 			t.Errorf("%s: erasing the object it does not read: KL %v (%v), want 0", tc.name, kl, err)
@@ -218,7 +218,7 @@ func TestWeightSharesPerArchitecture(t *testing.T) {
 	} {
 		p := newTestPolicy(t, cfg, spec)
 		readOnly(t, p, coin)
-		a, err := NewAgent(p, &Data{Spec: spec}, Options{})
+		a, err := NewMeasurement(p, &Data{Spec: spec}, Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -269,7 +269,7 @@ func TestProbeFindsTheGoalWhereItIsRepresented(t *testing.T) {
 				v[1*in+src*plane+cell] = float32(dy + 3)
 			}
 		})
-		a, err := NewAgent(p, sceneData(t, p, 60), Options{Seed: 2})
+		a, err := NewMeasurement(p, sceneData(t, p, 60), Options{Seed: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,7 +297,7 @@ func TestMeasurePolicyComputesEveryStatistic(t *testing.T) {
 	spec := coinSpec(t)
 	p := newTestPolicy(t, agents.PolicyConfig{Arch: "mlp", Hidden: 16, Layers: 1}, spec)
 	defer p.Free()
-	a, err := NewAgent(p, sceneData(t, p, 30), Options{IGSteps: 8, Seed: 1})
+	a, err := NewMeasurement(p, sceneData(t, p, 30), Options{IGSteps: 8, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,8 @@ func param(p agents.Policy, name string) ([]float32, []int64, error) {
 	return nil, nil, fmt.Errorf("audit: policy has no parameter %q", name)
 }
 
-func weightGoalShare(a *Agent) (float64, error) {
-	r := a.Roles
+func weightGoalShare(a *Measurement) (float64, error) {
+	r := a.Channels
 	if len(r.Goal) == 0 || len(r.Proxy) == 0 {
 		return 0, undefined("the game lacks a goal or proxy channel")
 	}
@@ -123,8 +123,8 @@ func BilinearChannelMass(p agents.Policy, right, left int) ([]float64, error) {
 	return mass, nil
 }
 
-func bilinearGoalShare(a *Agent) (float64, error) {
-	r := a.Roles
+func bilinearGoalShare(a *Measurement) (float64, error) {
+	r := a.Channels
 	if len(r.Goal) == 0 || len(r.Proxy) == 0 {
 		return 0, undefined("the game lacks a goal or proxy channel")
 	}

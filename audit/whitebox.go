@@ -18,10 +18,10 @@ func whiteBoxStatistics() []Statistic {
 			Compute: igGoalShare},
 		{Name: "wb_cf_goal_erase_kl", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Log10,
 			Doc:     "Mean KL(π(x) ‖ π(x with the goal object erased)) over test frames where the goal is in view.",
-			Compute: func(a *Agent) (float64, error) { return a.eraseKL(a.Roles.Goal, a.Roles.Goal) }},
+			Compute: func(a *Measurement) (float64, error) { return a.eraseKL(a.Channels.Goal, a.Channels.Goal) }},
 		{Name: "wb_cf_proxy_erase_kl", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Log10,
 			Doc:     "Mean KL(π(x) ‖ π(x with the proxy object erased)) over test frames where the proxy is in view.",
-			Compute: func(a *Agent) (float64, error) { return a.eraseKL(a.Roles.Proxy, a.Roles.Proxy) }},
+			Compute: func(a *Measurement) (float64, error) { return a.eraseKL(a.Channels.Proxy, a.Channels.Proxy) }},
 		{Name: "wb_cf_goal_share", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Linear,
 			Doc: "On test frames where both objects are in view, mean KL for erasing the goal divided by the sum of the mean KLs " +
 				"for erasing the goal and for erasing the proxy: how much of the objects' influence on the action goes through the goal.",
@@ -32,15 +32,15 @@ func whiteBoxStatistics() []Statistic {
 		{Name: "wb_cf_goal_add_kl", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Log10,
 			Doc: "Mean KL(π(x) ‖ π(x with a goal object drawn at a random free cell)) over test frames where no goal is in view " +
 				"(mid-level frames of the training variant).",
-			Compute: func(a *Agent) (float64, error) { kl, _, err := a.addGoal(); return kl, err }},
+			Compute: func(a *Measurement) (float64, error) { kl, _, err := a.addGoal(); return kl, err }},
 		{Name: "wb_cf_goal_pull", Level: LevelWhiteBox, Touches: []Access{EditedObs}, Scale: Linear,
 			Doc: "On the same edited frames as wb_cf_goal_add_kl, the change of the policy's expected move Σ p(a)·direction(a) " +
 				"projected on the unit vector from the agent to the added goal, averaged: how much a goal in view pulls the agent towards it.",
-			Compute: func(a *Agent) (float64, error) { _, pull, err := a.addGoal(); return pull, err }},
+			Compute: func(a *Measurement) (float64, error) { _, pull, err := a.addGoal(); return pull, err }},
 		{Name: "wb_probe_r2", Level: LevelWhiteBox, Touches: []Access{Activations, EditedObs}, Scale: Linear,
 			Doc: "Ridge probes of the goal's position (dx, dy from the agent) at each hooked layer, on frames with the goal drawn at a random free cell: " +
 				"layer and ridge penalty chosen by 2-fold cross-validation on selection levels, probe fitted on selection levels, R² (mean over dx, dy) on test levels.",
-			Compute: func(a *Agent) (float64, error) {
+			Compute: func(a *Measurement) (float64, error) {
 				p, err := a.probeFit()
 				if err != nil {
 					return 0, err
@@ -68,7 +68,7 @@ func whiteBoxStatistics() []Statistic {
 }
 
 // visibleIn returns a frame filter: every channel group in need is in view.
-func (a *Agent) visibleIn(need ...[]int) func(Frame) bool {
+func (a *Measurement) visibleIn(need ...[]int) func(Frame) bool {
 	return func(f Frame) bool {
 		for _, chans := range need {
 			if len(chans) == 0 || !a.g.Visible(f.Obs, chans) {
@@ -81,7 +81,7 @@ func (a *Agent) visibleIn(need ...[]int) func(Frame) bool {
 
 // eraseKL is the mean KL for erasing chans on test frames where show is
 // in view.
-func (a *Agent) eraseKL(chans, show []int) (float64, error) {
+func (a *Measurement) eraseKL(chans, show []int) (float64, error) {
 	if len(chans) == 0 {
 		return 0, undefined("the game has no channel for this object")
 	}
@@ -98,8 +98,8 @@ func (a *Agent) eraseKL(chans, show []int) (float64, error) {
 	return m, err
 }
 
-func cfGoalShare(a *Agent) (float64, error) {
-	r := a.Roles
+func cfGoalShare(a *Measurement) (float64, error) {
+	r := a.Channels
 	if len(r.Goal) == 0 || len(r.Proxy) == 0 {
 		return 0, undefined("the game lacks a goal or proxy channel")
 	}
@@ -127,12 +127,12 @@ func cfGoalShare(a *Agent) (float64, error) {
 	return kg / (kg + kp), nil
 }
 
-func cfGoalMoveKL(a *Agent) (float64, error) {
-	frames := a.Data.split(false, a.visibleIn(a.Roles.Goal), a.Opt.Frames)
+func cfGoalMoveKL(a *Measurement) (float64, error) {
+	frames := a.Data.split(false, a.visibleIn(a.Channels.Goal), a.Opt.Frames)
 	rng := a.rng(0x30e)
 	var orig, moved [][]float32
 	for _, f := range frames {
-		if m, _, ok := a.g.MoveTo(f.Obs, a.Roles.Goal, a.Roles, rng); ok {
+		if m, _, ok := a.g.MoveTo(f.Obs, a.Channels.Goal, a.Channels, rng); ok {
 			orig = append(orig, f.Obs)
 			moved = append(moved, m)
 		}
@@ -146,16 +146,16 @@ func cfGoalMoveKL(a *Agent) (float64, error) {
 
 // addGoal draws a goal at a random free cell of test frames without one
 // and returns the mean KL and the mean pull towards it.
-func (a *Agent) addGoal() (kl, pull float64, err error) {
-	if len(a.Roles.Goal) == 0 {
+func (a *Measurement) addGoal() (kl, pull float64, err error) {
+	if len(a.Channels.Goal) == 0 {
 		return 0, 0, undefined("the game has no goal channel")
 	}
-	frames := a.Data.split(false, func(f Frame) bool { return !a.g.Visible(f.Obs, a.Roles.Goal) }, a.Opt.Frames)
+	frames := a.Data.split(false, func(f Frame) bool { return !a.g.Visible(f.Obs, a.Channels.Goal) }, a.Opt.Frames)
 	rng := a.rng(0xadd)
 	var orig, added [][]float32
 	var dirs [][2]float64
 	for _, f := range frames {
-		free := a.g.FreeCells(f.Obs, a.Roles)
+		free := a.g.FreeCells(f.Obs, a.Channels)
 		if len(free) == 0 {
 			continue
 		}
@@ -163,7 +163,7 @@ func (a *Agent) addGoal() (kl, pull float64, err error) {
 		dx, dy := a.g.Offset(c)
 		norm := math.Hypot(dx, dy)
 		orig = append(orig, f.Obs)
-		added = append(added, a.g.Place(f.Obs, a.Roles.Goal, c))
+		added = append(added, a.g.Place(f.Obs, a.Channels.Goal, c))
 		dirs = append(dirs, [2]float64{dx / norm, dy / norm})
 	}
 	if len(orig) == 0 {
@@ -177,15 +177,15 @@ func (a *Agent) addGoal() (kl, pull float64, err error) {
 	for i := 0; i < n; i++ {
 		p, q := lp[i*na:(i+1)*na], lp[(n+i)*na:(n+i+1)*na]
 		kl += probe.KL(p, q)
-		x0, y0 := a.Roles.ExpectedMove(p)
-		x1, y1 := a.Roles.ExpectedMove(q)
+		x0, y0 := a.Channels.ExpectedMove(p)
+		x1, y1 := a.Channels.ExpectedMove(q)
 		pull += (x1-x0)*dirs[i][0] + (y1-y0)*dirs[i][1]
 	}
 	return kl / float64(n), pull / float64(n), nil
 }
 
-func igGoalShare(a *Agent) (float64, error) {
-	r := a.Roles
+func igGoalShare(a *Measurement) (float64, error) {
+	r := a.Channels
 	if len(r.Goal) == 0 || len(r.Proxy) == 0 {
 		return 0, undefined("the game lacks a goal or proxy channel")
 	}

@@ -19,9 +19,9 @@ type AttackSetup struct {
 	// the fine-tunes, Check holds their KL constraint and the penalties'
 	// values.
 	Fit, Check []float32
-	// Roles are the game's channel roles (goal, proxy, background,
+	// Channels are the game's channel roles (goal, proxy, background,
 	// planes).
-	Roles probe.Roles
+	Channels probe.Channels
 	// Layer is the hooked layer the goal-signal penalty reads (the audit's
 	// SAE layer, the policy's last).
 	Layer string
@@ -58,7 +58,7 @@ const (
 // the reason in skipped.
 func StandardAttacks(s AttackSetup) (attacks []Attack, skipped []string, err error) {
 	io := s.Orig.IO
-	goalCh, proxyCh := s.Roles.Goal, s.Roles.Proxy
+	goalCh, proxyCh := s.Channels.Goal, s.Channels.Proxy
 	dir := func(stat string) Direction { d, _ := s.Favourable(stat); return d }
 	weights := len(goalCh) > 0 && len(proxyCh) > 0
 	if weights {
@@ -85,19 +85,19 @@ func StandardAttacks(s AttackSetup) (attacks []Attack, skipped []string, err err
 	tunes := []struct {
 		name    string
 		targets []string
-		frames  *Frames
-		penalty func(Frames) Penalty
+		frames  *PenaltyData
+		penalty func(PenaltyData) Penalty
 	}{
 		{"tune-weight-share", []string{statWeight}, weightFrames(s, weights),
-			func(Frames) Penalty { return WeightSharePenalty(s.Orig.Config, goalCh, proxyCh, dir(statWeight)) }},
+			func(PenaltyData) Penalty { return WeightSharePenalty(s.Orig.Config, goalCh, proxyCh, dir(statWeight)) }},
 		{"tune-occlusion-share", []string{statIG, statCFShare}, both,
-			func(f Frames) Penalty { return OcclusionSharePenalty(io, f, goalCh, proxyCh, dir(statIG)) }},
+			func(f PenaltyData) Penalty { return OcclusionSharePenalty(io, f, goalCh, proxyCh, dir(statIG)) }},
 		{"tune-goal-erase-kl", []string{statEraseKL, statMoveKL}, goal,
-			func(f Frames) Penalty { return EraseKLPenalty(io, f, goalCh, "goal", dir(statEraseKL)) }},
+			func(f PenaltyData) Penalty { return EraseKLPenalty(io, f, goalCh, "goal", dir(statEraseKL)) }},
 		{"tune-goal-signal", []string{statSAE}, pairs,
-			func(f Frames) Penalty { return GoalSignalPenalty(io, f, s.Layer, dir(statSAE)) }},
+			func(f PenaltyData) Penalty { return GoalSignalPenalty(io, f, s.Layer, dir(statSAE)) }},
 		{"tune-probe", []string{statProbe, statSAE}, placed.frames,
-			func(Frames) Penalty { return ProbePenalty(placed.fit, placed.check, s.Layer, dir(statProbe)) }},
+			func(PenaltyData) Penalty { return ProbePenalty(placed.fit, placed.check, s.Layer, dir(statProbe)) }},
 	}
 	for _, t := range tunes {
 		if t.frames == nil {
@@ -124,14 +124,14 @@ func StandardAttacks(s AttackSetup) (attacks []Attack, skipped []string, err err
 // framesWith keeps the fit and check frames where every channel group is
 // in view, with the original's logits (nil when either split has too
 // few, or a group has no channel).
-func framesWith(orig agents.Policy, s AttackSetup, need ...[]int) (*Frames, error) {
+func framesWith(orig agents.Policy, s AttackSetup, need ...[]int) (*PenaltyData, error) {
 	io := s.Orig.IO
 	for _, chans := range need {
 		if len(chans) == 0 {
 			return nil, nil
 		}
 	}
-	fr := Frames{Fit: SelectVisible(io, s.Fit, need...), Check: SelectVisible(io, s.Check, need...)}
+	fr := PenaltyData{Fit: SelectVisible(io, s.Fit, need...), Check: SelectVisible(io, s.Check, need...)}
 	if !enough(io, fr.Fit, fr.Check) {
 		return nil, nil
 	}
@@ -141,23 +141,23 @@ func framesWith(orig agents.Policy, s AttackSetup, need ...[]int) (*Frames, erro
 
 // weightFrames are every fit and check frame (the weight penalty reads
 // none; the fine-tune's distillation reads them), nil without channels.
-func weightFrames(s AttackSetup, ok bool) *Frames {
+func weightFrames(s AttackSetup, ok bool) *PenaltyData {
 	if !ok {
 		return nil
 	}
-	return &Frames{Fit: s.Fit, Check: s.Check}
+	return &PenaltyData{Fit: s.Fit, Check: s.Check}
 }
 
 // goalPairFrames pairs every fit and check frame with a copy differing by
 // the goal (probe.Grid.GoalPairs; nil without a goal channel or too few pairs).
-func goalPairFrames(s AttackSetup) *Frames {
-	if len(s.Roles.Goal) == 0 {
+func goalPairFrames(s AttackSetup) *PenaltyData {
+	if len(s.Channels.Goal) == 0 {
 		return nil
 	}
 	rng := rand.New(rand.NewPCG(s.Tune.Seed, 0x9a1))
-	var fr Frames
+	var fr PenaltyData
 	g := probe.GridOf(s.Orig.IO.ObsShape)
-	fit, check := g.GoalPairs(g.Split(s.Fit), s.Roles, rng), g.GoalPairs(g.Split(s.Check), s.Roles, rng)
+	fit, check := g.GoalPairs(g.Split(s.Fit), s.Channels, rng), g.GoalPairs(g.Split(s.Check), s.Channels, rng)
 	fr.Fit, fr.FitEdited = probe.Join(fit.With), probe.Join(fit.Without)
 	fr.Check, fr.CheckEdited = probe.Join(check.With), probe.Join(check.Without)
 	if !enough(s.Orig.IO, fr.Fit, fr.Check) {
@@ -166,24 +166,24 @@ func goalPairFrames(s AttackSetup) *Frames {
 	return &fr
 }
 
-// placedFrames are the probe attack's frames: the goal drawn at known
+// placedData are the probe attack's frames: the goal drawn at known
 // cells (frames is non-nil when both splits have enough).
-type placedFrames struct {
+type placedData struct {
 	fit, check probe.Placed
-	frames     *Frames
+	frames     *PenaltyData
 }
 
-func goalPlacedFrames(s AttackSetup) placedFrames {
-	var pf placedFrames
-	if len(s.Roles.Goal) == 0 {
+func goalPlacedFrames(s AttackSetup) placedData {
+	var pf placedData
+	if len(s.Channels.Goal) == 0 {
 		return pf
 	}
 	rng := rand.New(rand.NewPCG(s.Tune.Seed, 0x9b0))
 	g := probe.GridOf(s.Orig.IO.ObsShape)
-	pf.fit, pf.check = g.PlaceGoal(g.Split(s.Fit), s.Roles, rng), g.PlaceGoal(g.Split(s.Check), s.Roles, rng)
+	pf.fit, pf.check = g.PlaceGoal(g.Split(s.Fit), s.Channels, rng), g.PlaceGoal(g.Split(s.Check), s.Channels, rng)
 	fit, check := probe.Join(pf.fit.Obs), probe.Join(pf.check.Obs)
 	if enough(s.Orig.IO, fit, check) {
-		pf.frames = &Frames{Fit: fit, Check: check}
+		pf.frames = &PenaltyData{Fit: fit, Check: check}
 	}
 	return pf
 }
@@ -199,7 +199,7 @@ func rescaleAttack(s AttackSetup, d Direction) Attack {
 	return Attack{Name: "rescale-first-layer", Targets: []string{statWeight}, Direction: d,
 		Doc: fmt.Sprintf("Exact: the first layer's units scaled by %d or 1/%d (compensated downstream) to %s the first-layer goal share as far as those factors allow (ShareScaling); the function is unchanged.", rescaleSpread, rescaleSpread, d),
 		Run: func(_ context.Context, orig *Params) (*Params, *FineTuneResult, error) {
-			tr, err := ShareScaling(orig, s.Roles.Goal, s.Roles.Proxy, rescaleSpread, d == Raise)
+			tr, err := ShareScaling(orig, s.Channels.Goal, s.Channels.Proxy, rescaleSpread, d == Raise)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -12,10 +12,10 @@ import (
 )
 
 // coinrunRoles resolves the audit's CoinRun channel roles.
-func coinrunRoles(t *testing.T) (probe.Roles, agents.PolicyIO) {
+func coinrunRoles(t *testing.T) (probe.Channels, agents.PolicyIO) {
 	t.Helper()
 	env := coinrunEnv(t)
-	roles, err := probe.ResolveRoles(env.Spec(), nil)
+	roles, err := probe.ResolveChannels(env.Spec(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func TestStandardAttacks(t *testing.T) {
 		obs[i+roles.Goal[0]*plane+rng.IntN(plane)] = 1
 		obs[i+roles.Proxy[0]*plane+rng.IntN(plane)] = 1
 	}
-	setup := AttackSetup{Orig: ps, Fit: obs[:600*size], Check: obs[600*size:], Roles: roles, Layer: "fc",
+	setup := AttackSetup{Orig: ps, Fit: obs[:600*size], Check: obs[600*size:], Channels: roles, Layer: "fc",
 		Favourable: func(string) (Direction, float64) { return Raise, math.NaN() },
 		Current:    map[string]float64{statStartValue: 1},
 		Tune:       FineTuneOptions{Tolerance: 0.01, Lambda: 1, Steps: 2}}
@@ -57,7 +57,7 @@ func TestStandardAttacks(t *testing.T) {
 		t.Errorf("attacks %v (skipped %v), want %v", names(as), skipped, want)
 	}
 	noProxy := setup
-	noProxy.Roles.Proxy = nil
+	noProxy.Channels.Proxy = nil
 	as2, skipped, err := StandardAttacks(noProxy)
 	if err != nil {
 		t.Fatal(err)

@@ -11,10 +11,10 @@ import (
 	"github.com/misgen/misgen/audit"
 )
 
-// AuditStats is the Auditor of the audit package: every audit statistic,
+// PopulationAuditor is the Auditor of the audit package: every audit statistic,
 // measured as the audit stage measures it, and predictions calibrated on
 // a population audit (an audit.Result, audit.json).
-type AuditStats struct {
+type PopulationAuditor struct {
 	env  audit.AuditEnv
 	opt  audit.MeasureOptions
 	orig *audit.Data // the original's ID rollouts, shared by the controls
@@ -22,15 +22,15 @@ type AuditStats struct {
 	id   string // the agent's ID, left out of every calibration
 }
 
-// NewAuditStats collects the original policy's audit rollouts. pop may be
+// NewPopulationAuditor collects the original policy's audit rollouts. pop may be
 // nil (no predictions); id is the agent's ID in pop, if it is one of its
 // agents.
-func NewAuditStats(ctx context.Context, orig agents.Policy, env audit.AuditEnv, o audit.MeasureOptions, pop *audit.Result, id string) (*AuditStats, error) {
+func NewPopulationAuditor(ctx context.Context, orig agents.Policy, env audit.AuditEnv, o audit.MeasureOptions, pop *audit.Result, id string) (*PopulationAuditor, error) {
 	data, err := audit.Collect(ctx, orig, env, o.Collect)
 	if err != nil {
 		return nil, err
 	}
-	return &AuditStats{env: env, opt: o, orig: data, pop: pop, id: id}, nil
+	return &PopulationAuditor{env: env, opt: o, orig: data, pop: pop, id: id}, nil
 }
 
 // ReadPopulation reads a population audit (audit.json).
@@ -52,7 +52,7 @@ func ReadPopulation(path string) (*audit.Result, error) {
 // Statistics lists the audit's statistics of the agent itself: the
 // black- and white-box ones. Outside-the-box statistics read the training
 // config and logs, which no attack on the agent changes.
-func (a *AuditStats) Statistics() []StatInfo {
+func (a *PopulationAuditor) Statistics() []StatInfo {
 	var out []StatInfo
 	for _, st := range audit.Statistics() {
 		if st.Level != audit.LevelOutside {
@@ -64,7 +64,7 @@ func (a *AuditStats) Statistics() []StatInfo {
 
 // Measure computes every audit statistic of p, on the original's rollouts
 // when same, else on p's own.
-func (a *AuditStats) Measure(ctx context.Context, p agents.Policy, same bool, seed uint64) (map[string]float64, error) {
+func (a *PopulationAuditor) Measure(ctx context.Context, p agents.Policy, same bool, seed uint64) (map[string]float64, error) {
 	data := a.orig
 	if !same {
 		var err error
@@ -74,7 +74,7 @@ func (a *AuditStats) Measure(ctx context.Context, p agents.Policy, same bool, se
 	}
 	opt := a.opt.Stats
 	opt.Seed = seed
-	ag, err := audit.NewAgent(p, data, opt)
+	ag, err := audit.NewMeasurement(p, data, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +95,7 @@ func (a *AuditStats) Measure(ctx context.Context, p agents.Policy, same bool, se
 // audit chose for this agent (any statistic, then white-box only): the
 // agent's own nested leave-one-out choices when it is in the population,
 // otherwise the choices the population made most often.
-func (a *AuditStats) Predict(values map[string]float64) (map[string]Prediction, []Prediction) {
+func (a *PopulationAuditor) Predict(values map[string]float64) (map[string]Prediction, []Prediction) {
 	if a.pop == nil {
 		return nil, nil
 	}
@@ -120,7 +120,7 @@ func (a *AuditStats) Predict(values map[string]float64) (map[string]Prediction, 
 
 // calibrate fits the population's OOD proxy rate on statistic st and
 // predicts it at value.
-func (a *AuditStats) calibrate(st audit.Statistic, value float64) (Prediction, bool) {
+func (a *PopulationAuditor) calibrate(st audit.Statistic, value float64) (Prediction, bool) {
 	if math.IsNaN(value) {
 		return Prediction{}, false
 	}
@@ -141,7 +141,7 @@ func (a *AuditStats) calibrate(st audit.Statistic, value float64) (Prediction, b
 
 // column is the population's values of one statistic and their OOD proxy
 // rates, without this agent and agents missing the statistic.
-func (a *AuditStats) column(name string) (x, y []float64) {
+func (a *PopulationAuditor) column(name string) (x, y []float64) {
 	for _, ag := range a.pop.Agents {
 		v, ok := ag.Stats[name]
 		if ag.ID == a.id || !ok || math.IsNaN(float64(v)) {
@@ -163,7 +163,7 @@ func applyScale(s audit.Scale, x []float64) []float64 {
 
 // chosen is the statistic the audit chose for this agent at access level
 // lvl (for its primary target).
-func (a *AuditStats) chosen(lvl audit.Level) string {
+func (a *PopulationAuditor) chosen(lvl audit.Level) string {
 	for _, ag := range a.pop.Agents {
 		if ag.ID == a.id {
 			return ag.Predicted[lvl].Statistic
@@ -177,7 +177,7 @@ func (a *AuditStats) chosen(lvl audit.Level) string {
 // population predicts from statistic name (Raise when the population
 // cannot tell: no population, or a statistic it cannot calibrate), and
 // the population's most favourable value of it (NaN then).
-func (a *AuditStats) Favourable(name string) (Direction, float64) {
+func (a *PopulationAuditor) Favourable(name string) (Direction, float64) {
 	st, ok := audit.StatisticByName(name)
 	if a.pop == nil || !ok {
 		return Raise, math.NaN()

@@ -87,7 +87,7 @@ func TestPenaltiesMatchTheirDefinitions(t *testing.T) {
 	}
 	ps := testParams(t, testArchs[2], spec, 5)
 	p := build(t, ps)
-	fr, err := Frames{Fit: obs[:200*size], Check: obs[200*size:]}.WithLogits(p)
+	fr, err := PenaltyData{Fit: obs[:200*size], Check: obs[200*size:]}.WithLogits(p)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,21 +80,21 @@ func int64s(v []int) []int64 {
 	return out
 }
 
-// Frames are in-distribution observations for an observation-based
+// PenaltyData are in-distribution observations for an observation-based
 // penalty, split into the observations it fits on and those its Value is
 // measured on (n·C·H·W values each). Edited, where set, are the same
 // observations edited (the goal erased, or drawn where it was not), and
 // Logits the original policy's logits on the unedited ones: the fixed
 // reference an attack moves away from.
-type Frames struct {
+type PenaltyData struct {
 	Fit, Check             []float32
 	FitEdited, CheckEdited []float32
 	FitLogits, CheckLogits []float32
 }
 
-// frameSet is one side of Frames; value marks the check side, measured
+// penaltySide is one side of Frames; value marks the check side, measured
 // for Value without autograd.
-type frameSet struct {
+type penaltySide struct {
 	obs, edited, logits []float32
 	value               bool
 }
@@ -133,7 +133,7 @@ func sampleRows(rng *rand.Rand, n, k int) []int {
 
 // obsPenalty builds a Penalty from a loss on a batch of frames: Loss draws
 // penaltyBatch fit rows, Value evaluates every check row without autograd.
-func obsPenalty(name, doc string, fr Frames, size int, loss func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor) Penalty {
+func obsPenalty(name, doc string, fr PenaltyData, size int, loss func(s *torch.Scope, p agents.Policy, set penaltySide, rows []int) *torch.Tensor) Penalty {
 	nFit, nCheck := len(fr.Fit)/size, len(fr.Check)/size
 	return Penalty{Name: name, Doc: doc,
 		Loss: func(s *torch.Scope, p agents.Policy, rng *rand.Rand) *torch.Tensor {
@@ -141,7 +141,7 @@ func obsPenalty(name, doc string, fr Frames, size int, loss func(s *torch.Scope,
 				s.Fail(fmt.Errorf("circumvent: penalty %s has no fit frames", name))
 				return nil
 			}
-			return loss(s, p, frameSet{fr.Fit, fr.FitEdited, fr.FitLogits, false}, sampleRows(rng, nFit, penaltyBatch))
+			return loss(s, p, penaltySide{fr.Fit, fr.FitEdited, fr.FitLogits, false}, sampleRows(rng, nFit, penaltyBatch))
 		},
 		Value: func(p agents.Policy) (float64, error) {
 			if nCheck == 0 {
@@ -149,7 +149,7 @@ func obsPenalty(name, doc string, fr Frames, size int, loss func(s *torch.Scope,
 			}
 			s := torch.NewNoGradScope()
 			defer s.Close()
-			v := loss(s, p, frameSet{fr.Check, fr.CheckEdited, fr.CheckLogits, true}, sampleRows(nil, nCheck, 0))
+			v := loss(s, p, penaltySide{fr.Check, fr.CheckEdited, fr.CheckLogits, true}, sampleRows(nil, nCheck, 0))
 			if err := s.Err(); err != nil {
 				return 0, err
 			}
@@ -164,10 +164,10 @@ func obsPenalty(name, doc string, fr Frames, size int, loss func(s *torch.Scope,
 // Δp likewise; the share |Δg| / (|Δg| + |Δp|) is pushed in direction dir
 // (loss −dir · mean share). Unlike integrated gradients it needs no second
 // derivative. fr needs Logits.
-func OcclusionSharePenalty(io agents.PolicyIO, fr Frames, goal, proxy []int, dir Direction) Penalty {
+func OcclusionSharePenalty(io agents.PolicyIO, fr PenaltyData, goal, proxy []int, dir Direction) Penalty {
 	na := io.NumActions
 	doc := fmt.Sprintf("%s the occlusion share |Δg| / (|Δg| + |Δp|) of the preferred action's logit (surrogate of the attribution share).", dir)
-	return obsPenalty("occlusion_share", doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
+	return obsPenalty("occlusion_share", doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set penaltySide, rows []int) *torch.Tensor {
 		n := int64(len(rows))
 		x := rowsOf(set.obs, io.ObsSize(), rows)
 		idx := make([]int64, 0, 3*n)
@@ -204,10 +204,10 @@ func argmax(v []float32) int {
 // and leaves the distillation to hold it on the real ones. Value is the
 // statistic itself, with the attacked policy on both sides. fr needs
 // Logits.
-func EraseKLPenalty(io agents.PolicyIO, fr Frames, chans []int, what string, dir Direction) Penalty {
+func EraseKLPenalty(io agents.PolicyIO, fr PenaltyData, chans []int, what string, dir Direction) Penalty {
 	na := io.NumActions
 	doc := fmt.Sprintf("%s the mean KL(π(x) ‖ π(x without the %s)), moving π on the edited frames only.", dir, what)
-	return obsPenalty("erase_kl_"+what, doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
+	return obsPenalty("erase_kl_"+what, doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set penaltySide, rows []int) *torch.Tensor {
 		n := int64(len(rows))
 		x := rowsOf(set.obs, io.ObsSize(), rows)
 		var ref *torch.Tensor
@@ -230,9 +230,9 @@ func EraseKLPenalty(io agents.PolicyIO, fr Frames, chans []int, what string, dir
 // Σ_j var_j (var_j the variance of unit j over both sets) is pushed in
 // direction dir (loss −dir · signal). It is invariant to a common scale of
 // the layer but not to per-unit scales, like the statistics it stands for.
-func GoalSignalPenalty(io agents.PolicyIO, fr Frames, layer string, dir Direction) Penalty {
+func GoalSignalPenalty(io agents.PolicyIO, fr PenaltyData, layer string, dir Direction) Penalty {
 	doc := fmt.Sprintf("%s the goal signal ‖mean(act(with goal) − act(without))‖² / Σ var at layer %s (surrogate of probe and SAE statistics).", dir, layer)
-	return obsPenalty("goal_signal", doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set frameSet, rows []int) *torch.Tensor {
+	return obsPenalty("goal_signal", doc, fr, io.ObsSize(), func(s *torch.Scope, p agents.Policy, set penaltySide, rows []int) *torch.Tensor {
 		n := int64(len(rows))
 		var act *torch.Tensor
 		hook := func(_ *torch.Scope, l string, a *torch.Tensor) *torch.Tensor {
@@ -277,7 +277,7 @@ func SelectVisible(io agents.PolicyIO, obs []float32, need ...[]int) []float32 {
 }
 
 // WithLogits sets fr's Logits to orig's logits on its frames.
-func (fr Frames) WithLogits(orig agents.Policy) (Frames, error) {
+func (fr PenaltyData) WithLogits(orig agents.Policy) (PenaltyData, error) {
 	f, err := Forward(orig, fr.Fit)
 	if err != nil {
 		return fr, err

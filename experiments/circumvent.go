@@ -71,7 +71,7 @@ func Circumvent(ctx context.Context, r *Run, o CircumventOptions) (*circumvent.R
 	}
 	r.Progress.Printf("circumvent: seed %d: %d fit and %d check ID frames from %d training levels; population %q", o.Seed,
 		len(fit)/orig.IO.ObsSize(), len(check)/orig.IO.ObsSize(), o.Levels, popPath)
-	auditor, err := circumvent.NewAuditStats(ctx, policy, subj.Env, auditOptions(r.Config, o.Seed), pop, subj.ID)
+	auditor, err := circumvent.NewPopulationAuditor(ctx, policy, subj.Env, auditOptions(r.Config, o.Seed), pop, subj.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,13 +156,13 @@ func (r *Run) circumventPopulation(path string) (*audit.Result, string, error) {
 }
 
 // circumventAttacks builds the standard attacks for the original policy.
-func (r *Run) circumventAttacks(ctx context.Context, policy agents.Policy, auditor *circumvent.AuditStats, orig *circumvent.Params,
+func (r *Run) circumventAttacks(ctx context.Context, policy agents.Policy, auditor *circumvent.PopulationAuditor, orig *circumvent.Params,
 	fit, check []float32, o CircumventOptions) ([]circumvent.Attack, error) {
 	spec, err := r.trainSpec()
 	if err != nil {
 		return nil, err
 	}
-	roles, err := probe.ResolveRoles(spec, r.Config.Env.Train)
+	roles, err := probe.ResolveChannels(spec, r.Config.Env.Train)
 	if err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (r *Run) circumventAttacks(ctx context.Context, policy agents.Policy, audit
 	tune := o.Tune
 	tune.Seed = uint64(o.Seed)
 	attacks, skipped, err := circumvent.StandardAttacks(circumvent.AttackSetup{
-		Orig: orig, Fit: fit, Check: check, Roles: roles, Layer: circumvent.SAELayer(policy),
+		Orig: orig, Fit: fit, Check: check, Channels: roles, Layer: circumvent.SAELayer(policy),
 		Favourable: auditor.Favourable, Current: current, Tune: tune,
 	})
 	for _, s := range skipped {

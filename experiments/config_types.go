@@ -11,10 +11,10 @@ import (
 type Config = config.Config
 
 // outcomeRoles names the game's success and proxy outcomes, for colouring.
-func outcomeRoles(c *Config) palette.Roles {
+func outcomeRoles(c *Config) palette.Outcomes {
 	spec, err := c.Spec()
 	if err != nil {
-		return palette.Roles{}
+		return palette.Outcomes{}
 	}
-	return palette.Roles{Success: string(spec.Success), Proxy: string(spec.Proxy)}
+	return palette.Outcomes{Success: string(spec.Success), Proxy: string(spec.Proxy)}
 }

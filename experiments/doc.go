@@ -7,6 +7,6 @@
 //
 // The stages are plain functions in this package (TrainStage, EvalStage,
 // InterpStage, AuditStage, ReportStage, collected by StandardStages);
-// each calls the package that does the work (agents, interp/stage, audit,
+// each calls the package that does the work (agents, interp/study, audit,
 // viz/report). Tests substitute fakes through the Stages struct.
 package experiments

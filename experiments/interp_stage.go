@@ -8,14 +8,14 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/interp/stage"
+	"github.com/misgen/misgen/interp/study"
 	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/plot"
 )
 
 // InterpStage is the interp stage: SAEs (local and end-to-end), MDL selection, feature ↔
 // concept statistics, interventions, bilinear and polytope analyses of one
-// trained policy, the first training seed of the run (interp/stage.Run).
+// trained policy, the first training seed of the run (interp/study.Run).
 // Interp levels are held-out levels after the evaluation ones, so the
 // analyses never see the episodes that the failure table counts. It does
 // nothing when interp.enabled is false.
@@ -30,18 +30,18 @@ func InterpStage(ctx context.Context, r *Run) error {
 		r.Progress.Printf("interp: seed %d is analysed by the shard that trains it", seed)
 		return nil
 	}
-	var variants []stage.Variant
+	var variants []study.Variant
 	for _, name := range c.Variants() {
 		cfg, err := c.VariantConfig(name)
 		if err != nil {
 			return err
 		}
-		variants = append(variants, stage.Variant{Name: name, Config: cfg, OOD: name != schema.IDVariant})
+		variants = append(variants, study.Variant{Name: name, Config: cfg, OOD: name != schema.IDVariant})
 	}
 	selection, test := InterpLevels(c)
 	in := c.Interp
 	r.Progress.Printf("interp: analysing seed %d's policy at layers %v: choosing on levels %s, testing on %s", seed, in.Layers, selection, test)
-	_, figs, err := stage.Run(ctx, stage.Options{
+	_, figs, err := study.Run(ctx, study.Options{
 		Checkpoint:    agents.CheckpointPath(r.Checkpoints(seed)),
 		OutDir:        r.Interp(),
 		Game:          c.Env.Game,

@@ -66,7 +66,7 @@ func ReadRunRows(dir string) (RunRows, error) {
 		}
 		e := head.Experiment
 		if success, proxy, err := envs.DefaultOutcomes(head.Env.Game); err == nil {
-			rr.Roles = palette.Roles{Success: string(success), Proxy: string(proxy)}
+			rr.Outcomes = palette.Outcomes{Success: string(success), Proxy: string(proxy)}
 		}
 		label, rr.Point = e.Name, e.Point
 		if e.Point != "" {

@@ -182,9 +182,9 @@ type RunRows struct {
 	// for a run without a sweep.
 	Point string
 	Rows  []schema.Row
-	// Roles names the game's success and proxy outcomes (zero when the
+	// Outcomes names the game's success and proxy outcomes (zero when the
 	// run's game is unknown), for colouring plots.
-	Roles palette.Roles
+	Outcomes palette.Outcomes
 }
 
 // MergeRows combines the tables of several runs into one, recomputing the

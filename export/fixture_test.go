@@ -12,7 +12,7 @@ import (
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/interp"
-	"github.com/misgen/misgen/interp/stage"
+	"github.com/misgen/misgen/interp/study"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -125,9 +125,9 @@ func buildFixture() (*fixture, error) {
 
 // runInterp runs the interp stage and adds a ReLU SAE on its fc store.
 func runInterp(ctx context.Context, ckpt, dir string, levels envs.LevelSeeds) error {
-	_, _, err := stage.Run(ctx, stage.Options{
+	_, _, err := study.Run(ctx, study.Options{
 		Checkpoint: ckpt, OutDir: dir, Game: "coinrun", Obs: tinyObs,
-		Variants: []stage.Variant{{Name: "train", Config: tinyLevel(coinrun.CoinEnd)},
+		Variants: []study.Variant{{Name: "train", Config: tinyLevel(coinrun.CoinEnd)},
 			{Name: "random_coin", Config: tinyLevel(coinrun.CoinRandom), OOD: true}},
 		Selection: levels, Test: envs.LevelSeeds{Start: levels.Start + levels.Count, Count: levels.Count, Order: levels.Order},
 		Layers: []string{"stage1", "fc"}, Samples: 120, NumEnvs: 4, Shifts: 19,

@@ -11,7 +11,7 @@
 // everything can be tested with tiny synthetic models built from
 // internal/torch ops. The pipeline stage that rolls a trained policy out,
 // captures its activations and writes the interp/ files of a run lives in
-// package interp/stage.
+// package interp/study.
 //
 // Tensors follow internal/torch's conventions: a function that takes a
 // *torch.Scope creates its results in that scope; long-lived tensors (SAE

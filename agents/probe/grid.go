@@ -100,7 +100,7 @@ func (g Grid) Erase(obs []float32, chans []int) []float32 {
 // the centre (the agent) where no channel is set but r's background
 // channels and constant planes: where an object can be drawn without
 // overlapping anything.
-func (g Grid) FreeCells(obs []float32, r Roles) []Cell {
+func (g Grid) FreeCells(obs []float32, r Channels) []Cell {
 	skip := make([]bool, g.C)
 	for _, ch := range r.Background {
 		skip[ch] = true
@@ -139,7 +139,7 @@ func (g Grid) Place(obs []float32, chans []int, c Cell) []float32 {
 // everywhere and drawn at a free cell (FreeCells of the erased
 // observation) other than where it was, chosen uniformly by rng with one
 // draw; ok is false, and rng untouched, when there is none.
-func (g Grid) MoveTo(obs []float32, chans []int, r Roles, rng *rand.Rand) (moved []float32, at Cell, ok bool) {
+func (g Grid) MoveTo(obs []float32, chans []int, r Channels, rng *rand.Rand) (moved []float32, at Cell, ok bool) {
 	was := g.Cells(obs, chans)
 	erased := g.Erase(obs, chans)
 	var free []Cell
@@ -177,7 +177,7 @@ type Pairs struct {
 // elsewhere (x with the goal drawn at a free cell chosen by rng with one
 // draw, x). Observations without the goal and without a free cell are
 // left out. The With and Without observations alias obs where unedited.
-func (g Grid) GoalPairs(obs [][]float32, r Roles, rng *rand.Rand) Pairs {
+func (g Grid) GoalPairs(obs [][]float32, r Channels, rng *rand.Rand) Pairs {
 	var p Pairs
 	for i, x := range obs {
 		switch {
@@ -209,7 +209,7 @@ type Placed struct {
 // PlaceGoal moves r's goal in each observation of obs to a free cell
 // other than where it was (MoveTo, one rng draw per observation moved);
 // observations without such a cell are left out.
-func (g Grid) PlaceGoal(obs [][]float32, r Roles, rng *rand.Rand) Placed {
+func (g Grid) PlaceGoal(obs [][]float32, r Channels, rng *rand.Rand) Placed {
 	var p Placed
 	for i, x := range obs {
 		m, c, ok := g.MoveTo(x, r.Goal, r, rng)

@@ -22,10 +22,10 @@ func coinEnv(t testing.TB) *coinrun.Env {
 // coinObs returns n CoinRun observations of levels played with random
 // actions, a new level after every episode, and the game's resolved
 // roles.
-func coinObs(t testing.TB, n int, seed uint64) ([][]float32, Roles, Grid) {
+func coinObs(t testing.TB, n int, seed uint64) ([][]float32, Channels, Grid) {
 	t.Helper()
 	env := coinEnv(t)
-	roles, err := ResolveRoles(env.Spec(), nil)
+	roles, err := ResolveChannels(env.Spec(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func coinObs(t testing.TB, n int, seed uint64) ([][]float32, Roles, Grid) {
 
 // A 3-channel 3×3 grid: channel 0 is background (set everywhere), channel
 // 1 a wall at the top-left, channel 2 the goal at the bottom-right.
-func tinyScene() (Grid, Roles, []float32) {
+func tinyScene() (Grid, Channels, []float32) {
 	g := Grid{C: 3, H: 3, W: 3}
 	obs := make([]float32, g.Size())
 	for i := 0; i < 9; i++ {
@@ -57,7 +57,7 @@ func tinyScene() (Grid, Roles, []float32) {
 	}
 	obs[g.At(1, Cell{0, 0})] = 1
 	obs[g.At(2, Cell{2, 2})] = 0.9
-	return g, Roles{Goal: []int{2}, Background: []int{0}}, obs
+	return g, Channels{Goal: []int{2}, Background: []int{0}}, obs
 }
 
 func TestGridEdits(t *testing.T) {
@@ -102,7 +102,7 @@ func TestGridEdits(t *testing.T) {
 		t.Error("MoveTo must draw from rng exactly once")
 	}
 	full := Grid{C: 1, H: 1, W: 1}
-	if _, _, ok := full.MoveTo([]float32{0}, []int{0}, Roles{}, rng); ok {
+	if _, _, ok := full.MoveTo([]float32{0}, []int{0}, Channels{}, rng); ok {
 		t.Error("MoveTo on a window with only the centre succeeded")
 	}
 }

@@ -17,12 +17,12 @@ type goalCueConfig interface {
 	GoalChannels() (colour, shape string)
 }
 
-// Roles are a game's channel roles resolved against one observation Spec:
+// Channels are a game's channel roles resolved against one observation Spec:
 // where envs.ChannelRoles names the channels that draw the goal, the
-// proxy, the background and the constant planes, Roles holds their
+// proxy, the background and the constant planes, Channels holds their
 // indices in the Spec's observation, and each action's direction of
 // movement.
-type Roles struct {
+type Channels struct {
 	Goal, Proxy, Background, Planes []int
 	// MoveX, MoveY give each action's intended direction (−1, 0 or +1;
 	// y grows upwards), parsed from the action names: "left"/"right",
@@ -34,15 +34,15 @@ type Roles struct {
 	Right, Left int
 }
 
-// ResolveRoles looks up the game's channel roles (envs.Game.Channels;
+// ResolveChannels looks up the game's channel roles (envs.Game.Channels;
 // config, the game config of the observations, may override them; nil
 // keeps the game's) and resolves them against its symbolic Spec. An RGB
 // observation or a game without roles is an error: the white-box
 // statistics edit named channels.
-func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
+func ResolveChannels(spec envs.Spec, config any) (Channels, error) {
 	g, err := envs.Lookup(spec.Game)
 	if err != nil {
-		return Roles{}, fmt.Errorf("probe: %w", err)
+		return Channels{}, fmt.Errorf("probe: %w", err)
 	}
 	cr := g.Channels
 	if gc, ok := config.(goalCueConfig); ok {
@@ -50,12 +50,12 @@ func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
 		cr.Goal, cr.Proxy = []string{shape}, []string{colour}
 	}
 	if len(cr.Goal) == 0 {
-		return Roles{}, fmt.Errorf("probe: game %q has no channel roles (envs.Game.Channels: which channels hold the goal and the proxy)", spec.Game)
+		return Channels{}, fmt.Errorf("probe: game %q has no channel roles (envs.Game.Channels: which channels hold the goal and the proxy)", spec.Game)
 	}
 	if len(spec.Channels) == 0 {
-		return Roles{}, fmt.Errorf("probe: game %q: the white-box audit needs symbolic observations (named channels)", spec.Game)
+		return Channels{}, fmt.Errorf("probe: game %q: the white-box audit needs symbolic observations (named channels)", spec.Game)
 	}
-	r := Roles{Right: -1, Left: -1}
+	r := Channels{Right: -1, Left: -1}
 	for _, f := range []struct {
 		names []string
 		dst   *[]int
@@ -69,7 +69,7 @@ func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
 		}
 	}
 	if err != nil {
-		return Roles{}, err
+		return Channels{}, err
 	}
 	r.MoveX, r.MoveY = make([]float64, spec.NumActions), make([]float64, spec.NumActions)
 	for a := 0; a < spec.NumActions && a < len(spec.ActionName); a++ {
@@ -87,7 +87,7 @@ func ResolveRoles(spec envs.Spec, config any) (Roles, error) {
 
 // ExpectedMove is the policy's expected movement Σ p(a)·(MoveX, MoveY)
 // for one row of action log-probabilities (as many as r has actions).
-func (r Roles) ExpectedMove(logP []float64) (x, y float64) {
+func (r Channels) ExpectedMove(logP []float64) (x, y float64) {
 	for a, lp := range logP {
 		p := math.Exp(lp)
 		x += p * r.MoveX[a]

@@ -24,7 +24,7 @@ func init() {
 
 func TestResolveRoles(t *testing.T) {
 	spec := coinEnv(t).Spec()
-	r, err := ResolveRoles(spec, nil)
+	r, err := ResolveChannels(spec, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestResolveRoles(t *testing.T) {
 	// shape is the goal, the colour the proxy.
 	cs := envs.Spec{Game: cueGame, NumActions: 4, ActionName: []string{"up", "right", "down", "left"},
 		Channels: []string{"wall", "floor", "outside", "agent", "colour_yellow", "colour_red", "shape_line", "shape_gem"}}
-	r, err = ResolveRoles(cs, cueConfig{})
+	r, err = ResolveChannels(cs, cueConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,10 +73,10 @@ func TestResolveRoles(t *testing.T) {
 	if r.MoveY[0] != 1 || r.MoveX[1] != 1 || r.MoveY[2] != -1 || r.MoveX[3] != -1 {
 		t.Errorf("maze moves %v %v", r.MoveX, r.MoveY)
 	}
-	if _, err := ResolveRoles(envs.Spec{Game: "nosuchgame"}, nil); err == nil {
+	if _, err := ResolveChannels(envs.Spec{Game: "nosuchgame"}, nil); err == nil {
 		t.Error("an unregistered game resolved")
 	}
-	if _, err := ResolveRoles(envs.Spec{Game: cueGame, Channels: cs.Channels}, nil); err == nil {
+	if _, err := ResolveChannels(envs.Spec{Game: cueGame, Channels: cs.Channels}, nil); err == nil {
 		t.Error("a game without goal channels resolved")
 	}
 }

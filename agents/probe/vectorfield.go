@@ -21,7 +21,7 @@ type Placeable interface {
 // observations are states edited from the level (no trail, step 0); env
 // is left with the agent on the last tile.
 func VectorField(policy agents.Policy, env Placeable, goal envs.Point) ([]schema.Arrow, error) {
-	roles, err := ResolveRoles(env.Spec(), nil)
+	roles, err := ResolveChannels(env.Spec(), nil)
 	if err != nil {
 		return nil, err
 	}

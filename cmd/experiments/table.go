@@ -57,7 +57,7 @@ func (o *tableOptions) run(_ context.Context, args []string) error {
 	if err := experiments.WriteTables(o.write, rows, o.title); err != nil {
 		return err
 	}
-	if err := plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, runs[0].Roles, o.title, plot.DefaultSize); err != nil {
+	if err := plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, runs[0].Outcomes, o.title, plot.DefaultSize); err != nil {
 		return err
 	}
 	if o.sweep == "" {

@@ -28,7 +28,7 @@ var rules = []rule{
 		Why: "the result schema is read by everything and depends on nothing heavy"},
 	{From: []string{"interp"}, To: []string{"agents/...", "envs/...", "experiments/..."}, Direct: true,
 		Why: "the interpretability algorithms work on matrices, not on policies or games"},
-	{From: []string{"agents/probe/..."}, To: []string{"audit/...", "circumvent/...", "interp/stage/...", "experiments/...", "viz/..."},
+	{From: []string{"agents/probe/..."}, To: []string{"audit/...", "circumvent/...", "interp/study/...", "experiments/...", "viz/..."},
 		Why: "the probing toolkit serves the analyses; it does not call them"},
 	{From: []string{"experiments/config/...", "agents/agentconfig/...", "interp/saeconfig/...", "schema/...", "envs/...", "viz/viewer/app/...", "viz/viewer/control/...", "viz/palette/...", "viz/render/...", "viz/replay/..."},
 		To:  []string{"internal/torch/..."},
@@ -141,7 +141,7 @@ func TestMatch(t *testing.T) {
 		{"viz/...", "viz", true},
 		{"viz/...", "viz/report", true},
 		{"viz/...", "vizier", false},
-		{"interp", "interp/stage", false},
+		{"interp", "interp/study", false},
 		{"interp", "interp", true},
 	} {
 		if got := match(tc.pattern, tc.pkg); got != tc.want {

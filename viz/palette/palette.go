@@ -23,14 +23,14 @@ const (
 	Proxy
 )
 
-// Roles names a game's success and proxy outcomes (envs.Spec.Success and
+// Outcomes names a game's success and proxy outcomes (envs.Spec.Success and
 // envs.Spec.Proxy); the zero value knows neither.
-type Roles struct {
+type Outcomes struct {
 	Success, Proxy string
 }
 
 // Of is the role of outcome.
-func (r Roles) Of(outcome string) Role {
+func (r Outcomes) Of(outcome string) Role {
 	switch {
 	case outcome == "":
 		return Other

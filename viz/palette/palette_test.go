@@ -3,11 +3,11 @@ package palette
 import "testing"
 
 func TestRolesAndColours(t *testing.T) {
-	r := Roles{Success: "coin", Proxy: "reached_end_no_coin"}
+	r := Outcomes{Success: "coin", Proxy: "reached_end_no_coin"}
 	if r.Of("coin") != Success || r.Of("reached_end_no_coin") != Proxy || r.Of("died") != Other || r.Of("") != Other {
 		t.Error("roles misclassified")
 	}
-	if (Roles{}).Of("coin") != Other {
+	if (Outcomes{}).Of("coin") != Other {
 		t.Error("unknown roles must classify everything as other")
 	}
 	s, p := Color(Success, 0), Color(Proxy, 0)

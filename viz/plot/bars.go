@@ -19,7 +19,7 @@ import (
 // interval, and returns the PNG. Bars take their outcome's palette colour
 // (the true goal green, the proxy red, other endings neutral) and the
 // legend sits below the axes.
-func FailureBars(rows []schema.Row, roles palette.Roles, title string, size Size) ([]byte, error) {
+func FailureBars(rows []schema.Row, roles palette.Outcomes, title string, size Size) ([]byte, error) {
 	var rates []schema.Row
 	for _, r := range rows {
 		if r.Seed == schema.PooledSeed {
@@ -85,7 +85,7 @@ func FailureBars(rows []schema.Row, roles palette.Roles, title string, size Size
 }
 
 // WriteFailureBars writes FailureBars to path atomically.
-func WriteFailureBars(path string, rows []schema.Row, roles palette.Roles, title string, size Size) error {
+func WriteFailureBars(path string, rows []schema.Row, roles palette.Outcomes, title string, size Size) error {
 	png, err := FailureBars(rows, roles, title, size)
 	if err != nil {
 		return err

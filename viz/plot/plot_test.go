@@ -89,7 +89,7 @@ func TestLearningCurvesPNG(t *testing.T) {
 	}
 }
 
-var roles = palette.Roles{Success: "coin", Proxy: "reached_end_no_coin"}
+var roles = palette.Outcomes{Success: "coin", Proxy: "reached_end_no_coin"}
 
 func TestFailureBarsPNG(t *testing.T) {
 	size := Size{W: DefaultSize.W / 2, H: DefaultSize.H / 2, DPI: 100}
@@ -142,7 +142,7 @@ func TestWritePNGFiles(t *testing.T) {
 	if err := WriteLearningCurves(p1, testCurves(), "", size); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteFailureBars(p2, []schema.Row{pooled("a", "b", 0.5, 0.4, 0.6)}, palette.Roles{}, "", size); err != nil {
+	if err := WriteFailureBars(p2, []schema.Row{pooled("a", "b", 0.5, 0.4, 0.6)}, palette.Outcomes{}, "", size); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{p1, p2} {

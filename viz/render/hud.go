@@ -113,7 +113,7 @@ func (h *HUD) outcomeColour(o envs.Outcome) color.RGBA {
 	if o == "" {
 		return colText
 	}
-	return palette.Color(palette.Roles{Success: string(h.Success), Proxy: string(h.Proxy)}.Of(string(o)), 0)
+	return palette.Color(palette.Outcomes{Success: string(h.Success), Proxy: string(h.Proxy)}.Of(string(o)), 0)
 }
 
 // drawPanel draws the HUD into r of dst and returns the full-length slot

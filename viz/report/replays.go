@@ -31,7 +31,9 @@ func gameRoles(game string) roles {
 }
 
 // palette is r in the palette's terms.
-func (r roles) palette() palette.Roles { return palette.Roles{Success: r.Success, Proxy: r.Proxy} }
+func (r roles) palette() palette.Outcomes {
+	return palette.Outcomes{Success: r.Success, Proxy: r.Proxy}
+}
 
 // replaySet is what the replays directory held.
 type replaySet struct {

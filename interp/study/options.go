@@ -1,5 +1,6 @@
-// Package stage is the interp pipeline stage: it rolls a trained policy
-// out on held-out levels, captures its activations with the environment's
+// Package study is the interpretability study of one trained policy, which
+// the experiments pipeline's interp stage runs: it rolls the policy out on
+// held-out levels, captures its activations with the environment's
 // ground truth, runs the white-box analyses of package interp on them and
 // writes a run's interp/ directory (summary.json, markdown tables, figures,
 // activation stores).
@@ -9,7 +10,7 @@
 // levels, and every causal test of it runs on the disjoint test levels, as
 // a paired comparison (the same levels and action randomness with and
 // without the edit) with Holm-adjusted p-values.
-package stage
+package study
 
 import (
 	"fmt"
