@@ -92,7 +92,7 @@ func sceneData(t *testing.T, policy agents.Policy, n int) *Data {
 			for a, v := range lp {
 				probs[a] = float32(math.Exp(v))
 			}
-			d.Frames = append(d.Frames, Frame{Episode: ep, Obs: obs, Probs: probs, Action: argmax(probs)})
+			d.Frames = append(d.Frames, Frame{Episode: ep, Obs: obs, Probs: probs, Action: probe.Argmax(probs)})
 		}
 	}
 	return d

@@ -1,8 +1,9 @@
 package audit
 
 import (
-	"github.com/misgen/misgen/agents/probe"
 	"math"
+
+	"github.com/misgen/misgen/agents/probe"
 )
 
 // whiteBoxStatistics read the weights, activations or gradients of the
@@ -98,14 +99,26 @@ func (a *Measurement) eraseKL(chans, show []int) (float64, error) {
 	return m, err
 }
 
-func cfGoalShare(a *Measurement) (float64, error) {
+// goalAndProxyFrames are the test frames with both the goal and the proxy
+// in view (at most Opt.Frames), or an undefined error when the game lacks
+// either channel or no frame shows both.
+func (a *Measurement) goalAndProxyFrames() ([]Frame, error) {
 	r := a.Channels
 	if len(r.Goal) == 0 || len(r.Proxy) == 0 {
-		return 0, undefined("the game lacks a goal or proxy channel")
+		return nil, undefined("the game lacks a goal or proxy channel")
 	}
 	frames := a.Data.split(false, a.visibleIn(r.Goal, r.Proxy), a.Opt.Frames)
 	if len(frames) == 0 {
-		return 0, undefined("no test frame with both objects in view")
+		return nil, undefined("no test frame with both objects in view")
+	}
+	return frames, nil
+}
+
+func cfGoalShare(a *Measurement) (float64, error) {
+	r := a.Channels
+	frames, err := a.goalAndProxyFrames()
+	if err != nil {
+		return 0, err
 	}
 	var orig, noGoal, noProxy [][]float32
 	for _, f := range frames {
@@ -186,12 +199,9 @@ func (a *Measurement) addGoal() (kl, pull float64, err error) {
 
 func igGoalShare(a *Measurement) (float64, error) {
 	r := a.Channels
-	if len(r.Goal) == 0 || len(r.Proxy) == 0 {
-		return 0, undefined("the game lacks a goal or proxy channel")
-	}
-	frames := a.Data.split(false, a.visibleIn(r.Goal, r.Proxy), a.Opt.Frames)
-	if len(frames) == 0 {
-		return 0, undefined("no test frame with both objects in view")
+	frames, err := a.goalAndProxyFrames()
+	if err != nil {
+		return 0, err
 	}
 	both := append(append([]int(nil), r.Goal...), r.Proxy...)
 	var x, base []float32
@@ -199,7 +209,7 @@ func igGoalShare(a *Measurement) (float64, error) {
 	for i, f := range frames {
 		x = append(x, f.Obs...)
 		base = append(base, a.g.Erase(f.Obs, both)...)
-		actions[i] = argmax(f.Probs)
+		actions[i] = probe.Argmax(f.Probs)
 	}
 	attr, _, err := IntegratedGradients(a.Policy, x, base, actions, a.Opt.IGSteps)
 	if err != nil {
@@ -233,14 +243,4 @@ func channelSum(v []float32, chans []int, plane int) float64 {
 		}
 	}
 	return s
-}
-
-func argmax(p []float32) int {
-	best := 0
-	for i, q := range p {
-		if q > p[best] {
-			best = i
-		}
-	}
-	return best
 }

@@ -108,7 +108,7 @@ func TestPenaltiesMatchTheirDefinitions(t *testing.T) {
 	n := len(x.Values)
 	var share, kl float64
 	for i := 0; i < n; i++ {
-		a := argmax(fr.CheckLogits[i*na : (i+1)*na])
+		a := probe.Argmax(fr.CheckLogits[i*na : (i+1)*na])
 		dg := math.Abs(float64(x.Logits[i*na+a] - ng.Logits[i*na+a]))
 		dp := math.Abs(float64(x.Logits[i*na+a] - np.Logits[i*na+a]))
 		share += dg / (dg + dp + 1e-6) / float64(n)

@@ -173,7 +173,7 @@ func OcclusionSharePenalty(io agents.PolicyIO, fr PenaltyData, goal, proxy []int
 		idx := make([]int64, 0, 3*n)
 		for k := 0; k < 3; k++ {
 			for _, r := range rows {
-				idx = append(idx, int64(argmax(set.logits[r*na:(r+1)*na])))
+				idx = append(idx, int64(probe.Argmax(set.logits[r*na:(r+1)*na])))
 			}
 		}
 		batch := append(append(append([]float32(nil), x...), probe.GridOf(io.ObsShape).Erase(x, goal)...), probe.GridOf(io.ObsShape).Erase(x, proxy)...)
@@ -184,16 +184,6 @@ func OcclusionSharePenalty(io agents.PolicyIO, fr PenaltyData, goal, proxy []int
 		share := s.Mean(s.Div(dg, s.AddScalar(s.Add(dg, dp), 1e-6)), false)
 		return s.MulScalar(share, -float64(dir))
 	})
-}
-
-func argmax(v []float32) int {
-	best := 0
-	for i, x := range v {
-		if x > v[best] {
-			best = i
-		}
-	}
-	return best
 }
 
 // EraseKLPenalty pushes the counterfactual sensitivity to erasing chans,

@@ -98,3 +98,16 @@ func LayerActivations(policy agents.Policy, obs []float32, layers ...string) (ma
 	}
 	return out, nil
 }
+
+// Argmax returns the index of the largest of v, the first among equals:
+// the greedy action of a row of logits or probabilities. It panics on an
+// empty v.
+func Argmax(v []float32) int {
+	best := 0
+	for i, x := range v {
+		if x > v[best] {
+			best = i
+		}
+	}
+	return best
+}

@@ -66,3 +66,19 @@ func TestForwardAcrossBatches(t *testing.T) {
 		t.Errorf("KL = %v", k)
 	}
 }
+
+func TestArgmax(t *testing.T) {
+	for _, tc := range []struct {
+		v    []float32
+		want int
+	}{
+		{[]float32{0.1, 0.7, 0.2}, 1},
+		{[]float32{3, 3, 1}, 0}, // the first among equals
+		{[]float32{-2, -1}, 1},
+		{[]float32{5}, 0},
+	} {
+		if got := Argmax(tc.v); got != tc.want {
+			t.Errorf("Argmax(%v) = %d, want %d", tc.v, got, tc.want)
+		}
+	}
+}
