@@ -20,15 +20,7 @@ name = "exp"
 description = "export wiring"
 seeds = 2
 parallel = 1
-[env]
-game = "maze"
-[env.train]
-size = 7
-cheese_region = 3
-[env.ood.anywhere]
-cheese_region = 0
-[agent]
-arch = "mlp"
+`+tinyMazeTables+`
 hidden = 16
 layers = 1
 [ppo]

@@ -37,15 +37,7 @@ name = "resume"
 description = "kill and resume"
 seeds = 2
 parallel = 1
-[env]
-game = "maze"
-[env.train]
-size = 7
-cheese_region = 3
-[env.ood.anywhere]
-cheese_region = 0
-[agent]
-arch = "mlp"
+`+tinyMazeTables+`
 hidden = 32
 layers = 1
 [ppo]

@@ -33,15 +33,7 @@ const slurmTOML = `
 name = "slurmtiny"
 description = "tiny experiment for the Slurm tests"
 seeds = 2
-[env]
-game = "maze"
-[env.train]
-size = 7
-cheese_region = 3
-[env.ood.anywhere]
-cheese_region = 0
-[agent]
-arch = "mlp"
+`+tinyMazeTables+`
 hidden = 32
 layers = 1
 [ppo]
