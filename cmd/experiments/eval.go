@@ -14,7 +14,8 @@ import (
 // evalOptions are the flags and arguments of `experiments eval`.
 type evalOptions struct {
 	runDir string
-	seeds  string
+	seeds  string // --only-seeds
+	old    string // --seeds, which eval refuses: it means a count in run
 	shard  string
 	streams
 }
@@ -22,12 +23,14 @@ type evalOptions struct {
 var evalCommand = command{
 	name: "eval", args: "<run-dir>", minArgs: 1, maxArgs: 1,
 	summary: "Re-evaluate the trained agents of a run directory (seed × variant jobs), then rebuild its tables.\n\n" +
-		"--seeds selects seeds the run has: --seeds 0 is seed 0 and --seeds 0,2 seeds 0 and 2 (not a count, unlike run).",
+		"--only-seeds selects seeds the run has: --only-seeds 0 is seed 0 and --only-seeds 0,2 seeds 0 and 2\n" +
+		"(run's --seeds is a count or a list of new seeds; eval has no --seeds).",
 	setup: setupOf[evalOptions](),
 }
 
 func (o *evalOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.seeds, "seeds", "", "evaluate only these training `seeds` of the run: one seed (0) or a list (0,2); not a count")
+	fs.StringVar(&o.seeds, "only-seeds", "", "evaluate only these training `seeds` of the run: one seed (0) or a list (0,2); not a count")
+	fs.StringVar(&o.old, "seeds", "", "not for eval: use --only-seeds (run's --seeds is a count)")
 	fs.StringVar(&o.shard, "shard", "", "evaluate only shard i/n (0 <= i < n) of the seed × variant jobs")
 }
 
@@ -39,7 +42,7 @@ func openRun(dir string) (*experiments.Run, error) {
 	return experiments.OpenRun(dir)
 }
 
-// selectSeeds is the run's seeds (have) that --seeds flag selects, in the
+// selectSeeds is the run's seeds (have) that --only-seeds flag selects, in the
 // run's order; all of them when flag is empty. A seed the run lacks is a
 // usage error.
 func selectSeeds(flag string, have []int) ([]int, error) {
@@ -52,7 +55,7 @@ func selectSeeds(flag string, have []int) ([]int, error) {
 	}
 	for _, s := range want {
 		if !slices.Contains(have, s) {
-			return nil, usagef("--seeds %s: the run has seeds %v", flag, have)
+			return nil, usagef("--only-seeds %s: the run has seeds %v", flag, have)
 		}
 	}
 	var out []int
@@ -66,6 +69,9 @@ func selectSeeds(flag string, have []int) ([]int, error) {
 
 func (o *evalOptions) run(ctx context.Context, args []string) error {
 	o.runDir = args[0]
+	if o.old != "" {
+		return usagef("eval --seeds %s: eval selects seeds of the run with --only-seeds %s (--seeds is run's count or list of seeds to train)", o.old, o.old)
+	}
 	r, err := openRun(o.runDir)
 	if err != nil {
 		return err

@@ -35,12 +35,12 @@ var runCommand = command{
 		"<config> is a TOML file, or the name of a shipped config (see 'experiments list'). A re-run of\n" +
 		"the same command resumes in the same run directory: finished stages and seeds are skipped.\n" +
 		"--seeds chooses the training seeds: --seeds 3 is a count (seeds 0, 1, 2), --seeds 0,5,7 a list\n" +
-		"and --seeds 7, the single seed 7 (unlike eval, where --seeds 0 selects seed 0).",
+		"and --seeds 7, the single seed 7 (eval's --only-seeds 0 selects seed 0 of a run).",
 	setup: setupOf[runOptions](),
 }
 
 // seedsOverrideHelp is the --seeds help of the commands that choose the
-// training seeds (run, validate); eval's --seeds selects existing ones.
+// training seeds (run, validate); eval's --only-seeds selects existing ones.
 const seedsOverrideHelp = "override the training `seeds`: a count N (seeds 0..N-1), or a list like 0,5,7 (7, for seed 7 alone)"
 
 // loadWithOverrides loads a config with the profile and --seeds applied.

@@ -10,8 +10,9 @@ import (
 	"github.com/misgen/misgen/experiments"
 )
 
-// TestSeedsFlag: run's --seeds is a count or a list; eval's selects seeds
-// the run has, so "0" is seed 0 and "2" seed 2, not a count.
+// TestSeedsFlag: run's --seeds is a count or a list; eval's --only-seeds
+// selects seeds the run has, so "0" is seed 0 and "2" seed 2, not a count,
+// and eval refuses --seeds rather than read it the other way.
 func TestSeedsFlag(t *testing.T) {
 	var evaluated []int
 	stages := experiments.Stages{
@@ -45,15 +46,19 @@ func TestSeedsFlag(t *testing.T) {
 		{"2,", 0, []int{2}, ""},
 		{"0,", 0, []int{0}, ""},
 		{"2,0", 0, []int{0, 2}, ""}, // in the run's order
-		{"5", 2, nil, "--seeds 5: the run has seeds [0 1 2]"},
+		{"5", 2, nil, "--only-seeds 5: the run has seeds [0 1 2]"},
 		{"1,1", 2, nil, `"1" is not a new seed`},
 		{"-1", 2, nil, `"-1" is not a new seed`},
 	} {
 		evaluated = nil
-		code, _, errOut := runWith(t, stages, "eval", dirs[0], "--seeds", c.seeds)
+		code, _, errOut := runWith(t, stages, "eval", dirs[0], "--only-seeds", c.seeds)
 		if code != c.code || !slices.Equal(evaluated, c.want) || !strings.Contains(errOut, c.err) {
-			t.Errorf("case %d: eval --seeds %s: code %d, evaluated %v, want %d %v\n%s", i, c.seeds, code, evaluated, c.code, c.want, errOut)
+			t.Errorf("case %d: eval --only-seeds %s: code %d, evaluated %v, want %d %v\n%s", i, c.seeds, code, evaluated, c.code, c.want, errOut)
 		}
+	}
+	evaluated = nil
+	if code, _, errOut := runWith(t, stages, "eval", dirs[0], "--seeds", "1"); code != 2 || evaluated != nil || !strings.Contains(errOut, "--only-seeds 1") {
+		t.Errorf("eval --seeds 1: code %d, evaluated %v\n%s", code, evaluated, errOut)
 	}
 
 	// run and validate keep the count-or-list rule.
@@ -70,9 +75,9 @@ func TestSeedsFlag(t *testing.T) {
 	// Each command's help says which rule applies.
 	for _, c := range []struct{ cmd, want string }{
 		{"eval", "one seed (0) or a list (0,2); not a count"},
-		{"eval", "--seeds 0 is seed 0"},
+		{"eval", "--only-seeds 0 is seed 0"},
 		{"run", "a count N (seeds 0..N-1), or a list like 0,5,7"},
-		{"run", "unlike eval"},
+		{"run", "eval's --only-seeds 0 selects seed 0"},
 		{"validate", "a count N (seeds 0..N-1)"},
 	} {
 		if code, stdout, _ := runMain(t, c.cmd, "--help"); code != 0 || !strings.Contains(stdout, c.want) {
