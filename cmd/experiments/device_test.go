@@ -10,7 +10,7 @@ import (
 )
 
 // A binary without CUDA asked for ppo.device = "cuda" stops before making
-// any directory, naming the key and what to do.
+// any directory, naming the key and what to do; validate refuses it too.
 func TestRunCUDAConfigOnCPUBinary(t *testing.T) {
 	if torch.CUDADeviceCount() > 0 {
 		t.Skip("this binary has a GPU")
@@ -29,6 +29,10 @@ func TestRunCUDAConfigOnCPUBinary(t *testing.T) {
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {
 		t.Errorf("results directory made before the device check: %v", err)
+	}
+	// validate refuses what run would refuse.
+	if code, _, errOut := runMain(t, "validate", config); code != 2 || !strings.Contains(errOut, `gpu.toml: ppo.device = "cuda", but this binary's libtorch`) {
+		t.Errorf("validate: code %d, stderr:\n%s", code, errOut)
 	}
 	// Scripts for a cluster are still written (the login node need not
 	// have a GPU), asking Slurm for one GPU per task.

@@ -291,7 +291,7 @@ func TestParseInterspersed(t *testing.T) {
 		{[]string{"x.toml", "--profile", "full"}, []string{"x.toml"}, "full"},
 		{[]string{"--profile", "full", "x.toml"}, []string{"x.toml"}, "full"},
 		{[]string{"a", "--profile=base", "b"}, []string{"a", "b"}, "base"},
-		{[]string{"a", "--", "--profile", "b"}, []string{"a", "--profile", "b"}, "quick"},
+		{[]string{"a", "--", "--profile", "b"}, []string{"a", "--profile", "b"}, ""}, // the default (config.DefaultProfile)
 	} {
 		o := &runOptions{}
 		fs := newTestFlagSet()
@@ -300,5 +300,23 @@ func TestParseInterspersed(t *testing.T) {
 		if err != nil || strings.Join(pos, " ") != strings.Join(tc.pos, " ") || o.profile != tc.profile {
 			t.Errorf("case %d: pos %v profile %q err %v", i, pos, o.profile, err)
 		}
+	}
+}
+
+// --profile names a profile the file defines; one it lacks is a config
+// error (exit 2) listing the file's profiles, on every command that
+// loads a config, and the flag's help lists the profiles from one place.
+func TestProfileFlag(t *testing.T) {
+	for _, cmd := range []string{"run", "validate", "slurm"} {
+		code, _, errOut := runMain(t, cmd, "coinrun-ood", "--profile", "medium", "--out", t.TempDir())
+		if code != 2 || !strings.Contains(errOut, `coinrun-ood.toml: profile "medium" is not defined: the file has profiles quick, full`) {
+			t.Errorf("%s --profile medium: code %d\n%s", cmd, code, errOut)
+		}
+		if code, stdout, _ := runMain(t, cmd, "--help"); code != 0 || !strings.Contains(stdout, config.ProfileChoices()) {
+			t.Errorf("%s --help does not list %s:\n%s", cmd, config.ProfileChoices(), stdout)
+		}
+	}
+	if code, stdout, errOut := runMain(t, "validate", "coinrun-population", "--profile", "medium"); code != 0 || !strings.Contains(stdout, "medium-") {
+		t.Errorf("validate --profile medium on a config that defines it: code %d\n%s%s", code, stdout, errOut)
 	}
 }

@@ -23,7 +23,7 @@ type runOptions struct {
 }
 
 func (o *runOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.profile, "profile", "quick", "profile to apply: "+config.ProfileChoices())
+	registerProfile(fs, &o.profile)
 	fs.StringVar(&o.out, "out", "runs", "results root directory (the reference results under results/ are written with --out results)")
 	fs.StringVar(&o.seeds, "seeds", "", seedsOverrideHelp)
 	fs.StringVar(&o.shard, "shard", "", "run only shard i/n (0 <= i < n) of the independent seed jobs")

@@ -33,7 +33,7 @@ var slurmCommand = command{
 		"resumes from its checkpoints. Scripts go to <out>/<experiment>/slurm/<run-id>/, logs to its logs/.",
 	setup: func(fs *flag.FlagSet, st streams) func(context.Context, []string) error {
 		o := &slurmOptions{streams: st}
-		fs.StringVar(&o.profile, "profile", "quick", "profile to apply: quick, full or base")
+		registerProfile(fs, &o.profile)
 		fs.StringVar(&o.out, "out", "runs", "results root directory (shared by all tasks)")
 		fs.StringVar(&o.seeds, "seeds", "", "override the training seeds: a count N or a list like 0,5,7")
 		fs.IntVar(&o.shards, "shards", 0, fmt.Sprintf("number of array tasks (default: one per seed × sweep point, at most %d)", slurm.MaxDefaultShards))
@@ -56,6 +56,7 @@ func runSlurm(ctx context.Context, o *slurmOptions) error {
 	if err != nil {
 		return err
 	}
+	o.profile = c.Experiment.Profile // the tasks apply the profile chosen here
 	opts, err := o.scriptOptions()
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/misgen/misgen/experiments"
-	"github.com/misgen/misgen/experiments/config"
 )
 
 // validateOptions are the flags and arguments of `experiments validate`.
@@ -27,7 +26,7 @@ var validateCommand = command{
 }
 
 func (o *validateOptions) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.profile, "profile", "quick", "profile to summarise: "+config.ProfileChoices())
+	registerProfile(fs, &o.profile)
 	fs.StringVar(&o.out, "out", "runs", "results root, for the run directory shown")
 	fs.StringVar(&o.seeds, "seeds", "", seedsOverrideHelp)
 	fs.BoolVar(&o.print, "print", false, "print the resolved TOML of the profile (each sweep point)")
@@ -38,6 +37,9 @@ func (o *validateOptions) run(_ context.Context, args []string) error {
 	c, err := loadWithOverrides(o.config, o.profile, o.seeds)
 	if err != nil {
 		return err
+	}
+	if _, err := experiments.Device(c); err != nil {
+		return err // what run would refuse, validate refuses too
 	}
 	subs, err := c.Expand()
 	if err != nil {

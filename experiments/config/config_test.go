@@ -138,14 +138,25 @@ func TestLoadRejectsUnknownProfileName(t *testing.T) {
 	}
 }
 
-func TestProfileMissingKeepsBase(t *testing.T) {
+// A profile the file does not define is an error naming the ones it
+// does; the default profile falls back to base where there is no quick.
+func TestProfileMissing(t *testing.T) {
 	src := baseTOML[:strings.Index(baseTOML, "[profiles.quick]")]
-	c, err := loadText(t, src, "quick")
-	if err != nil {
-		t.Fatal(err)
+	_, err := loadText(t, src, "quick")
+	var ce *ConfigError
+	if !errors.As(err, &ce) || ce.Key != "profiles.quick" || !strings.Contains(err.Error(), `t.toml: profile "quick" is not defined: the file has no profiles (or "base"`) {
+		t.Errorf("quick without [profiles.quick]: %v", err)
 	}
-	if c.PPO.TotalSteps != 100_000 || c.Experiment.Profile != "quick" {
-		t.Errorf("total_steps=%d profile=%q", c.PPO.TotalSteps, c.Experiment.Profile)
+	if _, err := loadText(t, baseTOML, "medium"); err == nil || !strings.Contains(err.Error(), "the file has profiles quick, full") {
+		t.Errorf("medium: %v", err)
+	}
+	c, err := loadText(t, src, DefaultProfile)
+	if err != nil || c.Experiment.Profile != BaseProfile || c.PPO.TotalSteps != 100_000 {
+		t.Errorf("default without quick: %v, profile %q", err, c.Experiment.Profile)
+	}
+	c, err = loadText(t, baseTOML, DefaultProfile)
+	if err != nil || c.Experiment.Profile != "quick" || c.PPO.TotalSteps != 20_000 {
+		t.Errorf("default with quick: %v, profile %q", err, c.Experiment.Profile)
 	}
 }
 

@@ -27,6 +27,10 @@ var Profiles = []string{"quick", "medium", "full"}
 // BaseProfile selects a file's values without any profile applied.
 const BaseProfile = "base"
 
+// DefaultProfile, as the profile argument of Load, selects "quick" when
+// the file defines [profiles.quick] and BaseProfile otherwise.
+const DefaultProfile = ""
+
 // ProfileChoices names the accepted profiles for messages and help:
 // "quick", "medium", "full" or "base".
 func ProfileChoices() string {

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -11,8 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/BurntSushi/toml"
 )
 
 // shipped holds the configs compiled into the binary, so `experiments run
@@ -21,11 +18,14 @@ import (
 //go:embed configs/*.toml
 var shipped embed.FS
 
-// Load reads the config nameOrPath with profile applied ("quick", "full",
-// or "base" for the file's values without a profile; a profile the file
-// does not define also leaves the base values). It resolves nameOrPath as
-// a file path relative to the working directory (adding ".toml" when it
-// has no extension), then, for a bare name, among the shipped configs.
+// Load reads the config nameOrPath with profile applied: "quick",
+// "medium" or "full" (a [profiles.<name>] table the file must define),
+// BaseProfile for the file's values without a profile, or DefaultProfile
+// for quick where the file defines it and base otherwise. A profile the
+// file does not define is a *ConfigError naming the ones it does, rather
+// than the base values under another name. It resolves nameOrPath as a
+// file path relative to the working directory (adding ".toml" when it has
+// no extension), then, for a bare name, among the shipped configs.
 //
 // Load validates strictly: every profile the file defines and every sweep
 // point must decode and validate, not only the one requested, so a typo in
@@ -40,8 +40,12 @@ func Load(nameOrPath, profile string) (*Config, error) {
 
 // LoadBytes is Load for content already in memory; file names it in errors.
 func LoadBytes(file string, src []byte, profile string) (*Config, error) {
-	if profile != BaseProfile && !isProfile(profile) {
+	if profile != DefaultProfile && profile != BaseProfile && !isProfile(profile) {
 		return nil, &ConfigError{File: file, Msg: fmt.Sprintf("profile %q: want %s", profile, ProfileChoices())}
+	}
+	profile, err := chooseProfile(file, src, profile)
+	if err != nil {
+		return nil, err
 	}
 	var want *Config
 	for _, p := range append([]string{BaseProfile}, Profiles...) {
@@ -57,6 +61,44 @@ func LoadBytes(file string, src []byte, profile string) (*Config, error) {
 		}
 	}
 	return want, nil
+}
+
+// chooseProfile resolves DefaultProfile against the profiles file defines
+// and refuses a profile it does not define (a resolved.toml, which names
+// its profile in experiment.profile, accepts that one).
+func chooseProfile(file string, src []byte, profile string) (string, error) {
+	d, err := decodeFile(src)
+	if err != nil {
+		return "", ErrorIn(file, err)
+	}
+	_, defined := d.raw.Profiles[profile]
+	_, hasQuick := d.raw.Profiles["quick"]
+	switch {
+	case profile == DefaultProfile && hasQuick:
+		return "quick", nil
+	case profile == DefaultProfile:
+		return BaseProfile, nil
+	case profile == BaseProfile || defined || profile == d.fileProfile:
+		return profile, nil
+	}
+	names := d.profiles()
+	have := "no profiles"
+	if len(names) > 0 {
+		have = "profiles " + strings.Join(names, ", ")
+	}
+	return "", &ConfigError{File: file, Key: "profiles." + profile,
+		Msg: fmt.Sprintf("profile %q is not defined: the file has %s (or %q for its own values)", profile, have, BaseProfile)}
+}
+
+// profiles lists the profiles the file defines, in Profiles order.
+func (d *decoding) profiles() []string {
+	var names []string
+	for _, p := range Profiles {
+		if _, ok := d.raw.Profiles[p]; ok {
+			names = append(names, p)
+		}
+	}
+	return names
 }
 
 // LoadResolved reads a run directory's resolved.toml (or any config file
@@ -102,8 +144,9 @@ func readConfig(nameOrPath string) (file string, src []byte, err error) {
 
 // Shipped describes a config compiled into the binary.
 type Shipped struct {
-	Name        string // file name, e.g. "coinrun-ood.toml"
-	Description string // the config's experiment.description
+	Name        string   // file name, e.g. "coinrun-ood.toml"
+	Description string   // the config's experiment.description
+	Profiles    []string // the profiles it defines, e.g. [quick full]
 }
 
 // List returns the shipped configs sorted by name.
@@ -118,15 +161,13 @@ func List() []Shipped {
 		if err != nil {
 			panic("experiments: reading embedded config: " + err.Error())
 		}
-		var head struct {
-			Experiment struct {
-				Description string `toml:"description"`
-			} `toml:"experiment"`
+		// Strict checks are Load's job (and the shipped configs are
+		// tested to pass them).
+		d, err := decodeFile(src)
+		if err != nil {
+			panic("experiments: embedded config " + e.Name() + ": " + err.Error())
 		}
-		// Only the description is needed; strict checks are Load's job
-		// (and the shipped configs are tested to pass them).
-		toml.NewDecoder(bytes.NewReader(src)).Decode(&head)
-		out = append(out, Shipped{Name: e.Name(), Description: head.Experiment.Description})
+		out = append(out, Shipped{Name: e.Name(), Description: d.raw.Experiment.Description, Profiles: d.profiles()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -8,11 +9,17 @@ import (
 )
 
 // TestShippedConfigsValidate loads every shipped config with every profile
-// against the real registered games, expands sweeps, and checks the
-// properties the configs promise.
+// it defines against the real registered games, expands sweeps, and checks
+// the properties the configs promise.
 func TestShippedConfigsValidate(t *testing.T) {
 	for _, s := range List() {
 		for _, profile := range append([]string{"base"}, Profiles...) {
+			if profile != BaseProfile && !slices.Contains(s.Profiles, profile) {
+				if _, err := Load(s.Name, profile); err == nil {
+					t.Errorf("%s: --profile %s loads, but the file does not define it", s.Name, profile)
+				}
+				continue
+			}
 			c, err := Load(s.Name, profile)
 			if err != nil {
 				t.Errorf("%s [%s]: %v", s.Name, profile, err)
