@@ -67,7 +67,7 @@ func TestList(t *testing.T) {
 		t.Fatalf("code %d", code)
 	}
 	for _, s := range config.List() {
-		if !strings.Contains(out, s.Name) || !strings.Contains(out, s.Description) {
+		if !strings.Contains(out, s.Name) || !strings.Contains(out, s.Description) || !strings.Contains(out, strings.Join(s.Profiles, ",")) {
 			t.Errorf("list lacks %s: %s", s.Name, out)
 		}
 	}
