@@ -17,8 +17,15 @@ RUN_OUT ?= runs
 setup:
 	@./scripts/setup.sh
 
+# Provenance: the Go environment here builds with -buildvcs=false, so the
+# commit and a dirty flag are stamped in at link time; every manifest.json
+# (and `bin/experiments version`) records them.
+COMMIT = $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+MODIFIED = $(shell test -z "$$(git status --porcelain 2>/dev/null)" && echo false || echo true)
+LDFLAGS = -X github.com/misgen/misgen/experiments.Commit=$(COMMIT) -X github.com/misgen/misgen/experiments.Modified=$(MODIFIED)
+
 build: setup
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/ ./cmd/...
 
 # The main job: a quick coinrun-ood experiment (train → eval → interp → report)
 # in runs/<experiment>/<profile>-<config hash>/; re-running resumes there.

@@ -12,11 +12,22 @@ import (
 	"github.com/misgen/misgen/schema"
 )
 
-// Commit can be set at link time (-ldflags "-X
-// github.com/misgen/misgen/experiments.Commit=$(git rev-parse HEAD)") for
-// builds without VCS stamping (-buildvcs=false); otherwise the manifest
-// takes the commit from the binary's build info.
-var Commit string
+// Commit and Modified are stamped at link time by `make build` (-ldflags
+// "-X github.com/misgen/misgen/experiments.Commit=<git rev-parse HEAD>
+// -X github.com/misgen/misgen/experiments.Modified=true|false"), because
+// this machine's Go environment builds with -buildvcs=false; a binary
+// built without them takes both from its VCS build info where it has one,
+// else records commit "unknown".
+var Commit, Modified string
+
+// Identity is the binary's identity as a manifest records it: tool,
+// version, commit and whether the work tree was modified, Go and libtorch
+// versions.
+func Identity() Manifest {
+	var m Manifest
+	buildIdentity(&m)
+	return m
+}
 
 func currentMachine() Machine {
 	host, _ := os.Hostname()
@@ -43,6 +54,9 @@ func buildIdentity(m *Manifest) {
 				m.Modified = s.Value == "true"
 			}
 		}
+	}
+	if Modified != "" {
+		m.Modified = Modified == "true"
 	}
 	if m.Commit == "" {
 		m.Commit = "unknown"

@@ -95,6 +95,7 @@ var commands = []command{
 	slurmCommand,
 	auditCommand,
 	circumventCommand,
+	versionCommand,
 }
 
 // usageError is a command-line mistake: exit status 2 with usage help.
