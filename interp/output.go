@@ -9,7 +9,6 @@ import (
 	"io"
 	"math"
 	"path/filepath"
-	"strings"
 
 	"github.com/misgen/misgen/internal/atomicfile"
 )
@@ -31,28 +30,6 @@ func WriteText(dir, name, text string) error {
 // WritePNG atomically writes img as a PNG to dir/name.
 func WritePNG(dir, name string, img image.Image) error {
 	return atomicfile.Write(filepath.Join(dir, name), 0o644, func(w io.Writer) error { return png.Encode(w, img) })
-}
-
-// Table renders a markdown table.
-func Table(header []string, rows [][]string) string {
-	var b strings.Builder
-	b.WriteString("| " + strings.Join(header, " | ") + " |\n|")
-	for range header {
-		b.WriteString(" --- |")
-	}
-	b.WriteString("\n")
-	for _, r := range rows {
-		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
-	}
-	return b.String()
-}
-
-// G3 formats v with three significant digits ("+Inf" and "NaN" as such).
-func G3(v float64) string {
-	if math.IsInf(v, 0) || math.IsNaN(v) {
-		return fmt.Sprint(v)
-	}
-	return fmt.Sprintf("%.3g", v)
 }
 
 // diverging maps t ∈ [−1, 1] to blue–white–red.

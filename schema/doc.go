@@ -5,8 +5,10 @@
 // (logs/*.jsonl), the interp stage's summary (interp/summary.json), the
 // population audit and its predictions (audit/audit.json,
 // audit/predictions.json), the circumvention report
-// (audit/circumvention.json), and the figure data analyses return for
-// viz/plot to draw. The packages that write these files (experiments,
+// (audit/circumvention.json), the figure data analyses return for
+// viz/plot to draw, and the interp stage's tables-and-prose documents
+// (InterpSummary.Documents, held as schema/doc blocks and written as
+// interp/*.md). The packages that write these files (experiments,
 // agents, audit, circumvent, interp) and those that read them
 // (viz/report, viz/plot, exports) use the types from here, so there is one
 // definition of each field; EncodeJSON and EncodeJSONLine are the one

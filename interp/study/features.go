@@ -74,17 +74,6 @@ func featureImage(d *siteData, rows []int, codes interp.Matrix, f schema.Feature
 	if err != nil {
 		return "", err
 	}
-	name := fmt.Sprintf("%s.%s_latent_%d.png", fileSafe(d.site.String()), f.Role, f.Latent)
+	name := fmt.Sprintf("%s.%s_latent_%d.png", schema.SiteFileName(d.site.String()), f.Role, f.Latent)
 	return name, interp.WritePNG(o.OutDir, name, img)
-}
-
-// fileSafe replaces path separators in a site name.
-func fileSafe(s string) string {
-	out := []rune(s)
-	for i, r := range out {
-		if r == '/' {
-			out[i] = '_'
-		}
-	}
-	return string(out)
 }

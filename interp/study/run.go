@@ -19,7 +19,8 @@ import (
 // along them on the test levels (and, for maze, retargets the goal
 // channel of each conv layer to a chosen tile), and optionally eigendecomposes a bilinear
 // policy's logit forms and compares polytope codes. It writes summary.json
-// (schema.InterpSummary), markdown tables and activation stores to
+// (schema.InterpSummary), the summary's documents as Markdown
+// (schema.InterpSummary.Documents) and activation stores to
 // o.OutDir, and returns the summary and the figures' data, each named by a
 // file in o.OutDir, for the caller to draw (viz/plot).
 func Run(ctx context.Context, o Options) (*schema.InterpSummary, []schema.ChartFile, error) {
@@ -91,6 +92,11 @@ func (r *runner) run() (*schema.InterpSummary, error) {
 	if err := r.polytope(); err != nil {
 		return nil, err
 	}
+	for _, d := range r.sum.Documents() {
+		if err := interp.WriteText(o.OutDir, d.File, d.Doc.Markdown()); err != nil {
+			return nil, err
+		}
+	}
 	return &r.sum, interp.WriteJSON(o.OutDir, schema.InterpSummaryJSON, r.sum)
 }
 
@@ -161,9 +167,8 @@ func (r *runner) analyseLayer(layer string) (schema.LayerSummary, error) {
 		r.ivs = append(r.ivs, latentEdits(d.site, chosen, ls.Goal, ls.Proxy, maxes)...)
 	}
 	r.queueSteering(layer, d)
-	figs, err := writeLayer(o.OutDir, ls)
-	r.figs = append(r.figs, figs...)
-	return ls, err
+	r.figs = append(r.figs, siteCharts(ls)...)
+	return ls, nil
 }
 
 // queueSteering adds the steering tests along the paired goal vector and
@@ -193,7 +198,8 @@ func (r *runner) queueSteering(layer string, d *siteData) {
 
 // interventions runs the queued tests and the retargeting tests on the
 // first OOD variant's test levels, adjusts their p-values together (Holm)
-// and writes their tables (their charts go to r.figs).
+// and queues their charts in r.figs; their tables are the summary's
+// documents.
 func (r *runner) interventions() error {
 	v := r.o.firstOOD()
 	if !r.o.Interventions || v == nil {
@@ -213,14 +219,9 @@ func (r *runner) interventions() error {
 		return err
 	}
 	holm(r.sum.Interventions, r.sum.Retarget)
-	figs, err := writeInterventions(r.o.OutDir, r.sum.Interventions)
-	if err != nil {
-		return err
-	}
-	r.figs = append(r.figs, figs...)
-	figs, err = writeRetarget(r.o.OutDir, r.sum.Retarget)
-	r.figs = append(r.figs, figs...)
-	return err
+	r.figs = append(r.figs, steeringCharts(r.sum.Interventions)...)
+	r.figs = append(r.figs, retargetCharts(r.sum.Retarget)...)
+	return nil
 }
 
 // bilinear runs the eigen-analysis of a bilinear policy.
@@ -236,7 +237,7 @@ func (r *runner) bilinear() error {
 		return err
 	}
 	r.sum.Bilinear = bs
-	return interp.WriteText(r.o.OutDir, "bilinear.md", bilinearMarkdown(bs))
+	return nil
 }
 
 // polytope compares the ReLU codes of the first OOD variant with those of
@@ -250,7 +251,7 @@ func (r *runner) polytope() error {
 		return fmt.Errorf("interp stage: polytope codes: %w", err)
 	}
 	r.sum.Polytope = p
-	return interp.WriteText(r.o.OutDir, "polytope.md", polytopeMarkdown(p))
+	return nil
 }
 
 func (r *runner) free() {

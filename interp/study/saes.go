@@ -125,7 +125,7 @@ func (w *sweep) fit(training string, size, l0 int, seed uint64, train func(*inte
 		return trainedSAE{}, err
 	}
 	info := interp.SAEFileInfo{Layer: w.d.site.Layer, PerPosition: w.d.site.PerPosition, Name: t.res.Name, Objective: training, Metrics: &t.res}
-	if err := m.WriteFile(interp.SAEPath(w.o.OutDir, fileSafe(w.d.site.String()), t.res.Name), info); err != nil {
+	if err := m.WriteFile(interp.SAEPath(w.o.OutDir, schema.SiteFileName(w.d.site.String()), t.res.Name), info); err != nil {
 		m.Free()
 		return trainedSAE{}, err
 	}

@@ -36,8 +36,10 @@
 //     white-box findings: goal- and proxy-specific latents, paired
 //     interventions on the test levels, the SAE sweep and its MDL choice,
 //     bilinear spectra and polytope codes.
-//   - interp/*.md, *.png, other *.json: shown under Internals as formatted
-//     text, figures and tables, grouped by analysis.
+//   - interp/*.md, *.png, other *.json: shown under Internals as
+//     documents, figures and tables, grouped by analysis. A Markdown file
+//     is shown as the document summary.json builds for it
+//     (schema.InterpSummary.Documents), not parsed.
 //   - audit/predictions.json: the run's seeds judged by a population's
 //     calibration (audit.Predictions, written when [audit] calibration is
 //     set). The page opens with it: each seed's prediction line and its

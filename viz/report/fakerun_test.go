@@ -280,9 +280,10 @@ func writeInterp(r *experiments.Run) error {
 	if err := os.WriteFile(filepath.Join(dir, schema.InterpSummaryJSON), data, 0o644); err != nil {
 		return err
 	}
-	table := "DL = index bits (combinatorial) + L0 × bits per value; KL tolerance 0.05 nats.\n\n| SAE | latents | k | L0 | KL | bits/value | DL (bits) |  |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n| local-256 | 256 | 16 | 16 | 0.004 | 4 | 156.4 | **min** |\n| e2e-256 | 256 | 16 | 16 | 0.0008 | 5 | 172.4 |  |\n\nChosen: local-256\n"
-	if err := os.WriteFile(filepath.Join(dir, "fc.mdl.md"), []byte(table), 0o644); err != nil {
-		return err
+	for _, d := range sum.Documents() {
+		if err := os.WriteFile(filepath.Join(dir, d.File), []byte(d.Doc.Markdown()), 0o644); err != nil {
+			return err
+		}
 	}
 	img := image.NewRGBA(image.Rect(0, 0, 13*8, 13*8))
 	for y := range 13 * 8 {

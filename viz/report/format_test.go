@@ -5,21 +5,30 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/misgen/misgen/schema/doc"
 	"github.com/misgen/misgen/viz/palette"
 )
 
-func TestMarkdownHTML(t *testing.T) {
-	cases := []struct{ src, want string }{
-		0: {"# Title\n\ntext with `code` and **bold**", "<h4>Title</h4><p>text with <code>code</code> and <strong>bold</strong></p>"},
-		1: {"| a | b |\n|---|--:|\n| 1 | <x> |", "<div class=\"scroll\"><table class=\"data\"><thead><tr><th>a</th><th>b</th></tr></thead><tbody><tr><td>1</td><td>&lt;x&gt;</td></tr></tbody></table></div>"},
-		2: {"- one\n- two\nafter", "<ul><li>one</li><li>two</li></ul><p>after</p>"},
-		3: {"```\n<b>raw</b>\n```", "<pre>&lt;b&gt;raw&lt;/b&gt;\n</pre>"},
-		4: {"<script>alert(1)</script>", "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"},
+func TestDocHTML(t *testing.T) {
+	cases := []struct {
+		d    doc.Doc
+		want string
+	}{
+		0: {doc.Doc{doc.Heading{Level: 1, Text: "Title"}, doc.Paragraph{Text: " text with `code`,\n **bold** "}},
+			"<h4>Title</h4><p>text with `code`, **bold**</p>"},
+		1: {doc.Doc{doc.Table{Header: []string{"a", "share of Σ|λ|"}, Rows: [][]string{{"1", "<x>"}, {"", "it's"}}}},
+			`<div class="scroll"><table class="data"><thead><tr><th>a</th><th>share of Σ|λ|</th></tr></thead><tbody><tr><td>1</td><td>&lt;x&gt;</td></tr><tr><td></td><td>it&#39;s</td></tr></tbody></table></div>`},
+		2: {doc.Doc{doc.Heading{Level: 2, Text: "a & b"}, doc.Heading{Level: 4, Text: "deep"}}, "<h5>a &amp; b</h5><h6>deep</h6>"},
+		3: {doc.Doc{doc.Paragraph{Text: "<script>alert(1)</script>"}}, "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"},
+		4: {nil, ""},
 	}
 	for i, c := range cases {
-		if got := string(markdownHTML(c.src)); got != c.want {
+		if got := string(docHTML(c.d)); got != c.want {
 			t.Errorf("case %d: got\n%s\nwant\n%s", i, got, c.want)
 		}
+	}
+	if got := string(sourceHTML("# a <b>\n")); got != "<pre># a &lt;b&gt;\n</pre>" {
+		t.Errorf("source: %s", got)
 	}
 }
 

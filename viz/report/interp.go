@@ -24,9 +24,11 @@ type interpFile struct {
 	Stem  string // name without extension, the grouping key
 	Kind  string // "json", "md", "png", "gif"
 	JSON  any    // parsed JSON
-	Text  string // Markdown source
 	Image []byte
-	HTML  template.HTML // JSON rendered for the page
+	// HTML is the file rendered for the page: JSON as a table, Markdown as
+	// the summary's document of that name (schema.InterpSummary.Documents),
+	// or as preformatted source when none matches.
+	HTML template.HTML
 	// Width is the display width of a small image, scaled up so pixel
 	// art stays legible; 0 shows it at its natural size.
 	Width int
@@ -45,7 +47,9 @@ type interpOutputs struct {
 }
 
 // readInterp reads every JSON, Markdown and image file in dir and one
-// level of subdirectories. Bad JSON is an error naming the file.
+// level of subdirectories. A Markdown file is shown as the document the
+// summary builds for it, so its numbers come from summary.json, never
+// from parsing Markdown. Bad JSON is an error naming the file.
 func readInterp(dir string) (*interpOutputs, error) {
 	out := &interpOutputs{Dir: dir}
 	if st, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
@@ -56,47 +60,76 @@ func readInterp(dir string) (*interpOutputs, error) {
 		return nil, fmt.Errorf("%s: not a directory", dir)
 	}
 	out.Exists = true
+	var err error
+	if out.Summary, err = readSummary(dir); err != nil {
+		return nil, err
+	}
+	docs := map[string]template.HTML{}
+	if out.Summary != nil {
+		for _, d := range out.Summary.Documents() {
+			docs[d.File] = docHTML(d.Doc)
+		}
+	}
 	paths, err := filesTwoDeep(dir)
 	if err != nil {
 		return nil, err
 	}
 	for _, p := range paths {
-		ext := strings.ToLower(filepath.Ext(p))
-		kind := strings.TrimPrefix(ext, ".")
-		if kind != "json" && kind != "md" && kind != "png" && kind != "gif" {
-			continue
-		}
-		data, err := os.ReadFile(p)
+		f, ok, err := readInterpFile(dir, p, docs)
 		if err != nil {
-			if st, serr := os.Stat(p); serr == nil && st.IsDir() {
-				continue
-			}
 			return nil, err
 		}
-		rel, _ := filepath.Rel(dir, p)
-		f := interpFile{Path: p, Stem: strings.TrimSuffix(filepath.ToSlash(rel), ext), Kind: kind}
-		switch kind {
-		case "json":
-			if f.JSON, err = decodeDocument(json.NewDecoder(bytes.NewReader(data))); err != nil {
-				return nil, fmt.Errorf("%s: %w", p, err)
-			}
-			if rel == schema.InterpSummaryJSON {
-				if out.Summary, err = schema.ReadInterpSummary(p); err != nil {
-					return nil, err
-				}
-			}
-			f.HTML = jsonHTML(f.JSON)
-		case "md":
-			f.Text = string(data)
-		default:
-			f.Image = data
-			if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width > 0 && cfg.Width < minFigureWidth {
-				f.Width = cfg.Width * ((minFigureWidth + cfg.Width - 1) / cfg.Width)
-			}
+		if ok {
+			out.Files = append(out.Files, f)
 		}
-		out.Files = append(out.Files, f)
 	}
 	return out, nil
+}
+
+// readInterpFile reads the file at path p in dir for display, Markdown as
+// its document in docs (by path relative to dir); ok is false for a file
+// of another kind or a directory.
+func readInterpFile(dir, p string, docs map[string]template.HTML) (f interpFile, ok bool, err error) {
+	ext := strings.ToLower(filepath.Ext(p))
+	kind := strings.TrimPrefix(ext, ".")
+	if kind != "json" && kind != "md" && kind != "png" && kind != "gif" {
+		return f, false, nil
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if st, serr := os.Stat(p); serr == nil && st.IsDir() {
+			return f, false, nil
+		}
+		return f, false, err
+	}
+	rel, _ := filepath.Rel(dir, p)
+	f = interpFile{Path: p, Stem: strings.TrimSuffix(filepath.ToSlash(rel), ext), Kind: kind}
+	switch kind {
+	case "json":
+		if f.JSON, err = decodeDocument(json.NewDecoder(bytes.NewReader(data))); err != nil {
+			return f, false, fmt.Errorf("%s: %w", p, err)
+		}
+		f.HTML = jsonHTML(f.JSON)
+	case "md":
+		if f.HTML, ok = docs[filepath.ToSlash(rel)]; !ok {
+			f.HTML = sourceHTML(string(data))
+		}
+	default:
+		f.Image = data
+		if cfg, _, err := image.DecodeConfig(bytes.NewReader(data)); err == nil && cfg.Width > 0 && cfg.Width < minFigureWidth {
+			f.Width = cfg.Width * ((minFigureWidth + cfg.Width - 1) / cfg.Width)
+		}
+	}
+	return f, true, nil
+}
+
+// readSummary reads dir's summary.json; nil when there is none.
+func readSummary(dir string) (*schema.InterpSummary, error) {
+	path := filepath.Join(dir, schema.InterpSummaryJSON)
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return schema.ReadInterpSummary(path)
 }
 
 // minFigureWidth is the width in CSS pixels small interp images are

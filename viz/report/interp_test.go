@@ -1,13 +1,17 @@
 package report
 
 import (
+	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/misgen/misgen/schema"
 )
 
-// The interp stage's file names (interp.RunStage) land in their analyses'
+// The interp stage's file names (package interp/study) land in their analyses'
 // subsections, JSON that a Markdown file or the audit summary presents
 // folded.
 func TestTopicsOfInterpStageFiles(t *testing.T) {
@@ -45,5 +49,44 @@ func TestTopicsOfInterpStageFiles(t *testing.T) {
 	if wantTitles := []string{"SAE metrics", "Local vs end-to-end SAEs", "Description length (MDL)", "Features and concepts",
 		"Bilinear weight analysis", "Polytope codes", "Interventions", "Stage summary"}; !slices.Equal(titles, wantTitles) {
 		t.Errorf("topics %v, want %v", titles, wantTitles)
+	}
+}
+
+// A Markdown file is shown as the document summary.json builds for it,
+// whatever the file holds; one the summary has no document for is shown
+// as its source.
+func TestInterpMarkdownFromSummary(t *testing.T) {
+	dir := t.TempDir()
+	sum := schema.InterpSummary{Layers: []schema.LayerSummary{{Site: "stage1/pos", Chosen: "local-64-k8",
+		SAEs: []schema.SAEResult{{Name: "local-64-k8", Training: "local", Latents: 64, L0: 8, FVU: 0.125, KL: 0.01, Alive: 60}}}}}
+	data, err := schema.EncodeJSON(sum)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, text := range map[string]string{schema.InterpSummaryJSON: string(data),
+		"stage1_pos.saes.md": "| stale | <b>9</b> |\n", "notes.md": "# Notes <x>\n"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in, err := readInterp(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range in.Files {
+		if f.Kind == "md" {
+			got[f.Stem] = string(f.HTML)
+		}
+	}
+	want := map[string]string{
+		"stage1_pos.saes": string(docHTML(sum.Layers[0].Document())),
+		"notes":           "<pre># Notes &lt;x&gt;\n</pre>",
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("Markdown shown as\n%v\nwant\n%v", got, want)
+	}
+	if !strings.Contains(want["stage1_pos.saes"], "<h4>stage1/pos</h4>") || !strings.Contains(want["stage1_pos.saes"], "<td>0.125</td>") {
+		t.Errorf("layer document lacks its title or FVU: %s", want["stage1_pos.saes"])
 	}
 }

@@ -19,7 +19,6 @@ var pageTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"css":       func() template.CSS { return template.CSS(pageCSS) },
 	"thousands": thousands,
 	"rate":      func(p *float64) string { return optFloat(p, "%.0f") },
-	"md":        markdownHTML,
 	"image":     func(f interpFile) template.URL { return dataURI("image/"+f.Kind, f.Image) },
 	"caption":   func(stem string) string { return strings.ReplaceAll(strings.ReplaceAll(stem, "_", " "), "-", " ") },
 	"dur":       formatDuration,
