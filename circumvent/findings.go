@@ -21,7 +21,8 @@ func changed(a, b, noise float64) bool {
 	return math.Abs(b-a) > math.Max(noise, relTol*math.Max(1, math.Abs(a)))
 }
 
-// Findings classifies every statistic of r.
+// Findings classifies every statistic of r, one verdict each (see
+// schema.CircumventionFinding.Status).
 func Findings(r *StressResult) []Finding {
 	orig := r.Columns[0]
 	var out []Finding
@@ -61,6 +62,7 @@ func Findings(r *StressResult) []Finding {
 				}
 			}
 		}
+		f.Status = f.Verdict() // a control's change overrides what the attacks did
 		out = append(out, f)
 	}
 	return out

@@ -3,6 +3,7 @@ package circumvent
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/misgen/misgen/schema"
 	"math"
 	"path/filepath"
 	"strings"
@@ -72,7 +73,12 @@ func summary(r *Report, b *strings.Builder) {
 	for _, f := range r.Findings {
 		box := f.Level
 		var parts []string
-		switch f.Status {
+		switch f.Verdict() {
+		case schema.StatusParametrisation:
+			parts = append(parts, "**measures the parametrisation**: changed by "+strings.Join(f.ChangedBy, ", "))
+			if len(f.DefeatedBy) > 0 {
+				parts = append(parts, "the attacks "+strings.Join(f.DefeatedBy, ", ")+" also move its prediction out of its interval")
+			}
 		case "defeated", "outranked":
 			if len(f.DefeatedBy) > 0 {
 				parts = append(parts, "**defeated** by "+strings.Join(f.DefeatedBy, ", "))
@@ -92,9 +98,7 @@ func summary(r *Report, b *strings.Builder) {
 		if len(f.MovedBy) > 0 {
 			parts = append(parts, "moved by "+strings.Join(f.MovedBy, ", "))
 		}
-		if len(f.ChangedBy) > 0 {
-			parts = append(parts, "**measures the parametrisation**: changed by "+strings.Join(f.ChangedBy, ", "))
-		} else {
+		if len(f.ChangedBy) == 0 {
 			parts = append(parts, "unchanged by every control")
 		}
 		fmt.Fprintf(b, "- %s (%s): %s.\n", f.Statistic, box, strings.Join(parts, "; "))

@@ -53,10 +53,26 @@ type CircumventionFinding struct {
 	OutrankedBy []string `json:"outranked_by"`
 	// Targeted says whether some attack aimed at the statistic.
 	Targeted bool `json:"targeted"`
-	// Status: "defeated", "outranked", "survived" (neither, by any
+	// Status: StatusParametrisation when a control changed it, else
+	// "defeated", "outranked", "survived" (neither, by any
 	// behaviour-preserving attack), or "no calibration" (nothing to defeat:
-	// no population prediction).
+	// no population prediction). Reports written before the first status
+	// existed may say "survived" with ChangedBy set: read Verdict.
 	Status string `json:"status"`
+}
+
+// StatusParametrisation is the verdict on a statistic that a
+// function-preserving reparametrisation changed: its value is not a
+// property of the policy's behaviour, whatever the attacks did to it.
+const StatusParametrisation = "measures the parametrisation"
+
+// Verdict is the finding's one verdict: StatusParametrisation when a
+// control changed the statistic, else its Status.
+func (f CircumventionFinding) Verdict() string {
+	if len(f.ChangedBy) > 0 {
+		return StatusParametrisation
+	}
+	return f.Status
 }
 
 // StressResult is a stress test of one agent: the original, every control

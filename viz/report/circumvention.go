@@ -33,16 +33,15 @@ func readCircumvention(f Files) (*circumventionView, error) {
 	v := &circumventionView{Source: f.rel(f.CircumventionJSON()), Agent: c.Agent, Tolerance: c.Setting.Tolerance}
 	var defeated, outranked, param, survived []string
 	for _, fd := range c.Findings {
-		switch fd.Status {
+		switch fd.Verdict() {
+		case schema.StatusParametrisation:
+			param = append(param, fd.Statistic)
 		case "defeated":
 			defeated = append(defeated, fmt.Sprintf("%s (by %s)", fd.Statistic, strings.Join(fd.DefeatedBy, ", ")))
 		case "outranked":
 			outranked = append(outranked, fmt.Sprintf("%s (by %s)", fd.Statistic, strings.Join(fd.OutrankedBy, ", ")))
 		case "survived":
 			survived = append(survived, fd.Statistic)
-		}
-		if len(fd.ChangedBy) > 0 {
-			param = append(param, fd.Statistic)
 		}
 	}
 	var changedBehaviour []string

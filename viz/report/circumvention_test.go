@@ -12,7 +12,9 @@ import (
 )
 
 // The stress test's summary follows the verdict: statistics grouped by
-// fate, and the attacks that changed behaviour.
+// fate, one verdict each (a statistic a control changed measures the
+// parametrisation, even where an older report says "survived"), and the
+// attacks that changed behaviour.
 func TestReportShowsTheCircumvention(t *testing.T) {
 	r := fakeRun{Train: true, Eval: true, Episodes: 10}.build(t)
 	auditDir := filepath.Join(r.Dir, "audit")
@@ -39,9 +41,12 @@ func TestReportShowsTheCircumvention(t *testing.T) {
 	v := page[start:setup]
 	for _, want := range []string{"coinrun-ood/seed-0", "0.01 nats", "bb_start_value (by shift-critic)", "wb_ig_goal_share (by tune-occlusion-share)",
 		"parametrisation (changed by a reparametrisation that keeps the function): wb_weight_goal_share.",
-		"Survived every behaviour-preserving attack: wb_weight_goal_share; wb_cf_goal_share.", "(not counted): tune-goal-signal.", "audit/circumvention.json"} {
+		"Survived every behaviour-preserving attack: wb_cf_goal_share.", "(not counted): tune-goal-signal.", "audit/circumvention.json"} {
 		if !strings.Contains(v, want) {
 			t.Errorf("circumvention block lacks %q:\n%s", want, v)
 		}
+	}
+	if strings.Count(v, "wb_weight_goal_share") != 1 {
+		t.Errorf("wb_weight_goal_share is given more than one verdict:\n%s", v)
 	}
 }
