@@ -20,7 +20,7 @@ name = "exp"
 description = "export wiring"
 seeds = 2
 parallel = 1
-`+tinyMazeTables+`
+` + tinyMazeTables + `
 hidden = 16
 layers = 1
 [ppo]

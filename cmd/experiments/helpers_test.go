@@ -36,4 +36,3 @@ cheese_region = 3
 cheese_region = 0
 [agent]
 arch = "mlp"`
-

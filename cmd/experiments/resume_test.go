@@ -37,7 +37,7 @@ name = "resume"
 description = "kill and resume"
 seeds = 2
 parallel = 1
-`+tinyMazeTables+`
+` + tinyMazeTables + `
 hidden = 32
 layers = 1
 [ppo]

@@ -33,7 +33,7 @@ const slurmTOML = `
 name = "slurmtiny"
 description = "tiny experiment for the Slurm tests"
 seeds = 2
-`+tinyMazeTables+`
+` + tinyMazeTables + `
 hidden = 32
 layers = 1
 [ppo]
@@ -97,49 +97,84 @@ func TestSlurmJobArrayMatchesLocalRun(t *testing.T) {
 		if reports, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", "report.html")); len(reports) != 1 {
 			t.Errorf("merge job wrote %d report.html files, want 1", len(reports))
 		}
+		// Both scripts ran the setup.
+		logs, _ := filepath.Glob(filepath.Join(scriptDir(t, out), "logs", "*.log"))
+		for _, l := range logs {
+			if b, _ := os.ReadFile(l); !bytes.Contains(b, []byte("misgen test setup: ran\n")) {
+				t.Errorf("%s does not show the setup:\n%s", l, b)
+			}
+		}
+		if len(logs) != 3 {
+			t.Errorf("logs %v, want 2 tasks' and the merge's", logs)
+		}
 	})
 
+	// A requeue from outside (preemption): SIGTERM reaches experiments,
+	// which checkpoints; Slurm requeues the task.
 	t.Run("requeue mid-training", func(t *testing.T) {
-		out := filepath.Join(dir, "requeue")
-		// The interrupt hook holds seed 1 (task 1) after update slurmHoldAt,
-		// with its checkpoint written, until the requeue's SIGTERM; the
-		// requeued task, resumed there, is not held again.
-		t.Setenv(agents.StopAfterUpdateEnv, strconv.Itoa(slurmHoldAt))
-		t.Setenv(agents.StopSeedEnv, "1")
-		ids := submit(t, config, out)
-		task := ids.array + "_1"
-		held := fmt.Sprintf(agents.StoppedLine, slurmHoldAt)
-		var requeued time.Time
-		waitJobs(t, out, ids, func() {
-			if !requeued.IsZero() {
-				releaseRequeued(t, task, requeued)
-				return
-			}
-			log, _ := os.ReadFile(filepath.Join(scriptDir(t, out), "logs", fmt.Sprintf("array-%s.log", task)))
-			if !bytes.Contains(log, []byte(held)) {
-				return
-			}
+		interruptedRun(t, config, filepath.Join(dir, "requeue"), want, func(task string) {
 			if b, err := exec.Command("scontrol", "requeue", task).CombinedOutput(); err != nil {
 				t.Fatalf("scontrol requeue %s: %v\n%s", task, err, b)
 			}
-			requeued = time.Now()
 		})
-		if requeued.IsZero() {
-			t.Fatal("task 1 finished without being held by the interrupt hook: the test did not requeue it")
-		}
-		if got := failureTable(t, out); !bytes.Equal(got, want) {
-			t.Errorf("table after a requeue differs from the local run's:\n--- local\n%s\n--- slurm\n%s", want, got)
-		}
-		// The requeued task ran twice and resumed from its checkpoint.
-		if s := shardManifest(t, out, 1).Sessions; len(s) != 2 || s[0].Error == "" || s[1].Error != "" {
-			t.Errorf("shard 1 sessions %+v: want an interrupted one, then a finished one", s)
-		}
-		log, _ := os.ReadFile(filepath.Join(scriptDir(t, out), "logs", fmt.Sprintf("array-%s_1.log", ids.array)))
-		m := regexp.MustCompile(`seed 1: .*resumed at update ([0-9]+)`).FindAllSubmatch(log, -1)
-		if !bytes.Contains(log, []byte("restart 1")) || len(m) != 2 || string(m[0][1]) != "0" || string(m[1][1]) != strconv.Itoa(slurmHoldAt) {
-			t.Errorf("task 1's log does not show a restart that resumed seed 1 at update %d:\n%s", slurmHoldAt, log)
+	})
+
+	// The time limit near: Slurm sends USR1 to the batch shell
+	// (--signal=B:USR1@<lead>), as scancel --signal=USR1 --batch does here;
+	// the script has experiments checkpoint and requeues the task itself.
+	t.Run("USR1 before the time limit", func(t *testing.T) {
+		log := interruptedRun(t, config, filepath.Join(dir, "usr1"), want, func(task string) {
+			if b, err := exec.Command("scancel", "--signal=USR1", "--batch", task).CombinedOutput(); err != nil {
+				t.Fatalf("scancel --signal=USR1 --batch %s: %v\n%s", task, err, b)
+			}
+		})
+		if !bytes.Contains(log, []byte("misgen: USR1 at ")) || !regexp.MustCompile(`requeueing [0-9]+_1 at`).Match(log) {
+			t.Errorf("task 1's log does not show the USR1 handler requeueing it:\n%s", log)
 		}
 	})
+}
+
+// interruptedRun submits the array with seed 1 (task 1) held by the
+// interrupt hook after update slurmHoldAt, with its checkpoint written,
+// calls interrupt with the task's id once it is held, and waits for the
+// merge. The resumed task is not held again. It checks that the merged
+// table is want and that task 1 ran twice, resuming seed 1 at the held
+// update, and returns task 1's log.
+func interruptedRun(t *testing.T, config, out string, want []byte, interrupt func(task string)) []byte {
+	t.Helper()
+	t.Setenv(agents.StopAfterUpdateEnv, strconv.Itoa(slurmHoldAt))
+	t.Setenv(agents.StopSeedEnv, "1")
+	ids := submit(t, config, out)
+	task := ids.array + "_1"
+	logPath := func() string { return filepath.Join(scriptDir(t, out), "logs", fmt.Sprintf("array-%s.log", task)) }
+	held := fmt.Sprintf(agents.StoppedLine, slurmHoldAt)
+	var interrupted time.Time
+	waitJobs(t, out, ids, func() {
+		if !interrupted.IsZero() {
+			releaseRequeued(t, task, interrupted)
+			return
+		}
+		if log, _ := os.ReadFile(logPath()); bytes.Contains(log, []byte(held)) {
+			interrupt(task)
+			interrupted = time.Now()
+		}
+	})
+	if interrupted.IsZero() {
+		t.Fatal("task 1 finished without being held by the interrupt hook: the test did not interrupt it")
+	}
+	if got := failureTable(t, out); !bytes.Equal(got, want) {
+		t.Errorf("table after an interruption differs from the local run's:\n--- local\n%s\n--- slurm\n%s", want, got)
+	}
+	// The requeued task ran twice and resumed from its checkpoint.
+	if s := shardManifest(t, out, 1).Sessions; len(s) != 2 || s[0].Error == "" || s[1].Error != "" {
+		t.Errorf("shard 1 sessions %+v: want an interrupted one, then a finished one", s)
+	}
+	log, _ := os.ReadFile(logPath())
+	m := regexp.MustCompile(`seed 1: .*resumed at update ([0-9]+)`).FindAllSubmatch(log, -1)
+	if !bytes.Contains(log, []byte("restart 1")) || len(m) != 2 || string(m[0][1]) != "0" || string(m[1][1]) != strconv.Itoa(slurmHoldAt) {
+		t.Errorf("task 1's log does not show a restart that resumed seed 1 at update %d:\n%s", slurmHoldAt, log)
+	}
+	return log
 }
 
 // startSlurm starts bringing up a private cluster for this test; the
@@ -207,11 +242,23 @@ func freePort(t *testing.T) int {
 
 type jobIDs struct{ array, merge string }
 
-// submit runs `experiments slurm --submit` with 2 shards and returns the
-// printed job ids.
+// slurmSetup is the --setup of the test jobs: it announces itself in the
+// job logs, reads an unset variable (as module scripts do; the scripts
+// run it without set -u) and starts the binary through a launcher.
+const slurmSetup = `echo "misgen test setup: ${UNSET_IN_SETUP}ran"
+launcher=(env MISGEN_TEST_LAUNCHER=1)
+`
+
+// submit runs `experiments slurm --submit` with 2 shards, the merge job's
+// own resources and slurmSetup, and returns the printed job ids.
 func submit(t *testing.T, config, out string) jobIDs {
 	t.Helper()
-	code, stdout, errOut := runMain(t, "slurm", config, "--profile", "base", "--out", out, "--shards", "2", "--submit")
+	setup := filepath.Join(t.TempDir(), "setup.sh")
+	if err := os.WriteFile(setup, []byte(slurmSetup), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, errOut := runMain(t, "slurm", config, "--profile", "base", "--out", out, "--shards", "2",
+		"--time", "30", "--merge-time", "10", "--merge-cpus", "1", "--setup", setup, "--submit")
 	var ids jobIDs
 	if n, _ := fmt.Sscanf(stdout, "array %s\nmerge %s\n", &ids.array, &ids.merge); code != 0 || n != 2 {
 		t.Fatalf("experiments slurm --submit: code %d\nstdout: %s\nstderr: %s", code, stdout, errOut)
@@ -315,4 +362,86 @@ func shardManifest(t *testing.T, out string, i int) experiments.Manifest {
 		t.Fatal(err)
 	}
 	return m
+}
+
+func TestCommonDir(t *testing.T) {
+	for _, tc := range []struct {
+		paths []string
+		want  string
+	}{
+		{[]string{"/r/exp/quick-1/logs/a.jsonl"}, "/r/exp/quick-1/logs"},
+		{[]string{"/r/exp/quick-1/logs/a.jsonl", "/r/exp/quick-1/logs/b.jsonl"}, "/r/exp/quick-1/logs"},
+		{[]string{"/r/exp/p=0/quick-1/logs/a.jsonl", "/r/exp/p=0.2/quick-2/logs/a.jsonl"}, "/r/exp"},
+		// A shared name prefix is not a shared directory.
+		{[]string{"/r/exp/p=0/a.jsonl", "/r/exp/p=0.2/a.jsonl"}, "/r/exp"},
+		{[]string{"/a/x", "/b/x"}, "/"},
+	} {
+		if got := commonDir(tc.paths); got != tc.want {
+			t.Errorf("commonDir(%v) = %q, want %q", tc.paths, got, tc.want)
+		}
+	}
+}
+
+// `experiments slurm` prints the busiest task's training time at
+// --steps-per-s, or at the rate of the config's own earlier training logs,
+// with a suggested --time; without either it says how to get one.
+func TestSlurmTimeEstimate(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "slurmtiny.toml")
+	if err := os.WriteFile(config, []byte(slurmTOML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "runs")
+	args := []string{"slurm", config, "--profile", "base", "--out", out, "--shards", "2"}
+	// Each task trains one seed: 16 updates × 1024 steps.
+	const estimate = "the busiest task trains 16384 steps per seed slot;\n  at 1024 steps/s per seed (%s) that is 16s of training.\n" +
+		"  Suggested --time=00:15:00"
+	code, _, errOut := runMain(t, append(args, "--steps-per-s", "1024")...)
+	if want := fmt.Sprintf(estimate, "--steps-per-s"); code != 0 || !strings.Contains(errOut, want) {
+		t.Errorf("code %d, want %q in:\n%s", code, want, errOut)
+	}
+	code, _, errOut = runMain(t, args...)
+	if code != 0 || !strings.Contains(errOut, "no training logs of slurmtiny (profile base)") || !strings.Contains(errOut, "pass --steps-per-s") {
+		t.Errorf("without logs: code %d:\n%s", code, errOut)
+	}
+	// The run directory is named as the script directory.
+	scripts, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "slurm", "base-*"))
+	if len(scripts) != 1 {
+		t.Fatalf("script directories %v", scripts)
+	}
+	logs := filepath.Join(out, "slurmtiny", filepath.Base(scripts[0]), "logs")
+	if err := os.MkdirAll(logs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rows := `{"update":1,"steps_per_s":1000}` + "\n" + `{"update":2,"steps_per_s":1048}` + "\n"
+	if err := os.WriteFile(filepath.Join(logs, "train-seed-0.jsonl"), []byte(rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = runMain(t, args...)
+	if want := fmt.Sprintf(estimate, "median of 2 updates in 1 training logs under "+logs); code != 0 || !strings.Contains(errOut, want) {
+		t.Errorf("code %d, want %q in:\n%s", code, want, errOut)
+	}
+}
+
+func TestSlurmFlagErrors(t *testing.T) {
+	dir := t.TempDir()
+	config := filepath.Join(dir, "slurmtiny.toml")
+	if err := os.WriteFile(config, []byte(slurmTOML), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--merge-cpus", "0"}, 2, "--merge-cpus 0: want >= 1"},
+		{[]string{"--steps-per-s", "-1"}, 2, "--steps-per-s -1: want > 0"},
+		{[]string{"--setup", filepath.Join(dir, "missing.sh")}, 1, "--setup: open " + filepath.Join(dir, "missing.sh")},
+		{[]string{"--time", "10", "--signal-lead", "10m"}, 1, "signal lead 10m0s is not shorter than the time limit 10"},
+	} {
+		args := append([]string{"slurm", config, "--profile", "base", "--out", filepath.Join(dir, "runs")}, tc.args...)
+		if code, _, errOut := runMain(t, args...); code != tc.code || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: code %d, want %d and %q in:\n%s", tc.args, code, tc.code, tc.want, errOut)
+		}
+	}
 }

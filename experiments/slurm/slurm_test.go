@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/misgen/misgen/envs/all"
 	"github.com/misgen/misgen/experiments"
@@ -49,37 +50,42 @@ func options(t *testing.T, shards int) Options {
 	dir := t.TempDir()
 	return Options{
 		Exe: "/opt/misgen/bin/experiments", WorkDir: dir, Config: filepath.Join(dir, "tiny.toml"),
-		Profile: "base", Out: filepath.Join(dir, "results"), Shards: shards,
+		Profile: "base", Out: filepath.Join(dir, "results"), Shards: shards, SignalLead: DefaultSignalLead,
 	}
 }
 
 func TestShardsAndCPUsPerTask(t *testing.T) {
+	// testConfig trains 4096 steps per seed (4 updates of 16 × 64).
+	const steps = 4096
 	for i, tc := range []struct {
 		experiment, ppo string
 		sweep           bool
 		shards          int
 		wantShards      int
 		wantCPUs        int
+		wantRounds      int64 // TaskSteps in units of one seed's steps
 	}{
 		// 6 seeds over 3 tasks: 2 seeds each, trained at once, 1 thread each.
-		{"seeds = 6", "", false, 3, 3, 2},
+		{"seeds = 6", "", false, 3, 3, 2, 1},
 		// 7 seeds over 3 tasks: the busiest task has 3.
-		{"seeds = 7", "", false, 3, 3, 3},
+		{"seeds = 7", "", false, 3, 3, 3, 1},
 		// One task per seed by default.
-		{"seeds = 4", "", false, 0, 4, 1},
+		{"seeds = 4", "", false, 0, 4, 1, 1},
 		// Threads and env workers: each seed job needs the larger of the two.
-		{"seeds = 4", "threads = 4\nenv_workers = 2", false, 2, 2, 8},
-		{"seeds = 4", "threads = 1\nenv_workers = 3", false, 2, 2, 6},
-		// experiment.parallel bounds the seeds a task runs at once.
-		{"seeds = 8\nparallel = 1", "threads = 2", false, 2, 2, 2},
-		{"seeds = 8\nparallel = 3", "", false, 1, 1, 3},
+		{"seeds = 4", "threads = 4\nenv_workers = 2", false, 2, 2, 8, 1},
+		{"seeds = 4", "threads = 1\nenv_workers = 3", false, 2, 2, 6, 1},
+		// experiment.parallel bounds the seeds a task runs at once: 4
+		// seeds one at a time take 4 rounds.
+		{"seeds = 8\nparallel = 1", "threads = 2", false, 2, 2, 2, 4},
+		// 8 seeds, 3 at a time: 3 rounds.
+		{"seeds = 8\nparallel = 3", "", false, 1, 1, 3, 3},
 		// A sweep: 3 points × 2 seeds = 6 jobs in order (point, seed); 2
 		// tasks take alternate jobs, so one seed of each point each, run
 		// one point after another.
-		{"seeds = 2", "", true, 2, 2, 1},
+		{"seeds = 2", "", true, 2, 2, 1, 3},
 		// 3 points × 4 seeds over 2 tasks: 2 seeds of each point at once.
-		{"seeds = 4", "", true, 2, 2, 2},
-		{"seeds = 2", "", true, 0, 6, 1},
+		{"seeds = 4", "", true, 2, 2, 2, 3},
+		{"seeds = 2", "", true, 0, 6, 1, 1},
 	} {
 		c := testConfig(t, tc.experiment, tc.ppo, tc.sweep)
 		s, err := Write(c, options(t, tc.shards))
@@ -87,8 +93,9 @@ func TestShardsAndCPUsPerTask(t *testing.T) {
 			t.Errorf("case %d: %v", i, err)
 			continue
 		}
-		if s.Shards != tc.wantShards || s.CPUsPerTask != tc.wantCPUs {
-			t.Errorf("case %d: %d shards × %d CPUs, want %d × %d", i, s.Shards, s.CPUsPerTask, tc.wantShards, tc.wantCPUs)
+		if s.Shards != tc.wantShards || s.CPUsPerTask != tc.wantCPUs || s.TaskSteps != tc.wantRounds*steps {
+			t.Errorf("case %d: %d shards × %d CPUs, %d steps; want %d × %d, %d", i, s.Shards, s.CPUsPerTask, s.TaskSteps,
+				tc.wantShards, tc.wantCPUs, tc.wantRounds*steps)
 		}
 		array, _ := os.ReadFile(s.Array)
 		for _, want := range []string{
@@ -133,6 +140,8 @@ func TestScriptsAreValidBashWithAbsolutePaths(t *testing.T) {
 	o := options(t, 3)
 	o.Seeds = "0,1,2"
 	o.Partition, o.Time, o.Extra = "gpu", "1:00:00", []string{"--account=proj42", "--mem=4G"}
+	o.Merge = Resources{CPUs: 2, Mem: "1G", Time: "20"}
+	o.Setup, o.SetupFrom = "module load misgen", "--setup /etc/misgen.sh"
 	s, err := Write(c, o)
 	if err != nil {
 		t.Fatal(err)
@@ -149,24 +158,38 @@ func TestScriptsAreValidBashWithAbsolutePaths(t *testing.T) {
 		"#SBATCH --chdir=" + o.WorkDir + "\n", "#SBATCH --requeue\n", "#SBATCH --open-mode=append\n",
 		"#SBATCH --output=" + filepath.Join(s.Logs, "array-%A_%a.log") + "\n",
 		"#SBATCH --partition=gpu\n", "#SBATCH --time=1:00:00\n", "#SBATCH --account=proj42\n", "#SBATCH --mem=4G\n",
+		"#SBATCH --signal=B:USR1@300\n",
 		"cd '" + o.WorkDir + "'\n",
-		"exec '/opt/misgen/bin/experiments' run '" + o.Config + "' --profile 'base' --out '" + o.Out + "' --seeds '0,1,2' --shard",
+		"# ---- begin --setup /etc/misgen.sh\nset +eu\nmodule load misgen\nset -eu\n",
+		`${launcher[@]+"${launcher[@]}"} '/opt/misgen/bin/experiments' run '` + o.Config + "' --profile 'base' --out '" + o.Out + "' --seeds '0,1,2' --shard",
 	} {
 		if !strings.Contains(string(array), want) {
 			t.Errorf("array script lacks %q:\n%s", want, array)
 		}
 	}
+	// --mem from Extra, not the merge's.
+	if strings.Contains(string(array), "--mem=1G") || strings.Contains(string(array), "--time=20\n") {
+		t.Errorf("array script has the merge job's resources:\n%s", array)
+	}
 	if len(s.RunDirs) != 3 {
 		t.Fatalf("run dirs %v, want one per sweep point", s.RunDirs)
 	}
 	for _, want := range []string{
-		"#SBATCH --kill-on-invalid-dep=yes\n", "#SBATCH --cpus-per-task=1\n",
+		"#SBATCH --kill-on-invalid-dep=yes\n",
+		// The merge's own resources come after --sbatch's --mem=4G and win.
+		"#SBATCH --mem=4G\n#SBATCH --cpus-per-task=2\n#SBATCH --mem=1G\n#SBATCH --time=20\n",
 		"#SBATCH --output=" + filepath.Join(s.Logs, "merge-%j.log") + "\n",
-		"'/opt/misgen/bin/experiments' report '" + s.RunDirs[2] + "'\n",
+		"module load misgen\n",
+		`${launcher[@]+"${launcher[@]}"} '/opt/misgen/bin/experiments' report '` + s.RunDirs[2] + "'\n",
 		"--write '" + filepath.Join(o.Out, "tiny", "tables") + "'",
 	} {
 		if !strings.Contains(string(merge), want) {
 			t.Errorf("merge script lacks %q:\n%s", want, merge)
+		}
+	}
+	for _, notWant := range []string{"--time=1:00:00", "--signal", "--array"} {
+		if strings.Contains(string(merge), notWant) {
+			t.Errorf("merge script has the array's %s:\n%s", notWant, merge)
 		}
 	}
 	for _, p := range []string{s.Array, s.Merge, s.Submit} {
@@ -206,11 +229,46 @@ func TestWriteRejects(t *testing.T) {
 		{func(o *Options) { o.Partition = "a b" }, "cannot hold blanks"},
 		{func(o *Options) { o.Extra = []string{"account=x"} }, "starting with '-'"},
 		{func(o *Options) { o.Extra = []string{"--a\n--b"} }, "starting with '-'"},
+		{func(o *Options) { o.Merge.Mem = "4 G" }, "cannot hold blanks"},
+		{func(o *Options) { o.Merge.CPUs = -1 }, "-1 merge CPUs"},
+		{func(o *Options) { o.SignalLead = -time.Second }, "want 0 (no signal)"},
+		{func(o *Options) { o.SignalLead = 20 * time.Hour }, "want 0 (no signal)"},
+		// A lead as long as the limit would requeue the task at once.
+		{func(o *Options) { o.Time, o.SignalLead = "5", 5*time.Minute }, "not shorter than the time limit 5 (5m0s)"},
+		{func(o *Options) { o.Time, o.SignalLead = "0:04:00", 5*time.Minute }, "not shorter than the time limit"},
 	} {
 		o := options(t, 3)
 		tc.edit(&o)
 		if _, err := Write(c, o); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("case %d: %v, want %q", i, err, tc.want)
+		}
+	}
+}
+
+// Leads shorter than the limit, limits sbatch judges itself, and no
+// signal at all are accepted; without a lead the array asks for no signal.
+func TestSignalLeadAccepted(t *testing.T) {
+	c := testConfig(t, "seeds = 2", "", false)
+	for i, tc := range []struct {
+		time string
+		lead time.Duration
+		want string
+	}{
+		{"10", 5 * time.Minute, "#SBATCH --signal=B:USR1@300\n"},
+		{"UNLIMITED", time.Minute, "#SBATCH --signal=B:USR1@60\n"},
+		{"", 1500 * time.Millisecond, "#SBATCH --signal=B:USR1@2\n"},
+		{"1", 0, ""},
+	} {
+		o := options(t, 2)
+		o.Time, o.SignalLead = tc.time, tc.lead
+		s, err := Write(c, o)
+		if err != nil {
+			t.Errorf("case %d: %v", i, err)
+			continue
+		}
+		array, _ := os.ReadFile(s.Array)
+		if got := strings.Contains(string(array), "--signal"); got != (tc.want != "") || !strings.Contains(string(array), tc.want) {
+			t.Errorf("case %d: want %q in:\n%s", i, tc.want, array)
 		}
 	}
 }
