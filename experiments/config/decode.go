@@ -20,8 +20,8 @@ import (
 // first: quick (minutes on a 2-core CPU), medium (up to an hour there) and
 // full (research scale). A profile table [profiles.<name>] holds any keys
 // of the base config and overrides them; a file need not define every
-// profile, and selecting one it lacks runs the base config. This is the
-// only list of profile names.
+// profile, and selecting one it lacks is an error (Load). This is the only
+// list of profile names.
 var Profiles = []string{"quick", "medium", "full"}
 
 // BaseProfile selects a file's values without any profile applied.
