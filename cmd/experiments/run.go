@@ -10,6 +10,7 @@ import (
 	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/experiments"
 	"github.com/misgen/misgen/experiments/config"
+	"github.com/misgen/misgen/experiments/tables"
 )
 
 // runOptions are the flags and arguments of `experiments run`.
@@ -103,7 +104,7 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(o.stdout, "%s\n", r.Dir)
-		printTable(o.stdout, filepath.Join(r.Tables(), experiments.FailureRatesMD))
+		printTable(o.stdout, filepath.Join(r.Tables(), tables.FailureRatesMD))
 	}
 	if why != "" {
 		fmt.Fprintf(o.stderr, "audit: %s\n", why)
