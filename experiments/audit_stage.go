@@ -13,8 +13,6 @@ import (
 	"sort"
 	"strings"
 
-	"gonum.org/v1/plot/vg"
-
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/agents/probe"
 	"github.com/misgen/misgen/audit"
@@ -22,14 +20,13 @@ import (
 	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/plot"
 	"github.com/misgen/misgen/viz/render"
 )
 
 // The audit stage: every trained seed is audited from in-distribution
 // access alone. Its statistics go to audit/agents/seed-<n>.json; the
-// population validation (AuditPopulation) reads them with the measured OOD
-// rates of the eval stage afterwards.
+// population stage (population.go) validates them against the measured
+// OOD rates of the eval stage afterwards.
 
 // Label names the run within a population: the experiment name and, for
 // a sweep point, the point ("coinrun-population/random_coin_prob=0.02").
@@ -208,10 +205,6 @@ func roleName(channels []string, def string) string {
 
 // vectorFieldScale is the vector fields' pixels per tile.
 const vectorFieldScale = 32
-
-// auditScatterSize is 8 × 10 inches at 64 dpi: 512 × 640 pixels, two
-// panels.
-var auditScatterSize = plot.Size{W: 8 * vg.Inch, H: 10 * vg.Inch, DPI: 64}
 
 // writeVectorFields draws, for games whose agent and goal can be placed
 // (mazes), the vector fields of the first seed of r.Jobs on the first
@@ -450,137 +443,4 @@ func wilsonRate(k, n int) audit.Rate {
 		rate = float64(k) / float64(n)
 	}
 	return audit.Rate{Count: k, Episodes: n, Rate: rate, Lo: lo, Hi: hi}
-}
-
-// DefaultAuditDir is where the population audit of runs goes: a single
-// run's own audit/ directory, or audit-<profile> beside the sweep points
-// of one experiment (results/<experiment>/audit-quick), or audit/ in the
-// runs' closest common ancestor.
-func DefaultAuditDir(runs []*Run) string {
-	if len(runs) == 1 {
-		return runs[0].AuditDir()
-	}
-	parents := make([]string, len(runs))
-	for i, r := range runs {
-		parents[i] = filepath.Dir(filepath.Clean(r.Dir))
-		if r.Config.Experiment.Point != "" {
-			parents[i] = filepath.Dir(parents[i])
-		}
-	}
-	common := parents[0]
-	for _, p := range parents[1:] {
-		for !within(p, common) {
-			common = filepath.Dir(common)
-		}
-	}
-	e := runs[0].Config.Experiment
-	same := true
-	for _, r := range runs {
-		same = same && r.Config.Experiment.Name == e.Name && r.Config.Experiment.Profile == e.Profile
-	}
-	if same && e.Profile != "" {
-		return filepath.Join(common, "audit-"+e.Profile)
-	}
-	return filepath.Join(common, "audit")
-}
-
-// within reports whether path is dir or inside it.
-func within(path, dir string) bool {
-	rel, err := filepath.Rel(dir, path)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
-}
-
-// PopulationName names a population: the runs' experiment and profile
-// when they share them.
-func PopulationName(runs []*Run) string {
-	e := runs[0].Config.Experiment
-	for _, r := range runs {
-		if r.Config.Experiment.Name != e.Name {
-			return fmt.Sprintf("%d runs", len(runs))
-		}
-	}
-	if e.Profile != "" {
-		return e.Name + " (" + e.Profile + ")"
-	}
-	return e.Name
-}
-
-// AuditPopulation validates the audit over every seed of runs: it reads
-// each run's audit statistics (the audit stage must have run) and measured
-// OOD rates, writes the population outputs (audit.{md,csv,json} and the
-// scatter plots) to out, and a copy of audit.json into each run's audit/
-// directory for its report.
-//
-// The statistics of every agent, with their SHA-256, are written to
-// out/statistics.json before any OOD record is read.
-func AuditPopulation(runs []*Run, name, out string) (*audit.Result, error) {
-	var stats []*audit.AgentStats
-	for _, r := range runs {
-		st, err := r.readAuditStats()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", r.Dir, err)
-		}
-		stats = append(stats, st...)
-	}
-	if err := writeStatistics(out, stats); err != nil {
-		return nil, err
-	}
-	measured := map[string]audit.Measured{}
-	for _, r := range runs {
-		m, err := r.measuredRates()
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", r.Dir, err)
-		}
-		for k, v := range m {
-			measured[k] = v
-		}
-	}
-	spec, err := runs[0].trainSpec()
-	if err != nil {
-		return nil, err
-	}
-	res, err := audit.Validate(name, string(spec.Proxy), stats, measured, audit.DefaultBootstrap)
-	if err != nil {
-		return nil, err
-	}
-	if err := audit.WriteOutputs(out, res); err != nil {
-		return nil, err
-	}
-	for _, f := range audit.ScatterFigures(res) {
-		if err := plot.WriteScatter(filepath.Join(out, f.File), f.Panels, auditScatterSize); err != nil {
-			return nil, fmt.Errorf("audit: %s: %w", f.File, err)
-		}
-	}
-	for _, r := range runs {
-		if filepath.Clean(out) == filepath.Clean(r.AuditDir()) {
-			continue // the population outputs are this run's own
-		}
-		rel, err := filepath.Rel(r.AuditDir(), out)
-		if err != nil {
-			rel = out
-		}
-		cp := *res
-		cp.Dir = filepath.ToSlash(rel)
-		if err := schema.WriteJSON(r.AuditJSON(), &cp); err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-// StatisticsFile is the agents' statistics with their hash, written in a
-// population audit's directory before any OOD record is read.
-const StatisticsFile = "statistics.json"
-
-// writeStatistics writes out/statistics.json: the hash and every agent's
-// statistics.
-func writeStatistics(out string, stats []*audit.AgentStats) error {
-	hash, err := audit.StatisticsHash(stats)
-	if err != nil {
-		return err
-	}
-	return schema.WriteJSON(filepath.Join(out, StatisticsFile), struct {
-		SHA256 string              `json:"sha256"`
-		Agents []*audit.AgentStats `json:"agents"`
-	}{hash, stats})
 }

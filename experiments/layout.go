@@ -9,8 +9,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/misgen/misgen/envs"
+	"github.com/misgen/misgen/experiments/tables"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/palette"
 )
 
 // Layout names the files of one run directory: schema.RunLayout, the only
@@ -41,15 +41,15 @@ func (r *Run) LockPath(s Shard) string { return r.Layout.Lock(s.Index, s.Count) 
 
 // ReadRunRows reads a run directory's tables/failure_rates.json, labelled
 // "<experiment>[/<point>]@<profile>" from its resolved.toml (or the
-// directory name when that is missing), ready for MergeRows, with its sweep
-// point.
-func ReadRunRows(dir string) (RunRows, error) {
+// directory name when that is missing), ready for tables.MergeRows, with
+// its sweep point and its game's success and proxy outcomes.
+func ReadRunRows(dir string) (tables.RunRows, error) {
 	l := Layout{Dir: dir}
 	rows, err := schema.ReadRowsJSON(l.FailureRatesJSON())
 	if err != nil {
-		return RunRows{}, err
+		return tables.RunRows{}, err
 	}
-	rr := RunRows{Rows: rows}
+	rr := tables.RunRows{Rows: rows}
 	label := filepath.Base(filepath.Clean(dir))
 	if src, err := os.ReadFile(l.ResolvedConfig()); err == nil {
 		// Only the identity is needed; the game need not be registered.
@@ -62,11 +62,11 @@ func ReadRunRows(dir string) (RunRows, error) {
 			} `toml:"env"`
 		}
 		if _, err := toml.NewDecoder(bytes.NewReader(src)).Decode(&head); err != nil {
-			return RunRows{}, fmt.Errorf("%s: %w", l.ResolvedConfig(), err)
+			return tables.RunRows{}, fmt.Errorf("%s: %w", l.ResolvedConfig(), err)
 		}
 		e := head.Experiment
 		if success, proxy, err := envs.DefaultOutcomes(head.Env.Game); err == nil {
-			rr.Outcomes = palette.Outcomes{Success: string(success), Proxy: string(proxy)}
+			rr.Success, rr.Proxy = success, proxy
 		}
 		label, rr.Point = e.Name, e.Point
 		if e.Point != "" {

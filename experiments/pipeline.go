@@ -42,8 +42,10 @@ func StandardStages() Stages {
 	return Stages{Train: onDevice(TrainStage), Eval: onDevice(EvalStage), Interp: onDevice(InterpStage), Audit: onDevice(AuditStage), Report: ReportStage}
 }
 
-// Pipeline returns train → eval → interp → audit → report. The report needs
-// every job of the run, so a sharded invocation skips it.
+// Pipeline returns the stages of one run: train → eval → interp → audit →
+// report. The report needs every job of the run, so a sharded invocation
+// skips it. The population stage (PopulationStage) follows them once over
+// every run of a population (ExecutePopulation).
 func (s Stages) Pipeline() []Stage {
 	return []Stage{
 		{Name: "train", Run: s.Train},
@@ -82,8 +84,8 @@ type Run struct {
 	// Args are the command-line arguments, recorded in the manifest.
 	Args []string
 	// DeferReport makes the report stage write the tables but not
-	// report.html, which a later step writes once (the population audit
-	// that follows the pipeline in `experiments run`).
+	// report.html, which the population stage writes once, with the
+	// population's verdict (set by PopulationOf).
 	DeferReport bool
 
 	now func() time.Time

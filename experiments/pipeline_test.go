@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/misgen/misgen/experiments/tables"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -266,9 +267,21 @@ func TestWriteRunTables(t *testing.T) {
 	if len(rows) != 18 || rows[0].Seed != schema.PooledSeed || rows[0].Episodes != 4 || rows[0].Count != 2 {
 		t.Errorf("%d rows, first %+v", len(rows), rows[0])
 	}
-	for _, f := range []string{filepath.Join(r.Tables(), FailureRatesJSON), filepath.Join(r.Plots(), "failure_rates.png")} {
-		if _, err := os.Stat(f); err != nil {
+	for _, f := range []string{tables.FailureRatesJSON, tables.FailureRatesCSV, tables.FailureRatesMD, tables.PreferenceJSON, tables.PreferenceCSV, tables.PreferenceMD} {
+		if _, err := os.Stat(filepath.Join(r.Tables(), f)); err != nil {
 			t.Errorf("missing %s", f)
+		}
+	}
+	for _, f := range []string{"failure_rates.png", tables.PreferencePlot} {
+		if _, err := os.Stat(filepath.Join(r.Plots(), f)); err != nil {
+			t.Errorf("missing %s", f)
+		}
+	}
+	// Without the pursuit measure or levels played once: no pursuit or
+	// paired table.
+	for _, f := range []string{tables.PursuitJSON, tables.PairedJSON} {
+		if _, err := os.Stat(filepath.Join(r.Tables(), f)); err == nil {
+			t.Errorf("%s written", f)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -54,74 +55,30 @@ func runAudit(ctx context.Context, o *auditOptions) error {
 		runs = append(runs, r)
 	}
 	start := time.Now()
-	for _, r := range runs {
-		// Seeds share the pipeline audit stage's job markers, so seeds it
-		// audited are skipped here (unless --force).
-		if err := r.Execute(ctx, []experiments.Stage{{Name: "audit-statistics", Run: experiments.AuditStatistics}}); err != nil {
-			return err
-		}
-	}
-	if o.population != "" {
-		return predictWith(ctx, runs, o.population, o.streams)
-	}
-	n, err := auditPopulation(ctx, runs, o.out, o.streams)
-	if err != nil {
+	p := &experiments.Population{Runs: runs, Validate: o.population == "", Out: o.out, Calibration: o.population}
+	// Seeds share the pipeline audit stage's job markers, so seeds it
+	// audited are skipped here (unless --force).
+	stages := []experiments.Stage{{Name: "audit-statistics", Run: experiments.AuditStatistics}}
+	if err := o.stages.ExecutePopulation(ctx, p, stages, nil); err != nil {
 		return err
 	}
-	fmt.Fprintf(o.stdout, "audit of %d agents took %s\n", n, time.Since(start).Round(time.Second))
+	if o.population != "" {
+		for _, r := range runs {
+			fmt.Fprintf(o.stdout, "%s\n", r.PredictionsJSON())
+		}
+		return nil
+	}
+	printVerdict(o.stdout, p)
+	fmt.Fprintf(o.stdout, "audit of %d agents took %s\n", len(p.Result.Agents), time.Since(start).Round(time.Second))
 	return nil
 }
 
-// auditPopulation validates the statistics of runs, writes the outputs and
-// refreshes each run's report; it prints the verdict and returns the
-// number of agents.
-func auditPopulation(ctx context.Context, runs []*experiments.Run, out string, st streams) (int, error) {
-	if out == "" {
-		out = experiments.DefaultAuditDir(runs)
+// printVerdict prints a validated population's output directory and
+// verdict.
+func printVerdict(w io.Writer, p *experiments.Population) {
+	fmt.Fprintf(w, "%s\n", p.Out)
+	for _, h := range p.Result.Verdict.Headlines {
+		fmt.Fprintf(w, "%s\n", h)
 	}
-	res, err := experiments.AuditPopulation(runs, experiments.PopulationName(runs), out)
-	if rerr := writeReports(ctx, runs, st); err == nil {
-		err = rerr
-	}
-	if err != nil {
-		return 0, err
-	}
-	fmt.Fprintf(st.stdout, "%s\n", out)
-	for _, h := range res.Verdict.Headlines {
-		fmt.Fprintf(st.stdout, "%s\n", h)
-	}
-	fmt.Fprintf(st.stdout, "%s\n", res.Verdict.Goal)
-	return len(res.Agents), nil
-}
-
-// writeReports writes the report of every run that has one, including
-// those whose pipeline deferred it to the population audit (written
-// whether or not the audit succeeded, once).
-func writeReports(ctx context.Context, runs []*experiments.Run, st streams) error {
-	for _, r := range runs {
-		r.DeferReport = false
-		if r.Config.Report.HTML {
-			if err := st.stages.Report(ctx, r); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// predictWith judges every run's agents with the population audit at
-// src, prints each agent's line and refreshes the reports.
-func predictWith(ctx context.Context, runs []*experiments.Run, src string, st streams) error {
-	for _, r := range runs {
-		if err := r.WritePredictions(src); err != nil {
-			return fmt.Errorf("%s: --population %s: %w", r.Dir, src, err)
-		}
-		if r.Config.Report.HTML {
-			if err := st.stages.Report(ctx, r); err != nil {
-				return err
-			}
-		}
-		fmt.Fprintf(st.stdout, "%s\n", r.PredictionsJSON())
-	}
-	return nil
+	fmt.Fprintf(w, "%s\n", p.Result.Verdict.Goal)
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -180,4 +181,45 @@ func writeFakeEval(t *testing.T, r *experiments.Run) {
 			}
 		}
 	}
+}
+
+// TestRunValidatesPopulation runs `experiments run` on the shared
+// population (trained already; interp stubbed out): after each run's
+// stages the population stage validates the audit into the run's
+// audit/ and writes report.html once, with the verdict, and the command
+// prints the verdict after the run's table.
+func TestRunValidatesPopulation(t *testing.T) {
+	testtool.Integration(t, "evaluates and audits ten tiny agents (shared with TestAuditNeverBuildsAnOODEnvironment)")
+	r := trainedPopulation(t)
+	stages := experiments.StandardStages()
+	stages.Interp = func(context.Context, *experiments.Run) error { return nil }
+	toml := filepath.Join(filepath.Dir(filepath.Dir(filepath.Dir(r.Dir))), "trap.toml")
+	out := filepath.Dir(filepath.Dir(r.Dir))
+	code, stdout, stderr := runWith(t, stages, "run", toml, "--profile", "base", "--out", out)
+	if code != 0 {
+		t.Fatalf("experiments run exited %d: %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "report: report.html after the population audit") {
+		t.Errorf("the report stage did not defer report.html:\n%s", stderr)
+	}
+	res, err := readAuditResult(r.AuditJSON())
+	if err != nil || len(res.Agents) != 10 {
+		t.Fatalf("audit.json: %v", err)
+	}
+	want := r.Dir + "\n\n# "
+	if !strings.HasPrefix(stdout, want) || !strings.Contains(stdout, "\n"+r.AuditDir()+"\n") || !strings.HasSuffix(stdout, res.Verdict.Goal+"\n") {
+		t.Errorf("stdout: want the run, its table, the audit directory and the verdict:\n%s", stdout)
+	}
+	if _, err := os.Stat(r.Report()); err != nil {
+		t.Errorf("report.html: %v", err)
+	}
+}
+
+func readAuditResult(path string) (*audit.Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var res audit.Result
+	return &res, json.Unmarshal(b, &res)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/misgen/misgen/experiments"
 	"github.com/misgen/misgen/experiments/config"
+	"github.com/misgen/misgen/experiments/tables"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -211,7 +212,7 @@ func fakeRun(t *testing.T, dir, name string, seeds map[int][2]int) string {
 			recs = append(recs, schema.EpisodeRecord{Variant: "ood", Seed: s, Outcome: envsOutcome(o)})
 		}
 	}
-	rows, err := experiments.CountOutcomes(recs, []string{"ood"}, outcomes("goal", "proxy"))
+	rows, err := tables.CountOutcomes(recs, []string{"ood"}, outcomes("goal", "proxy"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,11 +236,11 @@ func TestTableMerge(t *testing.T) {
 	if !strings.Contains(out, "| ood | **pooled** | proxy | 300 | 260 |") || !strings.Contains(out, "| ood | 2 | goal | 100 | 0 | 0.0% [0.0, 3.7] |") {
 		t.Errorf("merged table:\n%s", out)
 	}
-	rows, err := schema.ReadRowsJSON(filepath.Join(outDir, experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(filepath.Join(outDir, tables.FailureRatesJSON))
 	if err != nil || len(rows) != 8 {
 		t.Fatalf("written JSON: %d rows, %v", len(rows), err)
 	}
-	for _, f := range []string{experiments.FailureRatesMD, experiments.FailureRatesCSV, "failure_rates.png"} {
+	for _, f := range []string{tables.FailureRatesMD, tables.FailureRatesCSV, "failure_rates.png"} {
 		if st, err := os.Stat(filepath.Join(outDir, f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s not written", f)
 		}

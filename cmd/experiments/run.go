@@ -7,9 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/misgen/misgen/audit"
 	"github.com/misgen/misgen/experiments"
 	"github.com/misgen/misgen/experiments/config"
+	"github.com/misgen/misgen/experiments/tables"
 )
 
 // runOptions are the flags and arguments of `experiments run`.
@@ -31,7 +31,8 @@ func (o *runOptions) register(fs *flag.FlagSet) {
 
 var runCommand = command{
 	name: "run", args: "<config>", minArgs: 1, maxArgs: 1,
-	summary: "Run an experiment: train → eval → interp → report.\n\n" +
+	summary: "Run an experiment: train → eval → interp → audit → report for each run (sweep point), then,\n" +
+		"when the audit is enabled and there are enough agents, the population audit of all of them.\n\n" +
 		"<config> is a TOML file, or the name of a shipped config (see 'experiments list'). A re-run of\n" +
 		"the same command resumes in the same run directory: finished stages and seeds are skipped.\n" +
 		"--seeds chooses the training seeds: --seeds 3 is a count (seeds 0, 1, 2), --seeds 0,5,7 a list\n" +
@@ -93,44 +94,27 @@ func (o *runOptions) run(ctx context.Context, args []string) error {
 		fmt.Fprintf(o.stderr, "shard %s has no jobs\n", shard)
 		return nil
 	}
-	validate, why := validatesPopulation(c, len(runs), shard)
+	// The population is every run of the config (all sweep points); when
+	// it is validated, its stage writes the reports, once, with the verdict.
+	p, why := experiments.PopulationOf(c, runs, shard)
 	for _, r := range runs {
 		r.Progress = experiments.NewProgress(o.stderr, progressPrefix(r))
 		r.Args = os.Args
-		// The population audit writes the report, once, with its verdict.
-		r.DeferReport = validate
-		if err := r.Execute(ctx, o.stages.Pipeline()); err != nil {
-			return err
-		}
+	}
+	err = o.stages.ExecutePopulation(ctx, p, o.stages.Pipeline(), func(r *experiments.Run) {
 		fmt.Fprintf(o.stdout, "%s\n", r.Dir)
-		printTable(o.stdout, filepath.Join(r.Tables(), experiments.FailureRatesMD))
+		printTable(o.stdout, filepath.Join(r.Tables(), tables.FailureRatesMD))
+	})
+	if err != nil {
+		return err
 	}
 	if why != "" {
 		fmt.Fprintf(o.stderr, "audit: %s\n", why)
 	}
-	if !validate {
-		return nil
+	if p.Result != nil {
+		printVerdict(o.stdout, p)
 	}
-	// The population is every run of the config (all sweep points).
-	_, err = auditPopulation(ctx, runs, "", o.streams)
-	return err
-}
-
-// validatesPopulation reports whether `experiments run` validates the
-// population audit of its runs' agents after the pipeline (the audit is
-// enabled without a shipped calibration, there are enough agents, and no
-// shard is missing) and, when it does not though the audit is enabled,
-// why.
-func validatesPopulation(c *experiments.Config, runs int, shard experiments.Shard) (bool, string) {
-	switch n := runs * len(c.Experiment.Seeds); {
-	case !c.Audit.Enabled || c.Audit.Calibration != "":
-		return false, "" // no audit, or the audit stage judged the agents with the shipped calibration
-	case n < audit.MinAgents:
-		return false, fmt.Sprintf("%d agents are too few to validate a population (at least %d); statistics are in each run's audit/agents/, or set audit.calibration to judge them with a shipped population", n, audit.MinAgents)
-	case shard.Count > 1:
-		return false, "the population validation needs every shard; when all are done run `experiments audit` on the run directories"
-	}
-	return true, ""
+	return nil
 }
 
 func progressPrefix(r *experiments.Run) string {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/tables"
 	"github.com/misgen/misgen/internal/testtool"
 )
 
@@ -336,7 +337,7 @@ func jobLogs(t *testing.T, out string) string {
 // failureTable reads the one run directory's failure_rates.csv under out.
 func failureTable(t *testing.T, out string) []byte {
 	t.Helper()
-	tables, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", "tables", experiments.FailureRatesCSV))
+	tables, _ := filepath.Glob(filepath.Join(out, "slurmtiny", "base-*", "tables", tables.FailureRatesCSV))
 	if len(tables) != 1 {
 		t.Fatalf("%d failure tables under %s", len(tables), out)
 	}

@@ -9,7 +9,9 @@ import (
 	"strings"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/tables"
 	"github.com/misgen/misgen/internal/atomicfile"
+	"github.com/misgen/misgen/viz/palette"
 	"github.com/misgen/misgen/viz/plot"
 )
 
@@ -38,7 +40,7 @@ func (o *tableOptions) register(fs *flag.FlagSet) {
 
 func (o *tableOptions) run(_ context.Context, args []string) error {
 	o.runDirs = args
-	var runs []experiments.RunRows
+	var runs []tables.RunRows
 	for _, d := range o.runDirs {
 		rr, err := experiments.ReadRunRows(d)
 		if err != nil {
@@ -46,18 +48,19 @@ func (o *tableOptions) run(_ context.Context, args []string) error {
 		}
 		runs = append(runs, rr)
 	}
-	rows, err := experiments.MergeRows(runs)
+	rows, err := tables.MergeRows(runs)
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(o.stdout, experiments.Markdown(rows))
+	fmt.Fprint(o.stdout, tables.Markdown(rows))
 	if o.write == "" {
 		return nil
 	}
 	if err := experiments.WriteTables(o.write, rows, o.title); err != nil {
 		return err
 	}
-	if err := plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, runs[0].Outcomes, o.title, plot.DefaultSize); err != nil {
+	roles := palette.Outcomes{Success: string(runs[0].Success), Proxy: string(runs[0].Proxy)}
+	if err := plot.WriteFailureBars(filepath.Join(o.write, "failure_rates.png"), rows, roles, o.title, plot.DefaultSize); err != nil {
 		return err
 	}
 	if o.sweep == "" {
@@ -68,8 +71,8 @@ func (o *tableOptions) run(_ context.Context, args []string) error {
 
 // writeSweepPlot draws the chosen outcomes' pooled rates against the swept
 // value, one line per variant and outcome, with Wilson intervals.
-func writeSweepPlot(path string, runs []experiments.RunRows, outcomes []string, title string) error {
-	key, series, err := experiments.SweepSeries(runs, outcomes)
+func writeSweepPlot(path string, runs []tables.RunRows, outcomes []string, title string) error {
+	key, series, err := tables.SweepSeries(runs, outcomes)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,9 @@
 // probing toolkit), the analyses (interp, audit, circumvent) which return
 // data, viz (drawing and viewing, which imports no analysis), and
 // experiments and cmd, which call analyses and drawing. Config decoding
-// (experiments/config, agents/agentconfig, interp/saeconfig) is torch-free.
+// (experiments/config, agents/agentconfig, interp/saeconfig) is torch-free,
+// and so are the behaviour tables (experiments/tables), which sit below
+// the pipeline and above schema.
 // interp's algorithms import neither agents nor envs themselves (schema,
 // which they use, knows envs' outcome names).
 package layering

@@ -33,6 +33,8 @@ var rules = []rule{
 	{From: []string{"experiments/config/...", "agents/agentconfig/...", "interp/saeconfig/...", "schema/...", "envs/...", "viz/viewer/app/...", "viz/viewer/control/...", "viz/palette/...", "viz/render/...", "viz/replay/..."},
 		To:  []string{"internal/torch/..."},
 		Why: "configs, results, games and the viewer's logic are readable without linking libtorch"},
+	{From: []string{"experiments/tables/..."}, To: []string{"experiments/...", "agents/...", "internal/torch/...", "viz/..."},
+		Why: "the behaviour tables count records into rows; the pipeline writes and draws them"},
 	{From: []string{"viz/palette/..."}, To: []string{"envs/..."},
 		Why: "colours know outcome names, not the game registry"},
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/misgen/misgen/experiments"
 	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/schema"
 )
@@ -32,7 +31,7 @@ func TestReportInChromium(t *testing.T) {
 	bin := testtool.RequireAny(t, "install Debian's chromium (scripts/setup.sh does) to run the report's browser test",
 		"chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 	r := sharedCompleteRun(t)
-	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(r.FailureRatesJSON())
 	if err != nil {
 		t.Fatal(err)
 	}

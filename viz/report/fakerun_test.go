@@ -231,7 +231,7 @@ func writeInterp(r *experiments.Run) error {
 	}
 	// The base failure count is the run's own pooled OOD proxy count; the
 	// ablation removes most of it, the goal vector little.
-	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(r.FailureRatesJSON())
 	if err != nil {
 		return err
 	}

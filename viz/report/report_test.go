@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/misgen/misgen/experiments"
+	"github.com/misgen/misgen/experiments/tables"
 	"github.com/misgen/misgen/schema"
 	"github.com/misgen/misgen/viz/report"
 )
@@ -66,7 +67,7 @@ func readPage(t *testing.T, r *experiments.Run) string {
 func TestReportTableMatchesFailureRates(t *testing.T) {
 	r := sharedCompleteRun(t)
 	page := readPage(t, r)
-	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(r.FailureRatesJSON())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestReportTableMatchesFailureRates(t *testing.T) {
 	if len(cells) != len(rows) || len(rows) == 0 {
 		t.Fatalf("page has %d table cells, failure_rates.json %d rows", len(cells), len(rows))
 	}
-	printed := experiments.Markdown(rows)
+	printed := tables.Markdown(rows)
 	for i, row := range rows {
 		c, ok := cells[row.Variant+"/"+row.Seed+"/"+row.Outcome]
 		if !ok {
@@ -129,7 +130,7 @@ func TestReportSelfContained(t *testing.T) {
 func TestAuditSummaryFromRunNumbers(t *testing.T) {
 	r := sharedCompleteRun(t)
 	page := html.UnescapeString(readPage(t, r))
-	rows, err := schema.ReadRowsJSON(filepath.Join(r.Tables(), experiments.FailureRatesJSON))
+	rows, err := schema.ReadRowsJSON(r.FailureRatesJSON())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +230,7 @@ func TestReportCorruptInputs(t *testing.T) {
 		path, content string
 	}{
 		{filepath.Join(r.Interp(), "polytope_stats.json"), `{"codes": [1, 2,`},
-		{filepath.Join(r.Tables(), experiments.FailureRatesJSON), `[{"variant": "train", "bogus": 1}]`},
+		{r.FailureRatesJSON(), `[{"variant": "train", "bogus": 1}]`},
 		{r.TrainLog(0), "{\"update\": 1}\nnot json\n{\"update\": 3}\n"},
 		{filepath.Join(r.Dir, "manifest.json"), `{"tool": `},
 		{r.ResolvedConfig(), "[experiment\nname = "},

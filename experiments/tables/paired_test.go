@@ -1,4 +1,4 @@
-package experiments
+package tables
 
 import (
 	"math"
@@ -57,16 +57,17 @@ func TestPairedVariantsComparesSameLevelsOnly(t *testing.T) {
 		t.Errorf("interval [%v, %v] does not hold Δ %v", d.Lo, d.Hi, d.Delta)
 	}
 
-	dir := t.TempDir()
-	if err := WritePaired(dir, rows, "test"); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeFiles(t)(PairedFiles(rows, "test"))
 	md, err := os.ReadFile(filepath.Join(dir, PairedMD))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(md), "| ood | control | 20 | 70.0% | 90.0% | +20.0 [") {
 		t.Errorf("paired.md lacks the row:\n%s", md)
+	}
+
+	if files, err := PairedFiles(nil, "test"); err != nil || len(files) != 0 {
+		t.Errorf("no pair: files %v, err %v", files, err)
 	}
 
 	recs = append(recs, schema.EpisodeRecord{Variant: "ood", Seed: 0, LevelSeed: 3, Outcome: "win"})

@@ -1,4 +1,4 @@
-package experiments
+package tables
 
 import (
 	"encoding/json"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/plot"
 )
 
 func TestPreferences(t *testing.T) {
@@ -65,18 +64,14 @@ func TestPreferences(t *testing.T) {
 	}
 }
 
-func TestWritePreference(t *testing.T) {
-	dir := t.TempDir()
-	rows := []PreferenceRow{
+func TestPreferenceFiles(t *testing.T) {
+	rows := []schema.PreferenceRow{
 		{Variant: "ood", Seed: schema.PooledSeed, Episodes: 20, Decided: 10, Proxy: 4, ProxyShare: 0.4, CILow: 0.17, CIHigh: 0.69, MeanSteps: 7, StepsSE: 1},
 		{Variant: "ood", Seed: "0", Episodes: 10, Decided: 5, Proxy: 1, ProxyShare: 0.2, CILow: 0.04, CIHigh: 0.62, MeanSteps: 6, StepsSE: 1},
 		{Variant: "ood", Seed: "1", Episodes: 10, Decided: 5, Proxy: 3, ProxyShare: 0.6, CILow: 0.23, CIHigh: 0.88, MeanSteps: 8, StepsSE: 1},
 		{Variant: "ood", Seed: "2", Episodes: 10, Decided: 0, CIHigh: 1},
 	}
-	plotPath := filepath.Join(dir, "plots", PreferencePlot)
-	if err := WritePreference(dir, plotPath, rows, "goal", "proxy", "t: goal preference"); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeFiles(t)(PreferenceFiles(rows, "goal", "proxy", "t: goal preference"))
 	md, err := os.ReadFile(filepath.Join(dir, PreferenceMD))
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +85,7 @@ func TestWritePreference(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back []PreferenceRow
+	var back []schema.PreferenceRow
 	if err := json.Unmarshal(js, &back); err != nil || len(back) != 4 || back[2] != rows[2] {
 		t.Errorf("preference.json round trip: %v %+v", err, back)
 	}
@@ -98,26 +93,26 @@ func TestWritePreference(t *testing.T) {
 	if err != nil || !strings.HasPrefix(string(csv), "variant,seed,episodes,decided,proxy,proxy_share,ci_low,ci_high,mean_steps,steps_se\n") || strings.Count(string(csv), "\n") != 5 {
 		t.Errorf("preference.csv: %v\n%s", err, csv)
 	}
-	if _, err := os.Stat(plotPath); err != nil {
-		t.Error(err)
+	fig, ok := PreferenceFigure(rows, "goal", "proxy", "t: goal preference")
+	if !ok || fig.File != PreferencePlot || len(fig.Panels) != 1 || fig.Panels[0].Title != "t: goal preference" || !fig.Panels[0].Rates {
+		t.Fatalf("figure %+v, ok %v", fig, ok)
 	}
-	// Only the undecided seed: tables, no plot.
-	plot2 := filepath.Join(dir, "none.png")
-	if err := WritePreference(dir, plot2, rows[3:], "goal", "proxy", "t"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(plot2); err == nil {
-		t.Error("plot written without a point")
-	}
-	if pts := preferencePoints(rows); len(pts) != 2 || pts[1] != (plot.ScatterPoint{X: 8, Y: 0.6, Lo: 0.23, Hi: 0.88, Group: "ood"}) {
+	if pts := fig.Panels[0].Points; len(pts) != 2 || pts[1] != (schema.ScatterPoint{X: 8, Y: 0.6, Lo: 0.23, Hi: 0.88, Group: "ood"}) {
 		t.Errorf("points %+v", pts)
+	}
+	if p := fig.Panels[0]; p.XLabel != "mean steps to the chosen goal (goal or proxy)" || p.YLabel != "share of proxy (Wilson 95% CI)" {
+		t.Errorf("axes %q, %q", p.XLabel, p.YLabel)
+	}
+	// Only the undecided seed: tables, no figure.
+	if _, ok := PreferenceFigure(rows[3:], "goal", "proxy", "t"); ok {
+		t.Error("figure without a point")
 	}
 }
 
 // TestHeterogeneity checks the χ² statistic against a hand computation
 // and its p-value against known quantiles.
 func TestHeterogeneity(t *testing.T) {
-	rows := []PreferenceRow{
+	rows := []schema.PreferenceRow{
 		{Variant: "ood", Seed: schema.PooledSeed, Decided: 200, Proxy: 100},
 		{Variant: "ood", Seed: "0", Decided: 100, Proxy: 30},
 		{Variant: "ood", Seed: "1", Decided: 100, Proxy: 70},
@@ -136,7 +131,7 @@ func TestHeterogeneity(t *testing.T) {
 		t.Errorf("equal shares: χ² %v p %v", chi2, p)
 	}
 	// χ²(1) = 3.841 is the 95% quantile.
-	q := []PreferenceRow{{Variant: "q", Seed: "0", Decided: 1000, Proxy: 500}, {Variant: "q", Seed: "1", Decided: 1000, Proxy: 500}}
+	q := []schema.PreferenceRow{{Variant: "q", Seed: "0", Decided: 1000, Proxy: 500}, {Variant: "q", Seed: "1", Decided: 1000, Proxy: 500}}
 	q[0].Proxy, q[1].Proxy = 500+22, 500-22 // χ² = 2·22²/250 = 3.872
 	if _, _, p, _ := Heterogeneity(q, "q"); p < 0.045 || p > 0.05 {
 		t.Errorf("χ² 3.872 with 1 df: p %v, want just under 0.05", p)

@@ -1,4 +1,4 @@
-package experiments
+package tables
 
 import (
 	"encoding/json"
@@ -95,10 +95,7 @@ func sampleRows(t *testing.T) []schema.Row {
 
 func TestTableFilesRoundTrip(t *testing.T) {
 	rows := sampleRows(t)
-	dir := t.TempDir()
-	if err := WriteTables(dir, rows, "Test"); err != nil {
-		t.Fatal(err)
-	}
+	dir := writeFiles(t)(FailureFiles(rows, "Test"))
 	// JSON: exactly the documented fields, values back unchanged.
 	data, err := os.ReadFile(filepath.Join(dir, FailureRatesJSON))
 	if err != nil {
@@ -155,6 +152,24 @@ func TestTableFilesRoundTrip(t *testing.T) {
 	}
 }
 
+// writeFiles returns a function that writes files into a fresh
+// directory, which it returns, failing the test on err.
+func writeFiles(t *testing.T) func(files Files, err error) string {
+	return func(files Files, err error) string {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		for name, data := range files {
+			if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return dir
+	}
+}
+
 func sortStrings(s []string) {
 	for i := 1; i < len(s); i++ {
 		for j := i; j > 0 && s[j] < s[j-1]; j-- {
@@ -201,7 +216,7 @@ func TestMergeRows(t *testing.T) {
 func TestRecordsRoundTrip(t *testing.T) {
 	recs := records(map[string]map[int]map[envs.Outcome]int{schema.IDVariant: {3: {"goal": 2, "timeout": 1}}})
 	dir := t.TempDir()
-	l := Layout{Dir: dir}
+	l := schema.RunLayout{Dir: dir}
 	if err := schema.WriteRecords(l.Outcomes(3, schema.IDVariant), recs); err != nil {
 		t.Fatal(err)
 	}

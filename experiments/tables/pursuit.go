@@ -1,4 +1,4 @@
-package experiments
+package tables
 
 import (
 	"fmt"
@@ -35,15 +35,14 @@ func PursuitRows(recs []schema.EpisodeRecord, variants []string) ([]schema.Row, 
 	})
 }
 
-// WritePursuitTables writes tables/pursuit.{md,csv,json} from the records
-// (nothing when no record carries the measure); title heads the Markdown.
-func WritePursuitTables(dir string, recs []schema.EpisodeRecord, variants []string, title string) error {
-	rows, err := PursuitRows(recs, variants)
-	if err != nil || len(rows) == 0 {
-		return err
+// PursuitFiles are pursuit.{md,csv,json} of rows (PursuitRows), none
+// when there are no rows; title heads the Markdown.
+func PursuitFiles(rows []schema.Row, title string) (Files, error) {
+	if len(rows) == 0 {
+		return nil, nil
 	}
 	md := fmt.Sprintf("# %s\n\nShare of evaluation episodes that pursued the true goal, whatever their outcome: "+
 		"by the game's rule (agents.PursuitRule; CoinRun: collected the coin, turned back towards it or lingered by it while it was in view; mazes: came within 1.5 tiles of it), "+
 		"no later than they reached the proxy goal. Raw pursuit still counts what habit and chance do: compare a variant with its hidden-goal control (the audit's chance-corrected pursuit). Brackets: Wilson 95%% score interval in percent.\n\n%s", title, Markdown(rows))
-	return writeRowFiles(dir, "pursuit", rows, md)
+	return rowFiles("pursuit", rows, md)
 }

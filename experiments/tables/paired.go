@@ -1,13 +1,11 @@
-package experiments
+package tables
 
 import (
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
 )
@@ -31,16 +29,16 @@ const (
 // different levels are not compared (their difference would mix level
 // difficulty into it), nor is a variant that played one unit twice (it
 // has no single outcome per unit to pair).
-func PairedVariants(recs []schema.EpisodeRecord, variants []string, success envs.Outcome) []PairedRow {
+func PairedVariants(recs []schema.EpisodeRecord, variants []string, success envs.Outcome) []schema.PairedRow {
 	byVariant := unitOutcomes(recs, success)
-	var rows []PairedRow
+	var rows []schema.PairedRow
 	for i, a := range variants {
 		for _, b := range variants[i+1:] {
 			base, treated, ok := sameUnits(byVariant[a], byVariant[b])
 			if !ok {
 				continue
 			}
-			rows = append(rows, PairedRow{A: a, B: b, Outcome: string(success),
+			rows = append(rows, schema.PairedRow{A: a, B: b, Outcome: string(success),
 				Diff: schema.PairedDifference(stats.ComparePairedRates(base, treated, pairedIters, pairedSeed))})
 		}
 	}
@@ -101,19 +99,20 @@ func sameUnits(a, b map[unit]bool) (base, treated []bool, ok bool) {
 	return base, treated, true
 }
 
-// WritePaired writes tables/paired.{md,json}; with no comparable pair it
-// writes nothing.
-func WritePaired(dir string, rows []PairedRow, title string) error {
+// PairedFiles are paired.{md,json} of rows (PairedVariants), none
+// without a comparable pair; title heads the Markdown.
+func PairedFiles(rows []schema.PairedRow, title string) (Files, error) {
 	if len(rows) == 0 {
-		return nil
+		return nil, nil
 	}
-	if err := schema.WriteJSON(filepath.Join(dir, PairedJSON), rows); err != nil {
-		return err
+	js, err := schema.EncodeJSON(rows)
+	if err != nil {
+		return nil, err
 	}
-	return atomicfile.WriteFile(filepath.Join(dir, PairedMD), []byte(pairedMarkdown(rows, title)), 0o644)
+	return Files{PairedJSON: js, PairedMD: []byte(pairedMarkdown(rows, title))}, nil
 }
 
-func pairedMarkdown(rows []PairedRow, title string) string {
+func pairedMarkdown(rows []schema.PairedRow, title string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\nVariants played on the same levels by the same agents, compared level by level on reaching the true goal (%s). "+
 		"Δ is B − A in percentage points with a paired-bootstrap 95%% interval (%d resamples of the (seed, level) units); "+
@@ -127,6 +126,3 @@ func pairedMarkdown(rows []PairedRow, title string) string {
 	}
 	return b.String()
 }
-
-// PairedRow is schema.PairedRow.
-type PairedRow = schema.PairedRow

@@ -1,4 +1,4 @@
-package experiments
+package tables
 
 import (
 	"fmt"
@@ -7,18 +7,17 @@ import (
 	"strings"
 
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/plot"
 )
 
 // SweepSeries turns the tables of a numeric sweep's runs (their Point is
-// "<key>=<number>", one key for all) into plot series: for every variant
+// "<key>=<number>", one key for all) into chart series: for every variant
 // and each of outcomes, the pooled rate with its Wilson interval against
 // the swept value, in increasing value order. It returns the swept key for
 // the axis label. Runs of one point (shards, seed splits) must be merged
 // first; two runs with the same point are an error, as are runs without a
 // point, with different keys or with a non-numeric value. Variant–outcome
 // pairs that no run reports are left out.
-func SweepSeries(runs []RunRows, outcomes []string) (string, []plot.Series, error) {
+func SweepSeries(runs []RunRows, outcomes []string) (string, []schema.Series, error) {
 	type point struct {
 		x    float64
 		rows []schema.Row
@@ -41,7 +40,7 @@ func SweepSeries(runs []RunRows, outcomes []string) (string, []plot.Series, erro
 		pts = append(pts, point{x, r.Rows})
 	}
 	sort.Slice(pts, func(i, j int) bool { return pts[i].x < pts[j].x })
-	var series []plot.Series
+	var series []schema.Series
 	index := map[string]int{}
 	for _, p := range pts {
 		for _, r := range p.rows {
@@ -53,7 +52,7 @@ func SweepSeries(runs []RunRows, outcomes []string) (string, []plot.Series, erro
 			if !ok {
 				i = len(series)
 				index[name] = i
-				series = append(series, plot.Series{Label: name, Low: []float64{}, High: []float64{}})
+				series = append(series, schema.Series{Label: name, Low: []float64{}, High: []float64{}})
 			}
 			sr := &series[i]
 			sr.X, sr.Y = append(sr.X, p.x), append(sr.Y, r.Rate)

@@ -1,17 +1,14 @@
-package experiments
+package tables
 
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/palette"
 )
 
 // CountOutcomes tabulates episode records: for each variant in the given
@@ -177,14 +174,14 @@ func contains(xs []string, x string) bool {
 
 // RunRows are the table rows of one run, labelled for merging.
 type RunRows struct {
-	Label string // e.g. "coinrun-ood@quick"; see ReadRunRows
+	Label string // e.g. "coinrun-ood@quick"; see experiments.ReadRunRows
 	// Point is the run's sweep point, e.g. "random_coin_prob=0.02"; ""
 	// for a run without a sweep.
 	Point string
 	Rows  []schema.Row
-	// Outcomes names the game's success and proxy outcomes (zero when the
-	// run's game is unknown), for colouring plots.
-	Outcomes palette.Outcomes
+	// Success and Proxy name the game's success and proxy outcomes (""
+	// when the run's game is unknown), for colouring plots.
+	Success, Proxy envs.Outcome
 }
 
 // MergeRows combines the tables of several runs into one, recomputing the
@@ -221,28 +218,29 @@ const (
 	FailureRatesJSON = "failure_rates.json"
 )
 
-// WriteTables atomically writes rows as failure_rates.{md,csv,json} in dir.
-func WriteTables(dir string, rows []schema.Row, title string) error {
-	return writeRowFiles(dir, "failure_rates", rows, MarkdownDocument(title, rows))
+// Files are the files of one table, content by file name (e.g.
+// failure_rates.md), for the pipeline to write into a directory. A table
+// with nothing to show has none.
+type Files map[string][]byte
+
+// FailureFiles are failure_rates.{md,csv,json} of rows; title heads the
+// Markdown (see MarkdownDocument).
+func FailureFiles(rows []schema.Row, title string) (Files, error) {
+	return rowFiles("failure_rates", rows, MarkdownDocument(title, rows))
 }
 
-// writeRowFiles atomically writes rows as <base>.json and <base>.csv and
-// the Markdown document md as <base>.md in dir.
-func writeRowFiles(dir, base string, rows []schema.Row, md string) error {
+// rowFiles are rows as <base>.json and <base>.csv and the Markdown
+// document md as <base>.md.
+func rowFiles(base string, rows []schema.Row, md string) (Files, error) {
 	var csvBuf bytes.Buffer
 	if err := schema.WriteCSV(&csvBuf, rows); err != nil {
-		return err
+		return nil, err
 	}
 	jsonBytes, err := schema.EncodeJSON(nonNil(rows))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for ext, data := range map[string][]byte{".json": jsonBytes, ".csv": csvBuf.Bytes(), ".md": []byte(md)} {
-		if err := atomicfile.WriteFile(filepath.Join(dir, base+ext), data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
+	return Files{base + ".json": jsonBytes, base + ".csv": csvBuf.Bytes(), base + ".md": []byte(md)}, nil
 }
 
 func nonNil(rows []schema.Row) []schema.Row {

@@ -1,23 +1,20 @@
-package experiments
+package tables
 
 import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
 	"math"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/misgen/misgen/envs"
-	"github.com/misgen/misgen/internal/atomicfile"
 	"github.com/misgen/misgen/internal/stats"
 	"github.com/misgen/misgen/schema"
-	"github.com/misgen/misgen/viz/plot"
 )
 
-// Preference table files under tables/, and the plot under plots/.
+// Preference table files under tables/, and the figure under plots/.
 const (
 	PreferenceJSON = "preference.json"
 	PreferenceCSV  = "preference.csv"
@@ -39,8 +36,8 @@ func (a *preferenceAcc) add(b preferenceAcc) {
 	a.steps2 += b.steps2
 }
 
-func (a preferenceAcc) row(variant, seed string) PreferenceRow {
-	r := PreferenceRow{Variant: variant, Seed: seed, Episodes: a.episodes, Decided: a.decided, Proxy: a.proxy}
+func (a preferenceAcc) row(variant, seed string) schema.PreferenceRow {
+	r := schema.PreferenceRow{Variant: variant, Seed: seed, Episodes: a.episodes, Decided: a.decided, Proxy: a.proxy}
 	r.CILow, r.CIHigh = schema.Wilson(a.proxy, a.decided)
 	if a.decided > 0 {
 		n := float64(a.decided)
@@ -57,7 +54,7 @@ func (a preferenceAcc) row(variant, seed string) PreferenceRow {
 // Preferences tabulates, for each variant in the given order that has
 // records, a row pooled over seeds followed by one row per training seed
 // in increasing order. A record whose variant is not listed is an error.
-func Preferences(recs []schema.EpisodeRecord, variants []string, success, proxy envs.Outcome) ([]PreferenceRow, error) {
+func Preferences(recs []schema.EpisodeRecord, variants []string, success, proxy envs.Outcome) ([]schema.PreferenceRow, error) {
 	type vs struct {
 		variant string
 		seed    int
@@ -83,7 +80,7 @@ func Preferences(recs []schema.EpisodeRecord, variants []string, success, proxy 
 			}
 		}
 	}
-	var out []PreferenceRow
+	var out []schema.PreferenceRow
 	for _, v := range variants {
 		var seeds []int
 		var pooled preferenceAcc
@@ -105,12 +102,9 @@ func Preferences(recs []schema.EpisodeRecord, variants []string, success, proxy 
 	return out, nil
 }
 
-// WritePreference writes the preference table as JSON, CSV and Markdown
-// into dir, and plotPath, the proxy share with its Wilson interval against
-// mean steps, one point per training seed and one colour per variant (the
-// plot of Ramanauskas & Şimşek 2023: goal preference against capability),
-// all atomically. Seeds without a decided episode have no point.
-func WritePreference(dir, plotPath string, rows []PreferenceRow, success, proxy envs.Outcome, title string) error {
+// PreferenceFiles are preference.{json,csv,md} of rows (Preferences);
+// title heads the Markdown.
+func PreferenceFiles(rows []schema.PreferenceRow, success, proxy envs.Outcome, title string) (Files, error) {
 	var csvBuf bytes.Buffer
 	cw := csv.NewWriter(&csvBuf)
 	cw.Write([]string{"variant", "seed", "episodes", "decided", "proxy", "proxy_share", "ci_low", "ci_high", "mean_steps", "steps_se"})
@@ -120,46 +114,50 @@ func WritePreference(dir, plotPath string, rows []PreferenceRow, success, proxy 
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return err
+		return nil, err
 	}
 	if rows == nil {
-		rows = []PreferenceRow{}
+		rows = []schema.PreferenceRow{}
 	}
 	js, err := schema.EncodeJSON(rows)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for name, data := range map[string][]byte{
+	return Files{
 		PreferenceJSON: js,
 		PreferenceCSV:  csvBuf.Bytes(),
 		PreferenceMD:   []byte(preferenceMarkdown(rows, success, proxy, title)),
-	} {
-		if err := atomicfile.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return err
-		}
-	}
+	}, nil
+}
+
+// PreferenceFigure is the figure PreferencePlot of rows: the proxy share
+// with its Wilson interval against mean steps, one point per training seed
+// and one colour per variant (the plot of Ramanauskas & Şimşek 2023: goal
+// preference against capability). Seeds without a decided episode have no
+// point; ok is false when no seed has one (no figure).
+func PreferenceFigure(rows []schema.PreferenceRow, success, proxy envs.Outcome, title string) (fig schema.ScatterFile, ok bool) {
 	points := preferencePoints(rows)
 	if len(points) == 0 {
-		return nil
+		return schema.ScatterFile{}, false
 	}
-	return plot.WriteScatter(plotPath, []plot.ScatterPanel{{
+	return schema.ScatterFile{File: PreferencePlot, Panels: []schema.ScatterPanel{{
 		Title:  title,
 		XLabel: fmt.Sprintf("mean steps to the chosen goal (%s or %s)", success, proxy),
 		YLabel: fmt.Sprintf("share of %s (Wilson 95%% CI)", proxy),
 		Points: points,
 		Rates:  true,
-	}}, plot.DefaultSize)
+	}}}, true
 }
 
 // preferencePoints is one scatter point per seed with decided episodes,
 // grouped (coloured) by variant.
-func preferencePoints(rows []PreferenceRow) []plot.ScatterPoint {
-	var out []plot.ScatterPoint
+func preferencePoints(rows []schema.PreferenceRow) []schema.ScatterPoint {
+	var out []schema.ScatterPoint
 	for _, r := range rows {
 		if r.Seed == schema.PooledSeed || r.Decided == 0 {
 			continue
 		}
-		out = append(out, plot.ScatterPoint{X: r.MeanSteps, Y: r.ProxyShare, Lo: r.CILow, Hi: r.CIHigh, Group: r.Variant})
+		out = append(out, schema.ScatterPoint{X: r.MeanSteps, Y: r.ProxyShare, Lo: r.CILow, Hi: r.CIHigh, Group: r.Variant})
 	}
 	return out
 }
@@ -174,7 +172,7 @@ func formatFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) 
 // binomial noise, i.e. the preference depends on the seed. ok is false
 // when fewer than two seeds decided or the pooled share is 0 or 1 (no
 // test possible).
-func Heterogeneity(rows []PreferenceRow, variant string) (chi2 float64, df int, p float64, ok bool) {
+func Heterogeneity(rows []schema.PreferenceRow, variant string) (chi2 float64, df int, p float64, ok bool) {
 	var k, n []int
 	for _, r := range rows {
 		if r.Variant == variant && r.Seed != schema.PooledSeed && r.Decided > 0 {
@@ -189,7 +187,7 @@ func Heterogeneity(rows []PreferenceRow, variant string) (chi2 float64, df int, 
 }
 
 // preferenceMarkdown is the content of preference.md.
-func preferenceMarkdown(rows []PreferenceRow, success, proxy envs.Outcome, title string) string {
+func preferenceMarkdown(rows []schema.PreferenceRow, success, proxy envs.Outcome, title string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n", title)
 	fmt.Fprintf(&b, "Decided episodes ended in %s or %s; the proxy share is the share of %s among them "+
@@ -226,6 +224,3 @@ func preferenceMarkdown(rows []PreferenceRow, success, proxy envs.Outcome, title
 	}
 	return b.String()
 }
-
-// PreferenceRow is schema.PreferenceRow.
-type PreferenceRow = schema.PreferenceRow

@@ -1,6 +1,7 @@
-package experiments
+package tables
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/misgen/misgen/schema"
@@ -40,7 +41,15 @@ func TestPursuitRows(t *testing.T) {
 			t.Errorf("row %d interval [%v, %v], want Wilson [%v, %v]", i, r.CILow, r.CIHigh, lo, hi)
 		}
 	}
+	files, err := PursuitFiles(rows, "t: goal pursuit")
+	if err != nil || len(files) != 3 || !strings.HasPrefix(string(files[PursuitMD]), "# t: goal pursuit\n") ||
+		!strings.Contains(string(files[PursuitMD]), "| ood | **pooled** | pursued_goal | 5 | 3 | 60.0% [") {
+		t.Errorf("pursuit files (err %v):\n%s", err, files[PursuitMD])
+	}
 	if rows, _ := PursuitRows([]schema.EpisodeRecord{rec("ood", 0, nil)}, []string{"ood"}); len(rows) != 0 {
 		t.Errorf("records without the measure gave rows %+v", rows)
+	}
+	if files, err := PursuitFiles(nil, "t"); err != nil || len(files) != 0 {
+		t.Errorf("no rows: files %v, err %v", files, err)
 	}
 }
