@@ -114,7 +114,7 @@ func (a *Args) register(fs *flag.FlagSet) {
 	fs.StringVar(&a.Checkpoint, "checkpoint", "", "watch the policy in checkpoint `file` play live, e.g. <run>/checkpoints/seed-0/latest.ckpt\n(the run's resolved.toml gives game, observations and variants)")
 	fs.StringVar(&a.Env, "env", "", "`game` for a -checkpoint outside a run directory ("+games+")")
 	fs.StringVar(&a.Variant, "variant", "train", "live variant: train, ood, or a variant `name` of the experiment (-config or the checkpoint's run)")
-	fs.StringVar(&a.ConfigFile, "config", "", "experiment TOML, shipped config name or run directory `file` whose variants -variant names")
+	fs.StringVar(&a.ConfigFile, "config", "", "experiment `file` (TOML, shipped config name or run directory) whose variants -variant names")
 	fs.Uint64Var(&a.Seed, "seed", 0, "level `seed` of the first live level")
 	fs.BoolVar(&a.Greedy, "greedy", false, "-checkpoint: take the most probable action instead of sampling")
 	fs.StringVar(&a.Screenshot, "screenshot", "", "write one frame to `file`.png and exit (no window)")
