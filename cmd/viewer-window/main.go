@@ -5,8 +5,7 @@
 // when the program starts and panics without a display.
 //
 // This thin main injects what the viewer's window-free logic (package
-// viz/viewer/app) must not link: the policy runtime for -checkpoint and
-// the experiment-file reader for -config.
+// viz/viewer/app) must not link: the policy runtime for -checkpoint.
 package main
 
 import (
@@ -15,7 +14,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/misgen/misgen/experiments/config"
 	"github.com/misgen/misgen/viz/viewer"
 	"github.com/misgen/misgen/viz/viewer/app"
 	"github.com/misgen/misgen/viz/viewer/policy"
@@ -33,20 +31,10 @@ func main() {
 	if a.Headless() {
 		err = app.RunHeadless(a, os.Stdout)
 	} else {
-		err = viewer.Run(a, app.Loaders{Policy: policy.Loader(a.Seed, a.Greedy), Experiment: loadExperiment})
+		err = viewer.Run(a, app.Loaders{Policy: policy.Loader(a.Seed, a.Greedy)})
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-}
-
-// loadExperiment reads an experiment file (or shipped config name) for
-// -config, without a profile: the variants are the file's own.
-func loadExperiment(path string) (*app.Experiment, error) {
-	c, err := config.Load(path, "base")
-	if err != nil {
-		return nil, err
-	}
-	return &app.Experiment{Game: c.Env.Game, Obs: c.Env.Obs, Train: c.Env.Train, OOD: c.Env.OOD}, nil
 }

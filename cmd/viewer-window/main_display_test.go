@@ -12,32 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/misgen/misgen/envs/coinrun"
 	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/viz/replay/replaytest"
 	"github.com/misgen/misgen/viz/viewer"
-	"github.com/misgen/misgen/viz/viewer/app"
 )
 
 // The tests of this package link ebiten (through package main), so they
 // need an X display: xvfb-run -a go test -tags display ./cmd/viewer-window.
-
-func TestLoadExperiment(t *testing.T) {
-	x, err := loadExperiment("coinrun-ood")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if x.Game != coinrun.Name || x.OOD["random_coin"] == nil || x.Train.(*coinrun.Config).Coin != coinrun.CoinEnd {
-		t.Fatalf("coinrun-ood: %+v", x)
-	}
-	game, cfg, _, err := app.VariantConfig("", "random_coin", "coinrun-ood", loadExperiment)
-	if err != nil || game != coinrun.Name || cfg.(*coinrun.Config).Coin != coinrun.CoinRandom {
-		t.Fatalf("variant random_coin of coinrun-ood: %s %+v %v", game, cfg, err)
-	}
-	if _, err := loadExperiment(filepath.Join(t.TempDir(), "missing.toml")); err == nil || !strings.Contains(err.Error(), "missing.toml") {
-		t.Errorf("missing file: %v", err)
-	}
-}
 
 // TestViewerOpensWindow builds viewer and viewer-window side by side and
 // opens a replay directory through viewer under this test's display: the

@@ -20,8 +20,13 @@ type rule struct {
 }
 
 var rules = []rule{
+	// The viewer reads a run's resolved.toml (the game, observations and
+	// variants of a -checkpoint) through the experiment config decoder,
+	// which embeds the SAE config; both only decode TOML and link no
+	// libtorch (the configs rule below), so they are data, not analyses.
 	{From: []string{"viz/..."}, To: []string{"audit/...", "interp/...", "circumvent/...", "experiments/..."},
-		Why: "drawing and viewing sit above the data, not above the analyses"},
+		Allow: []string{"experiments/config/...", "interp/saeconfig/..."},
+		Why:   "drawing and viewing sit above the data, not above the analyses"},
 	{From: []string{"audit/...", "interp/...", "circumvent/..."}, To: []string{"viz/..."},
 		Why: "analyses return data (schema types); experiments draws it"},
 	{From: []string{"schema/..."}, To: []string{"agents/...", "internal/torch/...", "audit/...", "interp/...", "circumvent/...", "experiments/...", "viz/..."},

@@ -25,6 +25,10 @@ type Options struct {
 	// than it (CoinRun) are cropped to a window that follows the agent.
 	// 0 means DefaultCameraTiles.
 	CameraTiles int
+	// Greedy says the recorded policies took their most probable action
+	// (eval.greedy) rather than sampling it; the HUD's legend names the
+	// orange bar accordingly (HUD.Greedy).
+	Greedy bool
 }
 
 // DefaultCameraTiles is the camera width used when Options.CameraTiles is 0:
@@ -41,8 +45,9 @@ type Layout struct {
 	Features image.Rectangle // feature strip (empty when not shown)
 	Timeline image.Rectangle // step timeline (empty when not shown)
 	// Bars are the full-length slots of the action-probability bars, one
-	// per action; a bar of probability p fills round(p·width) pixels from
-	// the left of its slot.
+	// per action; the aliases of an action (ActionRows) share its row's
+	// slot. A row's bar of probability p (the sum over its actions) fills
+	// round(p·width) pixels from the left of its slot.
 	Bars []image.Rectangle
 	// Scale is the tile size used and CameraX the level x (in pixels at
 	// Scale) of the window's left edge, so level position (x, y) in tiles
@@ -61,9 +66,9 @@ func (l Layout) SeekFrame(p image.Point, steps int) (frame int, ok bool) {
 }
 
 // autoScale is the tile size at which a level rows tiles high is about as
-// tall as the HUD panel.
-func autoScale(rows, actions int) int {
-	return max(2, panelHeight(actions)/rows)
+// tall as a HUD panel with lines action lines.
+func autoScale(rows, lines int) int {
+	return max(2, panelHeight(lines)/rows)
 }
 
 // Draw renders env's current state with hud beside it.
@@ -72,7 +77,7 @@ func Draw(env envs.Env, info envs.Info, hud HUD, opts Options) (*image.RGBA, Lay
 	cols, rows := probe.Rect.Dx(), probe.Rect.Dy()
 	scale := opts.Scale
 	if scale <= 0 {
-		scale = autoScale(rows, len(hud.ActionNames))
+		scale = autoScale(rows, actionLines(hud.ActionNames))
 	}
 	level := env.Render(scale)
 	camTiles := opts.CameraTiles
@@ -87,7 +92,7 @@ func Draw(env envs.Env, info envs.Info, hud HUD, opts Options) (*image.RGBA, Lay
 
 	var l Layout
 	l.Scale, l.CameraX = scale, camX
-	bodyH := max(viewH, panelHeight(len(hud.ActionNames)))
+	bodyH := max(viewH, panelHeight(actionLines(hud.ActionNames)))
 	l.View = image.Rect(0, 0, viewW, viewH)
 	l.Panel = image.Rect(viewW, 0, viewW+panelW, bodyH)
 	y := bodyH
@@ -147,7 +152,9 @@ func (p *Player) Frame(i int) (*image.RGBA, Layout, error) {
 	}
 	i = p.cur.Pos()
 	env := p.cur.Env()
-	img, l := Draw(env, env.Info(), EpisodeHUD(p.cur.Ep, p.spec, i), p.Opts)
+	hud := EpisodeHUD(p.cur.Ep, p.spec, i)
+	hud.Greedy = p.Opts.Greedy
+	img, l := Draw(env, env.Info(), hud, p.Opts)
 	return img, l, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"strings"
 
 	"github.com/misgen/misgen/envs"
 	"github.com/misgen/misgen/viz/palette"
@@ -19,8 +20,13 @@ type HUD struct {
 	// Probs are the policy's action probabilities in this state; nil when
 	// no policy acted (a person, a script, or the final frame).
 	Probs []float32
-	// Action is the action taken from this state, -1 for none.
-	Action   int
+	// Action is the action taken from this state, -1 for none. Its bar is
+	// orange; the legend says how it was chosen (Greedy).
+	Action int
+	// Greedy reports that the policy took its most probable action;
+	// otherwise the action was sampled from Probs, so the orange bar need
+	// not be the longest.
+	Greedy   bool
 	Value    float32
 	HasValue bool
 	Reward   float32 // reward received on the step into this state
@@ -89,6 +95,13 @@ const (
 	headerRows = 7 // title, subtitle, step, value, reward/return, outcome, bar heading
 )
 
+// Headings of the action rows: the legend of the orange bar.
+const (
+	headingSampled = "P(action), orange: sampled action"
+	headingGreedy  = "P(action), orange: most likely"
+	headingTaken   = "action taken (no policy)"
+)
+
 // Colours of the HUD.
 var (
 	colPanel     = color.RGBA{R: 24, G: 26, B: 32, A: 255}
@@ -104,8 +117,16 @@ var (
 	colFeatNeg   = color.RGBA{R: 200, G: 70, B: 160, A: 255}
 )
 
-// panelHeight is the height of a HUD panel with n action rows.
+// panelHeight is the height of a HUD panel with n lines below the header
+// (action rows and their legend).
 func panelHeight(n int) int { return 2*padding + (headerRows+n)*lineH }
+
+// actionLines is the number of lines the action rows of names take: one
+// per row (ActionRows) and one per legend line (RowsLegend).
+func actionLines(names []string) int {
+	rows := ActionRows(names)
+	return len(rows) + len(RowsLegend(rows, names))
+}
 
 // outcomeColour colours an outcome by its meaning, in the palette shared
 // with the plots and the report.
@@ -117,7 +138,7 @@ func (h *HUD) outcomeColour(o envs.Outcome) color.RGBA {
 }
 
 // drawPanel draws the HUD into r of dst and returns the full-length slot
-// rectangle of each action's probability bar.
+// rectangle of each action's probability bar (aliases share their row's).
 func (h *HUD) drawPanel(dst *image.RGBA, r image.Rectangle) []image.Rectangle {
 	fill(dst, r, colPanel)
 	x, y := r.Min.X+padding, r.Min.Y+padding
@@ -144,47 +165,68 @@ func (h *HUD) drawPanel(dst *image.RGBA, r image.Rectangle) []image.Rectangle {
 	} else {
 		line("outcome: "+string(h.Outcome), h.outcomeColour(h.Outcome))
 	}
-	switch {
-	case h.Probs != nil:
-		line("action probabilities", colDim)
-	case h.Action >= 0:
-		line("action (no policy)", colDim)
-	default:
-		line("", colDim)
-	}
+	line(h.heading(), colDim)
+	rows := ActionRows(h.ActionNames)
 	slots := make([]image.Rectangle, len(h.ActionNames))
-	barX := x + nameChars*charW + 4
-	for a, name := range h.ActionNames {
-		col := colDim
-		if a == h.Action {
-			col = colBarChosen
-		}
-		drawText(dst, x, y, name, col, nameChars)
-		slot := image.Rect(barX, y+(lineH-barH)/2, barX+barMaxW, y+(lineH-barH)/2+barH)
-		slots[a] = slot
-		fill(dst, slot, colBarSlot)
-		p := float32(0)
-		switch {
-		case h.Probs != nil && a < len(h.Probs):
-			p = h.Probs[a]
-		case h.Probs == nil && a == h.Action:
-			p = 1 // show the chosen action of a person or script
-		}
-		if w := barLength(p, slot.Dx()); w > 0 {
-			bar := slot
-			bar.Max.X = bar.Min.X + w
-			c := colBar
-			if a == h.Action {
-				c = colBarChosen
-			}
-			fill(dst, bar, c)
-		}
-		if h.Probs != nil && a < len(h.Probs) {
-			drawText(dst, slot.Max.X+4, y, fmt.Sprintf("%.2f", p), col, probChars)
+	for _, row := range rows {
+		slot := h.drawRow(dst, row, image.Pt(x, y))
+		for _, a := range row.Actions {
+			slots[a] = slot
 		}
 		y += lineH
 	}
+	for _, l := range RowsLegend(rows, h.ActionNames) {
+		line(l, colDim)
+	}
 	return slots
+}
+
+// heading is the line above the action rows: what the bars and the orange
+// one show.
+func (h *HUD) heading() string {
+	switch {
+	case h.Probs != nil && h.Greedy:
+		return headingGreedy
+	case h.Probs != nil:
+		return headingSampled
+	case h.Action >= 0:
+		return headingTaken
+	}
+	return ""
+}
+
+// drawRow draws one action row with its line box's top-left corner at
+// p: the label, the bar of the row's probability (the sum over its
+// actions; for a person or script, full for the action taken) and the
+// probability. The taken action's row is orange. It returns the bar's
+// full-length slot.
+func (h *HUD) drawRow(dst *image.RGBA, row ActionRow, p image.Point) image.Rectangle {
+	col, c := colDim, colBar
+	var prob float32
+	for _, a := range row.Actions {
+		if a == h.Action {
+			col, c = colBarChosen, colBarChosen
+			if h.Probs == nil {
+				prob = 1 // show the chosen action of a person or script
+			}
+		}
+		if h.Probs != nil && a < len(h.Probs) {
+			prob += h.Probs[a]
+		}
+	}
+	drawText(dst, p.X, p.Y, row.Label(), col, nameChars)
+	barX := p.X + nameChars*charW + 4
+	slot := image.Rect(barX, p.Y+(lineH-barH)/2, barX+barMaxW, p.Y+(lineH-barH)/2+barH)
+	fill(dst, slot, colBarSlot)
+	if w := barLength(prob, slot.Dx()); w > 0 {
+		bar := slot
+		bar.Max.X = bar.Min.X + w
+		fill(dst, bar, c)
+	}
+	if h.Probs != nil {
+		drawText(dst, slot.Max.X+4, p.Y, fmt.Sprintf("%.2f", prob), col, probChars)
+	}
+	return slot
 }
 
 // barLength is the bar length in pixels of probability p in a slot of
@@ -278,4 +320,76 @@ func TimelineFrame(r image.Rectangle, x, steps int) int {
 	}
 	f := int(math.Round(float64(x-r.Min.X) * float64(steps) / float64(r.Dx()-1)))
 	return min(max(f, 0), steps)
+}
+
+// ActionRow is one row of the HUD's action list: an action and the
+// aliases folded into it (see ActionRows).
+type ActionRow struct {
+	Name    string // the action's name
+	Actions []int  // the action, then its aliases, in action order
+}
+
+// Label is the row's label: the name, with a '*' when aliases share the
+// row (RowsLegend explains them).
+func (r ActionRow) Label() string {
+	if len(r.Actions) > 1 {
+		return r.Name + "*"
+	}
+	return r.Name
+}
+
+// ActionRows groups the actions named names into the HUD's rows, in
+// action order. An action named "base(key)", where base is the name of
+// another action, is an alias of that action, the same behaviour under
+// another key, and shares its row: CoinRun keeps Procgen's 15-action
+// layout, whose last six actions "none(D)" … "none(E)" are keys the game
+// ignores, so they share the row of "none". Every other action has a row
+// of its own.
+func ActionRows(names []string) []ActionRow {
+	index := make(map[string]int, len(names))
+	for a, n := range names {
+		if _, dup := index[n]; !dup {
+			index[n] = a
+		}
+	}
+	var rows []ActionRow
+	rowOf := make(map[int]int) // base action → its row
+	for a, n := range names {
+		if base, ok := aliasOf(n, index); ok {
+			if r, seen := rowOf[base]; seen {
+				rows[r].Actions = append(rows[r].Actions, a)
+				continue
+			}
+		}
+		rowOf[a] = len(rows)
+		rows = append(rows, ActionRow{Name: n, Actions: []int{a}})
+	}
+	return rows
+}
+
+// aliasOf reports the action that name "base(key)" is an alias of.
+func aliasOf(name string, index map[string]int) (int, bool) {
+	open := strings.IndexByte(name, '(')
+	if open <= 0 || !strings.HasSuffix(name, ")") {
+		return 0, false
+	}
+	a, ok := index[name[:open]]
+	return a, ok
+}
+
+// RowsLegend explains the rows with aliases, one line each, e.g.
+// "none*: sum of none and D,A,W,S,Q,E" for CoinRun.
+func RowsLegend(rows []ActionRow, names []string) []string {
+	var out []string
+	for _, r := range rows {
+		if len(r.Actions) < 2 {
+			continue
+		}
+		keys := make([]string, len(r.Actions)-1)
+		for i, a := range r.Actions[1:] {
+			keys[i] = strings.TrimSuffix(names[a][len(r.Name)+1:], ")")
+		}
+		out = append(out, fmt.Sprintf("%s: sum of %s and %s", r.Label(), r.Name, strings.Join(keys, ",")))
+	}
+	return out
 }

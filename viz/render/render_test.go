@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/gif"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -128,7 +129,21 @@ func TestBarLengthsProportionalToProbabilities(t *testing.T) {
 	if len(l.Bars) != len(probs) {
 		t.Fatalf("%d bars for %d actions", len(l.Bars), len(probs))
 	}
+	// The six keys CoinRun ignores share the row of none (action 4): its
+	// bar is the sum of the seven probabilities.
+	for a := 9; a < len(probs); a++ {
+		if l.Bars[a] != l.Bars[4] {
+			t.Errorf("alias %d has its own slot %v", a, l.Bars[a])
+		}
+	}
+	want := map[image.Rectangle]float32{}
 	for a, slot := range l.Bars {
+		want[slot] += probs[a]
+	}
+	if len(want) != 9 {
+		t.Fatalf("%d rows, want CoinRun's 9 distinct behaviours", len(want))
+	}
+	for a, slot := range l.Bars[:9] {
 		if !slot.In(l.Panel) {
 			t.Fatalf("bar %d slot %v outside panel %v", a, slot, l.Panel)
 		}
@@ -139,13 +154,81 @@ func TestBarLengthsProportionalToProbabilities(t *testing.T) {
 				n++
 			}
 		}
-		want := float64(probs[a]) * float64(slot.Dx())
-		if math.Abs(float64(n)-want) > 1 {
-			t.Errorf("action %d p=%.2f: bar %d px of %d, want %.1f", a, probs[a], n, slot.Dx(), want)
+		w := float64(want[slot]) * float64(slot.Dx())
+		if math.Abs(float64(n)-w) > 1 {
+			t.Errorf("action %d p=%.2f: bar %d px of %d, want %.1f", a, want[slot], n, slot.Dx(), w)
 		}
 		chosen := img.RGBAAt(slot.Min.X, y) == colBarChosen
 		if chosen != (a == 7) {
 			t.Errorf("action %d: chosen colour %v, want %v", a, chosen, a == 7)
+		}
+	}
+}
+
+func TestActionRows(t *testing.T) {
+	g, err := envs.Lookup(coinrun.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := g.Spec(g.NewConfig(), envs.DefaultObsConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	coin := spec.ActionName
+	cases := []struct {
+		names  []string
+		rows   []ActionRow
+		legend []string
+	}{
+		{envs.MoveActionNames, []ActionRow{{"up", []int{0}}, {"right", []int{1}}, {"down", []int{2}}, {"left", []int{3}}, {"noop", []int{4}}}, nil},
+		{coin, []ActionRow{{"left+down", []int{0}}, {"left", []int{1}}, {"left+jump", []int{2}}, {"down", []int{3}},
+			{"none", []int{4, 9, 10, 11, 12, 13, 14}}, {"jump", []int{5}}, {"right+down", []int{6}}, {"right", []int{7}}, {"right+jump", []int{8}}},
+			[]string{"none*: sum of none and D,A,W,S,Q,E"}},
+		// Not aliases: no such base action, an empty base, no closing
+		// parenthesis, a base named only later.
+		{[]string{"a", "b(x)", "(a)", "a(x", "c(y)", "c"}, []ActionRow{{"a", []int{0}}, {"b(x)", []int{1}}, {"(a)", []int{2}}, {"a(x", []int{3}}, {"c(y)", []int{4}}, {"c", []int{5}}}, nil},
+		{[]string{"go", "go(1)", "stop", "go(2)", "stop(k)"}, []ActionRow{{"go", []int{0, 1, 3}}, {"stop", []int{2, 4}}},
+			[]string{"go*: sum of go and 1,2", "stop*: sum of stop and k"}},
+		{nil, nil, nil},
+	}
+	for i, c := range cases {
+		rows := ActionRows(c.names)
+		if !reflect.DeepEqual(rows, c.rows) {
+			t.Errorf("case %d: rows %v, want %v", i, rows, c.rows)
+		}
+		if got := RowsLegend(rows, c.names); !reflect.DeepEqual(got, c.legend) {
+			t.Errorf("case %d: legend %q, want %q", i, got, c.legend)
+		}
+		for _, l := range c.legend {
+			if len(l) > (panelW-2*padding)/charW {
+				t.Errorf("case %d: legend line %q is cut in the panel", i, l)
+			}
+		}
+		if got, want := actionLines(c.names), len(c.rows)+len(c.legend); got != want {
+			t.Errorf("case %d: %d action lines, want %d", i, got, want)
+		}
+	}
+	if got := (ActionRow{"none", []int{4, 9}}).Label(); got != "none*" {
+		t.Errorf("aliased label %q", got)
+	}
+}
+
+func TestHeadingNamesTheOrangeBar(t *testing.T) {
+	cases := []struct {
+		hud  HUD
+		want string
+	}{
+		{HUD{Probs: []float32{1}, Action: 0}, "P(action), orange: sampled action"},
+		{HUD{Probs: []float32{1}, Action: 0, Greedy: true}, "P(action), orange: most likely"},
+		{HUD{Action: 2}, "action taken (no policy)"},
+		{HUD{Action: -1}, ""},
+	}
+	for i, c := range cases {
+		if got := c.hud.heading(); got != c.want {
+			t.Errorf("case %d: heading %q, want %q", i, got, c.want)
+		}
+		if n := len(c.want); n > (panelW-2*padding)/charW {
+			t.Errorf("case %d: heading of %d chars is cut in the panel", i, n)
 		}
 	}
 }

@@ -1,9 +1,10 @@
 // Package viewer is the ebiten front end of the misgen viewer: a resizable
-// window showing recorded episodes (replay mode) or a level played live.
+// window showing recorded episodes (replay mode: it plays one episode
+// after another) or a level played live.
 // All state changes happen in Update through the window-free controller
 // (package control) and scene (package app); Draw only puts the composed
-// *image.RGBA on screen, scaled with nearest-neighbour filtering so pixel
-// art stays crisp.
+// *image.RGBA on screen, scaled to fill the window (app.Fit) with
+// nearest-neighbour filtering so pixel art stays crisp.
 //
 // Importing ebiten initialises GLFW at program start (ebiten's package
 // init), which panics without an X display. Only cmd/viewer-window links
@@ -27,27 +28,40 @@ import (
 )
 
 // Run opens the window for a (replay, play or checkpoint mode) and returns
-// when it is closed. ld loads -checkpoint policies and -config experiment
-// files (a nil loader makes its flag report an error).
+// when it is closed. ld loads -checkpoint policies (a nil loader makes
+// -checkpoint report an error). The window opens at a size that shows the
+// first frame at an integer scale (app.WindowSize) and is resizable; the
+// frame always fills it (app.Fit).
 func Run(a *app.Args, ld app.Loaders) error {
 	var g ebiten.Game
+	var first *image.RGBA
 	switch a.Mode() {
 	case app.ModeReplay:
 		s, err := app.OpenReplays(a)
 		if err != nil {
 			return err
 		}
-		g = newReplayGame(s)
+		rg := newReplayGame(s)
+		if _, err := rg.win.Update(0); err != nil {
+			return err
+		}
+		g, first = rg, rg.win.Image()
 	default:
 		live, err := app.NewLive(a, ld)
 		if err != nil {
 			return err
 		}
 		defer live.Close()
-		g = newLiveGame(live, render.Options{Scale: a.Scale})
+		opts := render.Options{Scale: a.Scale}
+		g, first = newLiveGame(live, opts), live.Screen(opts)
 	}
 	ebiten.SetWindowResizingMode(ebiten.WindowResizingModeEnabled)
-	ebiten.SetWindowSize(1280, 720)
+	size := app.DefaultWindow
+	if m := ebiten.Monitor(); m != nil {
+		mw, mh := m.Size()
+		size = app.WindowSize(first.Rect.Size(), image.Pt(mw, mh), m.DeviceScaleFactor())
+	}
+	ebiten.SetWindowSize(size.X, size.Y)
 	ebiten.SetWindowTitle("misgen viewer")
 	err := ebiten.RunGame(g)
 	if gerr, ok := g.(interface{ Err() error }); ok && gerr.Err() != nil {
@@ -77,20 +91,6 @@ type canvas struct {
 // set replaces the frame to show.
 func (c *canvas) set(img *image.RGBA) { c.img, c.stale = img, true }
 
-// fit is the scale and top-left position that fit a w×h frame centred in
-// a W×H screen: an integer scale when the frame fits at least once (crisp
-// pixels), else the largest fraction that fits.
-func fit(w, h, W, H int) (float64, image.Point) {
-	if w <= 0 || h <= 0 {
-		return 1, image.Point{}
-	}
-	s := math.Min(float64(W)/float64(w), float64(H)/float64(h))
-	if s >= 1 {
-		s = math.Floor(s)
-	}
-	return s, image.Pt(int((float64(W)-s*float64(w))/2), int((float64(H)-s*float64(h))/2))
-}
-
 // draw puts the frame on screen.
 func (c *canvas) draw(screen *ebiten.Image) {
 	screen.Fill(image.Black)
@@ -110,7 +110,7 @@ func (c *canvas) draw(screen *ebiten.Image) {
 		c.stale = false
 	}
 	sw, sh := screen.Bounds().Dx(), screen.Bounds().Dy()
-	c.scale, c.origin = fit(b.Dx(), b.Dy(), sw, sh)
+	c.scale, c.origin = app.Fit(b.Size(), image.Pt(sw, sh))
 	op := &ebiten.DrawImageOptions{Filter: ebiten.FilterNearest}
 	op.GeoM.Scale(c.scale, c.scale)
 	op.GeoM.Translate(float64(c.origin.X), float64(c.origin.Y))

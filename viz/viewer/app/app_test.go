@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"image"
 	"image/gif"
 	"image/png"
@@ -41,7 +42,7 @@ func TestParseArgs(t *testing.T) {
 		{nil, "", "give a replay file"},
 		{[]string{"a", "b"}, "", "one replay file or run directory, got 2"},
 		{[]string{"a", "-play", "maze"}, "", "exclude each other"},
-		{[]string{"-checkpoint", "c"}, "", "needs -env"},
+		{[]string{"-checkpoint", "c"}, ModeCheckpoint, ""}, // the run's resolved.toml names the game
 		{[]string{"-play", "maze", "-screenshot", "x.png"}, "", "render recorded episodes"},
 		{[]string{"a", "-screenshot", "x.png", "-gif", "y.gif"}, "", "exclude each other"},
 		{[]string{"a", "-scale", "100"}, "", "-scale 100"},
@@ -154,8 +155,21 @@ func TestHeadlessScreenshotAndGIF(t *testing.T) {
 	if n := len(anim.Image); n != (len(eps[1].Steps)+3)/4+1 {
 		t.Errorf("GIF has %d frames for %d steps every 4", n, len(eps[1].Steps))
 	}
+	// A frame past the end writes the last frame and says so; the
+	// README's example asks for one.
+	log.Reset()
+	if err := RunHeadless(args(dir, "-screenshot", shot, "-frame", "5000"), &log); err != nil {
+		t.Fatal(err)
+	}
+	last, err := render.Frame(&eps[0], len(eps[0].Steps), render.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameImage(decodePNG(t, shot), last) || !strings.Contains(log.String(), fmt.Sprintf("-frame 5000 is past the end (frames 0..%d)", len(eps[0].Steps))) {
+		t.Errorf("-frame 5000: not the last frame, or no note:\n%s", log.String())
+	}
 	for i, bad := range [][]string{
-		{dir, "-screenshot", shot, "-frame", "5000"},
+		{dir, "-screenshot", shot, "-frame", "-2"},
 		{dir, "-screenshot", shot, "-episode", "9"},
 		{dir, "-screenshot", shot, "-filter", "timeout"},
 	} {
@@ -221,54 +235,6 @@ func TestSceneSideBySideAndClick(t *testing.T) {
 	}
 }
 
-func TestVariantConfig(t *testing.T) {
-	cases := []struct {
-		game, variant, file string
-		check               func(cfg any) bool
-		err                 string
-	}{
-		{coinrun.Name, "train", "", func(c any) bool { return c.(*coinrun.Config).Coin == coinrun.CoinEnd }, ""},
-		{coinrun.Name, "ood", "", func(c any) bool { return c.(*coinrun.Config).Coin == coinrun.CoinRandom }, ""},
-		{maze.Name, "ood", "", func(c any) bool { return c.(*maze.Config).CheeseRegion == 0 }, ""},
-		{heist.Name, "ood", "", func(c any) bool { h := c.(*heist.Config); return h.Keys > h.Chests }, ""},
-		{"", "random_coin", "coinrun-ood", func(c any) bool { return c.(*coinrun.Config).Coin == coinrun.CoinRandom }, ""},
-		{"", "train", "coinrun-ood", func(c any) bool { return c.(*coinrun.Config).Coin == coinrun.CoinEnd }, ""},
-		{coinrun.Name, "sideways", "", nil, `-variant "sideways"`},
-		{"pong", "train", "", nil, "unknown game"},
-		{"", "nope", "coinrun-ood", nil, "no variant \"nope\""},
-		{maze.Name, "train", "coinrun-ood", nil, "not maze"},
-		{"", "train", "missing.toml", nil, "viewer: no such file"},
-	}
-	// The experiment-file reader is injected; this one knows one file.
-	load := func(path string) (*Experiment, error) {
-		if path != "coinrun-ood" {
-			return nil, errors.New("no such file")
-		}
-		ood := coinrun.DefaultConfig()
-		ood.Coin = coinrun.CoinRandom
-		train := coinrun.DefaultConfig()
-		return &Experiment{Game: coinrun.Name, Obs: envs.DefaultObsConfig(), Train: &train, OOD: map[string]any{"random_coin": &ood}}, nil
-	}
-	for i, c := range cases {
-		game, cfg, _, err := VariantConfig(c.game, c.variant, c.file, load)
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("case %d: error %v, want %q", i, err, c.err)
-			}
-			continue
-		}
-		if err != nil {
-			t.Fatalf("case %d: %v", i, err)
-		}
-		if !c.check(cfg) || (c.game != "" && game != c.game) {
-			t.Errorf("case %d: wrong config %+v for %s", i, cfg, game)
-		}
-	}
-	if _, _, _, err := VariantConfig("", "train", "coinrun-ood", nil); !errors.Is(err, ErrNoExperimentLoader) {
-		t.Errorf("-config without a loader: %v", err)
-	}
-}
-
 func TestHumanActionAndLive(t *testing.T) {
 	cases := []struct {
 		game string
@@ -292,9 +258,9 @@ func TestHumanActionAndLive(t *testing.T) {
 			}
 			continue
 		}
-		_, cfg, obs, _ := VariantConfig(c.game, "train", "", nil)
+		lv, _ := GameVariant(c.game, "train")
 		g, _ := envs.Lookup(c.game)
-		env, _ := g.New(cfg, obs)
+		env, _ := g.New(lv.Config, lv.Obs)
 		if got := env.Spec().ActionName[a]; got != c.want {
 			t.Errorf("case %d: %+v → %s, want %s", i, c.keys, got, c.want)
 		}

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/misgen/misgen/envs"
+	_ "github.com/misgen/misgen/envs/all" // -play and -env list every game
 )
 
 // Args is the parsed command line of the viewer.
@@ -14,9 +17,9 @@ type Args struct {
 
 	Play       string // game to play by keyboard (play mode)
 	Checkpoint string // policy checkpoint to watch (checkpoint mode)
-	Env        string // game of the checkpoint mode
-	Variant    string // "train", "ood" or a -config variant name
-	ConfigFile string // experiment TOML whose variants -variant names
+	Env        string // game of the checkpoint mode (outside a run directory)
+	Variant    string // "train", "ood" or a variant name of the experiment
+	ConfigFile string // experiment TOML or run directory whose variants -variant names
 	Seed       uint64 // level seed of the first live level
 	Greedy     bool   // checkpoint mode: most probable action instead of sampling
 
@@ -57,7 +60,7 @@ func (a *Args) Headless() bool { return a.Screenshot != "" || a.GIF != "" }
 const Usage = `usage:
   viewer [flags] <replay-file | run-dir>       watch recorded episodes (plays on open)
   viewer -play <game> [-variant train|ood] [-config exp.toml] [-seed N]
-  viewer -checkpoint <file> -env <game> [-variant ...] [-seed N]
+  viewer -checkpoint <run>/checkpoints/seed-N/latest.ckpt [-variant ...] [-seed N] [-greedy]
   viewer <replay-file | run-dir> -screenshot out.png [-frame N] [-episode K] [-side]
   viewer <replay-file | run-dir> -gif out.gif [-episode K] [-every N] [-delay D]
 The window needs an X display (on a server: xvfb-run -a viewer ..., or ssh -X);
@@ -106,16 +109,17 @@ func ParseArgs(args []string, stdout, stderr io.Writer) (*Args, error) {
 
 // register binds a's fields to the viewer's flags.
 func (a *Args) register(fs *flag.FlagSet) {
-	fs.StringVar(&a.Play, "play", "", "play `game` (coinrun, maze, heist) with the keyboard")
-	fs.StringVar(&a.Checkpoint, "checkpoint", "", "watch the policy in checkpoint `file` play live")
-	fs.StringVar(&a.Env, "env", "", "`game` for -checkpoint")
-	fs.StringVar(&a.Variant, "variant", "train", "live variant: train, ood, or a variant `name` of -config")
-	fs.StringVar(&a.ConfigFile, "config", "", "experiment TOML `file` whose variants -variant names")
+	games := strings.Join(envs.Names(), ", ")
+	fs.StringVar(&a.Play, "play", "", "play `game` ("+games+") with the keyboard")
+	fs.StringVar(&a.Checkpoint, "checkpoint", "", "watch the policy in checkpoint `file` play live, e.g. <run>/checkpoints/seed-0/latest.ckpt\n(the run's resolved.toml gives game, observations and variants)")
+	fs.StringVar(&a.Env, "env", "", "`game` for a -checkpoint outside a run directory ("+games+")")
+	fs.StringVar(&a.Variant, "variant", "train", "live variant: train, ood, or a variant `name` of the experiment (-config or the checkpoint's run)")
+	fs.StringVar(&a.ConfigFile, "config", "", "experiment `file` (TOML, shipped config name or run directory) whose variants -variant names")
 	fs.Uint64Var(&a.Seed, "seed", 0, "level `seed` of the first live level")
 	fs.BoolVar(&a.Greedy, "greedy", false, "-checkpoint: take the most probable action instead of sampling")
 	fs.StringVar(&a.Screenshot, "screenshot", "", "write one frame to `file`.png and exit (no window)")
 	fs.StringVar(&a.GIF, "gif", "", "write an episode to `file`.gif and exit (no window)")
-	fs.IntVar(&a.Frame, "frame", 0, "frame `N` for -screenshot (steps taken; -1 = last)")
+	fs.IntVar(&a.Frame, "frame", 0, "frame `N` for -screenshot (steps taken; -1 or past the end: the last)")
 	fs.IntVar(&a.Episode, "episode", 0, "episode index `K` in file order (after -filter)")
 	fs.BoolVar(&a.Side, "side", false, "show the ID episode and its OOD partner side by side")
 	fs.StringVar(&a.Filter, "filter", "", "only episodes with `outcome`, e.g. reached_end_no_coin")
@@ -154,8 +158,6 @@ func (a *Args) validate() error {
 		return errors.New("viewer: give a replay file or run directory, -play <game>, or -checkpoint <file> (-h for help)")
 	case modes > 1:
 		return errors.New("viewer: a replay source, -play and -checkpoint exclude each other")
-	case a.Checkpoint != "" && a.Env == "" && a.ConfigFile == "":
-		return errors.New("viewer: -checkpoint needs -env <game> (or -config <experiment.toml>)")
 	case a.Headless() && a.Mode() != ModeReplay:
 		return errors.New("viewer: -screenshot and -gif render recorded episodes: give a replay file or run directory")
 	case a.Screenshot != "" && a.GIF != "":

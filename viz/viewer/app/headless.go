@@ -27,7 +27,7 @@ func OpenReplays(a *Args) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	scene := NewScene(eps, render.Options{Scale: a.Scale})
+	scene := NewScene(eps, render.Options{Scale: a.Scale, Greedy: GreedyEval(a.Source)})
 	ctl := control.New(ControlEpisodes(eps), scene.Outcomes())
 	if a.Filter != "" && !ctl.SetFilter(envs.Outcome(a.Filter)) {
 		return nil, fmt.Errorf("viewer: -filter %q: no episode has that outcome; outcomes present: %v", a.Filter, ctl.Filters()[1:])
@@ -60,19 +60,19 @@ func RunHeadless(a *Args, out io.Writer) error {
 	}
 	ep := &s.Eps[s.Ctl.Episode()]
 	if a.GIF != "" {
-		o := render.GIFOptions{Options: render.Options{Scale: a.Scale}, Every: a.Every, Delay: a.Delay}
+		o := render.GIFOptions{Options: s.scene.Opts, Every: a.Every, Delay: a.Delay}
 		if err := atomicfile.Write(a.GIF, 0o644, func(w io.Writer) error { return render.WriteGIF(w, ep, o) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "wrote %s: %s, %d frames\n", a.GIF, ep, len(render.GIFFrames(len(ep.Steps), o)))
 		return nil
 	}
-	frame := a.Frame
-	if frame == -1 {
-		frame = s.Ctl.Last()
+	frame, note, err := ScreenshotFrame(a.Frame, s.Ctl.Last())
+	if err != nil {
+		return fmt.Errorf("viewer: %s: %w", ep, err)
 	}
-	if frame < 0 || frame > s.Ctl.Last() {
-		return fmt.Errorf("viewer: -frame %d: %s has frames 0..%d", a.Frame, ep, s.Ctl.Last())
+	if note != "" {
+		fmt.Fprintf(out, "viewer: %s: %s\n", ep, note)
 	}
 	s.Ctl.Seek(frame)
 	img, _, _, err := s.scene.Render(s.Ctl)
@@ -84,4 +84,20 @@ func RunHeadless(a *Args, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "wrote %s: %s frame %d, %dx%d\n", a.Screenshot, ep, frame, img.Rect.Dx(), img.Rect.Dy())
 	return nil
+}
+
+// ScreenshotFrame is the frame -frame f selects in an episode (or
+// side-by-side pair) whose frames are 0..last: f itself, the last frame
+// for -1, and for f past the end the last frame with a note saying so.
+// Other negative values are an error naming the valid range.
+func ScreenshotFrame(f, last int) (frame int, note string, err error) {
+	switch {
+	case f == -1:
+		return last, "", nil
+	case f < 0:
+		return 0, "", fmt.Errorf("-frame %d: want a frame in 0..%d, or -1 for the last", f, last)
+	case f > last:
+		return last, fmt.Sprintf("-frame %d is past the end (frames 0..%d): wrote the last frame, %d", f, last, last), nil
+	}
+	return f, "", nil
 }

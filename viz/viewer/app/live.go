@@ -49,6 +49,7 @@ type Live struct {
 	done          bool
 
 	actor   Actor // nil: a person plays
+	greedy  bool  // the actor takes its most probable action (-greedy)
 	release func()
 	probs   []float32 // the actor's last decision, shown in the HUD
 	value   float32
@@ -57,29 +58,25 @@ type Live struct {
 	note    string  // a key's transient message for the status line
 }
 
-// NewLive builds the live level of a: play mode, or checkpoint mode with
-// the policy loaded by ld.Policy; -config files are read by ld.Experiment.
+// NewLive builds the live level of a (LiveLevel): play mode, or
+// checkpoint mode with the policy loaded by ld.Policy.
 func NewLive(a *Args, ld Loaders) (*Live, error) {
-	game := a.Play
-	if a.Mode() == ModeCheckpoint {
-		if ld.Policy == nil {
-			return nil, ErrNoPolicy
-		}
-		game = a.Env
+	if a.Mode() == ModeCheckpoint && ld.Policy == nil {
+		return nil, ErrNoPolicy
 	}
-	game, cfg, obs, err := VariantConfig(game, a.Variant, a.ConfigFile, ld.Experiment)
+	lv, err := LiveLevel(a)
 	if err != nil {
 		return nil, err
 	}
-	g, err := envs.Lookup(game)
+	g, err := envs.Lookup(lv.Game)
 	if err != nil {
 		return nil, fmt.Errorf("viewer: %w", err)
 	}
-	env, err := g.New(cfg, obs)
+	env, err := g.New(lv.Config, lv.Obs)
 	if err != nil {
-		return nil, fmt.Errorf("viewer: %s %s: %w", game, a.Variant, err)
+		return nil, fmt.Errorf("viewer: %s %s: %w", lv.Game, a.Variant, err)
 	}
-	l := &Live{Game: game, Variant: a.Variant, env: env, spec: env.Spec(), seed: a.Seed}
+	l := &Live{Game: lv.Game, Variant: a.Variant, env: env, spec: env.Spec(), seed: a.Seed, greedy: a.Greedy}
 	if a.Mode() == ModeCheckpoint {
 		p, err := ld.Policy(a.Checkpoint, env)
 		if err != nil {
@@ -87,7 +84,7 @@ func NewLive(a *Args, ld Loaders) (*Live, error) {
 		}
 		l.actor, l.release = p.Act, p.Release
 		l.vectors.field = p.Vectors
-		l.vectors.newEnv = func() (envs.Env, error) { return g.New(cfg, obs) }
+		l.vectors.newEnv = func() (envs.Env, error) { return g.New(lv.Config, lv.Obs) }
 	}
 	l.Reset(a.Seed)
 	return l, nil
@@ -175,7 +172,7 @@ func (l *Live) Render(opts render.Options) (*image.RGBA, render.Layout) {
 	}
 	if l.actor != nil && len(l.probs) > 0 {
 		// The HUD shows the decision that led to this state.
-		hud.Probs, hud.Value, hud.HasValue = l.probs, l.value, true
+		hud.Probs, hud.Value, hud.HasValue, hud.Greedy = l.probs, l.value, true, l.greedy
 	}
 	img, lay := render.Draw(l.env, info, hud, opts)
 	l.drawVectors(img, lay)

@@ -146,7 +146,8 @@ func TestVectorOverlayCachePerLevel(t *testing.T) {
 	if f.calls != 2 {
 		t.Errorf("toggling on the same level recomputed the field (%d calls)", f.calls)
 	}
-	_, cfg, obs, _ := VariantConfig(maze.Name, "train", "", nil)
+	lv, _ := GameVariant(maze.Name, "train")
+	cfg, obs := lv.Config, lv.Obs
 	for i, seed := range []uint64{5, 9} {
 		g, _ := envs.Lookup(maze.Name)
 		env, err := g.New(cfg, obs)

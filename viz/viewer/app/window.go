@@ -32,9 +32,9 @@ const ReplayLegend = "space play/pause  left/right step  +/- speed  n/p episode 
 
 // ReplayWindow is the replay window without the window: the session, the
 // commands, playback over time and the image to show (the scene with the
-// key legend below it). It starts playing. viz/viewer turns key presses
-// into Apply, clicks into Click and ticks into Update, and puts Image on
-// screen.
+// key legend below it). It starts playing and plays one episode after
+// another. viz/viewer turns key presses into Apply, clicks into Click and
+// ticks into Update, and puts Image on screen.
 type ReplayWindow struct {
 	sess *Session
 
@@ -50,8 +50,10 @@ type ReplayWindow struct {
 // it changes.
 type view struct{ episode, frame, partner, partnerFrame int }
 
-// NewReplayWindow opens the window state on s and starts playback.
+// NewReplayWindow opens the window state on s and starts playback, which
+// goes on from each episode's end to the next episode (SetAdvance).
 func NewReplayWindow(s *Session) *ReplayWindow {
+	s.Ctl.SetAdvance(true)
 	if !s.Ctl.Playing() {
 		s.Ctl.TogglePlay()
 	}

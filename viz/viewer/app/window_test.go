@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"os/exec"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"github.com/misgen/misgen/envs/maze"
 	"github.com/misgen/misgen/viz/render"
 	"github.com/misgen/misgen/viz/replay"
+	"github.com/misgen/misgen/viz/viewer/control"
 )
 
 // openRunDir opens a fresh run directory's replays at scale 4.
@@ -81,6 +83,30 @@ func TestReplayWindowPlaysAndShowsLegend(t *testing.T) {
 	}
 }
 
+// TestReplayWindowAdvances: the window does not stop at the end of the
+// first episode; it rests on its last frame, then plays the next one.
+func TestReplayWindowAdvances(t *testing.T) {
+	s, eps := openRunDir(t)
+	w := NewReplayWindow(s)
+	steps := len(eps[0].Steps)
+	// Play through episode 0 at 15 frames/s, in ticks of 1/60 s.
+	for i := 0; i < 4*steps+4; i++ {
+		if _, err := w.Update(1.0 / 60); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Ctl.Episode() != 0 || s.Ctl.Frame() != steps || !s.Ctl.Playing() {
+		t.Fatalf("at the end: episode %d frame %d/%d playing %v", s.Ctl.Episode(), s.Ctl.Frame(), steps, s.Ctl.Playing())
+	}
+	changed, err := w.Update(control.EndHold)
+	if err != nil || !changed || s.Ctl.Episode() != 1 || s.Ctl.Frame() != 0 || !s.Ctl.Playing() {
+		t.Fatalf("after the rest: changed %v episode %d frame %d playing %v (%v)", changed, s.Ctl.Episode(), s.Ctl.Frame(), s.Ctl.Playing(), err)
+	}
+	if !strings.Contains(w.Status(), fmt.Sprintf("episode 2/%d", len(eps))) {
+		t.Errorf("status %q after advancing", w.Status())
+	}
+}
+
 // checkLegend asserts that img is scene with legend drawn below it.
 func checkLegend(t *testing.T, img, scene *image.RGBA, legend string) {
 	t.Helper()
@@ -128,8 +154,8 @@ func TestLiveLegend(t *testing.T) {
 
 // TestDependencies: the window-free viewer logic links neither the
 // experiment pipeline nor the training or interpretability code (and so
-// not libtorch): -config and -checkpoint support are injected by the
-// window binary.
+// not libtorch): -checkpoint support is injected by the window binary,
+// and experiment configs are read with the torch-free experiments/config.
 func TestDependencies(t *testing.T) {
 	out, err := exec.Command("go", "list", "-deps", "github.com/misgen/misgen/viz/viewer/app").CombinedOutput()
 	if err != nil {

@@ -42,7 +42,13 @@ type Controller struct {
 	speed      int
 	acc        float64 // fractional frames carried between ticks
 	sideBySide bool
+	advance    bool    // at the last frame, go on to the next episode
+	hold       float64 // seconds left at the last frame before advancing
 }
+
+// EndHold is how long, in seconds, playback with SetAdvance rests on an
+// episode's last frame before it moves to the next episode.
+const EndHold = 1.0
 
 // New returns a paused controller at frame 0 of the first episode, with no
 // filter. order lists outcomes in the order the filter cycles through them
@@ -216,7 +222,7 @@ func (c *Controller) StepBack()    { c.playing = false; c.Seek(c.frame - 1) }
 // was running.
 func (c *Controller) Seek(f int) {
 	c.frame = min(max(f, 0), c.Last())
-	c.acc = 0
+	c.acc, c.hold = 0, EndHold
 }
 
 // Speed is the playback rate in frames per second.
@@ -237,7 +243,7 @@ func (c *Controller) moveEpisode(d int) {
 		return
 	}
 	c.cur = ((c.cur+d)%len(c.visible) + len(c.visible)) % len(c.visible)
-	c.frame, c.acc = 0, 0
+	c.frame, c.acc, c.hold = 0, 0, EndHold
 }
 
 // Filter is the outcome episodes are filtered by, "" for all.
@@ -277,11 +283,29 @@ func (c *Controller) ToggleSideBySide() {
 	c.frame = min(c.frame, c.Last())
 }
 
+// Advance reports whether playback goes on to the next episode at the
+// last frame (SetAdvance).
+func (c *Controller) Advance() bool { return c.advance }
+
+// SetAdvance sets what playback does at the last frame: with on, it rests
+// there for EndHold seconds and then plays the next visible episode from
+// frame 0 (after the last one, the first again); without, it pauses there
+// (New's default).
+func (c *Controller) SetAdvance(on bool) { c.advance, c.hold = on, EndHold }
+
 // Tick advances playback by dt seconds at the current speed and reports
-// whether the frame changed. Playback pauses at the last frame.
+// whether the frame or episode changed. At the last frame playback pauses,
+// or with SetAdvance moves on to the next episode after EndHold seconds.
 func (c *Controller) Tick(dt float64) bool {
-	if !c.playing || dt <= 0 {
+	if !c.playing || dt <= 0 || c.Episode() < 0 {
 		return false
+	}
+	if c.advance && c.frame >= c.Last() {
+		if c.hold -= dt; c.hold > 0 {
+			return false
+		}
+		c.NextEpisode()
+		return true
 	}
 	c.acc += dt * c.Speed()
 	n := int(c.acc)
@@ -292,7 +316,8 @@ func (c *Controller) Tick(dt float64) bool {
 	before := c.frame
 	c.frame = min(c.frame+n, c.Last())
 	if c.frame == c.Last() {
-		c.playing, c.acc = false, 0
+		c.acc, c.hold = 0, EndHold
+		c.playing = c.advance
 	}
 	return c.frame != before
 }

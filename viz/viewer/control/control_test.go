@@ -81,6 +81,72 @@ func TestPlayPauseStepSeek(t *testing.T) {
 	}
 }
 
+// TestAdvance: with SetAdvance, playback rests EndHold seconds on the last
+// frame and then plays the next visible episode, wrapping after the last.
+func TestAdvance(t *testing.T) {
+	type want struct {
+		episode, frame int
+		playing        bool
+	}
+	cases := []struct {
+		name   string
+		filter envs.Outcome
+		side   bool
+		ticks  []float64 // seconds per Tick, from frame 35 of the first visible episode
+		want   want
+	}{
+		{"reaches the end", "", false, []float64{1}, want{0, 40, true}},
+		{"rests at the end", "", false, []float64{1, EndHold / 2}, want{0, 40, true}},
+		{"then the next episode", "", false, []float64{1, EndHold / 2, EndHold / 2}, want{1, 0, true}},
+		{"and plays it", "", false, []float64{1, EndHold, 1}, want{1, 15, true}},
+		{"one long tick does not skip the rest", "", false, []float64{100}, want{0, 40, true}},
+		// Filter proxy: episodes 2, 6, 7.
+		{"filtered", proxy, false, []float64{2, EndHold}, want{6, 0, true}},
+		// Filter died: episode 4 (10 steps) alone, restarting itself.
+		{"one episode", died, false, []float64{1, EndHold}, want{4, 0, true}},
+		// Side by side, the end is the longer episode's: 4 beside 6 (70).
+		{"side by side", died, true, []float64{1}, want{4, 50, true}},
+	}
+	for _, k := range cases {
+		c := New(set(), order)
+		if k.filter != "" {
+			c.SetFilter(k.filter)
+		}
+		if k.side {
+			c.ToggleSideBySide()
+		}
+		c.SetAdvance(true)
+		c.Seek(35)
+		c.TogglePlay()
+		for _, dt := range k.ticks {
+			c.Tick(dt)
+		}
+		if got := (want{c.Episode(), c.Frame(), c.Playing()}); got != k.want {
+			t.Errorf("%s: %+v, want %+v", k.name, got, k.want)
+		}
+	}
+	// The last visible episode wraps around to the first.
+	c := New(set(), order)
+	c.SetFilter(proxy)
+	c.SetAdvance(true)
+	c.PrevEpisode() // episode 7
+	c.Seek(c.Last())
+	c.TogglePlay() // at the end: restarts from 0
+	c.Seek(c.Last())
+	if c.Tick(EndHold); c.Episode() != 2 || c.Frame() != 0 || !c.Playing() {
+		t.Errorf("wrap: episode %d frame %d playing %v, want 2 0 true", c.Episode(), c.Frame(), c.Playing())
+	}
+	// Without SetAdvance, playback pauses at the end (New's default).
+	c = New(set(), order)
+	c.Seek(35)
+	c.TogglePlay()
+	c.Tick(1)
+	c.Tick(EndHold)
+	if c.Advance() || c.Episode() != 0 || c.Playing() {
+		t.Errorf("default: episode %d playing %v", c.Episode(), c.Playing())
+	}
+}
+
 func TestSpeed(t *testing.T) {
 	c := New(set(), order)
 	for i := 0; i < 20; i++ {

@@ -73,6 +73,12 @@ func TestLivePolicyPlays(t *testing.T) {
 	if w := lay.Bars[0].Dx(); math.Abs(float64(total-w)) > float64(len(lay.Bars)) {
 		t.Errorf("probability bars cover %d px, want about %d", total, w)
 	}
+	// Outside a run directory and without -env, the error names the
+	// checkpoint file a run keeps (agents' name, which app does not link).
+	c, _ := app.ParseArgs([]string{"-checkpoint", ckpt}, &bytes.Buffer{}, &bytes.Buffer{})
+	if _, err := app.NewLive(c, app.Loaders{Policy: Loader(1, false)}); err == nil || !strings.Contains(err.Error(), "seed-N/"+agents.CheckpointFile) {
+		t.Errorf("checkpoint without a run: %v", err)
+	}
 	// A checkpoint for another game is refused with a clear message.
 	b, _ := app.ParseArgs([]string{"-checkpoint", ckpt, "-env", "coinrun"}, &bytes.Buffer{}, &bytes.Buffer{})
 	if _, err := app.NewLive(b, app.Loaders{Policy: Loader(1, false)}); err == nil || !strings.Contains(err.Error(), "maze policy") {
@@ -127,10 +133,11 @@ func TestVectorOverlayIsTheProbeField(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Free()
-	_, cfg, obs, err := app.VariantConfig(maze.Name, "train", "", nil)
+	lv, err := app.GameVariant(maze.Name, "train")
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg, obs := lv.Config, lv.Obs
 	mg, _ := envs.Lookup(maze.Name)
 	env, err := mg.New(cfg, obs)
 	if err != nil {
@@ -165,8 +172,8 @@ func TestVectorOverlayIsTheProbeField(t *testing.T) {
 	}
 	// A game whose agent and goal cannot be placed has no field.
 	g, _ := envs.Lookup("coinrun")
-	_, ccfg, cobs, _ := app.VariantConfig("coinrun", "train", "", nil)
-	cr, err := g.New(ccfg, cobs)
+	clv, _ := app.GameVariant("coinrun", "train")
+	cr, err := g.New(clv.Config, clv.Obs)
 	if err != nil {
 		t.Fatal(err)
 	}
