@@ -94,6 +94,7 @@ var readmeRules = []readmeRule{
 	{Prefix: "bin/viewer runs/coinrun-ood/quick-*/ -", How: "run"},
 	{Prefix: "bin/viewer runs/", How: "window"},
 	{Prefix: "bin/viewer -play", How: "window"},
+	{Prefix: "bin/viewer -checkpoint", How: "window"},
 	{Prefix: "bin/", How: "run"},
 	{Prefix: "cp experiments/config/configs/", How: "run"},
 	{Prefix: "TORCH=", How: "skip", Why: "GPU build: needs pip's CUDA torch on a GPU machine"},
