@@ -2,6 +2,7 @@ package schema
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/misgen/misgen/schema/doc"
@@ -54,7 +55,7 @@ func (ls LayerSummary) Document() doc.Doc {
 	sweep := doc.Table{Header: []string{"SAE", "training", "latents", "L0", "FVU", "KL", "alive", "bits/value", "DL"}}
 	for _, s := range ls.SAEs {
 		sweep.Rows = append(sweep.Rows, []string{s.Name, s.Training, fmt.Sprint(s.Latents), doc.G3(s.L0), doc.G3(s.FVU),
-			doc.G3(s.KL), fmt.Sprint(s.Alive), fmt.Sprint(s.MDL.Bits), doc.G3(float64(s.MDL.DL))})
+			doc.G3(s.KL), fmt.Sprint(s.Alive), fmt.Sprint(s.MDL.Bits), descriptionLength(s.MDL.DL)})
 	}
 	chosen := ls.Chosen
 	if chosen == "" {
@@ -176,4 +177,15 @@ func percent(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }
 // interval: "+1.2 [-0.5, +3.0]".
 func (d PairedDifference) interval() string {
 	return fmt.Sprintf("%+.1f [%+.1f, %+.1f]", 100*d.Delta, 100*d.Lo, 100*d.Hi)
+}
+
+// descriptionLength formats an SAE's description length: ∞ when no
+// quantisation kept the KL within the tolerance. It is +Inf in a fresh
+// summary and null (NaN) in one read back from summary.json, so both
+// print as ∞.
+func descriptionLength(dl Num) string {
+	if v := float64(dl); math.IsInf(v, 0) || math.IsNaN(v) {
+		return "∞"
+	}
+	return doc.G3(float64(dl))
 }
