@@ -168,8 +168,8 @@ func activationNotes(idx ActivationIndex) []string {
 			"held_out is true, pooled over the variants, with the mean of those rows.",
 	}
 	if idx.ObsShape == nil {
-		notes = append(notes, "Observations are absent: this run's interp stage predates recording them. "+
-			"Rerun the interp stage (experiments run) to export the observation behind every activation row.")
+		notes = append(notes, "Observations are absent: this run's interp stage predates recording them (acts/<variant>.obs); "+
+			"rerunning that stage with a current misgen records the observation behind every activation row.")
 	} else {
 		notes = append(notes, "<variant>.obs.npy holds the observation behind every row of <variant>.concepts.npy "+
 			"(episode, t and level_seed name the step); the policy check batches (check/policy.*) hold 32 observations per variant.")

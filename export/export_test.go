@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
@@ -352,5 +353,44 @@ func checkObservations(t *testing.T, f *fixture, v VariantIndex) {
 		if empty {
 			t.Fatalf("%s: observation %d is empty", v.Observations, r)
 		}
+	}
+}
+
+// TestExportWithoutObservations exports an interp directory written before
+// the interp stage recorded observations: the activations still export,
+// and the index says plainly that the observations are absent.
+func TestExportWithoutObservations(t *testing.T) {
+	f := tinyRun(t)
+	interpDir := filepath.Join(t.TempDir(), "interp")
+	for _, sub := range []string{"acts", "saes"} {
+		os.MkdirAll(filepath.Join(interpDir, sub), 0o755)
+		files, _ := filepath.Glob(filepath.Join(f.opts.InterpDir, sub, "*"))
+		for _, src := range files {
+			if strings.HasSuffix(src, ".obs") {
+				continue
+			}
+			b, err := os.ReadFile(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(interpDir, sub, filepath.Base(src)), b, 0o644)
+		}
+	}
+	o := f.opts
+	o.Out, o.InterpDir, o.Policies, o.NewEnv, o.Outcomes = filepath.Join(t.TempDir(), "export"), interpDir, nil, nil, nil
+	if _, err := Write(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	var ai ActivationIndex
+	raw, err := os.ReadFile(filepath.Join(o.Out, "activations", "index.json"))
+	if err != nil || json.Unmarshal(raw, &ai) != nil {
+		t.Fatalf("activations index: %v", err)
+	}
+	if ai.ObsShape != nil || len(ai.Variants) != 2 || ai.Variants[0].Observations != "" || !reflect.DeepEqual(ai.Sites, wantSites) ||
+		!strings.Contains(strings.Join(ai.Notes, " "), "Observations are absent") {
+		t.Errorf("activations index without observations: %s", raw)
+	}
+	if _, err := os.Stat(filepath.Join(o.Out, "activations", "train.obs.npy")); err == nil {
+		t.Error("train.obs.npy written without observations")
 	}
 }
