@@ -8,15 +8,24 @@
 //
 //	index.json                          what is where (Index)
 //	policies/seed-<s>.safetensors       one policy per training seed (PolicyMeta)
-//	saes/<layer>.<name>.safetensors     every trained SAE (interp.SAE.WriteFile)
-//	activations/index.json              shapes, variants, episodes, levels (ActivationIndex)
-//	activations/<variant>.<layer>.npy   float32 [N, d]: one row per captured step
-//	activations/<variant>.concepts.npy  a record array, one named column per concept
+//	saes/<site>.<name>.safetensors      every trained SAE (interp.SAE.WriteFile)
+//	activations/index.json              sites, shapes, variants, episodes, levels (ActivationIndex)
+//	activations/<variant>.<site>.npy    float32 [N·rows_per_sample, d]: the rows the
+//	                                    site's SAEs read (per position for a conv layer)
+//	activations/<variant>.concepts.npy  a record array, one named column per concept,
+//	                                    one row per captured step
+//	activations/<variant>.obs.npy       float32 [N, C, H, W]: the observation of each step
 //	outcomes.csv                        seed,variant,level,outcome,steps,return
 //	check/policy.seed-<s>.safetensors   observations with misgen's logits,
 //	                                    values and layer outputs on them
 //	check/sae.<layer>.<name>.safetensors  activations with misgen's codes and
 //	                                    reconstructions
+//
+// A site is a hook point read as its SAEs read it (interp.Site): "fc" one
+// row per step, "stage1/pos" one row of C channels per spatial position of
+// the conv stage stage1. Index entries name sites as the interp summary
+// does; file names write "/" as "_" ("stage1_pos"), as the interp stage's
+// own outputs do.
 //
 // The check files let any reimplementation prove it computes what misgen
 // computes (python/misgen/checks.py does this for the reference modules).
@@ -36,7 +45,7 @@ import (
 
 // Format names and versions written into every file's metadata.
 const (
-	FormatVersion   = 1
+	FormatVersion   = 2 // 2: activations per SAE site, observations, held_out
 	formatIndex     = "misgen.export"
 	formatPolicy    = "misgen.policy"
 	formatCheck     = "misgen.check"
@@ -107,8 +116,12 @@ type PolicyEntry struct {
 
 // SAEEntry lists one exported SAE.
 type SAEEntry struct {
-	File      string `json:"file"`
-	Layer     string `json:"layer"`
+	File string `json:"file"`
+	// Site is where the SAE reads (SiteInfo.Site): "fc", or "stage1/pos"
+	// for one that reads the hook point stage1 per position; it takes the
+	// rows of the site's activation arrays as they are.
+	Site      string `json:"site"`
+	Layer     string `json:"layer"` // the policy's hook point
 	Name      string `json:"name"`
 	Kind      string `json:"kind"`
 	Objective string `json:"objective"`

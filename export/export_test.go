@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"github.com/misgen/misgen/agents"
 	"github.com/misgen/misgen/internal/safetensors"
 	"github.com/misgen/misgen/interp"
+	"github.com/misgen/misgen/interp/study"
 	"github.com/misgen/misgen/schema"
 )
 
@@ -159,8 +161,13 @@ func TestExportOfTinyRun(t *testing.T) {
 	if len(idx.SAEs) != 9 {
 		t.Errorf("%d SAEs: %+v", len(idx.SAEs), idx.SAEs)
 	}
+	// Each SAE is listed under its site, and its file and check batch are
+	// named by the site's file name.
+	sites := map[string]string{"fc": "fc", "stage1": "stage1/pos"}
 	for _, s := range idx.SAEs {
-		if s.Check == "" || (s.Objective != "local" && s.Objective != "e2e") {
+		file := strings.ReplaceAll(s.Site, "/", "_")
+		if s.Check == "" || (s.Objective != "local" && s.Objective != "e2e") || s.Site != sites[s.Layer] ||
+			s.File != "saes/"+file+"."+s.Name+".safetensors" || s.Check != "check/sae."+file+"."+s.Name+".safetensors" {
 			t.Errorf("SAE entry %+v", s)
 		}
 	}
@@ -222,6 +229,13 @@ func checkPolicyFile(t *testing.T, f *fixture, e PolicyEntry) {
 	}
 }
 
+// wantSites are the fixture's sites: its IMPALA's fc (16 units) read flat
+// and stage1 (8 channels on a 2×2 grid) read per position.
+var wantSites = []SiteInfo{
+	{Site: "fc", File: "fc", Layer: "fc", LayerShape: []int64{16}, RowsPerSample: 1, D: 16},
+	{Site: "stage1/pos", File: "stage1_pos", Layer: "stage1", LayerShape: []int64{8, 2, 2}, PerPosition: true, RowsPerSample: 4, D: 8},
+}
+
 func checkActivations(t *testing.T, f *fixture) {
 	t.Helper()
 	var ai ActivationIndex
@@ -229,8 +243,12 @@ func checkActivations(t *testing.T, f *fixture) {
 	if err != nil || json.Unmarshal(raw, &ai) != nil {
 		t.Fatalf("activations index: %v", err)
 	}
-	if len(ai.Variants) != 2 || len(ai.Layers) != 2 || ai.Levels != (LevelRange{f.opts.InterpLevels.Start, 4}) || ai.Success != "coin" {
+	if len(ai.Variants) != 2 || ai.Levels != (LevelRange{f.opts.InterpLevels.Start, 4}) || ai.Success != "coin" ||
+		!reflect.DeepEqual(ai.ObsShape, []int64{11, 7, 7}) || len(ai.Notes) != 4 {
 		t.Fatalf("activations index %+v", ai)
+	}
+	if !reflect.DeepEqual(ai.Sites, wantSites) {
+		t.Errorf("sites %+v, want %+v", ai.Sites, wantSites)
 	}
 	var descr string
 	for _, v := range ai.Variants {
@@ -244,26 +262,135 @@ func checkActivations(t *testing.T, f *fixture) {
 			t.Errorf("%s: record dtype %s differs from the first variant's %s", v.Concepts, d, descr)
 		}
 		descr = d
-		rows := 0
-		for _, ep := range v.Episodes {
-			rows += ep.Rows
-			if !f.opts.InterpLevels.Contains(ep.LevelSeed) {
-				t.Errorf("%s episode %d on level %d outside %+v", v.Name, ep.ID, ep.LevelSeed, f.opts.InterpLevels)
+		checkEpisodes(t, f, v)
+		for _, site := range ai.Sites {
+			checkSiteArray(t, f, v, site)
+		}
+		checkObservations(t, f, v)
+	}
+}
+
+// checkEpisodes checks a variant's episode list against its rows, levels
+// and the interp stage's held-out split.
+func checkEpisodes(t *testing.T, f *fixture, v VariantIndex) {
+	t.Helper()
+	rows, held := 0, 0
+	for _, ep := range v.Episodes {
+		rows += ep.Rows
+		if !f.opts.InterpLevels.Contains(ep.LevelSeed) {
+			t.Errorf("%s episode %d on level %d outside %+v", v.Name, ep.ID, ep.LevelSeed, f.opts.InterpLevels)
+		}
+		if ep.HeldOut != study.HeldOut(ep.ID) {
+			t.Errorf("%s episode %d: held_out %v", v.Name, ep.ID, ep.HeldOut)
+		}
+		if ep.HeldOut {
+			held++
+		}
+	}
+	if rows != v.Rows || v.Rows == 0 || v.Rows > 120 {
+		t.Errorf("%s: %d rows, episodes hold %d", v.Name, v.Rows, rows)
+	}
+	if held == 0 || held == len(v.Episodes) {
+		t.Errorf("%s: %d of %d episodes held out", v.Name, held, len(v.Episodes))
+	}
+}
+
+// checkSiteArray checks a site's .npy against the interp stage's store of
+// its layer: the same values, per position when the site says so, rows
+// sample-major (interp.PositionRows).
+func checkSiteArray(t *testing.T, f *fixture, v VariantIndex, site SiteInfo) {
+	t.Helper()
+	st, err := interp.ReadStoreFile(study.ActsPath(f.opts.InterpDir, v.Name, site.Layer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := st.Acts
+	if site.PerPosition {
+		if want, err = interp.PositionRows(st.Acts, st.Shape); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := v.Activations[site.Site]
+	if file != v.Name+"."+site.File+".npy" {
+		t.Errorf("%s: site %s in file %q", v.Name, site.Site, file)
+	}
+	shape, data := readNPY(t, filepath.Join(f.opts.Out, "activations", file))
+	if !reflect.DeepEqual(shape, []int{v.Rows * site.RowsPerSample, site.D}) || want.Rows != shape[0] || !reflect.DeepEqual(data, want.Data) {
+		t.Errorf("%s: npy %v differs from the store's site rows (%d×%d)", file, shape, want.Rows, want.Cols)
+	}
+	if site.PerPosition {
+		// Row n·H·W + h·W + w, column c is the layer output [n, c, h, w].
+		h, w := int(site.LayerShape[1]), int(site.LayerShape[2])
+		n, y, x, c := v.Rows-1, h-1, 0, site.D-1
+		if data[(n*h*w+y*w+x)*site.D+c] != st.Acts.Data[n*st.Acts.Cols+(c*h+y)*w+x] {
+			t.Errorf("%s: row layout is not sample, h, w with channels as columns", file)
+		}
+	}
+}
+
+// checkObservations checks a variant's observations against the interp
+// stage's observation store.
+func checkObservations(t *testing.T, f *fixture, v VariantIndex) {
+	t.Helper()
+	st, err := interp.ReadStoreFile(study.ObservationsPath(f.opts.InterpDir, v.Name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Observations != v.Name+".obs.npy" {
+		t.Fatalf("%s: observations file %q", v.Name, v.Observations)
+	}
+	shape, data := readNPY(t, filepath.Join(f.opts.Out, "activations", v.Observations))
+	if !reflect.DeepEqual(shape, []int{v.Rows, 11, 7, 7}) || !reflect.DeepEqual(data, st.Acts.Data) {
+		t.Errorf("%s: npy %v differs from the observation store (%d×%d)", v.Observations, shape, st.Acts.Rows, st.Acts.Cols)
+	}
+	// Every symbolic observation shows the agent: no row is empty.
+	size := len(data) / max(v.Rows, 1)
+	for r := 0; r < v.Rows; r++ {
+		empty := true
+		for _, x := range data[r*size : (r+1)*size] {
+			empty = empty && x == 0
+		}
+		if empty {
+			t.Fatalf("%s: observation %d is empty", v.Observations, r)
+		}
+	}
+}
+
+// TestExportWithoutObservations exports an interp directory written before
+// the interp stage recorded observations: the activations still export,
+// and the index says plainly that the observations are absent.
+func TestExportWithoutObservations(t *testing.T) {
+	f := tinyRun(t)
+	interpDir := filepath.Join(t.TempDir(), "interp")
+	for _, sub := range []string{"acts", "saes"} {
+		os.MkdirAll(filepath.Join(interpDir, sub), 0o755)
+		files, _ := filepath.Glob(filepath.Join(f.opts.InterpDir, sub, "*"))
+		for _, src := range files {
+			if strings.HasSuffix(src, ".obs") {
+				continue
 			}
-		}
-		if rows != v.Rows || v.Rows == 0 || v.Rows > 120 {
-			t.Errorf("%s: %d rows, episodes hold %d", v.Name, v.Rows, rows)
-		}
-		for _, l := range ai.Layers {
-			st, err := interp.ReadStoreFile(filepath.Join(f.opts.InterpDir, "acts", v.Name+"."+l.Name+".acts"))
+			b, err := os.ReadFile(src)
 			if err != nil {
 				t.Fatal(err)
 			}
-			shape, data := readNPY(t, filepath.Join(f.opts.Out, "activations", v.Activations[l.Name]))
-			if !reflect.DeepEqual(shape, []int{st.Acts.Rows, st.Acts.Cols}) || !reflect.DeepEqual(data, st.Acts.Data) ||
-				fmt.Sprint(l.Shape) != fmt.Sprint(st.Shape) {
-				t.Errorf("%s.%s: npy %v differs from the store (%d×%d, shape %v)", v.Name, l.Name, shape, st.Acts.Rows, st.Acts.Cols, st.Shape)
-			}
+			os.WriteFile(filepath.Join(interpDir, sub, filepath.Base(src)), b, 0o644)
 		}
+	}
+	o := f.opts
+	o.Out, o.InterpDir, o.Policies, o.NewEnv, o.Outcomes = filepath.Join(t.TempDir(), "export"), interpDir, nil, nil, nil
+	if _, err := Write(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	var ai ActivationIndex
+	raw, err := os.ReadFile(filepath.Join(o.Out, "activations", "index.json"))
+	if err != nil || json.Unmarshal(raw, &ai) != nil {
+		t.Fatalf("activations index: %v", err)
+	}
+	if ai.ObsShape != nil || len(ai.Variants) != 2 || ai.Variants[0].Observations != "" || !reflect.DeepEqual(ai.Sites, wantSites) ||
+		!strings.Contains(strings.Join(ai.Notes, " "), "Observations are absent") {
+		t.Errorf("activations index without observations: %s", raw)
+	}
+	if _, err := os.Stat(filepath.Join(o.Out, "activations", "train.obs.npy")); err == nil {
+		t.Error("train.obs.npy written without observations")
 	}
 }

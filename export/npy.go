@@ -103,6 +103,16 @@ func i16Column(name string, v func(int) int16) column {
 	return column{name, "<i2", 2, func(dst []byte, r int) { binary.LittleEndian.PutUint16(dst, uint16(v(r))) }}
 }
 
+// boolColumn stores NumPy bools ("|b1", one byte: 0 or 1).
+func boolColumn(name string, v func(int) bool) column {
+	return column{name, "|b1", 1, func(dst []byte, r int) {
+		dst[0] = 0
+		if v(r) {
+			dst[0] = 1
+		}
+	}}
+}
+
 func u64Column(name string, v func(int) uint64) column {
 	return column{name, "<u8", 8, func(dst []byte, r int) { binary.LittleEndian.PutUint64(dst, v(r)) }}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/misgen/misgen/internal/safetensors"
 	"github.com/misgen/misgen/internal/testtool"
 	"github.com/misgen/misgen/interp"
+	"github.com/misgen/misgen/interp/study"
 )
 
 // python is Debian's interpreter with python3-torch and python3-numpy
@@ -26,8 +27,12 @@ const python = "/usr/bin/python3"
 // Python process (python/tests/check_export.py):
 //   - each policy's logits, values and hooked layer outputs on its recorded
 //     check batch match misgen's to 1e-5, and each SAE's codes and
-//     reconstructions do too (misgen.verify);
-//   - the activation and concept arrays equal misgen's stores exactly;
+//     reconstructions do too; the captured policy run on the exported
+//     observations reproduces every site's exported activations (to their
+//     float16 storage); each SAE reconstructs its site's exported held-out
+//     rows with the FVU misgen recorded (misgen.verify);
+//   - the activation and concept arrays equal misgen's stores exactly, per
+//     position for stage1/pos;
 //   - files with a renamed tensor, a wrong shape or a wrong dtype are
 //     refused, and so is a policy whose outputs disagree with its check
 //     batch by 1e-3 (so the checks above can fail);
@@ -54,7 +59,9 @@ func TestPythonReference(t *testing.T) {
 	t.Logf("check_export.py:\n%s", out)
 	for _, want := range []string{"ok   policies/seed-0.safetensors: logits", "ok   policies/seed-1.safetensors",
 		"ok   policies/seed-2.safetensors", "ok   saes/fc.relu-24.safetensors: codes", "ok   saes/stage1_pos.e2e-64-L04.safetensors",
-		"ok   6 activation and concept arrays equal", "refused: ", "ok   README snippet ran"} {
+		"ok   6 activation and concept arrays equal", "ok   activations/*.obs.npy: ", "train -> stage1/pos",
+		"ok   FVU saes/fc.local-64-L04.safetensors", "ok   FVU saes/stage1_pos.local-16-L04.safetensors",
+		"naive reshape(-1, 8)", "ok   the FVU check refuses the naive layout", "refused: ", "ok   README snippet ran"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("output lacks %q", want)
 		}
@@ -71,13 +78,19 @@ func writeDumps(t *testing.T, f *fixture, dir string) string {
 	os.MkdirAll(dir, 0o755)
 	var names []string
 	for _, v := range tinyVariants {
-		for _, layer := range []string{"stage1", "fc"} {
-			st, err := interp.ReadStoreFile(filepath.Join(f.opts.InterpDir, "acts", v.Name+"."+layer+".acts"))
+		for _, site := range wantSites {
+			st, err := interp.ReadStoreFile(study.ActsPath(f.opts.InterpDir, v.Name, site.Layer))
 			if err != nil {
 				t.Fatal(err)
 			}
-			writeRaw(t, filepath.Join(dir, v.Name+"."+layer+".f32"), st.Acts.Data)
-			if layer != "fc" {
+			acts := st.Acts
+			if site.PerPosition {
+				if acts, err = interp.PositionRows(st.Acts, st.Shape); err != nil {
+					t.Fatal(err)
+				}
+			}
+			writeRaw(t, filepath.Join(dir, v.Name+"."+site.File+".f32"), acts.Data)
+			if site.Layer != "fc" {
 				continue
 			}
 			all := make([]int, st.Acts.Rows)

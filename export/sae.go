@@ -13,9 +13,9 @@ import (
 )
 
 // exportSAEs copies every SAE the interp stage saved (interp.SAEPath) into
-// saes/, adding the policy they read to the metadata ("policy_seed",
-// "policy"), and writes a check batch for each from the captured
-// activations of its layer (the first variant's first rows).
+// saes/, adding its site and the policy it reads to the metadata ("site",
+// "policy_seed", "policy"), and writes a check batch for each from the
+// exported activations of its site (the first variant's first rows).
 func exportSAEs(o Options, caps []captured) ([]SAEEntry, error) {
 	out := []SAEEntry{}
 	if o.InterpDir == "" {
@@ -46,21 +46,24 @@ func exportSAE(o Options, path string, caps []captured) (SAEEntry, error) {
 	if err != nil {
 		return SAEEntry{}, err
 	}
+	site := interp.Site{Layer: info.Layer, PerPosition: info.PerPosition}
 	meta := f.Metadata
+	meta["site"] = site.String()
 	meta["policy_seed"] = strconv.Itoa(o.InterpSeed)
 	meta["policy"] = fmt.Sprintf("policies/seed-%d.safetensors", o.InterpSeed)
-	e := SAEEntry{File: filepath.Join("saes", filepath.Base(path)), Layer: info.Layer, Name: info.Name,
+	e := SAEEntry{File: filepath.Join("saes", filepath.Base(path)), Site: site.String(), Layer: info.Layer, Name: info.Name,
 		Kind: string(m.Config.Kind), Objective: info.Objective}
 	if err := safetensors.WriteFile(filepath.Join(o.Out, e.File), f.Tensors, meta); err != nil {
 		return SAEEntry{}, err
 	}
 	for _, c := range caps {
-		st, ok := c.stores[info.Layer]
+		sr, ok := c.sites[e.Site]
 		if !ok {
 			continue
 		}
 		e.Check = filepath.Join("check", "sae."+strings.TrimSuffix(filepath.Base(path), ".safetensors")+".safetensors")
-		if err := writeSAECheck(filepath.Join(o.Out, e.Check), m, info.PerPosition, st, c.variant.Name, e.File); err != nil {
+		npy := c.variant.Name + "." + sr.info.File + ".npy"
+		if err := writeSAECheck(filepath.Join(o.Out, e.Check), m, sr.rows, npy, e.File); err != nil {
 			return SAEEntry{}, fmt.Errorf("%s check batch: %w", e.File, err)
 		}
 		break
@@ -68,22 +71,13 @@ func exportSAE(o Options, path string, caps []captured) (SAEEntry, error) {
 	return e, nil
 }
 
-// writeSAECheck stores the first rows of a layer's activations (per
-// position for a per-position SAE) with m's codes and reconstructions of
-// them.
-func writeSAECheck(path string, m *interp.SAE, perPosition bool, st *interp.Store, variant, saeFile string) error {
-	acts, about := st.Acts, "rows"
-	if perPosition {
-		var err error
-		if acts, err = interp.PositionRows(st.Acts, st.Shape); err != nil {
-			return err
-		}
-		about = "per-position rows (interp.PositionRows: sample-major, then row-major positions, channels as columns)"
-	}
+// writeSAECheck stores the first rows of a site's exported activations
+// (activations/<npy>) with m's codes and reconstructions of them.
+func writeSAECheck(path string, m *interp.SAE, acts interp.Matrix, npy, saeFile string) error {
 	rows := min(checkSAERows, acts.Rows)
 	d := acts.Cols
 	if d != m.Config.DIn {
-		return fmt.Errorf("layer %s has %d columns, the SAE reads %d", st.Layer, d, m.Config.DIn)
+		return fmt.Errorf("%s has %d columns, the SAE reads %d", npy, d, m.Config.DIn)
 	}
 	in := acts.Data[:rows*d]
 	s := torch.NewNoGradScope()
@@ -106,6 +100,6 @@ func writeSAECheck(path string, m *interp.SAE, perPosition bool, st *interp.Stor
 		safetensors.Float32("reconstruction", []int{rows, d}, xv),
 	}
 	meta := map[string]string{"format": formatCheck, "format_version": strconv.Itoa(FormatVersion), "sae": saeFile,
-		"about": fmt.Sprintf("input = the first %d %s of activations/%s.%s.npy; codes and reconstruction computed by misgen", rows, about, variant, st.Layer)}
+		"about": fmt.Sprintf("input = the first %d rows of activations/%s; codes and reconstruction computed by misgen", rows, npy)}
 	return safetensors.WriteFile(path, ts, meta)
 }

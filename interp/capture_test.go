@@ -89,3 +89,20 @@ func TestPerPositionSite(t *testing.T) {
 		t.Error("per-position site on a flat layer did not fail")
 	}
 }
+
+func TestSiteOfAndFileName(t *testing.T) {
+	for _, c := range []struct {
+		layer      string
+		shape      []int64
+		site, file string
+	}{
+		{"fc", []int64{64}, "fc", "fc"},
+		{"stage1", []int64{16, 2, 2}, "stage1/pos", "stage1_pos"},
+		{"embed", []int64{4, 8}, "embed", "embed"},
+	} {
+		st := SiteOf(c.layer, c.shape)
+		if st.String() != c.site || st.FileName() != c.file || st.Layer != c.layer {
+			t.Errorf("SiteOf(%q, %v) = %+v: %q, file %q; want %q, %q", c.layer, c.shape, st, st, st.FileName(), c.site, c.file)
+		}
+	}
+}

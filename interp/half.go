@@ -64,3 +64,15 @@ func halfToFloat32(h uint16) float32 {
 	}
 	return math.Float32frombits(sign | (exp+127-15)<<23 | man<<13)
 }
+
+// LosslessPrecision is Float16 when every value of data converts to
+// binary16 and back exactly (one-hot or small-integer observations, say),
+// and Float32 otherwise.
+func LosslessPrecision(data []float32) Precision {
+	for _, v := range data {
+		if halfToFloat32(float32ToHalf(v)) != v {
+			return Float32
+		}
+	}
+	return Float16
+}

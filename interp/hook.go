@@ -2,6 +2,7 @@ package interp
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/misgen/misgen/internal/torch"
 )
@@ -62,6 +63,18 @@ func (st Site) String() string {
 		return st.Layer + "/pos"
 	}
 	return st.Layer
+}
+
+// FileName is the site's name in file names, with "/" written "_":
+// "fc", or "stage1_pos" per position (SAEPath, the interp stage's figures
+// and tables, the export's arrays).
+func (st Site) FileName() string { return strings.ReplaceAll(st.String(), "/", "_") }
+
+// SiteOf is the site the interp stage reads a captured layer at, given the
+// layer's per-sample output shape: per position when it is [C, H, W] (a
+// conv stage), flat otherwise.
+func SiteOf(layer string, shape []int64) Site {
+	return Site{Layer: layer, PerPosition: len(shape) == 3}
 }
 
 // Hook returns a hook that applies f to the site's rows [R, D] and puts

@@ -144,3 +144,20 @@ func TestGroundTruthConcepts(t *testing.T) {
 		}
 	}
 }
+
+func TestLosslessPrecision(t *testing.T) {
+	for _, c := range []struct {
+		data []float32
+		want Precision
+	}{
+		{nil, Float16},
+		{[]float32{0, 1, 0.2, 0, -3, 65504}, Float32}, // 0.2 is not a binary16 value
+		{[]float32{0, 1, 0.25, -3, 65504, 1.0 / 1024}, Float16},
+		{[]float32{70000}, Float32}, // beyond the binary16 range
+		{[]float32{float32(math.NaN())}, Float32},
+	} {
+		if got := LosslessPrecision(c.data); got != c.want {
+			t.Errorf("LosslessPrecision(%v) = %d, want %d", c.data, got, c.want)
+		}
+	}
+}

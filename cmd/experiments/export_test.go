@@ -71,13 +71,13 @@ func TestExportRunDirectory(t *testing.T) {
 	ex := filepath.Join(runs[0], "export")
 	for _, f := range []string{"policies/seed-0.safetensors", "policies/seed-1.safetensors", "saes/fc0.local-16-L04.safetensors",
 		"saes/fc0.e2e-16-L04.safetensors", "check/policy.seed-1.safetensors", "activations/train.fc0.npy",
-		"activations/anywhere.concepts.npy", "activations/index.json", "index.json"} {
+		"activations/anywhere.concepts.npy", "activations/anywhere.obs.npy", "activations/index.json", "index.json"} {
 		if _, err := os.Stat(filepath.Join(ex, f)); err != nil {
 			t.Errorf("missing %s", f)
 		}
 	}
 	sae, err := safetensors.ReadFile(filepath.Join(ex, "saes", "fc0.e2e-16-L04.safetensors"))
-	if err != nil || sae.Metadata["policy_seed"] != "0" || sae.Metadata["layer"] != "fc0" || sae.Metadata["k"] != "4" ||
+	if err != nil || sae.Metadata["policy_seed"] != "0" || sae.Metadata["layer"] != "fc0" || sae.Metadata["site"] != "fc0" || sae.Metadata["k"] != "4" ||
 		!strings.Contains(sae.Metadata["metrics"], `"fvu"`) {
 		t.Errorf("SAE metadata %v (%v)", sae.Metadata, err)
 	}

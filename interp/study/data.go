@@ -27,10 +27,12 @@ type siteData struct {
 // heldOutEvery makes every fifth episode (by a hash of its id) held out.
 const heldOutEvery = 5
 
-// heldOut reports whether an episode belongs to the held-out split. The
-// split depends on the episode id alone, so every site and every variant
-// splits the same episodes the same way.
-func heldOut(episode int32) bool {
+// HeldOut reports whether a captured episode (interp.Step.Episode) belongs
+// to the held-out split: SAEs train on the other episodes, and their
+// metrics (schema.SAEResult: FVU, L0, KL) are measured on these, pooled
+// over the variants. The split depends on the episode id alone, so every
+// site and every variant splits the same episodes the same way.
+func HeldOut(episode int32) bool {
 	x := uint64(episode) + 0x9e3779b97f4a7c15
 	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
 	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
@@ -46,7 +48,7 @@ func poolSite(caps []*capture, layer string, obsShape []int64) (*siteData, error
 		if !ok {
 			return nil, fmt.Errorf("layer %q was not captured", layer)
 		}
-		if sh := c.shapes[layer]; len(sh) == 3 {
+		if sh := c.shapes[layer]; interp.SiteOf(layer, sh).PerPosition {
 			d.site.PerPosition, d.perSample = true, int(sh[1]*sh[2])
 			var err error
 			if acts, err = interp.PositionRows(acts, sh); err != nil {
@@ -67,7 +69,7 @@ func poolSite(caps []*capture, layer string, obsShape []int64) (*siteData, error
 		}
 	}
 	for i, s := range d.steps {
-		if heldOut(s.Episode) {
+		if HeldOut(s.Episode) {
 			d.held = append(d.held, i)
 		} else {
 			d.train = append(d.train, i)

@@ -40,7 +40,7 @@ func analysePolytope(id, ood *capture, reluLayers []string) (*schema.Polytope, e
 	}
 	var ref, held []int
 	for i, s := range id.truth.Steps {
-		if heldOut(s.Episode) {
+		if HeldOut(s.Episode) {
 			held = append(held, i)
 		} else {
 			ref = append(ref, i)

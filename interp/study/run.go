@@ -100,9 +100,28 @@ func (r *runner) run() (*schema.InterpSummary, error) {
 	return &r.sum, interp.WriteJSON(o.OutDir, schema.InterpSummaryJSON, r.sum)
 }
 
+// ActsPath is where Run writes the activation store (interp.Store, at
+// float16) of a layer captured on a variant: <dir>/acts/<variant>.<layer>.acts.
+func ActsPath(dir, variant, layer string) string {
+	return filepath.Join(dir, "acts", variant+"."+layer+".acts")
+}
+
+// ObservationsLayer is the Layer of an observations store.
+const ObservationsLayer = "obs"
+
+// ObservationsPath is where Run writes the observations behind a variant's
+// captured rows: an interp.Store whose Layer is ObservationsLayer, whose
+// Shape is the observation's [C, H, W] and whose rows and ground truth
+// align with the variant's activation stores (at float16 when that is
+// exact, as for symbolic observations, else float32):
+// <dir>/acts/<variant>.obs.
+func ObservationsPath(dir, variant string) string {
+	return filepath.Join(dir, "acts", variant+".obs")
+}
+
 // capture plays every variant's selection levels, capturing the analysed
 // layers (and every ReLU layer for the polytope codes), and writes the
-// analysed layers' activation stores.
+// analysed layers' activation stores and the observations behind them.
 func (r *runner) capture() error {
 	layers := append([]string(nil), r.o.Layers...)
 	if r.o.Polytope {
@@ -118,9 +137,13 @@ func (r *runner) capture() error {
 			return err
 		}
 		for _, l := range r.o.Layers {
-			if err := c.store(l).WriteFile(filepath.Join(r.o.OutDir, "acts", v.Name+"."+l+".acts"), interp.Float16); err != nil {
+			if err := c.store(l).WriteFile(ActsPath(r.o.OutDir, v.Name, l), interp.Float16); err != nil {
 				return err
 			}
+		}
+		obs := &interp.Store{Layer: ObservationsLayer, Shape: c.shape, Acts: c.obs, Truth: c.truth}
+		if err := obs.WriteFile(ObservationsPath(r.o.OutDir, v.Name), interp.LosslessPrecision(c.obs.Data)); err != nil {
+			return err
 		}
 		r.caps = append(r.caps, c)
 		r.o.Log("interp: captured %d steps of %s on levels %s", c.obs.Rows, v.Name, r.o.Selection)

@@ -106,6 +106,14 @@ func TestRunBilinear(t *testing.T) {
 			t.Fatalf("episode id %d: variant %d, index %d", step.Episode, interp.EpisodeVariant(step.Episode), interp.EpisodeIndex(step.Episode))
 		}
 	}
+	// The observations behind the rows: one per row, of the same steps.
+	obs, err := interp.ReadStoreFile(ObservationsPath(out, "cheese_anywhere"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if obs.Layer != ObservationsLayer || len(obs.Shape) != 3 || obs.Acts.Rows != st.Acts.Rows || obs.Truth.Steps[obs.Acts.Rows-1] != st.Truth.Steps[st.Acts.Rows-1] {
+		t.Errorf("observations %s %v, %d rows; activations %d rows", obs.Layer, obs.Shape, obs.Acts.Rows, st.Acts.Rows)
+	}
 }
 
 // The polytope comparison codes every ReLU layer, and a policy without

@@ -65,7 +65,7 @@ func probeDirection(d *siteData) (direction, error) {
 	rows := d.truth().Apart(apartTiles)
 	var train, held []int
 	for _, r := range rows {
-		if heldOut(d.steps[r].Episode) {
+		if HeldOut(d.steps[r].Episode) {
 			held = append(held, r)
 		} else {
 			train = append(train, r)

@@ -4,8 +4,12 @@ verify(export_dir) runs every policy on its check batch (observations
 misgen recorded, with misgen's logits, values and layer outputs) and every
 SAE on its check batch (activations with misgen's codes and
 reconstructions), and checks every activation and concept array against the
-shapes and dtypes activations/index.json promises. It raises VerifyError on
-the first mismatch and otherwise returns the largest errors it saw.
+shapes and dtypes activations/index.json promises, runs the captured
+policy on the exported observations to reproduce the exported activations
+of every site (to float16 rounding), and checks that every SAE reconstructs
+its site's held-out rows with the FVU misgen recorded. It raises
+VerifyError on the first mismatch and otherwise returns the largest errors
+it saw.
 
 A result matches when max |ours - misgen's| <= tol * max(1, max |misgen's|)
 (absolute for values of order one, relative beyond); tol defaults to 1e-5.
@@ -16,6 +20,7 @@ import numpy as np
 import torch
 
 from .load import Export, load_check, load_policy, load_sae
+from .modules import site_rows
 
 
 class VerifyError(AssertionError):
@@ -69,6 +74,50 @@ def verify_sae(path, check_path, tol=1e-5):
             "reconstruction": _compare(f"{name} reconstruction", x_hat, check["reconstruction"], tol)}
 
 
+def verify_observations(ex, tol=1e-3, chunk=4096):
+    """Runs the captured policy on every exported observation and checks
+    that its hook points, read at each site (site_rows), give the exported
+    activations. tol covers the float16 the interp stage stores activations
+    at. Returns {"<variant> -> <site>": largest relative error}."""
+    seed = ex.acts_index["policy_seed"]
+    policy = ex.policy(seed)
+    worst = {}
+    for v in ex.variants:
+        obs = ex.observations(v)
+        for lo in range(0, len(obs), chunk):
+            seen = {}
+            with torch.no_grad():
+                policy(torch.from_numpy(np.array(obs[lo:lo + chunk])), hook=lambda layer, act: seen.__setitem__(layer, act))
+            for site in ex.acts_index["sites"]:
+                rps = site["rows_per_sample"]
+                ours = site_rows(seen[site["layer"]], site["per_position"])
+                ref = np.asarray(ex.activations(v, site["site"])[lo * rps:(lo + chunk) * rps], dtype=np.float64)
+                key = f"{v} -> {site['site']}"
+                err = _compare(f"seed {seed} on {v} observations, site {site['site']}", ours, ref, tol)
+                worst[key] = max(worst.get(key, 0.0), err)
+    return worst
+
+
+def fvu_agrees(ours, recorded, rtol=0.01, atol=1e-4):
+    """Whether an FVU measured on exported rows matches the recorded one:
+    within rtol relative plus atol absolute, room for the float16 the
+    interp stage stores activations at."""
+    return abs(ours - recorded) <= rtol * abs(recorded) + atol
+
+
+def verify_fvu(ex, entry):
+    """Checks that an SAE reconstructs the exported held-out rows of its
+    site with the FVU misgen recorded (sae.metrics["fvu"]; fvu_agrees).
+    Returns the relative difference, or None when no FVU was recorded."""
+    sae = load_sae(ex._file(entry["file"]))
+    if not sae.metrics or "fvu" not in sae.metrics:
+        return None
+    ours, rec = ex.fvu(sae), sae.metrics["fvu"]
+    if not fvu_agrees(ours, rec):
+        raise VerifyError(f"{entry['file']}: FVU {ours:.5g} on the exported held-out rows, misgen recorded {rec:.5g}")
+    return abs(ours - rec) / max(abs(rec), 1e-12)
+
+
 def verify(export_dir, tol=1e-5):
     """Verifies a whole export; returns {file: {quantity: relative error}}."""
     ex = Export(export_dir)
@@ -80,11 +129,18 @@ def verify(export_dir, tol=1e-5):
         if s.get("check"):
             report[s["file"]] = verify_sae(ex._file(s["file"]), ex._file(s["check"]), tol)
     for v in ex.variants:
-        for layer in ex.acts_index["layers"]:
-            a = ex.activations(v, layer["name"])
+        for site in ex.acts_index["sites"]:
+            a = ex.activations(v, site["site"])
             if not np.isfinite(a).all():
-                raise VerifyError(f"activations {v}.{layer['name']}: non-finite values")
+                raise VerifyError(f"activations {v}.{site['file']}: non-finite values")
         ex.concepts(v)
+    if ex.acts_index and ex.acts_index.get("obs_shape"):
+        report["activations/*.obs.npy"] = verify_observations(ex)
+    for s in ex.index["saes"]:
+        if ex.acts_index and any(x["site"] == s["site"] for x in ex.acts_index["sites"]):
+            fvu = verify_fvu(ex, s)
+            if fvu is not None:
+                report.setdefault(s["file"], {})["fvu"] = fvu
     if not report:
         raise VerifyError(f"{export_dir}: nothing to verify (no check files)")
     return report

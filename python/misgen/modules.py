@@ -210,3 +210,28 @@ class TopKSAE(SAE):
     def activate(self, pre):
         vals, idx = pre.topk(self.k, dim=1)
         return torch.zeros_like(pre).scatter(1, idx, F.relu(vals))
+
+
+def site_rows(act, per_position):
+    """A hook point's output as the rows an SAE of its site reads (misgen's
+    interp.Site): per position, [B, C, H, W] -> [B*H*W, C], row
+    (b*H + h)*W + w holding the C channels at (h, w) of sample b; flat,
+    [B, ...] -> [B, d]. Works on torch tensors and NumPy arrays."""
+    if per_position:
+        if act.ndim != 4:
+            raise ValueError(f"a per-position site reads [B, C, H, W], got shape {tuple(act.shape)}")
+        b, c, h, w = act.shape
+        perm = act.permute(0, 2, 3, 1) if isinstance(act, torch.Tensor) else act.transpose(0, 2, 3, 1)
+        return perm.reshape(b * h * w, c)
+    return act.reshape(act.shape[0], -1)
+
+
+def site_unrows(rows, shape, per_position):
+    """The inverse of site_rows: rows back to a hook point's output of
+    per-sample shape (e.g. [C, H, W]), [N, *shape]."""
+    shape = tuple(int(s) for s in shape)
+    if per_position:
+        c, h, w = shape
+        x = rows.reshape(-1, h, w, c)
+        return x.permute(0, 3, 1, 2) if isinstance(x, torch.Tensor) else x.transpose(0, 3, 1, 2)
+    return rows.reshape(-1, *shape)

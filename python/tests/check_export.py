@@ -37,11 +37,11 @@ def check_dumps(ex, dumps):
         names = json.load(f)
     n = 0
     for v in ex.variants:
-        for layer in ex.acts_index["layers"]:
-            acts = ex.activations(v, layer["name"])
-            ref = np.fromfile(os.path.join(dumps, f"{v}.{layer['name']}.f32"), dtype="<f4").reshape(acts.shape)
+        for site in ex.acts_index["sites"]:
+            acts = ex.activations(v, site["site"])
+            ref = np.fromfile(os.path.join(dumps, f"{v}.{site['file']}.f32"), dtype="<f4").reshape(acts.shape)
             if not np.array_equal(acts, ref):
-                raise mv.VerifyError(f"activations {v}.{layer['name']} differ from misgen's store")
+                raise mv.VerifyError(f"activations {v}.{site['file']} differ from misgen's store")
             n += 1
         c = ex.concepts(v)
         ref = np.fromfile(os.path.join(dumps, f"{v}.concepts.f64"), dtype="<f8").reshape(len(c), len(names))
@@ -50,6 +50,34 @@ def check_dumps(ex, dumps):
                 raise mv.VerifyError(f"concept {name} of {v} differs from misgen's")
         n += 1
     print(f"ok   {n} activation and concept arrays equal misgen's stores")
+
+
+def check_fvu(ex):
+    """Prints each SAE's FVU on the exported held-out rows beside the one
+    misgen recorded (misgen.verify has checked they agree) and, for a
+    per-position site, the FVU on the trap the export avoids: the layer's
+    flat [N, C*H*W] output cut into rows of C with reshape(-1, C). The FVU
+    check must refuse that layout for at least one SAE, or it could not
+    tell the layouts apart."""
+    traps = refused = 0
+    for entry in ex.index["saes"]:
+        sae = misgen.load_sae(ex._file(entry["file"]))
+        if not sae.metrics:
+            continue
+        rec = sae.metrics["fvu"]
+        line = f"ok   FVU {entry['file']}: exported held-out rows {ex.fvu(sae):.4f}, recorded {rec:.4f}"
+        site = ex.site(sae.site)
+        if site["per_position"]:
+            held = [ex.concepts(v)["held_out"] for v in ex.variants]
+            flat = np.concatenate([ex.layer_output(v, site["layer"])[h].reshape(int(h.sum()), -1) for v, h in zip(ex.variants, held)])
+            naive = ex.fvu(sae, flat.reshape(-1, site["d"]))
+            line += f"; naive reshape(-1, {site['d']}) of the flat layer {naive:.4f}"
+            traps += 1
+            refused += not mv.fvu_agrees(naive, rec)
+        print(line)
+    if traps and not refused:
+        raise mv.VerifyError(f"the FVU check accepts the naive layout for all {traps} per-position SAEs")
+    print(f"ok   the FVU check refuses the naive layout for {refused} of {traps} per-position SAEs")
 
 
 def check_bad(path):
@@ -84,7 +112,9 @@ def main():
         for f, errs in report.items():
             print(f"ok   {f}: " + ", ".join(f"{k} {v:.2g}" for k, v in errs.items()))
         if a.dumps:
-            check_dumps(misgen.Export(a.export), a.dumps)
+            ex = misgen.Export(a.export)
+            check_dumps(ex, a.dumps)
+            check_fvu(ex)
         if a.bad:
             check_bad(a.bad)
     except mv.VerifyError as e:
