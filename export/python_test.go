@@ -217,9 +217,9 @@ func writeSnippet(t *testing.T, runDir, path string) string {
 	if m == nil {
 		t.Fatal("the README section has no ```python block")
 	}
-	runLine := regexp.MustCompile(`(?m)^run_dir = ".*"`)
+	runLine := regexp.MustCompile(`(?m)^run_dir = .*$`)
 	if !runLine.MatchString(m[1]) {
-		t.Fatal(`the README snippet has no line run_dir = "..." to point at the test run`)
+		t.Fatal(`the README snippet has no line run_dir = ... to point at the test run`)
 	}
 	code := runLine.ReplaceAllLiteralString(m[1], "run_dir = "+jsonQuote(runDir))
 	if err := os.WriteFile(path, []byte(code), 0o644); err != nil {
